@@ -1,0 +1,128 @@
+// Package actions defines the contract every flow action implements, the typed configuration an
+// action's `with:` block decodes into, and the Registry that maps action kinds to their definitions.
+//
+// The Registry is a value: hosts create one, wire the built-in kinds with one explicit call (see
+// package builtin) and add their own with Registry.Add. Nothing registers itself.
+package actions
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"time"
+)
+
+// Action runs one step of a flow. It is built once per step when the flow loads and is called
+// concurrently for every execution, so per-run state lives in the Call (and in Result.State across
+// pauses), never in the Action.
+type Action interface {
+	Run(ctx context.Context, call *Call) (Result, error)
+}
+
+// ActionFunc adapts a function to the Action interface.
+type ActionFunc func(ctx context.Context, call *Call) (Result, error)
+
+// Run calls f.
+func (f ActionFunc) Run(ctx context.Context, call *Call) (Result, error) { return f(ctx, call) }
+
+// Subject is who an execution runs for: an end user, a tenant, or a user within a tenant.
+type Subject struct {
+	UserID   string `json:"userId,omitempty"`
+	TenantID string `json:"tenantId,omitempty"`
+}
+
+// IsZero reports whether neither a user nor a tenant is set.
+func (s Subject) IsZero() bool { return s.UserID == "" && s.TenantID == "" }
+
+// Call is everything an action sees when it runs.
+type Call struct {
+	ExecutionID string
+	FlowID      string
+	StepID      string
+	Subject     Subject
+	// Attempt counts runs of this step in the current request, from 1; it grows when a retry policy
+	// runs the step again.
+	Attempt int
+	// Now is the engine clock's time when the step started.
+	Now time.Time
+	// Scope is the expression environment of the step (input, steps, form, interaction, user, tenant,
+	// now). Read it through Value.Get; do not modify it.
+	Scope map[string]any
+	// Resume is set when the step continues after its own pause; nil on the first run.
+	Resume *Resume
+	// State is what the action returned in Result.State with its last pause (nil on the first run).
+	State json.RawMessage
+	// Nonce is the single-use credential that resumes this execution if this step pauses. An action
+	// that redirects keeps it with its own single-use state (e.g. the OAuth state) so the callback can
+	// resume the execution.
+	Nonce string
+	// Logger is scoped to the execution and step. Never log secrets.
+	Logger *slog.Logger
+
+	events []Event
+}
+
+// Resume carries what ended a pause.
+type Resume struct {
+	// Interaction is the id of the button pressed on a screen, or InteractionCallback when a redirect
+	// came back.
+	Interaction string
+	// Input holds the typed, validated screen values (secret ones included: they are never persisted),
+	// or the data of a callback.
+	Input map[string]any
+}
+
+// InteractionCallback is the interaction id of a resume that follows a redirect.
+const InteractionCallback = "callback"
+
+// Event is an entry an action adds to its execution's event log. Data must not hold secrets.
+type Event struct {
+	Type string         `json:"type"`
+	Data map[string]any `json:"data,omitempty"`
+}
+
+// Emit adds an event to the execution's event log, written with the step's transition.
+func (c *Call) Emit(typ string, data map[string]any) {
+	c.events = append(c.events, Event{Type: typ, Data: data})
+}
+
+// Emitted returns the events added by Emit.
+func (c *Call) Emitted() []Event { return c.events }
+
+// Success is the outcome of a step that completed without naming another.
+const Success = "success"
+
+// Result is what a run of an action produced: a completion (Outcome, Output), a pause (Screen or
+// RedirectURL, with State kept until the resume), or the end of the flow (Finish).
+type Result struct {
+	// Outcome picks the step's next edge; "" means Success.
+	Outcome string
+	// Output is readable by later steps as steps.<id>.output. It is persisted with the execution and
+	// shown in events: never put a secret in it.
+	Output map[string]any
+	// Screen pauses the execution at a screen.
+	Screen *Screen
+	// RedirectURL pauses the execution at a redirect (e.g. OAuth consent).
+	RedirectURL string
+	// State is kept with the pause and handed back in Call.State on resume. It is stored as JSON in
+	// the execution record: no secrets.
+	State any
+	// Finish ends the flow with Output as the flow's output. With Finish, Screen (if any) is the
+	// finished page and FinishRedirect where the browser goes next.
+	Finish         bool
+	FinishRedirect string
+}
+
+// Done completes the step with an outcome and an output.
+func Done(outcome string, output map[string]any) Result {
+	return Result{Outcome: outcome, Output: output}
+}
+
+// ShowScreen pauses the step at a screen, keeping state until the user answers.
+func ShowScreen(s Screen, state any) Result { return Result{Screen: &s, State: state} }
+
+// RedirectTo pauses the step at a redirect, keeping state until the callback resumes it.
+func RedirectTo(url string, state any) Result { return Result{RedirectURL: url, State: state} }
+
+// Pauses reports whether r pauses the execution.
+func (r Result) Pauses() bool { return !r.Finish && (r.Screen != nil || r.RedirectURL != "") }

@@ -1,0 +1,87 @@
+package actions
+
+import (
+	"context"
+	"fmt"
+)
+
+// Kind declares an action kind: what `action:` names, what `with:` decodes into, what the action
+// outputs and which outcomes it can complete with.
+type Kind struct {
+	// Name is what flows write after `action:`: dot-separated lowercase names such as "screen" or
+	// "outbound.connect".
+	Name string
+	// Doc describes the kind in one or two sentences (schema and docs).
+	Doc string
+	// Outputs is the shape of Result.Output; expressions reading steps.<id>.output are checked
+	// against it when the flow loads. A config implementing OutputsDeclarer refines it.
+	Outputs Type
+	// Outcomes lists the named outcomes besides Success. A config implementing OutcomesDeclarer
+	// refines it.
+	Outcomes []string
+	// Errors lists the error codes the kind may raise, for `catch:` documentation and lint.
+	Errors []string
+	// Pauses is true when a step of this kind can pause (screen or redirect). A loop through steps
+	// that cannot pause is a load error.
+	Pauses bool
+	// Terminal is true when the kind ends the flow (end) or fails it (fail): such a step needs no
+	// way out.
+	Terminal bool
+	// NewConfig returns a pointer to a new zero config that `with:` decodes into strictly; nil
+	// means the kind takes no `with:`.
+	NewConfig func() any
+	// Build turns a decoded and validated config into the Action that runs the step. It is called
+	// once per step when the flow loads.
+	Build func(config any) (Action, error)
+}
+
+// Validator is implemented by configs that check themselves after decoding, when the flow loads.
+// Return *FieldError values (joined with errors.Join for several) to point at fields.
+type Validator interface {
+	Validate() error
+}
+
+// OutputsDeclarer is implemented by configs whose outputs depend on the config (e.g. a screen's
+// fields).
+type OutputsDeclarer interface {
+	DeclareOutputs() Type
+}
+
+// OutcomesDeclarer is implemented by configs whose outcomes depend on the config (e.g. a screen's
+// buttons). The list replaces Kind.Outcomes.
+type OutcomesDeclarer interface {
+	DeclareOutcomes() []string
+}
+
+// Define returns k with a typed config C: `with:` decodes strictly into a *C, and run is called with
+// it on every run.
+func Define[C any](k Kind, run func(ctx context.Context, call *Call, cfg *C) (Result, error)) Kind {
+	k.NewConfig = func() any { return new(C) }
+	k.Build = func(config any) (Action, error) {
+		cfg, ok := config.(*C)
+		if !ok {
+			return nil, fmt.Errorf("action %q: config is %T, want *%T", k.Name, config, *new(C))
+		}
+		return ActionFunc(func(ctx context.Context, call *Call) (Result, error) {
+			return run(ctx, call, cfg)
+		}), nil
+	}
+	return k
+}
+
+// OutputsOf returns the outputs of a step of kind k configured with cfg.
+func (k Kind) OutputsOf(cfg any) Type {
+	if d, ok := cfg.(OutputsDeclarer); ok {
+		return d.DeclareOutputs()
+	}
+	return k.Outputs
+}
+
+// OutcomesOf returns the outcomes a step of kind k configured with cfg can complete with, Success
+// included unless the config declares its own list.
+func (k Kind) OutcomesOf(cfg any) []string {
+	if d, ok := cfg.(OutcomesDeclarer); ok {
+		return d.DeclareOutcomes()
+	}
+	return append([]string{Success}, k.Outcomes...)
+}

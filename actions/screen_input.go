@@ -1,0 +1,210 @@
+package actions
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// ReadInput checks what a client submitted for screen s and returns the typed values (strings,
+// float64, bool, []any of strings) for every field, with one error message per bad field. Values of
+// unknown fields are ignored. Strings are trimmed, except secret ones.
+func (s *Screen) ReadInput(input map[string]any) (map[string]any, []Message) {
+	values := make(map[string]any, len(s.Fields))
+	var problems []Message
+	for _, f := range s.Fields {
+		v, msg := readField(f, input[f.Name])
+		if msg != "" {
+			problems = append(problems, Message{Level: LevelError, Field: f.Name, Text: msg})
+			continue
+		}
+		values[f.Name] = v
+	}
+	return values, problems
+}
+
+func readField(f Field, raw any) (any, string) {
+	label := f.Label
+	if label == "" {
+		label = f.Name
+	}
+	switch f.Type {
+	case FieldCheckbox:
+		b, ok := asBool(raw)
+		if !ok {
+			return nil, label + " must be checked or unchecked."
+		}
+		if f.Required && !b {
+			return nil, label + " must be checked."
+		}
+		return b, ""
+	case FieldMultiSelect:
+		list, ok := asStrings(raw)
+		if !ok {
+			return nil, label + " must be a list of choices."
+		}
+		if f.Required && len(list) == 0 {
+			return nil, "Choose at least one option for " + label + "."
+		}
+		out := make([]any, 0, len(list))
+		for _, v := range list {
+			if !hasOption(f, v) {
+				return nil, fmt.Sprintf("%q is not one of the choices for %s.", v, label)
+			}
+			out = append(out, v)
+		}
+		return out, ""
+	}
+	str, ok := asString(raw)
+	if !ok {
+		return nil, label + " must be text."
+	}
+	if !f.Secret {
+		str = strings.TrimSpace(str)
+	}
+	if str == "" {
+		if f.Required {
+			return nil, label + " is required."
+		}
+		if f.Type == FieldNumber {
+			return float64(0), ""
+		}
+		return "", ""
+	}
+	switch f.Type {
+	case FieldNumber:
+		n, err := strconv.ParseFloat(str, 64)
+		if err != nil {
+			return nil, label + " must be a number."
+		}
+		return n, ""
+	case FieldEmail:
+		if !LooksLikeEmail(str) {
+			return nil, label + " must be an email address."
+		}
+	case FieldSelect:
+		if !hasOption(f, str) {
+			return nil, fmt.Sprintf("Choose one of the options for %s.", label)
+		}
+	}
+	if f.Pattern != "" {
+		re, err := compilePattern(f.Pattern)
+		if err != nil || !re.MatchString(str) {
+			if f.PatternMessage != "" {
+				return nil, f.PatternMessage
+			}
+			return nil, label + " is not in the expected format."
+		}
+	}
+	return str, ""
+}
+
+func hasOption(f Field, v string) bool {
+	if len(f.Options) == 0 {
+		return true
+	}
+	for _, o := range f.Options {
+		if o.Value == v {
+			return true
+		}
+	}
+	return false
+}
+
+func asString(v any) (string, bool) {
+	switch x := v.(type) {
+	case nil:
+		return "", true
+	case string:
+		return x, true
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64), true
+	case []any:
+		if len(x) == 1 {
+			return asString(x[0])
+		}
+	case []string:
+		if len(x) == 1 {
+			return x[0], true
+		}
+	}
+	return "", false
+}
+
+func asBool(v any) (bool, bool) {
+	switch x := v.(type) {
+	case nil:
+		return false, true
+	case bool:
+		return x, true
+	case string:
+		switch strings.ToLower(strings.TrimSpace(x)) {
+		case "", "false", "off", "0", "no":
+			return false, true
+		case "true", "on", "1", "yes":
+			return true, true
+		}
+	case []string:
+		if len(x) == 1 {
+			return asBool(x[0])
+		}
+	case []any:
+		if len(x) == 1 {
+			return asBool(x[0])
+		}
+	}
+	return false, false
+}
+
+func asStrings(v any) ([]string, bool) {
+	switch x := v.(type) {
+	case nil:
+		return nil, true
+	case string:
+		if x == "" {
+			return nil, true
+		}
+		return []string{x}, true
+	case []string:
+		return x, true
+	case []any:
+		out := make([]string, 0, len(x))
+		for _, e := range x {
+			s, ok := e.(string)
+			if !ok {
+				return nil, false
+			}
+			out = append(out, s)
+		}
+		return out, true
+	}
+	return nil, false
+}
+
+var emailRE = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
+
+// LooksLikeEmail reports whether s has the shape of an email address.
+func LooksLikeEmail(s string) bool { return len(s) <= 254 && emailRE.MatchString(s) }
+
+var patterns sync.Map // pattern string → *regexp.Regexp
+
+// compilePattern compiles a field pattern anchored to the whole value, caching the result.
+func compilePattern(p string) (*regexp.Regexp, error) {
+	if re, ok := patterns.Load(p); ok {
+		return re.(*regexp.Regexp), nil
+	}
+	re, err := regexp.Compile(`^(?:` + p + `)$`)
+	if err != nil {
+		return nil, err
+	}
+	patterns.Store(p, re)
+	return re, nil
+}
+
+// CheckPattern reports whether p is a valid field pattern.
+func CheckPattern(p string) error {
+	_, err := compilePattern(p)
+	return err
+}

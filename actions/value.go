@@ -1,0 +1,166 @@
+package actions
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"strconv"
+
+	"github.com/outflowhq/outflow/internal/tree"
+)
+
+// Value is a `with:` field that holds either a literal T or an expression written as a whole scalar
+// `${{ ... }}` (also inside lists and maps), evaluated when the step runs. The flow loader compiles
+// every expression against the flow's typed environment, so a Value that loaded cannot hold a
+// misspelled reference.
+//
+// Fields that are not Values accept only literals; an expression there is a load error.
+type Value[T any] struct {
+	tree   *tree.Node
+	lit    T
+	hasLit bool
+}
+
+// Literal returns a Value holding v.
+func Literal[T any](v T) Value[T] { return Value[T]{lit: v, hasLit: true} }
+
+// IsSet reports whether the field was written.
+func (v Value[T]) IsSet() bool { return v.hasLit || v.tree != nil }
+
+// IsExpr reports whether the value contains an expression.
+func (v Value[T]) IsExpr() bool { return v.tree != nil && v.tree.HasExpr() }
+
+// Literal returns the value when it contains no expression.
+func (v Value[T]) Literal() (T, bool) { return v.lit, v.hasLit }
+
+// Get evaluates the value in the call's scope.
+func (v Value[T]) Get(call *Call) (T, error) {
+	var scope map[string]any
+	if call != nil {
+		scope = call.Scope
+	}
+	return v.Eval(scope)
+}
+
+// Eval evaluates the value against an expression environment.
+func (v Value[T]) Eval(scope map[string]any) (T, error) {
+	if v.hasLit || v.tree == nil {
+		return v.lit, nil
+	}
+	raw, err := v.tree.Eval(scope)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	out, err := convert[T](raw)
+	if err != nil {
+		var zero T
+		return zero, fmt.Errorf("%d:%d: %w", v.tree.Line, v.tree.Col, err)
+	}
+	return out, nil
+}
+
+// SetTree is called by the flow loader with the decoded value. It converts a tree without
+// expressions to T at once and reports a mismatch.
+func (v *Value[T]) SetTree(n *tree.Node) error {
+	v.tree = n
+	v.hasLit = false
+	if n.HasExpr() {
+		return nil
+	}
+	lit, err := convert[T](n.Plain())
+	if err != nil {
+		return err
+	}
+	v.lit, v.hasLit = lit, true
+	return nil
+}
+
+// Tree returns the decoded value tree (nil for a Value built with Literal).
+func (v *Value[T]) Tree() *tree.Node { return v.tree }
+
+// ValueType returns the Go type T, which expressions are checked against.
+func (v *Value[T]) ValueType() reflect.Type { return reflect.TypeFor[T]() }
+
+// StaticType returns the flow type of the value when known without running it: the type of a
+// literal, or of T; Any for expressions of type any.
+func (v *Value[T]) StaticType() Type {
+	t := reflect.TypeFor[T]()
+	if t.Kind() == reflect.Interface {
+		if v.hasLit {
+			return typeOfValue(normalize(any(v.lit)))
+		}
+		return Any()
+	}
+	return typeOf(t)
+}
+
+func typeOfValue(x any) Type {
+	switch x.(type) {
+	case string:
+		return String()
+	case float64:
+		return Number()
+	case bool:
+		return Bool()
+	case []any:
+		return List(Any())
+	case map[string]any:
+		return Map(Any())
+	}
+	return Any()
+}
+
+// convert turns an evaluated value (JSON form, or Go values from expr) into T.
+func convert[T any](raw any) (T, error) {
+	var zero T
+	if t, ok := raw.(T); ok {
+		return t, nil
+	}
+	want := reflect.TypeFor[T]()
+	switch want.Kind() {
+	case reflect.Interface:
+		return any(normalize(raw)).(T), nil
+	case reflect.String:
+		switch x := raw.(type) {
+		case int, int64, float64, bool:
+			// YAML scalars like `version: 2` land in string fields as their text.
+			s := fmt.Sprint(x)
+			if f, ok := x.(float64); ok {
+				s = strconv.FormatFloat(f, 'f', -1, 64)
+			}
+			return reflect.ValueOf(s).Convert(want).Interface().(T), nil
+		case string:
+			return reflect.ValueOf(x).Convert(want).Interface().(T), nil
+		}
+	}
+	if raw == nil {
+		return zero, nil
+	}
+	b, err := json.Marshal(raw)
+	if err != nil {
+		return zero, fmt.Errorf("expected %s", describeGo(want))
+	}
+	var out T
+	if err := json.Unmarshal(b, &out); err != nil {
+		return zero, fmt.Errorf("expected %s, got %s", describeGo(want), describeValue(normalize(raw)))
+	}
+	return out, nil
+}
+
+func describeGo(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Slice:
+		return "a list of " + describeGo(t.Elem())
+	case reflect.Map, reflect.Struct:
+		return "an object"
+	case reflect.Interface:
+		return "a value"
+	default:
+		return "a number"
+	}
+}

@@ -1,0 +1,231 @@
+package flows
+
+import (
+	"maps"
+	"time"
+
+	"github.com/expr-lang/expr/types"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/outflowhq/outflow/actions"
+	"github.com/outflowhq/outflow/internal/expression"
+	"github.com/outflowhq/outflow/internal/tree"
+)
+
+// Scope names: the variables every expression can read.
+const (
+	ScopeInput       = "input"
+	ScopeSteps       = "steps"
+	ScopeForm        = "form"
+	ScopeInteraction = "interaction"
+	ScopeUser        = "user"
+	ScopeTenant      = "tenant"
+	ScopeNow         = "now"
+)
+
+// exprType converts a flow type into the type expressions are checked against.
+func exprType(t actions.Type) types.Type {
+	switch t.Kind {
+	case actions.KindString:
+		return types.String
+	case actions.KindNumber:
+		return types.Float64
+	case actions.KindBool:
+		return types.Bool
+	case actions.KindList:
+		if t.Elem == nil {
+			return types.Array(types.Any)
+		}
+		return types.Array(exprType(*t.Elem))
+	case actions.KindObject:
+		if t.Fields == nil {
+			elem := types.Type(types.Any)
+			if t.Elem != nil {
+				elem = exprType(*t.Elem)
+			}
+			return types.Map{types.Extra: elem}
+		}
+		m := types.Map{}
+		for k, f := range t.Fields {
+			m[k] = exprType(f)
+		}
+		return m
+	}
+	return types.Any
+}
+
+// formFields collects the fields of the flow's screens: the type of `form`.
+func (b *builder) formFields() map[string]actions.Type {
+	fields := map[string]actions.Type{}
+	b.flow.secrets = map[string]bool{}
+	for _, s := range b.flow.Steps {
+		d, ok := s.Config.(interface{ DeclareFields() []actions.Field })
+		if !ok {
+			continue
+		}
+		for _, f := range d.DeclareFields() {
+			t := f.ValueType()
+			if prev, seen := fields[f.Name]; seen && prev.Kind != t.Kind {
+				t = actions.Any()
+			}
+			fields[f.Name] = t
+			if f.Secret {
+				b.flow.secrets[f.Name] = true
+			}
+		}
+	}
+	return fields
+}
+
+// env builds the typed environment and the zero scopes of the flow.
+func (b *builder) env() expression.Env {
+	f := b.flow
+	inputs := map[string]actions.Type{}
+	for _, in := range f.Inputs {
+		inputs[in.Name] = in.Type
+	}
+	stepTypes := map[string]actions.Type{}
+	f.zeroSteps = map[string]any{}
+	for _, s := range f.Steps {
+		st := actions.Object(map[string]actions.Type{
+			"output":  s.Outputs,
+			"outcome": actions.String(),
+		})
+		stepTypes[s.ID] = st
+		f.zeroSteps[s.ID] = st.Zero()
+	}
+	formType := actions.Object(b.formFields())
+	f.zeroForm = formType.Zero().(map[string]any)
+	subject := actions.Object(map[string]actions.Type{"id": actions.String()})
+	return expression.Env{
+		ScopeInput:       exprType(actions.Object(inputs)),
+		ScopeSteps:       exprType(actions.Object(stepTypes)),
+		ScopeForm:        exprType(formType),
+		ScopeInteraction: types.String,
+		ScopeUser:        exprType(subject),
+		ScopeTenant:      exprType(subject),
+		ScopeNow:         types.TypeOf(time.Time{}),
+	}
+}
+
+// compile compiles every expression of the flow: config values and branch conditions.
+func (b *builder) compile() {
+	env := b.env()
+	lim := expression.Limits{MaxNodes: b.lim.MaxNodes, MemoryBudget: b.lim.MemoryBudget}
+	for _, site := range b.values {
+		ref := site.ref
+		top := ref.Tree
+		ref.Tree.Walk(func(n *tree.Node) {
+			want := expression.Want{}
+			if n == top {
+				want.Type = ref.Want
+			}
+			e, err := expression.Compile(n.Source, n.Line, n.Col, env, want, lim)
+			if err != nil {
+				b.exprError(err, n.Line, n.Col)
+				return
+			}
+			n.Compiled = e
+		})
+	}
+	for _, rs := range b.steps {
+		for i, when := range rs.whenNodes {
+			if when == nil {
+				continue
+			}
+			line, col := when.Line, when.Column
+			if when.Style == yaml.DoubleQuotedStyle || when.Style == yaml.SingleQuotedStyle {
+				col++
+			}
+			e, err := expression.Compile(when.Value, line, col, env, expression.Want{Bool: true}, lim)
+			if err != nil {
+				b.exprError(err, line, col)
+				continue
+			}
+			rs.step.Next[i].When = &Condition{expr: e}
+		}
+	}
+}
+
+func (b *builder) exprError(err error, line, col int) {
+	if e, ok := err.(*expression.Error); ok {
+		b.c.add(e.Line, e.Col, "%s", e.Msg)
+		return
+	}
+	b.c.add(line, col, "%v", err)
+}
+
+// NewScope returns the expression environment for a step of an execution: the flow input, the
+// results of the steps that ran so far (steps that did not run read as zero values), the latest form
+// values, the interaction, the subject and the time. results maps step ids to {output, outcome}.
+func (f *Flow) NewScope(input map[string]any, results map[string]map[string]any, form map[string]any, interaction string, subject actions.Subject, now time.Time) map[string]any {
+	steps := maps.Clone(f.zeroSteps)
+	for id, r := range results {
+		zero, ok := f.zeroSteps[id].(map[string]any)
+		if !ok {
+			continue
+		}
+		out := map[string]any{"outcome": r["outcome"]}
+		zo, _ := zero["output"].(map[string]any)
+		if o, ok := r["output"].(map[string]any); ok && zo != nil {
+			merged := maps.Clone(zo)
+			maps.Copy(merged, o)
+			out["output"] = merged
+		} else if r["output"] != nil {
+			out["output"] = r["output"]
+		} else {
+			out["output"] = zero["output"]
+		}
+		steps[id] = out
+	}
+	fm := maps.Clone(f.zeroForm)
+	maps.Copy(fm, form)
+	return map[string]any{
+		ScopeInput:       input,
+		ScopeSteps:       steps,
+		ScopeForm:        fm,
+		ScopeInteraction: interaction,
+		ScopeUser:        map[string]any{"id": subject.UserID},
+		ScopeTenant:      map[string]any{"id": subject.TenantID},
+		ScopeNow:         now,
+	}
+}
+
+// ApplyInputs checks a start input against the flow's declared inputs: required inputs present,
+// defaults applied, values coerced to their types, unknown names refused. It returns the input and a
+// message per bad input name.
+func (f *Flow) ApplyInputs(in map[string]any) (map[string]any, map[string]string) {
+	out := make(map[string]any, len(f.Inputs))
+	problems := map[string]string{}
+	declared := map[string]bool{}
+	for _, decl := range f.Inputs {
+		declared[decl.Name] = true
+		v, ok := in[decl.Name]
+		if !ok || v == nil {
+			switch {
+			case decl.Required:
+				problems[decl.Name] = "is required"
+			case decl.Default != nil:
+				out[decl.Name] = decl.Default
+			default:
+				out[decl.Name] = decl.Type.Zero()
+			}
+			continue
+		}
+		c, err := decl.Type.Coerce(v)
+		if err != nil {
+			problems[decl.Name] = err.Error()
+			continue
+		}
+		out[decl.Name] = c
+	}
+	for k := range in {
+		if !declared[k] {
+			problems[k] = "is not an input of this flow"
+		}
+	}
+	if len(problems) == 0 {
+		problems = nil
+	}
+	return out, problems
+}

@@ -1,0 +1,119 @@
+// Package flows is the flow language: strict YAML loading with file:line:col diagnostics, graph lint,
+// and expressions compiled once against a typed environment built from the flow's inputs, its steps'
+// outputs and its screens' fields.
+//
+// A loaded *Flow is immutable and safe for concurrent use; engines run any number of executions of it.
+package flows
+
+import (
+	"time"
+
+	"github.com/outflowhq/outflow/actions"
+	"github.com/outflowhq/outflow/internal/expression"
+)
+
+// Flow is a loaded, checked flow.
+type Flow struct {
+	ID          string
+	Version     string
+	Description string
+	// File is the name the flow was loaded from.
+	File string
+	// Hash identifies the flow's exact source; executions are pinned to it.
+	Hash string
+	// Source is the YAML the flow was loaded from.
+	Source []byte
+	Inputs []Input
+	// Start is the id of the first step.
+	Start string
+	// TTL bounds how long an execution may live; zero means the engine's default.
+	TTL time.Duration
+	// Steps are in file order.
+	Steps []*Step
+
+	byID      map[string]*Step
+	zeroSteps map[string]any
+	zeroForm  map[string]any
+	secrets   map[string]bool
+}
+
+// Input is a declared flow input.
+type Input struct {
+	Name        string
+	Type        actions.Type
+	Required    bool
+	Default     any
+	Description string
+}
+
+// Step is one step of a flow.
+type Step struct {
+	ID          string
+	Description string
+	Kind        actions.Kind
+	// Config is the decoded `with:` (a pointer from Kind.NewConfig), nil for kinds without one.
+	Config any
+	Action actions.Action
+	// On maps outcomes to step ids.
+	On map[string]string
+	// Next holds the ordered conditional branches; the last may be the default (When nil).
+	Next []Branch
+	// Catch maps error codes to step ids; CatchAny catches every code.
+	Catch   map[string]string
+	Timeout time.Duration
+	Retry   Retry
+	// Outputs is the type of the step's output; Outcomes the outcomes it can complete with.
+	Outputs  actions.Type
+	Outcomes []string
+	Pauses   bool
+	Terminal bool
+	// Line and Col locate the step's id in the file.
+	Line, Col int
+}
+
+// CatchAny is the `catch:` key that matches every error code.
+const CatchAny = "any"
+
+// Retry is a step's retry policy. Attempts counts every run, the first included; 0 or 1 means no
+// retry.
+type Retry struct {
+	Attempts int
+	// Backoff is the delay before the second attempt; it doubles for each further one.
+	Backoff  time.Duration
+	MaxDelay time.Duration
+	// Jitter spreads each delay randomly by up to this fraction (0 to 1) either way.
+	Jitter float64
+}
+
+// Branch is one entry of `next:`.
+type Branch struct {
+	// When is nil for the default branch.
+	When *Condition
+	Goto string
+	Line int
+	Col  int
+}
+
+// Condition is a compiled boolean expression.
+type Condition struct{ expr *expression.Expr }
+
+// Source returns the condition as written.
+func (c *Condition) Source() string { return c.expr.Source }
+
+// Reads returns the variables and member paths the condition reads, e.g. "form.plan".
+func (c *Condition) Reads() []string { return c.expr.Reads() }
+
+// Line returns the line of the condition in the flow file.
+func (c *Condition) Line() int { return c.expr.Line }
+
+// Eval evaluates the condition in scope.
+func (c *Condition) Eval(scope map[string]any) (bool, error) { return c.expr.EvalBool(scope) }
+
+// Step returns the step with the given id.
+func (f *Flow) Step(id string) (*Step, bool) {
+	s, ok := f.byID[id]
+	return s, ok
+}
+
+// IsSecretField reports whether a screen field of this flow is declared secret.
+func (f *Flow) IsSecretField(name string) bool { return f.secrets[name] }

@@ -1,0 +1,81 @@
+package flows
+
+import (
+	"go.yaml.in/yaml/v3"
+
+	"github.com/outflowhq/outflow/actions"
+	"github.com/outflowhq/outflow/internal/decode"
+)
+
+type inputDoc struct {
+	Type        string `yaml:"type" required:"true" doc:"string, number, bool, list or object"`
+	Required    bool   `yaml:"required"`
+	Default     any    `yaml:"default"`
+	Description string `yaml:"description"`
+}
+
+var inputTypes = map[string]actions.Type{
+	"string": actions.String(),
+	"number": actions.Number(),
+	"bool":   actions.Bool(),
+	"list":   actions.List(actions.Any()),
+	"object": actions.Map(actions.Any()),
+}
+
+func (b *builder) inputs(n *yaml.Node) {
+	if n.Kind != yaml.MappingNode {
+		b.c.add(n.Line, n.Column, "inputs must be a mapping of input names to their type, required and default")
+		return
+	}
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		name := k.Value
+		if seen[name] {
+			b.c.add(k.Line, k.Column, "duplicate input %q", name)
+			continue
+		}
+		seen[name] = true
+		if !actions.ValidName(name) {
+			b.c.add(k.Line, k.Column, "input name %q must be a letter followed by letters, digits or underscores", name)
+			continue
+		}
+		var doc inputDoc
+		if v.Kind == yaml.ScalarNode && v.Tag == "!!str" {
+			// Short form: `name: string`.
+			doc.Type = v.Value
+		} else {
+			res := decode.Into(v, &doc, "input "+name)
+			if b.problems(res) {
+				continue
+			}
+		}
+		t, ok := inputTypes[doc.Type]
+		if !ok {
+			b.c.add(v.Line, v.Column, "input %q has unknown type %q; use string, number, bool, list or object", name, doc.Type)
+			continue
+		}
+		in := Input{Name: name, Type: t, Required: doc.Required, Description: doc.Description}
+		if doc.Default != nil {
+			def, err := t.Coerce(doc.Default)
+			if err != nil {
+				b.c.add(v.Line, v.Column, "default of input %q: %v", name, err)
+				continue
+			}
+			if doc.Required {
+				b.c.add(v.Line, v.Column, "input %q is required and has a default; keep one of the two", name)
+				continue
+			}
+			in.Default = def
+		}
+		b.flow.Inputs = append(b.flow.Inputs, in)
+	}
+}
+
+// problems reports a decode result's problems and says whether there were any.
+func (b *builder) problems(res decode.Result) bool {
+	for _, p := range res.Problems {
+		b.c.add(p.Line, p.Col, "%s", p.Msg)
+	}
+	return len(res.Problems) > 0
+}

@@ -1,0 +1,371 @@
+// Package decode decodes YAML nodes into Go values strictly: unknown keys, wrong types, duplicate
+// keys and missing required fields are all reported at once with their line and column. Fields that
+// implement TreeSetter (actions.Value) receive a value tree whose scalars may be expressions.
+package decode
+
+import (
+	"encoding"
+	"fmt"
+	"reflect"
+	"sort"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/outflowhq/outflow/internal/suggest"
+	"github.com/outflowhq/outflow/internal/tree"
+)
+
+// Problem is one decoding error.
+type Problem struct {
+	Line, Col int
+	Msg       string
+}
+
+// TreeSetter is implemented by fields that accept expressions (actions.Value).
+type TreeSetter interface {
+	SetTree(n *tree.Node) error
+	ValueType() reflect.Type
+}
+
+// ValueRef is a decoded expression-capable field.
+type ValueRef struct {
+	Path string
+	Tree *tree.Node
+	Want reflect.Type
+}
+
+// Result is what decoding produced besides the value itself.
+type Result struct {
+	Problems []Problem
+	Values   []ValueRef
+	// Paths maps field paths ("scopes", "fields[1].name") to the position of their value node.
+	Paths map[string][2]int
+}
+
+// Into decodes node into out (a non-nil pointer). where names the thing decoded in messages, e.g.
+// `outbound.connect`.
+func Into(node *yaml.Node, out any, where string) Result {
+	d := &decoder{res: Result{Paths: map[string][2]int{}}}
+	rv := reflect.ValueOf(out)
+	if rv.Kind() != reflect.Pointer || rv.IsNil() {
+		panic("decode.Into needs a non-nil pointer")
+	}
+	d.value(node, rv.Elem(), "", where)
+	return d.res
+}
+
+type decoder struct{ res Result }
+
+func (d *decoder) fail(n *yaml.Node, format string, args ...any) {
+	d.res.Problems = append(d.res.Problems, Problem{Line: n.Line, Col: n.Column, Msg: fmt.Sprintf(format, args...)})
+}
+
+var (
+	durationType        = reflect.TypeOf(time.Duration(0))
+	treeSetterType      = reflect.TypeOf((*TreeSetter)(nil)).Elem()
+	textUnmarshalerType = reflect.TypeOf((*encoding.TextUnmarshaler)(nil)).Elem()
+)
+
+func resolve(n *yaml.Node) *yaml.Node {
+	for n != nil && n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	if n != nil && n.Kind == yaml.DocumentNode && len(n.Content) == 1 {
+		return resolve(n.Content[0])
+	}
+	return n
+}
+
+func join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+func (d *decoder) value(n *yaml.Node, v reflect.Value, path, where string) {
+	n = resolve(n)
+	if n == nil {
+		return
+	}
+	d.res.Paths[path] = [2]int{n.Line, n.Column}
+	if v.CanAddr() && v.Addr().Type().Implements(treeSetterType) {
+		setter := v.Addr().Interface().(TreeSetter)
+		t := d.tree(n)
+		if t == nil {
+			return
+		}
+		if err := setter.SetTree(t); err != nil {
+			d.fail(n, "%s: %v", describe(path, where), err)
+			return
+		}
+		d.res.Values = append(d.res.Values, ValueRef{Path: path, Tree: t, Want: setter.ValueType()})
+		return
+	}
+	if n.Kind == yaml.ScalarNode && IsExpression(n) {
+		d.fail(n, "%s does not accept expressions; write a literal value", describe(path, where))
+		return
+	}
+	if v.CanAddr() && v.Type() != durationType && v.Addr().Type().Implements(textUnmarshalerType) {
+		if n.Kind != yaml.ScalarNode {
+			d.fail(n, "%s must be a single value", describe(path, where))
+			return
+		}
+		if err := v.Addr().Interface().(encoding.TextUnmarshaler).UnmarshalText([]byte(n.Value)); err != nil {
+			d.fail(n, "%s: %v", describe(path, where), err)
+		}
+		return
+	}
+	switch v.Kind() {
+	case reflect.Pointer:
+		if isNull(n) {
+			return
+		}
+		if v.IsNil() {
+			v.Set(reflect.New(v.Type().Elem()))
+		}
+		d.value(n, v.Elem(), path, where)
+	case reflect.Struct:
+		d.structure(n, v, path, where)
+	case reflect.Map:
+		d.mapping(n, v, path, where)
+	case reflect.Slice:
+		d.sequence(n, v, path, where)
+	case reflect.Interface:
+		if n.Kind == yaml.ScalarNode || !hasExpression(n) {
+			var x any
+			if err := n.Decode(&x); err != nil {
+				d.fail(n, "%s: %v", describe(path, where), err)
+				return
+			}
+			if x != nil {
+				v.Set(reflect.ValueOf(x))
+			}
+			return
+		}
+		d.fail(n, "%s does not accept expressions; write a literal value", describe(path, where))
+	default:
+		d.scalar(n, v, path, where)
+	}
+}
+
+func (d *decoder) scalar(n *yaml.Node, v reflect.Value, path, where string) {
+	if n.Kind != yaml.ScalarNode {
+		d.fail(n, "%s must be %s, not a %s", describe(path, where), expected(v.Type()), nodeKind(n))
+		return
+	}
+	if v.Type() == durationType {
+		dur, err := time.ParseDuration(n.Value)
+		if err != nil || n.Tag != "!!str" {
+			d.fail(n, "%s must be a duration such as 30s, 5m or 1h30m", describe(path, where))
+			return
+		}
+		v.SetInt(int64(dur))
+		return
+	}
+	switch v.Kind() {
+	case reflect.String:
+		if n.Tag == "!!null" {
+			return
+		}
+		v.SetString(n.Value)
+		return
+	case reflect.Bool:
+		if n.Tag != "!!bool" {
+			d.fail(n, "%s must be true or false", describe(path, where))
+			return
+		}
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		if n.Tag != "!!int" {
+			d.fail(n, "%s must be a whole number", describe(path, where))
+			return
+		}
+	case reflect.Float32, reflect.Float64:
+		if n.Tag != "!!int" && n.Tag != "!!float" {
+			d.fail(n, "%s must be a number", describe(path, where))
+			return
+		}
+	default:
+		d.fail(n, "%s has a type this decoder cannot fill (%s)", describe(path, where), v.Type())
+		return
+	}
+	if err := n.Decode(v.Addr().Interface()); err != nil {
+		d.fail(n, "%s must be %s", describe(path, where), expected(v.Type()))
+	}
+}
+
+func (d *decoder) sequence(n *yaml.Node, v reflect.Value, path, where string) {
+	if isNull(n) {
+		return
+	}
+	if n.Kind != yaml.SequenceNode {
+		d.fail(n, "%s must be a list, not a %s", describe(path, where), nodeKind(n))
+		return
+	}
+	s := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
+	for i, item := range n.Content {
+		d.value(item, s.Index(i), fmt.Sprintf("%s[%d]", path, i), where)
+	}
+	v.Set(s)
+}
+
+func (d *decoder) mapping(n *yaml.Node, v reflect.Value, path, where string) {
+	if isNull(n) {
+		return
+	}
+	if n.Kind != yaml.MappingNode {
+		d.fail(n, "%s must be a mapping of names to values, not a %s", describe(path, where), nodeKind(n))
+		return
+	}
+	if v.Type().Key().Kind() != reflect.String {
+		d.fail(n, "%s has a key type this decoder cannot fill", describe(path, where))
+		return
+	}
+	m := reflect.MakeMapWithSize(v.Type(), len(n.Content)/2)
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, val := n.Content[i], n.Content[i+1]
+		if seen[k.Value] {
+			d.fail(k, "duplicate key %q in %s", k.Value, describe(path, where))
+			continue
+		}
+		seen[k.Value] = true
+		elem := reflect.New(v.Type().Elem()).Elem()
+		d.value(val, elem, join(path, k.Value), where)
+		m.SetMapIndex(reflect.ValueOf(k.Value).Convert(v.Type().Key()), elem)
+	}
+	v.Set(m)
+}
+
+func (d *decoder) structure(n *yaml.Node, v reflect.Value, path, where string) {
+	if isNull(n) {
+		d.required(n, v, path, where, map[string]bool{})
+		return
+	}
+	if n.Kind != yaml.MappingNode {
+		d.fail(n, "%s must be a mapping, not a %s", describe(path, where), nodeKind(n))
+		return
+	}
+	fields := Fields(v.Type())
+	names := make([]string, 0, len(fields))
+	for _, f := range fields {
+		names = append(names, f.Name)
+	}
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, val := n.Content[i], n.Content[i+1]
+		if seen[k.Value] {
+			d.fail(k, "duplicate key %q in %s", k.Value, describe(path, where))
+			continue
+		}
+		seen[k.Value] = true
+		f, ok := fieldNamed(fields, k.Value)
+		if !ok {
+			d.fail(k, "unknown field %q in %s%s", k.Value, describe(path, where), suggest.Hint(k.Value, names))
+			continue
+		}
+		d.value(val, v.FieldByIndex(f.Index), join(path, f.Name), where)
+	}
+	d.required(n, v, path, where, seen)
+}
+
+func (d *decoder) required(n *yaml.Node, v reflect.Value, path, where string, seen map[string]bool) {
+	var missing []string
+	for _, f := range Fields(v.Type()) {
+		if f.Required && !seen[f.Name] {
+			missing = append(missing, f.Name)
+		}
+	}
+	sort.Strings(missing)
+	for _, m := range missing {
+		d.fail(n, "missing required field %q in %s", m, describe(path, where))
+	}
+}
+
+// Field describes one decodable struct field.
+type Field struct {
+	Name     string
+	Index    []int
+	Type     reflect.Type
+	Required bool
+	Doc      string
+}
+
+// Fields lists the decodable fields of a struct type: exported fields named by their `yaml` tag (or
+// their name with a lowercase first letter), marked required by `required:"true"`, documented by
+// `doc:"..."`.
+func Fields(t reflect.Type) []Field {
+	var out []Field
+	for i := range t.NumField() {
+		sf := t.Field(i)
+		if !sf.IsExported() {
+			continue
+		}
+		name, _, _ := strings.Cut(sf.Tag.Get("yaml"), ",")
+		if name == "-" {
+			continue
+		}
+		if name == "" {
+			name = strings.ToLower(sf.Name[:1]) + sf.Name[1:]
+		}
+		out = append(out, Field{
+			Name:     name,
+			Index:    sf.Index,
+			Type:     sf.Type,
+			Required: sf.Tag.Get("required") == "true",
+			Doc:      sf.Tag.Get("doc"),
+		})
+	}
+	return out
+}
+
+func fieldNamed(fields []Field, name string) (Field, bool) {
+	for _, f := range fields {
+		if f.Name == name {
+			return f, true
+		}
+	}
+	return Field{}, false
+}
+
+func describe(path, where string) string {
+	switch {
+	case path == "":
+		return where
+	case where == "":
+		return fmt.Sprintf("%q", path)
+	}
+	return fmt.Sprintf("%q in %s", path, where)
+}
+
+func expected(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "text"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Slice:
+		return "a list"
+	case reflect.Map, reflect.Struct:
+		return "a mapping"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	default:
+		return "a whole number"
+	}
+}
+
+func nodeKind(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "mapping"
+	case yaml.SequenceNode:
+		return "list"
+	}
+	return "single value"
+}
+
+func isNull(n *yaml.Node) bool { return n.Kind == yaml.ScalarNode && n.Tag == "!!null" }
