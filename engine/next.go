@@ -1,0 +1,160 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/outflowhq/outflow/actions"
+	"github.com/outflowhq/outflow/store"
+)
+
+// claimHold bounds how long a claimed execution stays claimed when the claiming instance dies
+// mid-request; it exceeds any step timeout the engine allows.
+const claimHold = 2 * time.Minute
+
+// Next advances a paused execution with an interaction (a button of the current screen, or the
+// callback of a redirect) and the single-use nonce of the current pause. The nonce is claimed
+// atomically when the record is read, so of several requests with the same nonce exactly one runs
+// and the others get ErrConflict without running any action; the new state is written with a
+// compare-and-set. Two Redis round trips, besides what the actions do.
+func (e *Engine) Next(ctx context.Context, executionID string, req NextRequest) (*Response, error) {
+	now := e.clock.Now().UTC()
+	x, claimed, err := e.store.ClaimExecution(ctx, executionID, req.Nonce, now, claimHold)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("execution %q: %w", executionID, ErrExecutionNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("advance execution %q: %w", executionID, err)
+	}
+	rec, err := decodeRecord(x)
+	if err != nil {
+		return nil, err
+	}
+	release := func() {
+		if claimed {
+			if err := e.store.ReleaseExecution(context.WithoutCancel(ctx), executionID, rec.rev); err != nil {
+				e.log.WarnContext(ctx, "release execution claim", "execution", executionID, "error", err)
+			}
+		}
+	}
+	switch {
+	case rec.Status == StatusWaiting && now.After(rec.ExpiresAt):
+		release()
+		return nil, &ExpiredError{ExecutionID: rec.ID, FlowID: rec.FlowID, ExpiredAt: rec.ExpiresAt, Input: rec.Input}
+	case rec.Status != StatusWaiting:
+		return nil, conflict("the execution is " + string(rec.Status))
+	case !claimed:
+		return nil, conflict("the nonce is stale or already used")
+	case req.StepID != "" && req.StepID != rec.StepID:
+		release()
+		return nil, conflict(fmt.Sprintf("the execution is at step %q, not %q", rec.StepID, req.StepID))
+	}
+	f, err := e.version(ctx, rec.FlowID, rec.FlowHash)
+	if err != nil {
+		release()
+		return nil, err
+	}
+	t := &transition{e: e, f: f, rec: rec, now: now}
+	resume, err := t.resume(req)
+	if err != nil {
+		release()
+		return nil, err
+	}
+	if resume != nil {
+		t.run(ctx, resume)
+	}
+	data, events, err := t.encode()
+	if err != nil {
+		release()
+		return nil, err
+	}
+	if _, err := e.store.UpdateExecution(ctx, rec.ID, rec.rev, data, rec.nonce, e.keep(rec), events, e.opts.MaxEvents); err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			return nil, conflict("another request advanced the execution first")
+		}
+		return nil, fmt.Errorf("advance execution %q: %w", executionID, err)
+	}
+	t.observeEnd()
+	return rec.response(true), nil
+}
+
+// resume checks the answer to the current pause. For a screen it checks the button and the fields;
+// when fields are wrong it re-shows the screen with a message next to each (a transition with a new
+// nonce, returning nil).
+func (t *transition) resume(req NextRequest) (*actions.Resume, error) {
+	p := t.rec.Pause
+	if p == nil {
+		return nil, conflict("the execution is not paused")
+	}
+	if p.Screen == nil {
+		if req.Interaction != actions.InteractionCallback {
+			return nil, &InputError{Fields: map[string]string{"interaction": fmt.Sprintf("must be %q: the execution waits for a redirect to come back", actions.InteractionCallback)}}
+		}
+		return &actions.Resume{Interaction: req.Interaction, Input: req.Input}, nil
+	}
+	btn, ok := p.Screen.Button(req.Interaction)
+	if !ok {
+		ids := make([]string, len(p.Screen.Buttons))
+		for i, b := range p.Screen.Buttons {
+			ids[i] = b.ID
+		}
+		return nil, &InputError{Fields: map[string]string{"interaction": fmt.Sprintf("must be one of the screen's buttons %v", ids)}}
+	}
+	values, problems := p.Screen.ReadInput(req.Input)
+	if btn.NoValidate {
+		problems = nil
+	}
+	if len(problems) > 0 {
+		s := *p.Screen
+		s.Messages = append(withoutFieldMessages(s.Messages), problems...)
+		keepTyped(&s, values)
+		t.rec.Pause = &pause{Screen: &s, State: p.State}
+		t.rec.nonce = randomString(18)
+		fields := make([]string, len(problems))
+		for i, m := range problems {
+			fields[i] = m.Field
+		}
+		t.event(EventInputRejected, t.rec.StepID, map[string]any{"fields": fields})
+		return nil, nil
+	}
+	return &actions.Resume{Interaction: btn.ID, Input: values}, nil
+}
+
+// withoutFieldMessages drops the field messages of an earlier attempt.
+func withoutFieldMessages(ms []actions.Message) []actions.Message {
+	var out []actions.Message
+	for _, m := range ms {
+		if m.Field == "" {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// keepTyped pre-fills the re-shown screen with what the user typed (never secrets).
+func keepTyped(s *actions.Screen, values map[string]any) {
+	fields := make([]actions.Field, len(s.Fields))
+	copy(fields, s.Fields)
+	for i, f := range fields {
+		if v, ok := values[f.Name]; ok && !f.Secret {
+			fields[i].Value = v
+		}
+	}
+	s.Fields = fields
+}
+
+func decodeRecord(x store.Execution) (*record, error) {
+	var rec record
+	if err := json.Unmarshal(x.Data, &rec); err != nil {
+		return nil, fmt.Errorf("decode execution: %w", err)
+	}
+	rec.rev = x.Rev
+	rec.nonce = x.Nonce
+	if rec.Results == nil {
+		rec.Results = map[string]map[string]any{}
+	}
+	return &rec, nil
+}

@@ -1,0 +1,83 @@
+package engine
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/outflowhq/outflow/actions"
+)
+
+// record is an execution as stored in Redis: one JSON document, its revision kept by the store.
+type record struct {
+	ID          string                    `json:"id"`
+	FlowID      string                    `json:"flowId"`
+	FlowHash    string                    `json:"flowHash"`
+	FlowVersion string                    `json:"flowVersion,omitempty"`
+	Subject     actions.Subject           `json:"subject"`
+	Input       map[string]any            `json:"input"`
+	Status      Status                    `json:"status"`
+	StepID      string                    `json:"stepId"`
+	Results     map[string]map[string]any `json:"results"`
+	Form        map[string]any            `json:"form,omitempty"`
+	Interaction string                    `json:"interaction,omitempty"`
+	Pause       *pause                    `json:"pause,omitempty"`
+	Output      map[string]any            `json:"output,omitempty"`
+	Finish      *finish                   `json:"finish,omitempty"`
+	Error       *ErrorInfo                `json:"error,omitempty"`
+	CreatedAt   time.Time                 `json:"createdAt"`
+	UpdatedAt   time.Time                 `json:"updatedAt"`
+	ExpiresAt   time.Time                 `json:"expiresAt"`
+	// Seq numbers events across the execution's life.
+	Seq int `json:"seq"`
+
+	rev   int64
+	nonce string
+}
+
+// pause is what a waiting execution waits on.
+type pause struct {
+	Screen      *actions.Screen `json:"screen,omitempty"`
+	RedirectURL string          `json:"redirectUrl,omitempty"`
+	State       json.RawMessage `json:"state,omitempty"`
+}
+
+// finish is the finished page and redirect of a completed execution.
+type finish struct {
+	Screen      *actions.Screen `json:"screen,omitempty"`
+	RedirectURL string          `json:"redirectUrl,omitempty"`
+}
+
+// response renders the record for clients.
+func (r *record) response(withNonce bool) *Response {
+	resp := &Response{
+		ExecutionID: r.ID, FlowID: r.FlowID, FlowVersion: r.FlowVersion, StepID: r.StepID,
+		Status: r.Status, Subject: r.Subject, ExpiresAt: r.ExpiresAt,
+	}
+	switch r.Status {
+	case StatusWaiting:
+		if r.Pause != nil && r.Pause.Screen != nil {
+			resp.Action = ActionScreen
+			s := r.Pause.Screen.Redacted()
+			resp.Screen = &s
+		} else if r.Pause != nil {
+			resp.Action = ActionRedirect
+			resp.Redirect = &Redirect{URL: r.Pause.RedirectURL}
+		}
+		if withNonce {
+			resp.Nonce = r.nonce
+		}
+	case StatusCompleted:
+		resp.Action = ActionDone
+		resp.Output = r.Output
+		if r.Finish != nil {
+			resp.Screen = r.Finish.Screen
+			if r.Finish.RedirectURL != "" {
+				resp.Redirect = &Redirect{URL: r.Finish.RedirectURL}
+			}
+		}
+	case StatusFailed, StatusExpired:
+		resp.Action = ActionError
+		resp.Error = r.Error
+	}
+	return resp
+}

@@ -1,0 +1,71 @@
+package engine
+
+import (
+	"time"
+
+	"github.com/outflowhq/outflow/actions"
+)
+
+// Status is where an execution stands.
+type Status string
+
+// Statuses.
+const (
+	StatusWaiting   Status = "waiting"
+	StatusCompleted Status = "completed"
+	StatusFailed    Status = "failed"
+	StatusExpired   Status = "expired"
+)
+
+// Client actions: what the client does next.
+const (
+	ActionScreen   = "screen"
+	ActionRedirect = "redirect"
+	ActionDone     = "done"
+	ActionError    = "error"
+)
+
+// Response is the one shape Start, Next and Get answer with: what the client shows or does next.
+type Response struct {
+	ExecutionID string          `json:"executionId"`
+	FlowID      string          `json:"flowId"`
+	FlowVersion string          `json:"flowVersion,omitempty"`
+	StepID      string          `json:"stepId,omitempty"`
+	Status      Status          `json:"status"`
+	Action      string          `json:"action"`
+	Screen      *actions.Screen `json:"screen,omitempty"`
+	Redirect    *Redirect       `json:"redirect,omitempty"`
+	Output      map[string]any  `json:"output,omitempty"`
+	Error       *ErrorInfo      `json:"error,omitempty"`
+	// Nonce must accompany the next call to Next; it is single use.
+	Nonce     string          `json:"nonce,omitempty"`
+	Subject   actions.Subject `json:"subject"`
+	ExpiresAt time.Time       `json:"expiresAt"`
+}
+
+// Redirect tells the client to send the browser to URL.
+type Redirect struct {
+	URL string `json:"url"`
+}
+
+// ErrorInfo is a failure shown to clients: a stable code and a message without secrets.
+type ErrorInfo struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// StartRequest starts an execution.
+type StartRequest struct {
+	Input   map[string]any
+	Subject actions.Subject
+}
+
+// NextRequest advances a paused execution.
+type NextRequest struct {
+	// StepID is the step the client is answering; a different current step means the request is stale.
+	StepID string
+	// Interaction is the pressed button's id, or actions.InteractionCallback after a redirect.
+	Interaction string
+	Input       map[string]any
+	Nonce       string
+}

@@ -1,0 +1,108 @@
+package engine
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/outflowhq/outflow/store"
+)
+
+// Start starts an execution of the current version of flowID and runs it to its first pause or its
+// end. One Redis round trip, besides what its actions do.
+func (e *Engine) Start(ctx context.Context, flowID string, req StartRequest) (*Response, error) {
+	f, ok := e.Flow(flowID)
+	if !ok {
+		return nil, fmt.Errorf("start flow %q: %w", flowID, ErrFlowNotFound)
+	}
+	input, problems := f.ApplyInputs(req.Input)
+	if problems != nil {
+		fields := make(map[string]string, len(problems))
+		for k, v := range problems {
+			fields["input."+k] = v
+		}
+		return nil, &InputError{Fields: fields}
+	}
+	now := e.clock.Now().UTC()
+	ttl := f.TTL
+	if ttl <= 0 {
+		ttl = e.opts.DefaultTTL
+	}
+	rec := &record{
+		ID: newID(), FlowID: f.ID, FlowHash: f.Hash, FlowVersion: f.Version,
+		Subject: req.Subject, Input: input, Status: StatusWaiting, StepID: f.Start,
+		Results:   map[string]map[string]any{},
+		CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(ttl),
+	}
+	if e.opts.Observer != nil {
+		e.opts.Observer.ExecutionStarted(f.ID)
+	}
+	t := &transition{e: e, f: f, rec: rec, now: now}
+	t.event(EventStarted, "", map[string]any{"flowVersion": f.Version, "flowHash": f.Hash, "subject": req.Subject})
+	t.run(ctx, nil)
+	data, events, err := t.encode()
+	if err != nil {
+		return nil, err
+	}
+	if err := e.store.CreateExecution(ctx, rec.ID, data, rec.nonce, e.keep(rec), events, e.opts.MaxEvents); err != nil {
+		return nil, fmt.Errorf("start flow %q: %w", flowID, err)
+	}
+	t.observeEnd()
+	return rec.response(true), nil
+}
+
+// Get returns where an execution stands, without its nonce.
+func (e *Engine) Get(ctx context.Context, executionID string) (*Response, error) {
+	rec, err := e.load(ctx, executionID)
+	if err != nil {
+		return nil, err
+	}
+	return rec.response(false), nil
+}
+
+// Resume returns where an execution stands with its current nonce, for a trusted client that
+// already holds the execution (a host rendering the current screen again, e.g. after a page reload
+// in the browser the execution is bound to). Never hand it to an untrusted caller.
+func (e *Engine) Resume(ctx context.Context, executionID string) (*Response, error) {
+	rec, err := e.load(ctx, executionID)
+	if err != nil {
+		return nil, err
+	}
+	return rec.response(true), nil
+}
+
+func (e *Engine) load(ctx context.Context, executionID string) (*record, error) {
+	x, err := e.store.GetExecution(ctx, executionID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("execution %q: %w", executionID, ErrExecutionNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read execution %q: %w", executionID, err)
+	}
+	rec, err := decodeRecord(x)
+	if err != nil {
+		return nil, err
+	}
+	if rec.Status == StatusWaiting && e.clock.Now().After(rec.ExpiresAt) {
+		rec.Status = StatusExpired
+		rec.Error = &ErrorInfo{Code: "expired", Message: "This flow took too long and expired. Start it again."}
+	}
+	return rec, nil
+}
+
+// keep is how long Redis keeps the record: its time to live plus the retention that lets late
+// requests learn it expired.
+func (e *Engine) keep(rec *record) time.Duration {
+	return rec.ExpiresAt.Sub(e.clock.Now()) + e.opts.Retention
+}
+
+func newID() string { return randomString(16) }
+
+func randomString(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}

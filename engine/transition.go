@@ -1,0 +1,255 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"time"
+
+	"github.com/outflowhq/outflow/actions"
+	"github.com/outflowhq/outflow/flows"
+)
+
+// transition is one request's worth of progress on one execution: it runs steps until a pause or
+// the end, collecting events, and is then written with a single compare-and-set.
+type transition struct {
+	e      *Engine
+	f      *flows.Flow
+	rec    *record
+	now    time.Time
+	events []Event
+	// form holds the latest screen values for this request, secret ones included.
+	form map[string]any
+}
+
+func (t *transition) event(typ, stepID string, data map[string]any) {
+	t.rec.Seq++
+	t.events = append(t.events, Event{Seq: t.rec.Seq, At: t.e.clock.Now().UTC(), Type: typ, StepID: stepID, Data: data})
+}
+
+// run executes steps from the current one; resume answers the current step's pause.
+func (t *transition) run(ctx context.Context, resume *actions.Resume) {
+	rec := t.rec
+	state := json.RawMessage(nil)
+	if rec.Pause != nil {
+		state = rec.Pause.State
+	}
+	if resume != nil {
+		t.takeForm(resume)
+	}
+	rec.Pause = nil
+	for n := 0; ; n++ {
+		if n >= t.e.opts.MaxStepsPerRequest {
+			t.failExecution(rec.StepID, &ErrorInfo{Code: "too_many_steps", Message: "The flow ran too many steps without waiting for the user."})
+			return
+		}
+		step, ok := t.f.Step(rec.StepID)
+		if !ok {
+			t.failExecution(rec.StepID, &ErrorInfo{Code: actions.CodeInternal, Message: "The flow refers to a step that does not exist."})
+			return
+		}
+		if resume == nil {
+			t.event(EventStepEntered, step.ID, map[string]any{"action": step.Kind.Name})
+		}
+		nonce := randomString(18)
+		call := &actions.Call{
+			ExecutionID: rec.ID, FlowID: rec.FlowID, StepID: step.ID, Subject: rec.Subject,
+			Now: t.e.clock.Now(), Scope: t.scope(), Resume: resume, State: state, Nonce: nonce,
+			Logger: t.e.log.With("execution", rec.ID, "flow", rec.FlowID, "step", step.ID),
+		}
+		res, err := t.runStep(ctx, step, call)
+		for _, ev := range call.Emitted() {
+			t.event(ev.Type, step.ID, ev.Data)
+		}
+		resume, state = nil, nil
+		if err != nil {
+			if !t.caught(step, err) {
+				return
+			}
+			continue
+		}
+		if res.Finish {
+			t.complete(step, res)
+			return
+		}
+		if res.Pauses() {
+			t.pause(step, res, nonce)
+			return
+		}
+		outcome := res.Outcome
+		if outcome == "" {
+			outcome = actions.Success
+		}
+		rec.Results[step.ID] = map[string]any{"output": res.Output, "outcome": outcome}
+		t.event(EventStepCompleted, step.ID, map[string]any{"outcome": outcome, "output": res.Output})
+		d, err := route(t.f, step, outcome, t.scope())
+		if err != nil {
+			t.event(EventBranch, step.ID, decisionData(d))
+			if !t.caught(step, err) {
+				return
+			}
+			continue
+		}
+		if d.Goto == "" {
+			t.failExecution(step.ID, &ErrorInfo{Code: "no_branch", Message: fmt.Sprintf("Step %s completed with outcome %q, which leads nowhere.", step.ID, outcome)})
+			return
+		}
+		t.event(EventBranch, step.ID, decisionData(d))
+		rec.StepID = d.Goto
+	}
+}
+
+// takeForm makes a screen answer the latest form: all values for this request, the non-secret ones
+// persisted.
+func (t *transition) takeForm(resume *actions.Resume) {
+	p := t.rec.Pause
+	if p == nil || p.Screen == nil {
+		return
+	}
+	step, _ := t.f.Step(t.rec.StepID)
+	kept := map[string]any{}
+	visible := map[string]any{}
+	for _, f := range p.Screen.Fields {
+		v, ok := resume.Input[f.Name]
+		if !ok {
+			continue
+		}
+		if f.Secret {
+			// Secret values reach expressions only for generic screens, and only during this request.
+			if step != nil && step.Kind.Name == "screen" {
+				visible[f.Name] = v
+			}
+			continue
+		}
+		kept[f.Name] = v
+		visible[f.Name] = v
+	}
+	t.rec.Form = kept
+	t.rec.Interaction = resume.Interaction
+	t.form = visible
+}
+
+func (t *transition) scope() map[string]any {
+	form := t.rec.Form
+	if t.form != nil {
+		form = t.form
+	}
+	return t.f.NewScope(t.rec.Input, t.rec.Results, form, t.rec.Interaction, t.rec.Subject, t.e.clock.Now())
+}
+
+// caught routes a step's error to its catch step, or fails the execution. It reports whether the
+// run continues.
+func (t *transition) caught(step *flows.Step, err error) bool {
+	ae := actions.AsError(err)
+	if ae.Code == actions.CodeInternal {
+		t.e.log.Error("step failed", "execution", t.rec.ID, "flow", t.rec.FlowID, "step", step.ID, "error", err)
+	}
+	t.event(EventStepFailed, step.ID, map[string]any{"code": ae.Code, "message": ae.Message})
+	t.observe(step, "failed")
+	target := catchTarget(step, ae.Code)
+	if target == "" {
+		t.failExecution(step.ID, &ErrorInfo{Code: ae.Code, Message: ae.Message})
+		return false
+	}
+	t.rec.Results[step.ID] = map[string]any{"outcome": "error:" + ae.Code}
+	t.event(EventBranch, step.ID, decisionData(Decision{Outcome: "error:" + ae.Code, Via: "catch", Goto: target}))
+	t.rec.StepID = target
+	return true
+}
+
+func (t *transition) complete(step *flows.Step, res actions.Result) {
+	rec := t.rec
+	rec.Status = StatusCompleted
+	rec.Output = res.Output
+	if rec.Output == nil {
+		rec.Output = map[string]any{}
+	}
+	fin := &finish{Screen: res.Screen, RedirectURL: res.FinishRedirect}
+	if fin.RedirectURL != "" && t.e.opts.RedirectAllowed != nil && !t.e.opts.RedirectAllowed(fin.RedirectURL) {
+		t.event("redirect.refused", step.ID, map[string]any{"reason": "the redirect URL is not allowed"})
+		fin.RedirectURL = ""
+	}
+	if fin.Screen != nil || fin.RedirectURL != "" {
+		rec.Finish = fin
+	}
+	rec.nonce = ""
+	t.observe(step, "completed")
+	t.event(EventCompleted, step.ID, map[string]any{"output": rec.Output})
+}
+
+func (t *transition) pause(step *flows.Step, res actions.Result, nonce string) {
+	rec := t.rec
+	var state json.RawMessage
+	if res.State != nil {
+		b, err := json.Marshal(res.State)
+		if err != nil {
+			t.failExecution(step.ID, &ErrorInfo{Code: actions.CodeInternal, Message: "The step could not save its state."})
+			return
+		}
+		state = b
+	}
+	p := &pause{RedirectURL: res.RedirectURL, State: state}
+	kind := ActionRedirect
+	if res.Screen != nil {
+		s := res.Screen.Redacted()
+		p.Screen, p.RedirectURL, kind = &s, "", ActionScreen
+	}
+	rec.Pause = p
+	rec.nonce = nonce
+	t.observe(step, "paused")
+	t.event(EventStepPaused, step.ID, map[string]any{"action": kind})
+}
+
+func (t *transition) failExecution(stepID string, info *ErrorInfo) {
+	t.rec.Status = StatusFailed
+	t.rec.Error = info
+	t.rec.nonce = ""
+	t.event(EventFailed, stepID, map[string]any{"code": info.Code, "message": info.Message})
+}
+
+func (t *transition) observe(step *flows.Step, result string) {
+	if o := t.e.opts.Observer; o != nil {
+		o.StepFinished(t.rec.FlowID, step.Kind.Name, result, 0)
+	}
+}
+
+func (t *transition) observeEnd() {
+	if o := t.e.opts.Observer; o != nil && t.rec.Status != StatusWaiting {
+		o.ExecutionFinished(t.rec.FlowID, t.rec.Status)
+	}
+}
+
+// encode serializes the record and the new events.
+func (t *transition) encode() ([]byte, [][]byte, error) {
+	t.rec.UpdatedAt = t.e.clock.Now().UTC()
+	data, err := json.Marshal(t.rec)
+	if err != nil {
+		return nil, nil, fmt.Errorf("encode execution: %w", err)
+	}
+	events := make([][]byte, 0, len(t.events))
+	for _, ev := range t.events {
+		b, err := json.Marshal(ev)
+		if err != nil {
+			return nil, nil, fmt.Errorf("encode event: %w", err)
+		}
+		events = append(events, b)
+	}
+	return data, events, nil
+}
+
+func decisionData(d Decision) map[string]any {
+	out := map[string]any{"outcome": d.Outcome, "via": d.Via, "goto": d.Goto}
+	if len(d.Checks) > 0 {
+		checks := make([]any, len(d.Checks))
+		for i, c := range d.Checks {
+			m := map[string]any{"when": c.When, "line": c.Line, "result": c.Result}
+			if len(c.Values) > 0 {
+				m["values"] = maps.Clone(c.Values)
+			}
+			checks[i] = m
+		}
+		out["checks"] = checks
+	}
+	return out
+}

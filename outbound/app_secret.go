@@ -1,0 +1,106 @@
+package outbound
+
+import (
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+)
+
+// redacted is what every printed form of a Secret shows instead of its value.
+const redacted = "REDACTED"
+
+// ErrSecretMarshal is returned when something tries to serialise a Secret. A secret never
+// travels inside JSON or YAML written by this package: store Reveal() sealed, separately.
+var ErrSecretMarshal = errors.New("outbound: a secret is never marshalled; seal Reveal() and store it separately")
+
+// Secret holds a credential (an OAuth client secret) that must never be shown. Printing it
+// with fmt (any verb, including %#v), logging it with slog or asking for String returns
+// "REDACTED"; marshalling it to JSON or YAML fails with ErrSecretMarshal. Decoding it from a
+// JSON string works, so request bodies can carry it in.
+//
+// The value sits behind a pointer so that even reflection-based printing of a struct holding a
+// Secret in an unexported field shows an address, not the text. The zero Secret is empty.
+type Secret struct {
+	p *string
+}
+
+// NewSecret wraps s. An empty s gives the zero (empty) Secret.
+func NewSecret(s string) Secret {
+	if s == "" {
+		return Secret{}
+	}
+	return Secret{p: &s}
+}
+
+// Reveal returns the secret text. Call it only where the secret is sent to the provider or
+// sealed for storage.
+func (s Secret) Reveal() string {
+	if s.p == nil {
+		return ""
+	}
+	return *s.p
+}
+
+// IsZero reports whether the secret is empty.
+func (s Secret) IsZero() bool { return s.p == nil || *s.p == "" }
+
+// Equal reports whether s and o hold the same text, in constant time.
+func (s Secret) Equal(o Secret) bool {
+	return subtle.ConstantTimeCompare([]byte(s.Reveal()), []byte(o.Reveal())) == 1
+}
+
+// String returns "REDACTED" for a set secret and "" for an empty one.
+func (s Secret) String() string {
+	if s.IsZero() {
+		return ""
+	}
+	return redacted
+}
+
+// GoString returns the same as String, so %#v never shows the value.
+func (s Secret) GoString() string { return s.String() }
+
+// Format prints String for every verb (%v, %+v, %#v, %s, %q, %x, ...).
+func (s Secret) Format(f fmt.State, verb rune) {
+	if verb == 'q' {
+		fmt.Fprintf(f, "%q", s.String())
+		return
+	}
+	io.WriteString(f, s.String())
+}
+
+// LogValue makes slog print "REDACTED" (or "" when empty).
+func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
+
+// MarshalJSON always fails: a secret is write-only.
+func (s Secret) MarshalJSON() ([]byte, error) { return nil, ErrSecretMarshal }
+
+// MarshalYAML always fails: a secret is write-only.
+func (s Secret) MarshalYAML() (any, error) { return nil, ErrSecretMarshal }
+
+// UnmarshalJSON reads a JSON string (null gives the empty secret). The error never quotes the
+// input.
+func (s *Secret) UnmarshalJSON(b []byte) error {
+	var v *string
+	if err := json.Unmarshal(b, &v); err != nil {
+		return errors.New("outbound: a secret must be a JSON string")
+	}
+	if v == nil {
+		*s = Secret{}
+		return nil
+	}
+	*s = NewSecret(*v)
+	return nil
+}
+
+var (
+	_ fmt.Formatter    = Secret{}
+	_ fmt.Stringer     = Secret{}
+	_ fmt.GoStringer   = Secret{}
+	_ slog.LogValuer   = Secret{}
+	_ json.Marshaler   = Secret{}
+	_ json.Unmarshaler = (*Secret)(nil)
+)

@@ -1,0 +1,43 @@
+package outbound
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/outflowhq/outflow/clock"
+	"github.com/outflowhq/outflow/store"
+)
+
+// Options configure the outbound services (Apps, Vault, APIKeys). They share one Options value.
+type Options struct {
+	// Store holds apps and credentials. Required.
+	Store *store.Store
+	// Keyring seals client secrets, tokens and API keys. Required.
+	Keyring *store.Keyring
+	// Catalog is the provider catalog; nil loads the embedded one.
+	Catalog *Catalog
+	// PublicURL is the base of callback URLs, e.g. "https://auth.example.com".
+	PublicURL string
+	// HTTPClient makes provider calls (token exchange, refresh, revocation, API-key probes); nil
+	// means a client with a 10s timeout. Each call also has its own shorter deadline.
+	HTTPClient *http.Client
+	Clock      clock.Clock
+	Logger     *slog.Logger
+}
+
+func (o Options) clock() clock.Clock { return clock.Or(o.Clock) }
+
+func (o Options) logger() *slog.Logger {
+	if o.Logger == nil {
+		return slog.Default()
+	}
+	return o.Logger
+}
+
+func (o Options) httpClient() *http.Client {
+	if o.HTTPClient == nil {
+		return &http.Client{Timeout: 10 * time.Second}
+	}
+	return o.HTTPClient
+}

@@ -1,0 +1,387 @@
+package outbound
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// ErrInvalidApp matches every *ValidationError (errors.Is), for callers that only need to know
+// that the input was rejected (an HTTP layer maps it to 400).
+var ErrInvalidApp = errors.New("outbound: invalid app")
+
+// FieldError is one problem with one field. Field is a path such as "scopes[2].name" or
+// "apiKey.probe.path"; Message says what is wrong and how to fix it, and never quotes a secret.
+type FieldError struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+func (e FieldError) Error() string { return e.Field + ": " + e.Message }
+
+// ValidationError lists every problem found, at most one per field, in a stable order.
+type ValidationError struct {
+	Fields []FieldError `json:"fields"`
+}
+
+func (e *ValidationError) Error() string {
+	parts := make([]string, len(e.Fields))
+	for i, f := range e.Fields {
+		parts[i] = f.Error()
+	}
+	return "invalid app: " + strings.Join(parts, "; ")
+}
+
+// Is reports whether target is ErrInvalidApp.
+func (e *ValidationError) Is(target error) bool { return target == ErrInvalidApp }
+
+// Field returns the message for one field path, if that field has a problem.
+func (e *ValidationError) Field(path string) (string, bool) {
+	for _, f := range e.Fields {
+		if f.Field == path {
+			return f.Message, true
+		}
+	}
+	return "", false
+}
+
+// problems collects field errors, keeping only the first one per field.
+type problems struct {
+	list []FieldError
+	seen map[string]bool
+}
+
+func (p *problems) add(field, format string, args ...any) {
+	if p.seen[field] {
+		return
+	}
+	if p.seen == nil {
+		p.seen = map[string]bool{}
+	}
+	p.seen[field] = true
+	p.list = append(p.list, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
+}
+
+// merge adds the field errors carried by err (a *ValidationError); any other non-nil error is
+// reported against field "" so nothing is lost.
+func (p *problems) merge(err error) {
+	var ve *ValidationError
+	switch {
+	case err == nil:
+	case errors.As(err, &ve):
+		for _, f := range ve.Fields {
+			p.add(f.Field, "%s", f.Message)
+		}
+	default:
+		p.add("", "%s", err.Error())
+	}
+}
+
+func (p *problems) has(field string) bool { return p.seen[field] }
+
+func (p *problems) err() error {
+	if len(p.list) == 0 {
+		return nil
+	}
+	return &ValidationError{Fields: p.list}
+}
+
+var (
+	idRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+	// tokenResponsePathRE: dot-separated JSON member names.
+	tokenResponsePathRE = regexp.MustCompile(`^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$`)
+	scopeParamRE        = regexp.MustCompile(`^[a-z][a-z0-9_]{0,63}$`)
+)
+
+const (
+	maxNameLen        = 100
+	maxDescriptionLen = 2000
+	maxClientIDLen    = 512
+	maxMarginSeconds  = 86400
+	maxFallbackSecs   = 366 * 86400
+)
+
+// Validate checks the app and returns nil or a *ValidationError with one message per bad field.
+// Run it on every write; AppPatch.Apply, NewApp and Template.NewApp do.
+func (a *App) Validate() error {
+	var p problems
+	a.validateCommon(&p)
+	switch a.Kind {
+	case KindOAuth2:
+		a.validateOAuth2(&p)
+		if a.APIKey != nil {
+			p.add("apiKey", "only apikey apps have an apiKey block; remove it")
+		}
+	case KindAPIKey:
+		a.validateNoOAuth2(&p)
+		a.validateAPIKey(&p)
+	}
+	return p.err()
+}
+
+func (a *App) validateCommon(p *problems) {
+	switch {
+	case a.ID == "":
+		p.add("id", "required: a slug such as google-contacts")
+	case !idRE.MatchString(a.ID):
+		p.add("id", "must be 1 to 63 lowercase letters, digits or '-', starting with a letter or digit (for example google-contacts)")
+	}
+	switch a.Kind {
+	case KindOAuth2, KindAPIKey:
+	case "":
+		p.add("kind", "required: oauth2 or apikey")
+	default:
+		p.add("kind", "%q is not a kind; use oauth2 or apikey", a.Kind)
+	}
+	switch {
+	case strings.TrimSpace(a.Name) == "":
+		p.add("name", "required: the name shown to users, for example Google Contacts")
+	case len(a.Name) > maxNameLen:
+		p.add("name", "is longer than %d characters", maxNameLen)
+	case hasControl(a.Name):
+		p.add("name", "contains control characters")
+	}
+	if len(a.Description) > maxDescriptionLen {
+		p.add("description", "is longer than %d characters", maxDescriptionLen)
+	}
+	if a.Logo != "" {
+		if msg := checkLogo(a.Logo); msg != "" {
+			p.add("logo", "%s", msg)
+		}
+	}
+	if a.TemplateID != "" && !idRE.MatchString(a.TemplateID) {
+		p.add("templateId", "is not a template id (lowercase letters, digits and '-')")
+	}
+	checkDocLinkField(p, "docsUrl", a.DocsURL)
+}
+
+func (a *App) validateOAuth2(p *problems) {
+	switch {
+	case a.ClientID == "":
+		p.add("clientId", "required: the client id the provider issued when you registered the app")
+	case len(a.ClientID) > maxClientIDLen:
+		p.add("clientId", "is longer than %d characters", maxClientIDLen)
+	case strings.ContainsFunc(a.ClientID, isSpaceOrControl):
+		p.add("clientId", "contains spaces or control characters; paste it again")
+	}
+	if a.ClientSecret.IsZero() && !a.PKCE {
+		p.add("clientSecret", "required when pkce is off: a client without a secret must use PKCE")
+	}
+	if a.DiscoveryURL == "" {
+		if a.AuthorizationURL == "" {
+			p.add("authorizationUrl", "required unless discoveryUrl is set")
+		}
+		if a.TokenURL == "" {
+			p.add("tokenUrl", "required unless discoveryUrl is set")
+		}
+	}
+	checkURLField(p, "authorizationUrl", a.AuthorizationURL)
+	checkURLField(p, "tokenUrl", a.TokenURL)
+	checkURLField(p, "revocationUrl", a.RevocationURL)
+	checkURLField(p, "discoveryUrl", a.DiscoveryURL)
+	checkURLField(p, "userInfoUrl", a.UserInfoURL)
+	checkURLField(p, "issuer", a.Issuer)
+	if a.Issuer != "" && strings.ContainsAny(a.Issuer, "?#") {
+		p.add("issuer", "must have no query or fragment (RFC 8414)")
+	}
+	a.validateScopes(p)
+	a.validateRequestKnobs(p)
+	a.validateRedirects(p)
+	if r := a.Refresh.MarginSeconds; r < 0 || r > maxMarginSeconds {
+		p.add("refresh.marginSeconds", "must be between 0 (default %d) and %d", DefaultRefreshMarginSeconds, maxMarginSeconds)
+	}
+	if r := a.Refresh.FallbackLifetimeSeconds; r < 0 || r > maxFallbackSecs {
+		p.add("refresh.fallbackLifetimeSeconds", "must be between 0 (default %d) and %d", DefaultFallbackLifetimeSeconds, maxFallbackSecs)
+	}
+}
+
+func (a *App) validateScopes(p *problems) {
+	sep := a.ScopeSep()
+	switch a.ScopeSeparator {
+	case "", " ", ",":
+	default:
+		p.add("scopeSeparator", "must be \" \" (the default) or \",\"")
+	}
+	switch {
+	case a.ScopeParam == "":
+	case !scopeParamRE.MatchString(a.ScopeParam) || (a.ScopeParam != "scope" && reservedAuthParams[a.ScopeParam] != ""):
+		p.add("scopeParam", "must be a parameter name such as scope or user_scope, not one the connect flow sets")
+	case hasKey(a.AuthorizationParams, a.ScopeParam):
+		p.add("scopeParam", "is also set in authorizationParams; remove it there")
+	}
+	index := make(map[string]int, len(a.Scopes))
+	for i, s := range a.Scopes {
+		field := fmt.Sprintf("scopes[%d].name", i)
+		if msg := checkScopeName(s.Name, sep); msg != "" {
+			p.add(field, "%s", msg)
+			continue
+		}
+		if j, dup := index[s.Name]; dup {
+			p.add(field, "duplicates scopes[%d]; list each scope once", j)
+			continue
+		}
+		index[s.Name] = i
+		if len(s.Description) > maxDescriptionLen {
+			p.add(fmt.Sprintf("scopes[%d].description", i), "is longer than %d characters", maxDescriptionLen)
+		}
+	}
+	seen := map[string]bool{}
+	for i, s := range a.DefaultScopes {
+		field := fmt.Sprintf("defaultScopes[%d]", i)
+		switch _, listed := index[s]; {
+		case checkScopeName(s, sep) != "":
+			p.add(field, "%s", checkScopeName(s, sep))
+		case seen[s]:
+			p.add(field, "is listed twice")
+		case len(a.Scopes) > 0 && !listed:
+			p.add(field, "%q is not in scopes; add it to scopes or remove it here", s)
+		}
+		seen[s] = true
+	}
+}
+
+func checkScopeName(name, sep string) string {
+	switch {
+	case name == "":
+		return "required: a scope name"
+	case strings.ContainsFunc(name, isSpaceOrControl):
+		return "must not contain spaces or control characters"
+	case sep != " " && strings.Contains(name, sep):
+		return fmt.Sprintf("must not contain the scope separator %q", sep)
+	}
+	return ""
+}
+
+var (
+	reservedAuthParams = map[string]string{
+		"response_type":         "is set by the connect flow; remove it",
+		"client_id":             "comes from clientId; remove it",
+		"redirect_uri":          "is the app's callback URL; remove it",
+		"state":                 "is set by the connect flow; remove it",
+		"scope":                 "comes from the requested scopes; use defaultScopes instead",
+		"code_challenge":        "is set by the connect flow; use pkce instead",
+		"code_challenge_method": "is set by the connect flow; use pkce instead",
+		"nonce":                 "is set by the connect flow; remove it",
+		"access_type":           "use the accessType field instead",
+		"prompt":                "use the prompt field instead",
+	}
+	reservedTokenParams = map[string]string{
+		"grant_type":    "is set by the token exchange; remove it",
+		"code":          "is set by the token exchange; remove it",
+		"redirect_uri":  "is the app's callback URL; remove it",
+		"code_verifier": "is set by the token exchange; use pkce instead",
+		"client_id":     "comes from clientId; remove it",
+		"client_secret": "comes from clientSecret; remove it",
+		"refresh_token": "is set by the token refresh; remove it",
+	}
+	validPrompts = []string{PromptNone, PromptLogin, PromptConsent, PromptSelectAccount}
+)
+
+func (a *App) validateRequestKnobs(p *problems) {
+	switch a.AccessType {
+	case "", AccessTypeOffline, AccessTypeOnline:
+	default:
+		p.add("accessType", "%q is not valid; use offline, online or leave it empty", a.AccessType)
+	}
+	seen := map[string]bool{}
+	for i, v := range a.Prompt {
+		field := fmt.Sprintf("prompt[%d]", i)
+		switch {
+		case !slices.Contains(validPrompts, v):
+			p.add(field, "%q is not valid; use none, login, consent or select_account", v)
+		case seen[v]:
+			p.add(field, "is listed twice")
+		case v == PromptNone && len(a.Prompt) > 1:
+			p.add(field, "none cannot be combined with other prompt values")
+		}
+		seen[v] = true
+	}
+	checkParams(p, "authorizationParams", a.AuthorizationParams, reservedAuthParams)
+	checkParams(p, "tokenParams", a.TokenParams, reservedTokenParams)
+	switch a.TokenAuthStyle {
+	case TokenAuthAuto, TokenAuthHeader, TokenAuthParams:
+	default:
+		p.add("tokenAuthStyle", "%q is not valid; use header, params or leave it empty (auto)", a.TokenAuthStyle)
+	}
+	if a.TokenResponsePath != "" && !tokenResponsePathRE.MatchString(a.TokenResponsePath) {
+		p.add("tokenResponsePath", "must be a dot path of member names, for example authed_user")
+	}
+}
+
+func checkParams(p *problems, field string, params map[string]string, reserved map[string]string) {
+	for _, k := range sortedKeys(params) {
+		path := field + "." + k
+		switch {
+		case k == "" || strings.ContainsFunc(k, isSpaceOrControl):
+			p.add(path, "parameter names must be non-empty and contain no spaces")
+		case reserved[k] != "":
+			p.add(path, "%s", reserved[k])
+		case hasControl(params[k]):
+			p.add(path, "the value contains control characters")
+		}
+	}
+}
+
+func (a *App) validateRedirects(p *problems) {
+	if a.CallbackDomain != "" && !hostRE.MatchString(a.CallbackDomain) {
+		p.add("callbackDomain", "must be a lowercase host name such as auth.example.com, without scheme or path")
+	}
+	checkURLField(p, "defaultRedirectUrl", a.DefaultRedirectURL)
+	seen := map[string]bool{}
+	for i, u := range a.AllowedRedirectURLs {
+		field := fmt.Sprintf("allowedRedirectUrls[%d]", i)
+		if checkURLField(p, field, u); !p.has(field) && seen[u] {
+			p.add(field, "is listed twice")
+		}
+		seen[u] = true
+	}
+	if a.DefaultRedirectURL != "" && len(a.AllowedRedirectURLs) > 0 && !seen[a.DefaultRedirectURL] {
+		p.add("defaultRedirectUrl", "is not in allowedRedirectUrls; add it there")
+	}
+}
+
+// validateNoOAuth2 reports every OAuth-only field set on an apikey app.
+func (a *App) validateNoOAuth2(p *problems) {
+	set := []struct {
+		field string
+		isSet bool
+	}{
+		{"clientId", a.ClientID != ""},
+		{"clientSecret", !a.ClientSecret.IsZero()},
+		{"authorizationUrl", a.AuthorizationURL != ""},
+		{"tokenUrl", a.TokenURL != ""},
+		{"revocationUrl", a.RevocationURL != ""},
+		{"discoveryUrl", a.DiscoveryURL != ""},
+		{"userInfoUrl", a.UserInfoURL != ""},
+		{"issuer", a.Issuer != ""},
+		{"scopes", len(a.Scopes) > 0},
+		{"defaultScopes", len(a.DefaultScopes) > 0},
+		{"scopeSeparator", a.ScopeSeparator != ""},
+		{"scopeParam", a.ScopeParam != ""},
+		{"pkce", a.PKCE},
+		{"accessType", a.AccessType != ""},
+		{"prompt", len(a.Prompt) > 0},
+		{"authorizationParams", len(a.AuthorizationParams) > 0},
+		{"tokenParams", len(a.TokenParams) > 0},
+		{"tokenAuthStyle", a.TokenAuthStyle != ""},
+		{"tokenResponsePath", a.TokenResponsePath != ""},
+		{"callbackDomain", a.CallbackDomain != ""},
+		{"defaultRedirectUrl", a.DefaultRedirectURL != ""},
+		{"allowedRedirectUrls", len(a.AllowedRedirectURLs) > 0},
+		{"refresh", a.Refresh != RefreshPolicy{}},
+	}
+	for _, s := range set {
+		if s.isSet {
+			p.add(s.field, "only oauth2 apps use this; remove it from an apikey app")
+		}
+	}
+}
+
+func hasKey(m map[string]string, k string) bool {
+	_, ok := m[k]
+	return ok
+}
+
+func isSpaceOrControl(r rune) bool { return r <= ' ' || r == 0x7f }

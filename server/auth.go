@@ -1,0 +1,37 @@
+package server
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"net/http"
+	"strings"
+)
+
+// management wraps a handler so it requires a management key: `Authorization: Bearer <key>`,
+// compared in constant time against every configured key. Without keys configured, management
+// routes are closed.
+func (s *Server) management(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !s.validManagementKey(r) {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="outflow"`)
+			writeJSON(w, http.StatusUnauthorized, errorBody{Error: apiError{Code: "unauthorized", Message: "this route needs a management key: Authorization: Bearer <key>"}})
+			return
+		}
+		h(w, r)
+	}
+}
+
+func (s *Server) validManagementKey(r *http.Request) bool {
+	auth := r.Header.Get("Authorization")
+	scheme, token, ok := strings.Cut(auth, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
+		return false
+	}
+	got := sha256.Sum256([]byte(strings.TrimSpace(token)))
+	match := 0
+	for _, k := range s.opts.ManagementKeys {
+		want := sha256.Sum256([]byte(k))
+		match |= subtle.ConstantTimeCompare(got[:], want[:])
+	}
+	return match == 1
+}

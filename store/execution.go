@@ -1,0 +1,193 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Execution is a stored flow execution: its data, revision and the nonce of its current pause.
+// It lives in the hash Keys.Execution(id) with fields rev, data, nonce and, while a request holds
+// it, claimExp; its event log in the list Keys.ExecutionEvents(id).
+type Execution struct {
+	Rev   int64
+	Data  []byte
+	Nonce string
+}
+
+// KEYS[1] execution, KEYS[2] events. ARGV: data, nonce, ttl ms, max events, events...
+var scriptCreateExecution = redis.NewScript(`
+if redis.call('EXISTS', KEYS[1]) == 1 then return -2 end
+redis.call('HSET', KEYS[1], 'rev', 1, 'data', ARGV[1], 'nonce', ARGV[2])
+local ttl = tonumber(ARGV[3])
+redis.call('PEXPIRE', KEYS[1], ttl)
+local n = #ARGV
+local i = 5
+while i <= n do
+  local j = math.min(i + 99, n)
+  redis.call('RPUSH', KEYS[2], unpack(ARGV, i, j))
+  i = j + 1
+end
+local keep = tonumber(ARGV[4])
+if keep > 0 then redis.call('LTRIM', KEYS[2], -keep, -1) end
+if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('PEXPIRE', KEYS[2], ttl) end
+return 1
+`)
+
+// KEYS[1] execution. ARGV: nonce, now ms, hold ms. Returns nil when missing, else
+// {claimed (1/0), rev, data, nonce}.
+var scriptClaimExecution = redis.NewScript(`
+local v = redis.call('HMGET', KEYS[1], 'rev', 'data', 'nonce', 'claimExp')
+if not v[1] then return false end
+local nonce = v[3] or ''
+local claimed = 0
+local now = tonumber(ARGV[2])
+if ARGV[1] ~= '' and nonce == ARGV[1] and (not v[4] or tonumber(v[4]) <= now) then
+  redis.call('HSET', KEYS[1], 'claimExp', now + tonumber(ARGV[3]))
+  claimed = 1
+end
+return {claimed, v[1], v[2] or '', nonce}
+`)
+
+// KEYS[1] execution, KEYS[2] events. ARGV: expected rev, data, ttl ms, max events, nonce, events...
+var scriptUpdateExecution = redis.NewScript(`
+local cur = redis.call('HGET', KEYS[1], 'rev')
+if not cur then return -1 end
+if tonumber(cur) ~= tonumber(ARGV[1]) then return -2 end
+local rev = redis.call('HINCRBY', KEYS[1], 'rev', 1)
+redis.call('HSET', KEYS[1], 'data', ARGV[2], 'nonce', ARGV[5])
+redis.call('HDEL', KEYS[1], 'claimExp')
+local ttl = tonumber(ARGV[3])
+redis.call('PEXPIRE', KEYS[1], ttl)
+local n = #ARGV
+local i = 6
+while i <= n do
+  local j = math.min(i + 99, n)
+  redis.call('RPUSH', KEYS[2], unpack(ARGV, i, j))
+  i = j + 1
+end
+local keep = tonumber(ARGV[4])
+if keep > 0 then redis.call('LTRIM', KEYS[2], -keep, -1) end
+if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('PEXPIRE', KEYS[2], ttl) end
+return rev
+`)
+
+// KEYS[1] execution. ARGV: rev.
+var scriptReleaseExecution = redis.NewScript(`
+if redis.call('HGET', KEYS[1], 'rev') == ARGV[1] then
+  return redis.call('HDEL', KEYS[1], 'claimExp')
+end
+return 0
+`)
+
+func init() {
+	allScripts = append(allScripts, scriptCreateExecution, scriptClaimExecution, scriptUpdateExecution, scriptReleaseExecution)
+}
+
+// CreateExecution writes a new execution at revision 1 with its first events, in one round trip.
+// ErrConflict when the id exists.
+func (s *Store) CreateExecution(ctx context.Context, id string, data []byte, nonce string, ttl time.Duration, events [][]byte, maxEvents int) error {
+	if ttl <= 0 {
+		return fmt.Errorf("store: create execution %q: ttl must be positive", id)
+	}
+	key, logKey := s.keys.Execution(id), s.keys.ExecutionEvents(id)
+	args := append([]any{data, nonce, ttl.Milliseconds(), maxEvents}, entryArgs(events)...)
+	res, err := scriptCreateExecution.Run(ctx, s.client, []string{key, logKey}, args...).Int64()
+	_, err = casResult(ctx, res, err, "create execution %q", id)
+	return err
+}
+
+// GetExecution reads an execution. ErrNotFound when missing.
+func (s *Store) GetExecution(ctx context.Context, id string) (Execution, error) {
+	key := s.keys.Execution(id)
+	vals, err := s.client.HMGet(ctx, key, "rev", "data", "nonce").Result()
+	if err != nil {
+		return Execution{}, wrapErr(ctx, err, "get execution %q", id)
+	}
+	revStr, ok1 := vals[0].(string)
+	data, ok2 := vals[1].(string)
+	if !ok1 || !ok2 {
+		return Execution{}, fmt.Errorf("store: get execution %q: %w", id, ErrNotFound)
+	}
+	rev, err := strconv.ParseInt(revStr, 10, 64)
+	if err != nil {
+		return Execution{}, fmt.Errorf("store: get execution %q: malformed revision", id)
+	}
+	nonce, _ := vals[2].(string)
+	return Execution{Rev: rev, Data: []byte(data), Nonce: nonce}, nil
+}
+
+// ClaimExecution reads an execution and, when nonce is its current nonce and no other request holds
+// it, claims it for hold — atomically, in one round trip — so that of several requests presenting the
+// same nonce exactly one proceeds. It returns the execution either way (the caller decides between
+// "expired", "stale" and "busy") and whether it was claimed. ErrNotFound when missing.
+// UpdateExecution ends the claim; so does ReleaseExecution, or the hold running out.
+func (s *Store) ClaimExecution(ctx context.Context, id, nonce string, now time.Time, hold time.Duration) (Execution, bool, error) {
+	res, err := scriptClaimExecution.Run(ctx, s.client, []string{s.keys.Execution(id)}, nonce, now.UnixMilli(), hold.Milliseconds()).Slice()
+	if errors.Is(err, redis.Nil) {
+		return Execution{}, false, fmt.Errorf("store: claim execution %q: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return Execution{}, false, wrapErr(ctx, err, "claim execution %q", id)
+	}
+	if len(res) != 4 {
+		return Execution{}, false, fmt.Errorf("store: claim execution %q: unexpected reply", id)
+	}
+	claimed, _ := res[0].(int64)
+	revStr, _ := res[1].(string)
+	data, _ := res[2].(string)
+	cur, _ := res[3].(string)
+	rev, err := strconv.ParseInt(revStr, 10, 64)
+	if err != nil {
+		return Execution{}, false, fmt.Errorf("store: claim execution %q: malformed revision", id)
+	}
+	return Execution{Rev: rev, Data: []byte(data), Nonce: cur}, claimed == 1, nil
+}
+
+// UpdateExecution writes an execution's next state if its revision is still rev, sets the nonce of
+// its new pause ("" when it no longer waits), ends any claim and appends events — one round trip.
+// ErrConflict when another request wrote first; ErrNotFound when it is gone.
+func (s *Store) UpdateExecution(ctx context.Context, id string, rev int64, data []byte, nonce string, ttl time.Duration, events [][]byte, maxEvents int) (int64, error) {
+	if ttl <= 0 {
+		return 0, fmt.Errorf("store: update execution %q: ttl must be positive", id)
+	}
+	key, logKey := s.keys.Execution(id), s.keys.ExecutionEvents(id)
+	args := append([]any{rev, data, ttl.Milliseconds(), maxEvents, nonce}, entryArgs(events)...)
+	res, err := scriptUpdateExecution.Run(ctx, s.client, []string{key, logKey}, args...).Int64()
+	return casResult(ctx, res, err, "update execution %q at rev %d", id, rev)
+}
+
+// ReleaseExecution ends a claim taken at revision rev without writing anything.
+func (s *Store) ReleaseExecution(ctx context.Context, id string, rev int64) error {
+	err := scriptReleaseExecution.Run(ctx, s.client, []string{s.keys.Execution(id)}, rev).Err()
+	return wrapErr(ctx, err, "release execution %q", id)
+}
+
+// ExecutionEvents returns an execution's event log, oldest first (empty when it has none).
+func (s *Store) ExecutionEvents(ctx context.Context, id string) ([][]byte, error) {
+	return s.Log(ctx, s.keys.ExecutionEvents(id))
+}
+
+// PutFlowSource keeps the source of a flow version so executions pinned to it can continue on any
+// instance. Sources are kept without expiry, by content hash; writing one twice is a no-op.
+func (s *Store) PutFlowSource(ctx context.Context, flowID, hash string, src []byte) error {
+	err := s.client.SetNX(ctx, s.keys.FlowSource(flowID, hash), src, 0).Err()
+	return wrapErr(ctx, err, "put source of flow %q", flowID)
+}
+
+// GetFlowSource reads a flow version's source. ErrNotFound when unknown.
+func (s *Store) GetFlowSource(ctx context.Context, flowID, hash string) ([]byte, error) {
+	return s.GetValue(ctx, s.keys.FlowSource(flowID, hash))
+}
+
+func entryArgs(entries [][]byte) []any {
+	out := make([]any, len(entries))
+	for i, e := range entries {
+		out[i] = e
+	}
+	return out
+}

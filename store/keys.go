@@ -1,0 +1,131 @@
+package store
+
+import (
+	"strings"
+)
+
+// DefaultPrefix is the key prefix used when Options.Prefix is empty.
+const DefaultPrefix = "of"
+
+// Keys builds every Redis key Outflow uses. It is the only place key strings are made.
+//
+// Every key carries a hash tag ({...}) naming its entity, so all keys of one entity live in the
+// same Redis Cluster slot and multi-key scripts over them are Cluster-safe. IDs are escaped (see
+// EscapeID), so any user, tenant or app id is safe, including ones with ':', '{', '}' or glob
+// characters. The zero Keys uses DefaultPrefix.
+type Keys struct {
+	prefix string
+}
+
+// NewKeys returns the key builder for prefix ("" means DefaultPrefix). The prefix must be valid
+// (see Options.Prefix); NewKeys panics otherwise, as that is a programming error.
+func NewKeys(prefix string) Keys {
+	if prefix == "" {
+		prefix = DefaultPrefix
+	}
+	if err := validatePrefix(prefix); err != nil {
+		panic(err)
+	}
+	return Keys{prefix: prefix}
+}
+
+// Prefix returns the key prefix.
+func (k Keys) Prefix() string {
+	if k.prefix == "" {
+		return DefaultPrefix
+	}
+	return k.prefix
+}
+
+// Pattern returns the SCAN pattern that matches every key under the prefix: "p:*".
+func (k Keys) Pattern() string { return k.Prefix() + ":*" }
+
+func (k Keys) tagged(tag string, suffix ...string) string {
+	var b strings.Builder
+	b.WriteString(k.Prefix())
+	b.WriteString(":{")
+	b.WriteString(tag)
+	b.WriteByte('}')
+	for _, s := range suffix {
+		b.WriteByte(':')
+		b.WriteString(s)
+	}
+	return b.String()
+}
+
+// Execution is the execution record: p:{exec:ID}.
+func (k Keys) Execution(id string) string { return k.tagged("exec:" + EscapeID(id)) }
+
+// ExecutionEvents is the execution's event log (a list): p:{exec:ID}:ev.
+func (k Keys) ExecutionEvents(id string) string { return k.tagged("exec:"+EscapeID(id), "ev") }
+
+// FlowSource is one version of a flow's source, by content hash: p:{flow:ID}:src:HASH.
+func (k Keys) FlowSource(flowID, hash string) string {
+	return k.tagged("flow:"+EscapeID(flowID), "src", EscapeID(hash))
+}
+
+// BrowserLink is a single-use browser link, by the hash of its token: p:{link:H}.
+func (k Keys) BrowserLink(tokenHash string) string { return k.tagged("link:" + EscapeID(tokenHash)) }
+
+// OAuthState is a pending OAuth authorization, by the hash of its state value: p:{state:H}.
+func (k Keys) OAuthState(stateHash string) string { return k.tagged("state:" + EscapeID(stateHash)) }
+
+// App is an outbound app definition: p:{apps}:app:ID. All apps share one slot with AppIndex.
+func (k Keys) App(id string) string { return k.tagged("apps", "app", EscapeID(id)) }
+
+// AppIndex is the set of all app ids: p:{apps}:ids.
+func (k Keys) AppIndex() string { return k.tagged("apps", "ids") }
+
+func subjectTag(kind, id string) string { return "sub:" + EscapeID(kind) + ":" + EscapeID(id) }
+
+// Subject is the base key of a subject (a user or tenant, by kind and id): p:{sub:KIND:ID}. Every
+// key of the subject below shares its hash tag.
+func (k Keys) Subject(kind, id string) string { return k.tagged(subjectTag(kind, id)) }
+
+// Tokens holds a subject's OAuth tokens for one app: p:{sub:KIND:ID}:tok:APP.
+func (k Keys) Tokens(kind, id, appID string) string {
+	return k.tagged(subjectTag(kind, id), "tok", EscapeID(appID))
+}
+
+// APIKeys holds a subject's API keys for one app: p:{sub:KIND:ID}:key:APP.
+func (k Keys) APIKeys(kind, id, appID string) string {
+	return k.tagged(subjectTag(kind, id), "key", EscapeID(appID))
+}
+
+// SubjectIndex is the set of credential keys a subject holds: p:{sub:KIND:ID}:idx.
+func (k Keys) SubjectIndex(kind, id string) string { return k.tagged(subjectTag(kind, id), "idx") }
+
+// RefreshLock guards the refresh of one connection's tokens:
+// p:{sub:KIND:ID}:lock:APP:CONN.
+func (k Keys) RefreshLock(kind, id, appID, connID string) string {
+	return k.tagged(subjectTag(kind, id), "lock", EscapeID(appID), EscapeID(connID))
+}
+
+// AppSubjects is the set of subjects holding credentials for an app: p:{appsub:APP}. Members are
+// built with SubjectMember.
+func (k Keys) AppSubjects(appID string) string { return k.tagged("appsub:" + EscapeID(appID)) }
+
+// Connection is a pointer record from a connection id to its owner: p:{conn:ID}.
+func (k Keys) Connection(connID string) string { return k.tagged("conn:" + EscapeID(connID)) }
+
+// Events is the stream of audit and lifecycle events: p:events. It has no hash tag: it is a
+// single key, never used with another one in a script.
+func (k Keys) Events() string { return k.Prefix() + ":events" }
+
+// SubjectMember is the set member naming a subject, "KIND:ID" with both parts escaped, so that it
+// splits back unambiguously with ParseSubjectMember.
+func SubjectMember(kind, id string) string { return EscapeID(kind) + ":" + EscapeID(id) }
+
+// ParseSubjectMember splits a member made by SubjectMember. ok is false when m is malformed.
+func ParseSubjectMember(m string) (kind, id string, ok bool) {
+	ek, eid, found := strings.Cut(m, ":")
+	if !found {
+		return "", "", false
+	}
+	kind, err1 := UnescapeID(ek)
+	id, err2 := UnescapeID(eid)
+	if err1 != nil || err2 != nil {
+		return "", "", false
+	}
+	return kind, id, true
+}

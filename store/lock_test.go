@@ -1,0 +1,97 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/outflowhq/outflow/store"
+	"github.com/outflowhq/outflow/store/storetest"
+)
+
+func TestLockOwnership(t *testing.T) {
+	t.Parallel()
+	storetest.ForEachBackend(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		key := s.Keys().RefreshLock("user", "u1", "google", "c1")
+
+		mine, err := s.Lock(ctx, key, 10*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(mine.Token()) != 32 {
+			t.Fatalf("token %q is not 128 bits of hex", mine.Token())
+		}
+		if _, err := s.Lock(ctx, key, 10*time.Second); !errors.Is(err, store.ErrLocked) {
+			t.Fatalf("second Lock: err = %v, want ErrLocked", err)
+		}
+		if err := mine.Extend(ctx, 20*time.Second); err != nil {
+			t.Fatal(err)
+		}
+		if d, _ := s.TTL(ctx, key); d <= 10*time.Second {
+			t.Fatalf("TTL after Extend = %v, want > 10s", d)
+		}
+
+		// The lock is lost (expired) and someone else takes it: the old owner can neither release
+		// nor extend it, and the new owner's lock survives.
+		if err := s.Delete(ctx, key); err != nil {
+			t.Fatal(err)
+		}
+		theirs, err := s.Lock(ctx, key, 10*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := mine.Release(ctx); !errors.Is(err, store.ErrConflict) {
+			t.Fatalf("non-owner Release: err = %v, want ErrConflict", err)
+		}
+		if err := mine.Extend(ctx, time.Minute); !errors.Is(err, store.ErrConflict) {
+			t.Fatalf("non-owner Extend: err = %v, want ErrConflict", err)
+		}
+		if _, err := s.Lock(ctx, key, time.Second); !errors.Is(err, store.ErrLocked) {
+			t.Fatalf("lock gone after a non-owner release: %v", err)
+		}
+		if err := theirs.Release(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := theirs.Release(ctx); !errors.Is(err, store.ErrConflict) {
+			t.Fatalf("second Release: err = %v, want ErrConflict", err)
+		}
+		if _, err := s.Lock(ctx, key, 0); err == nil {
+			t.Fatal("Lock with no TTL accepted; it could be held forever")
+		}
+	})
+}
+
+func TestWaitUnlocked(t *testing.T) {
+	t.Parallel()
+	storetest.ForEachBackend(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		key := s.Keys().RefreshLock("user", "u1", "google", "c1")
+		if err := s.WaitUnlocked(ctx, key, time.Millisecond); err != nil {
+			t.Fatalf("WaitUnlocked on a free key: %v", err)
+		}
+		l, err := s.Lock(ctx, key, 10*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+		defer cancel()
+		if err := s.WaitUnlocked(short, key, 5*time.Millisecond); !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("WaitUnlocked on a held lock: err = %v, want DeadlineExceeded", err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- s.WaitUnlocked(ctx, key, 5*time.Millisecond) }()
+		if err := l.Release(ctx); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("WaitUnlocked did not return after the lock was released")
+		}
+	})
+}

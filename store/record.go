@@ -1,0 +1,165 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Record is a versioned value: the data and its revision, which starts at 1 and grows by one on
+// every successful Put. Records are stored as a Redis hash {rev, data}.
+type Record struct {
+	Rev  int64
+	Data []byte
+}
+
+// Get reads a record. A missing key gives ErrNotFound.
+func (s *Store) Get(ctx context.Context, key string) (Record, error) {
+	vals, err := s.client.HMGet(ctx, key, "rev", "data").Result()
+	if err != nil {
+		return Record{}, wrapErr(ctx, err, "get %q", key)
+	}
+	revStr, ok1 := vals[0].(string)
+	data, ok2 := vals[1].(string)
+	if !ok1 || !ok2 {
+		return Record{}, fmt.Errorf("store: get %q: %w", key, ErrNotFound)
+	}
+	rev, err := strconv.ParseInt(revStr, 10, 64)
+	if err != nil {
+		return Record{}, fmt.Errorf("store: get %q: malformed revision %q", key, revStr)
+	}
+	return Record{Rev: rev, Data: []byte(data)}, nil
+}
+
+// Create writes a new record at revision 1. It fails with ErrConflict when the key exists. ttl 0
+// means no expiry.
+func (s *Store) Create(ctx context.Context, key string, data []byte, ttl time.Duration) (int64, error) {
+	if err := checkTTL(ttl); err != nil {
+		return 0, fmt.Errorf("store: create %q: %w", key, err)
+	}
+	res, err := scriptPut.Run(ctx, s.client, []string{key}, 0, data, ttl.Milliseconds()).Int64()
+	return casResult(ctx, res, err, "create %q", key)
+}
+
+// Put is a compare-and-set: with expectRev 0 the record must not exist; with expectRev > 0 its
+// current revision must equal expectRev (missing gives ErrNotFound, another revision ErrConflict).
+// It returns the new revision. The TTL is reset to ttl; 0 removes any expiry.
+func (s *Store) Put(ctx context.Context, key string, expectRev int64, data []byte, ttl time.Duration) (int64, error) {
+	if err := checkCAS(expectRev, ttl); err != nil {
+		return 0, fmt.Errorf("store: put %q: %w", key, err)
+	}
+	res, err := scriptPut.Run(ctx, s.client, []string{key}, expectRev, data, ttl.Milliseconds()).Int64()
+	return casResult(ctx, res, err, "put %q at rev %d", key, expectRev)
+}
+
+// PutAndAppend is Put plus appending entries to the list logKey, trimming it to the newest
+// maxEntries (0: no trimming) and giving it the record's TTL — atomically, in one round trip.
+// logKey must share key's hash tag (e.g. Execution and ExecutionEvents). On ErrNotFound or
+// ErrConflict nothing is written.
+func (s *Store) PutAndAppend(ctx context.Context, key string, expectRev int64, data []byte, ttl time.Duration, logKey string, entries [][]byte, maxEntries int) (int64, error) {
+	if err := checkCAS(expectRev, ttl); err != nil {
+		return 0, fmt.Errorf("store: put %q: %w", key, err)
+	}
+	if maxEntries < 0 {
+		return 0, fmt.Errorf("store: put %q: negative maxEntries %d", key, maxEntries)
+	}
+	if err := sameSlot(key, logKey); err != nil {
+		return 0, err
+	}
+	args := make([]any, 0, 4+len(entries))
+	args = append(args, expectRev, data, ttl.Milliseconds(), maxEntries)
+	for _, e := range entries {
+		args = append(args, e)
+	}
+	res, err := scriptPutAndAppend.Run(ctx, s.client, []string{key, logKey}, args...).Int64()
+	return casResult(ctx, res, err, "put %q at rev %d with log", key, expectRev)
+}
+
+// Log reads a whole list written by PutAndAppend, oldest first. A missing list is empty, not an
+// error.
+func (s *Store) Log(ctx context.Context, logKey string) ([][]byte, error) {
+	vals, err := s.client.LRange(ctx, logKey, 0, -1).Result()
+	if err != nil {
+		return nil, wrapErr(ctx, err, "read log %q", logKey)
+	}
+	out := make([][]byte, len(vals))
+	for i, v := range vals {
+		out[i] = []byte(v)
+	}
+	return out, nil
+}
+
+// PutIndexed is Put plus adding member to the set indexKey, atomically. indexKey must share
+// key's hash tag. The index keeps no TTL: when the record expires, the member stays until
+// DeleteIndexed or SetRemove removes it, so readers of an index must tolerate missing records.
+func (s *Store) PutIndexed(ctx context.Context, key string, expectRev int64, data []byte, ttl time.Duration, indexKey, member string) (int64, error) {
+	if err := checkCAS(expectRev, ttl); err != nil {
+		return 0, fmt.Errorf("store: put %q: %w", key, err)
+	}
+	if err := sameSlot(key, indexKey); err != nil {
+		return 0, err
+	}
+	res, err := scriptPutIndexed.Run(ctx, s.client, []string{key, indexKey}, expectRev, data, ttl.Milliseconds(), member).Int64()
+	return casResult(ctx, res, err, "put %q at rev %d with index", key, expectRev)
+}
+
+// DeleteIndexed deletes key and removes member from indexKey, atomically. indexKey must share
+// key's hash tag. Deleting what is already gone is not an error.
+func (s *Store) DeleteIndexed(ctx context.Context, key, indexKey, member string) error {
+	if err := sameSlot(key, indexKey); err != nil {
+		return err
+	}
+	err := scriptDeleteIndexed.Run(ctx, s.client, []string{key, indexKey}, member).Err()
+	return wrapErr(ctx, err, "delete %q from index %q", key, indexKey)
+}
+
+// Delete removes keys; missing keys are not an error. Keys may lie in different Cluster slots:
+// they are grouped by hash tag, one DEL per group, all sent in one pipeline. The deletion is
+// atomic within a group, not across groups.
+func (s *Store) Delete(ctx context.Context, keys ...string) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	groups := map[string][]string{}
+	var order []string
+	for _, k := range keys {
+		tag := hashTag(k)
+		if _, ok := groups[tag]; !ok {
+			order = append(order, tag)
+		}
+		groups[tag] = append(groups[tag], k)
+	}
+	if len(order) == 1 {
+		return wrapErr(ctx, s.client.Del(ctx, keys...).Err(), "delete %d keys", len(keys))
+	}
+	_, err := s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for _, tag := range order {
+			p.Del(ctx, groups[tag]...)
+		}
+		return nil
+	})
+	return wrapErr(ctx, err, "delete %d keys", len(keys))
+}
+
+func checkCAS(expectRev int64, ttl time.Duration) error {
+	if expectRev < 0 {
+		return fmt.Errorf("negative expected revision %d", expectRev)
+	}
+	return checkTTL(ttl)
+}
+
+func casResult(ctx context.Context, res int64, err error, format string, args ...any) (int64, error) {
+	if err != nil {
+		return 0, wrapErr(ctx, err, format, args...)
+	}
+	switch res {
+	case scriptNotFound:
+		return 0, fmt.Errorf("store: %s: %w", fmt.Sprintf(format, args...), ErrNotFound)
+	case scriptConflict:
+		return 0, fmt.Errorf("store: %s: %w", fmt.Sprintf(format, args...), ErrConflict)
+	}
+	return res, nil
+}

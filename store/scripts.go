@@ -1,0 +1,105 @@
+package store
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Script results below 1 are statuses; 1 and above are the new revision.
+const (
+	scriptNotFound = -1
+	scriptConflict = -2
+)
+
+// casBody is the compare-and-set shared by the record scripts. KEYS[1] is the record (a hash
+// {rev, data}); ARGV[1] the expected revision (0: must not exist), ARGV[2] the data, ARGV[3] the
+// TTL in ms (0: no expiry). It leaves the new revision in `rev` or returns a status.
+const casBody = `
+local cur = redis.call('HGET', KEYS[1], 'rev')
+local expect = tonumber(ARGV[1])
+if expect == 0 then
+  if cur then return -2 end
+else
+  if not cur then return -1 end
+  if tonumber(cur) ~= expect then return -2 end
+end
+local rev = redis.call('HINCRBY', KEYS[1], 'rev', 1)
+redis.call('HSET', KEYS[1], 'data', ARGV[2])
+local ttl = tonumber(ARGV[3])
+if ttl > 0 then
+  redis.call('PEXPIRE', KEYS[1], ttl)
+else
+  redis.call('PERSIST', KEYS[1])
+end
+`
+
+var scriptPut = redis.NewScript(casBody + `
+return rev
+`)
+
+// KEYS[2] is the log list; ARGV[4] the number of entries to keep (0: all); ARGV[5..] the entries.
+var scriptPutAndAppend = redis.NewScript(casBody + `
+local n = #ARGV
+local i = 5
+while i <= n do
+  local j = math.min(i + 99, n)
+  redis.call('RPUSH', KEYS[2], unpack(ARGV, i, j))
+  i = j + 1
+end
+local keep = tonumber(ARGV[4])
+if keep > 0 then
+  redis.call('LTRIM', KEYS[2], -keep, -1)
+end
+if redis.call('EXISTS', KEYS[2]) == 1 then
+  if ttl > 0 then
+    redis.call('PEXPIRE', KEYS[2], ttl)
+  else
+    redis.call('PERSIST', KEYS[2])
+  end
+end
+return rev
+`)
+
+// KEYS[2] is the index set; ARGV[4] the member to add.
+var scriptPutIndexed = redis.NewScript(casBody + `
+redis.call('SADD', KEYS[2], ARGV[4])
+return rev
+`)
+
+// KEYS[1] the record, KEYS[2] the index set, ARGV[1] the member.
+var scriptDeleteIndexed = redis.NewScript(`
+redis.call('DEL', KEYS[1])
+redis.call('SREM', KEYS[2], ARGV[1])
+return 1
+`)
+
+// KEYS[1] the lock, ARGV[1] the owner token.
+var scriptUnlock = redis.NewScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+`)
+
+// KEYS[1] the lock, ARGV[1] the owner token, ARGV[2] the new TTL in ms.
+var scriptExtend = redis.NewScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 0
+`)
+
+var allScripts = []*redis.Script{scriptPut, scriptPutAndAppend, scriptPutIndexed, scriptDeleteIndexed, scriptUnlock, scriptExtend}
+
+// loadScripts puts the scripts in the server's cache so the first call of each is one EVALSHA.
+// Failure is harmless: Script.Run falls back to EVAL.
+func (s *Store) loadScripts(ctx context.Context) {
+	for _, sc := range allScripts {
+		if err := sc.Load(ctx, s.client).Err(); err != nil {
+			s.log.Debug("store: preload script", slog.Any("error", err))
+			return
+		}
+	}
+}

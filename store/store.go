@@ -1,0 +1,125 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Options configure a Store.
+type Options struct {
+	// URL locates Redis. "" starts the embedded in-memory Redis (for trying Outflow out and for
+	// tests; all state is lost on exit). Otherwise one of:
+	//
+	//	redis://[user:pass@]host:6379/0            single node (rediss:// for TLS)
+	//	redis+sentinel://[user:pass@]h1:26379,h2:26379/mymaster[?db=N]
+	//	redis+cluster://[user:pass@]h1:7001,h2:7002
+	//
+	// go-redis URL options (dial_timeout=3s, pool_size=20, ...) may follow as a query string.
+	URL string
+	// Prefix starts every key ("" means DefaultPrefix, "of"). 1–64 characters of
+	// [A-Za-z0-9._:-]; several deployments can share one Redis with different prefixes.
+	Prefix string
+	// Logger receives connection notices; nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// Store is Outflow's access to Redis. It is safe for concurrent use.
+type Store struct {
+	client   redis.UniversalClient
+	keys     Keys
+	log      *slog.Logger
+	embedded *embedded
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Open connects to Redis as described by opts and checks the connection with a PING. An
+// unreachable Redis gives an error wrapping ErrUnavailable; a malformed URL gives an error that
+// names the problem without repeating the password.
+func Open(ctx context.Context, opts Options) (*Store, error) {
+	prefix := opts.Prefix
+	if prefix == "" {
+		prefix = DefaultPrefix
+	}
+	if err := validatePrefix(prefix); err != nil {
+		return nil, err
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+
+	var (
+		client redis.UniversalClient
+		emb    *embedded
+		err    error
+	)
+	if opts.URL == "" {
+		emb, err = startEmbedded()
+		if err != nil {
+			return nil, err
+		}
+		client = redis.NewClient(&redis.Options{Addr: emb.addr()})
+		log.Warn("using the embedded in-memory Redis: ALL STATE (executions, tokens, API keys) IS LOST WHEN THE PROCESS EXITS; set a Redis URL for anything but a trial",
+			slog.String("addr", emb.addr()))
+	} else {
+		client, err = newClient(opts.URL)
+		if err != nil {
+			return nil, err
+		}
+	}
+	s := &Store{client: client, keys: Keys{prefix: prefix}, log: log, embedded: emb}
+	if err := wrapErr(ctx, client.Ping(ctx).Err(), "open: ping"); err != nil {
+		_ = s.Close()
+		return nil, err
+	}
+	s.loadScripts(ctx)
+	return s, nil
+}
+
+// NewFromClient wraps a client the host already has (its own TLS, hooks, instrumentation). It
+// does not connect; call Ping to check. Close closes c. NewFromClient panics on an invalid
+// opts.Prefix, a programming error; opts.URL is ignored.
+func NewFromClient(c redis.UniversalClient, opts Options) *Store {
+	log := opts.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Store{client: c, keys: NewKeys(opts.Prefix), log: log}
+}
+
+// Close closes the client and, for the embedded Redis, the in-process server and its clock.
+// It is safe to call more than once.
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() {
+		s.closeErr = s.client.Close()
+		if s.embedded != nil {
+			s.embedded.close()
+		}
+		if errors.Is(s.closeErr, redis.ErrClosed) {
+			s.closeErr = nil
+		}
+	})
+	return s.closeErr
+}
+
+// Ping checks that Redis answers.
+func (s *Store) Ping(ctx context.Context) error {
+	return wrapErr(ctx, s.client.Ping(ctx).Err(), "ping")
+}
+
+// Embedded reports whether the store runs on the embedded in-memory Redis.
+func (s *Store) Embedded() bool { return s.embedded != nil }
+
+// Client returns the underlying go-redis client. It is the escape hatch for hosts (metrics,
+// tracing hooks, their own keys) — Outflow's own packages use the Store methods, which give
+// atomicity and error mapping the raw client does not.
+func (s *Store) Client() redis.UniversalClient { return s.client }
+
+// Keys returns the key builder for this store's prefix.
+func (s *Store) Keys() Keys { return s.keys }
