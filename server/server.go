@@ -7,14 +7,18 @@ import (
 	"net/http"
 
 	"github.com/outflowhq/outflow/engine"
+	"github.com/outflowhq/outflow/outbound"
 	"github.com/outflowhq/outflow/store"
 )
 
 // Options configure the HTTP handler.
 type Options struct {
-	Engine *engine.Engine
-	Store  *store.Store
-	Logger *slog.Logger
+	Engine  *engine.Engine
+	Store   *store.Store
+	Apps    *outbound.Apps
+	Vault   *outbound.Vault
+	APIKeys *outbound.APIKeys
+	Logger  *slog.Logger
 	// ManagementKeys protect management and credential routes (Authorization: Bearer <key>).
 	ManagementKeys []string
 	// PublicURL is the externally visible base URL of the server.
@@ -53,6 +57,9 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("POST /v1/executions/{executionId}/next", s.next)
 	s.mux.HandleFunc("GET /v1/executions/{executionId}", s.getExecution)
 	s.mux.HandleFunc("GET /v1/executions/{executionId}/events", s.events)
+	s.appRoutes()
+	s.connectionRoutes()
+	s.apikeyRoutes()
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, errNotFound("no such route: "+r.Method+" "+r.URL.Path))
 	})

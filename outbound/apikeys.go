@@ -1,0 +1,4 @@
+package outbound
+
+// APIKeys stores, validates, fetches and rotates API keys of API-key apps.
+type APIKeys struct{}
