@@ -26,6 +26,7 @@ func (s *Screen) ReadInput(input map[string]any) (map[string]any, []Message) {
 }
 
 func readField(f Field, raw any) (any, string) {
+	raw = normalize(raw)
 	label := f.Label
 	if label == "" {
 		label = f.Name

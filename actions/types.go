@@ -226,6 +226,28 @@ func describeValue(v any) string {
 	return fmt.Sprintf("a %T", v)
 }
 
+// Normalize returns v in its JSON form, deeply: every number a float64, lists []any and objects
+// map[string]any. Values that expressions compute (ints, typed slices) go through it before they
+// are stored or compared.
+func Normalize(v any) any {
+	switch x := normalize(v).(type) {
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = Normalize(e)
+		}
+		return out
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = Normalize(e)
+		}
+		return out
+	default:
+		return x
+	}
+}
+
 // normalize turns Go values into their JSON forms for the cases that occur in flows (YAML ints,
 // typed slices and maps from Go callers).
 func normalize(v any) any {
@@ -237,6 +259,8 @@ func normalize(v any) any {
 	case int32:
 		return float64(x)
 	case uint64:
+		return float64(x)
+	case uint:
 		return float64(x)
 	case float32:
 		return float64(x)

@@ -114,13 +114,16 @@ func typeOfValue(x any) Type {
 // convert turns an evaluated value (JSON form, or Go values from expr) into T.
 func convert[T any](raw any) (T, error) {
 	var zero T
+	want := reflect.TypeFor[T]()
+	if want.Kind() == reflect.Interface {
+		if v, ok := any(Normalize(raw)).(T); ok {
+			return v, nil
+		}
+	}
 	if t, ok := raw.(T); ok {
 		return t, nil
 	}
-	want := reflect.TypeFor[T]()
 	switch want.Kind() {
-	case reflect.Interface:
-		return any(normalize(raw)).(T), nil
 	case reflect.String:
 		switch x := raw.(type) {
 		case int, int64, float64, bool:

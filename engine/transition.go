@@ -59,6 +59,9 @@ func (t *transition) run(ctx context.Context, resume *actions.Resume) {
 			Logger: t.e.log.With("execution", rec.ID, "flow", rec.FlowID, "step", step.ID),
 		}
 		res, err := t.runStep(ctx, step, call)
+		if out, ok := actions.Normalize(res.Output).(map[string]any); ok {
+			res.Output = out
+		}
 		for _, ev := range call.Emitted() {
 			t.event(ev.Type, step.ID, ev.Data)
 		}

@@ -77,6 +77,15 @@ func (d *decoder) tree(n *yaml.Node) *tree.Node {
 			d.fail(n, "%v", err)
 			return nil
 		}
+		// Values are kept in their JSON form: every number is a float64.
+		switch x := lit.(type) {
+		case int:
+			lit = float64(x)
+		case int64:
+			lit = float64(x)
+		case uint64:
+			lit = float64(x)
+		}
 		return &tree.Node{Kind: tree.Literal, Lit: lit, Line: n.Line, Col: n.Column}
 	case yaml.SequenceNode:
 		out := &tree.Node{Kind: tree.List, Line: n.Line, Col: n.Column}
