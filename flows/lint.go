@@ -55,7 +55,10 @@ func (b *builder) lint() {
 			b.wayOut(rs)
 		}
 	}
-	b.reachability()
+	if len(b.broken) == 0 {
+		// With a step that failed to load, what it leads to is unknown.
+		b.reachability()
+	}
 	b.loops()
 }
 
@@ -125,6 +128,9 @@ func sortedKeys(m map[string]string) []string {
 
 func (b *builder) reachability() {
 	f := b.flow
+	if _, ok := f.byID[f.Start]; !ok {
+		return // reported as an unknown start step
+	}
 	seen := map[string]bool{f.Start: true}
 	queue := []string{f.Start}
 	for len(queue) > 0 {

@@ -165,7 +165,9 @@ func (b *builder) config(rs *rawStep, with *yaml.Node) {
 		rs.paths = res.Paths
 		if b.problems(res) {
 			rs.broken = true
-			return
+			if !res.OnlyUnknownKeys() {
+				return
+			}
 		}
 		for _, ref := range res.Values {
 			b.values = append(b.values, valueSite{ref: ref})
@@ -174,8 +176,10 @@ func (b *builder) config(rs *rawStep, with *yaml.Node) {
 			if err := v.Validate(); err != nil {
 				b.validation(rs, with, where, err)
 				rs.broken = true
-				return
 			}
+		}
+		if rs.broken {
+			return
 		}
 	}
 	act, err := s.Kind.Build(s.Config)

@@ -21,6 +21,8 @@ import (
 type Problem struct {
 	Line, Col int
 	Msg       string
+	// UnknownKey marks a key the target does not have; the rest of the value decoded normally.
+	UnknownKey bool
 }
 
 // TreeSetter is implemented by fields that accept expressions (actions.Value).
@@ -34,6 +36,17 @@ type ValueRef struct {
 	Path string
 	Tree *tree.Node
 	Want reflect.Type
+}
+
+// OnlyUnknownKeys reports whether every problem is an unknown key, so the decoded value is otherwise
+// complete and worth validating.
+func (r Result) OnlyUnknownKeys() bool {
+	for _, p := range r.Problems {
+		if !p.UnknownKey {
+			return false
+		}
+	}
+	return true
 }
 
 // Result is what decoding produced besides the value itself.
@@ -265,6 +278,7 @@ func (d *decoder) structure(n *yaml.Node, v reflect.Value, path, where string) {
 		f, ok := fieldNamed(fields, k.Value)
 		if !ok {
 			d.fail(k, "unknown field %q in %s%s", k.Value, describe(path, where), suggest.Hint(k.Value, names))
+			d.res.Problems[len(d.res.Problems)-1].UnknownKey = true
 			continue
 		}
 		d.value(val, v.FieldByIndex(f.Index), join(path, f.Name), where)

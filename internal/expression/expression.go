@@ -73,6 +73,7 @@ func Compile(src string, line, col int, env Env, want Want, lim Limits) (*Expr, 
 		expr.DisableBuiltin("now"),
 	}
 	opts = append(opts, functions...)
+	opts = append(opts, guards...)
 	if want.Bool {
 		opts = append(opts, expr.AsBool(), expr.WarnOnAny())
 	}
