@@ -13,7 +13,6 @@ import (
 	"github.com/outflowhq/outflow/actions/core"
 )
 
-
 func coreRegistry(t *testing.T) *actions.Registry {
 	t.Helper()
 	reg := actions.NewRegistry()
