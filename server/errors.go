@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/outflowhq/outflow/engine"
+	"github.com/outflowhq/outflow/outbound"
 	"github.com/outflowhq/outflow/store"
 )
 
@@ -59,6 +60,7 @@ func (s *Server) classify(err error) (int, apiError) {
 		ie *engine.InputError
 		ee *engine.ExpiredError
 		ce *engine.ConflictError
+		ve *outbound.ValidationError
 	)
 	switch {
 	case errors.As(err, &he):
@@ -76,8 +78,29 @@ func (s *Server) classify(err error) (int, apiError) {
 		return http.StatusNotFound, apiError{Code: "not_found", Message: "no flow has this id"}
 	case errors.Is(err, engine.ErrExecutionNotFound):
 		return http.StatusNotFound, apiError{Code: "not_found", Message: "no execution has this id"}
+	case errors.As(err, &ve):
+		return http.StatusBadRequest, apiError{Code: "invalid_app", Message: ve.Error(), Fields: appFields(ve)}
+	case errors.Is(err, outbound.ErrAppNotFound):
+		return http.StatusNotFound, apiError{Code: "not_found", Message: "no app has this id"}
+	case errors.Is(err, outbound.ErrTemplateNotFound):
+		return http.StatusNotFound, apiError{Code: "not_found", Message: "no template has this id; GET /v1/templates lists them"}
+	case errors.Is(err, outbound.ErrAppExists):
+		return http.StatusConflict, apiError{Code: "app_exists", Message: "an app with this id already exists; choose another id, or change the app with PATCH /v1/apps/{id}"}
+	case isAPIKeyError(err):
+		return apikeyError(err)
 	case errors.Is(err, store.ErrUnavailable):
 		return http.StatusServiceUnavailable, apiError{Code: "unavailable", Message: "storage is unavailable; try again shortly"}
 	}
 	return http.StatusInternalServerError, apiError{Code: "internal", Message: "internal error"}
+}
+
+// appFields maps a validation error to the fields of the error body, one message per field.
+func appFields(ve *outbound.ValidationError) map[string]string {
+	out := make(map[string]string, len(ve.Fields))
+	for _, f := range ve.Fields {
+		if f.Field != "" {
+			out[f.Field] = f.Message
+		}
+	}
+	return out
 }

@@ -141,7 +141,9 @@ func (r *collector) run(ctx context.Context) (actions.Result, error) {
 	st.Attempts++
 	limit := a.APIKey.Attempts()
 	if st.Attempts >= limit {
-		r.call.Logger.InfoContext(ctx, "API key collection gave up", "app", a.ID, "attempts", st.Attempts)
+		if r.call.Logger != nil {
+			r.call.Logger.InfoContext(ctx, "API key collection gave up", "app", a.ID, "attempts", st.Attempts)
+		}
 		return actions.Done(OutcomeInvalid, output(a.ID, nil)), nil
 	}
 	if left := limit - st.Attempts; left <= 2 {

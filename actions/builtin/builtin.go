@@ -3,14 +3,22 @@ package builtin
 
 import (
 	"github.com/outflowhq/outflow/actions"
+	"github.com/outflowhq/outflow/actions/apikey"
 	"github.com/outflowhq/outflow/actions/core"
+	"github.com/outflowhq/outflow/outbound"
 )
 
-// Deps are what the built-in outbound actions need. Fields left nil leave their kinds out.
-type Deps struct{}
+// Deps are what the outbound kinds need at run time. With a nil dependency its kinds are still
+// registered, so flows that use them load, validate and get a schema, but a step of such a kind
+// fails when it runs.
+type Deps struct {
+	Vault   *outbound.Vault
+	APIKeys *outbound.APIKeys
+}
 
-// Register adds the built-in kinds to reg: the core kinds (screen, set, end, fail) and, when their
-// dependencies are given, the outbound kinds.
+// Register adds every built-in kind to reg: screen, set, end, fail, apikey.collect and apikey.check.
 func Register(reg *actions.Registry, deps Deps) error {
-	return core.Register(reg)
+	kinds := core.Kinds()
+	kinds = append(kinds, apikey.Kinds(deps.APIKeys)...)
+	return reg.Add(kinds...)
 }

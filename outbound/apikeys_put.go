@@ -1,0 +1,197 @@
+package outbound
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/outflowhq/outflow/store"
+)
+
+// maxPutTries bounds how often Put retries when concurrent writers to the same record win the
+// compare-and-set first.
+const maxPutTries = 5
+
+// Put checks and stores an owner's key for an app. The key must match the app's format hint
+// and the fields its declared extra fields; with Validate, the app's probe must accept it. The
+// new key becomes the active version n+1; the one it replaces stays fetchable as the previous
+// key for the app's overlap window. Re-putting is rotation.
+//
+// Errors: ErrAppNotFound, ErrNotAPIKeyApp, a *KeyRequestError (ErrInvalidKeyRequest) listing
+// bad fields, a *ProbeError (ErrKeyRejected or ErrProbeFailed) when validation fails. None of
+// them contains the key.
+func (k *APIKeys) Put(ctx context.Context, req PutRequest) (KeyInfo, error) {
+	app, err := k.app(ctx, req.AppID, req.Owner)
+	if err != nil {
+		return KeyInfo{}, err
+	}
+	var p problems
+	if err := app.APIKey.CheckKey(req.APIKey.Reveal()); err != nil {
+		if !errors.Is(err, ErrKeyFormat) {
+			return KeyInfo{}, fmt.Errorf("store API key for app %q: %w", app.ID, err)
+		}
+		p.add("apiKey", "%s", KeyFormatMessage(err))
+	}
+	p.merge(app.APIKey.CheckFields(req.Fields))
+	if req.Validate {
+		for _, name := range app.APIKey.probeFieldNames() {
+			if req.Fields[name] == "" {
+				p.add("fields."+name, "required: enter the %s; the key is checked with it", app.APIKey.fieldLabel(name))
+			}
+		}
+	}
+	if err := p.err(); err != nil {
+		return KeyInfo{}, &KeyRequestError{Fields: p.list}
+	}
+	if req.Validate && app.APIKey.Probe != nil {
+		if err := k.Probe(ctx, app, req.APIKey, req.Fields); err != nil {
+			return KeyInfo{}, err
+		}
+	}
+	owner := keyOwner(req.Owner)
+	fields := nonEmpty(req.Fields)
+	for try := 1; ; try++ {
+		info, err := k.write(ctx, app, owner, req.APIKey, fields)
+		if err == nil {
+			k.log.InfoContext(ctx, "API key stored", "app", app.ID, "owner", owner.Kind(), "version", info.Version, "rotated", info.HasPrevious)
+			return info, nil
+		}
+		if try >= maxPutTries || !(errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrNotFound)) {
+			return KeyInfo{}, fmt.Errorf("store API key for app %q: %w", app.ID, err)
+		}
+	}
+}
+
+// write makes key the active version of the record, one compare-and-set.
+func (k *APIKeys) write(ctx context.Context, app App, owner Owner, key Secret, fields map[string]string) (KeyInfo, error) {
+	rec, rev, err := k.load(ctx, owner, app.ID)
+	switch {
+	case errors.Is(err, ErrKeyNotFound):
+		rec = &keyRecord{V: keyRecordVersion, AppID: app.ID, Owner: owner}
+		// The app's subject set is only ever added to here, before the record exists, so that
+		// deleting the app finds every owner; a member without a record is harmless.
+		member := store.SubjectMember(owner.Kind(), owner.ID())
+		if err := k.opts.Store.SetAdd(ctx, k.opts.Store.Keys().AppSubjects(app.ID), member); err != nil {
+			return KeyInfo{}, err
+		}
+	case err != nil:
+		return KeyInfo{}, err
+	}
+	now := k.opts.clock().Now().UTC()
+	rec.pruneExpired(now)
+	version := rec.Current.Version + 1
+	sealed, err := k.seal(app.ID, owner, version, key.Reveal())
+	if err != nil {
+		return KeyInfo{}, err
+	}
+	if rev > 0 {
+		old, err := k.open(rec, &rec.Current)
+		switch {
+		case err != nil:
+			// A key that no longer opens (its sealing key left the keyring) cannot be served
+			// during an overlap; replace it outright rather than refuse the new one.
+			k.log.WarnContext(ctx, "the active API key does not open; replacing it without an overlap",
+				"app", app.ID, "owner", owner.Kind(), "version", rec.Current.Version, "error", err)
+			rec.Previous = nil
+		case !old.Equal(key):
+			prev := rec.Current
+			prev.ExpiresAt = now.Add(app.APIKey.Overlap())
+			rec.Previous = &prev
+		default:
+			// A re-put of the same key keeps the earlier previous key (if any) rather than
+			// shadowing it with a copy of itself.
+		}
+	}
+	rec.Current = keyEntry{Version: version, Sealed: sealed, CreatedAt: now, Last4: last4(key.Reveal()), Fields: fields}
+	if err := k.save(ctx, rec, rev); err != nil {
+		return KeyInfo{}, err
+	}
+	return rec.info(), nil
+}
+
+// app returns the apikey app id names after checking the request's app id and owner.
+func (k *APIKeys) app(ctx context.Context, appID string, owner Owner) (App, error) {
+	var p problems
+	if appID == "" {
+		p.add("appId", "required: the id of an apikey app, for example openai")
+	}
+	if owner.Validate() != nil {
+		p.add("userId", "set userId or tenantId: a key belongs to a user or a tenant")
+	}
+	if len(p.list) > 0 {
+		return App{}, &KeyRequestError{Fields: p.list}
+	}
+	return k.App(ctx, appID)
+}
+
+// App returns the apikey app with the given id (from the registry's cache when warm): an
+// unknown id gives ErrAppNotFound, an app of another kind ErrNotAPIKeyApp.
+func (k *APIKeys) App(ctx context.Context, id string) (App, error) {
+	app, err := k.apps.Get(ctx, id)
+	if err != nil {
+		return App{}, err
+	}
+	if app.Kind != KindAPIKey || app.APIKey == nil {
+		return App{}, fmt.Errorf("app %q is a %s app; API keys are stored for apikey apps only: %w", app.ID, app.Kind, ErrNotAPIKeyApp)
+	}
+	return app, nil
+}
+
+// probeFieldNames lists the fields the probe's path and user name use, in order.
+func (k *APIKeyConfig) probeFieldNames() []string {
+	if k.Probe == nil {
+		return nil
+	}
+	var names []string
+	for _, m := range placeholderRE.FindAllStringSubmatch(k.Probe.Path+" "+k.Probe.BasicUsername, -1) {
+		if !slices.Contains(names, m[1]) {
+			names = append(names, m[1])
+		}
+	}
+	return names
+}
+
+func (k *APIKeyConfig) fieldLabel(name string) string {
+	for _, f := range k.Fields {
+		if f.Name == name && f.Label != "" {
+			return f.Label
+		}
+	}
+	return name
+}
+
+// KeyFormatMessage turns an error from APIKeyConfig.CheckKey into a sentence for the person
+// who typed the key, e.g. `The OpenAI API key should start with "sk-".`
+func KeyFormatMessage(err error) string {
+	msg := strings.TrimPrefix(err.Error(), ErrKeyFormat.Error()+": ")
+	return sentence(msg)
+}
+
+// sentence capitalises the first letter of s and ends it with a period.
+func sentence(s string) string {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return s
+	}
+	r, size := utf8.DecodeRuneInString(s)
+	s = string(unicode.ToUpper(r)) + s[size:]
+	if !strings.HasSuffix(s, ".") {
+		s += "."
+	}
+	return s
+}
+
+// nonEmpty copies the fields that hold a value.
+func nonEmpty(fields map[string]string) map[string]string {
+	out := maps.Clone(fields)
+	maps.DeleteFunc(out, func(_, v string) bool { return v == "" })
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}

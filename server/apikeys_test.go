@@ -1,0 +1,291 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/outflowhq/outflow/clock"
+	"github.com/outflowhq/outflow/outbound"
+	"github.com/outflowhq/outflow/server"
+	"github.com/outflowhq/outflow/store"
+	"github.com/outflowhq/outflow/store/storetest"
+)
+
+const (
+	keysMgmtKey = "mgmt-key-for-apikey-tests"
+	liveKey     = "sk-live-0123456789abcdefWXYZ"
+	nextKey     = "sk-next-0123456789abcdefQRST"
+	refusedKey  = "sk-dead-0123456789abcdefDEAD"
+)
+
+// keyAPI is a server with an app registry and an API-key store, a fake provider that accepts
+// liveKey and nextKey, and a client.
+type keyAPI struct {
+	t     *testing.T
+	url   string
+	store *store.Store
+	clock *clock.Fake
+	logs  *keyLogBuffer
+}
+
+func setupKeyAPI(t *testing.T) *keyAPI {
+	t.Helper()
+	s := storetest.New(t)
+	ring, err := store.EphemeralKeyring()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &keyAPI{t: t, store: s, clock: clock.NewFake(time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)), logs: &keyLogBuffer{}}
+	log := slog.New(slog.NewTextHandler(a.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	apps, err := outbound.NewApps(outbound.Options{Store: s, Keyring: ring, Clock: a.clock, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	provider := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.Header.Get("Authorization") {
+		case "Bearer " + liveKey, "Bearer " + nextKey:
+			w.WriteHeader(http.StatusOK)
+		default:
+			w.WriteHeader(http.StatusUnauthorized)
+		}
+	}))
+	t.Cleanup(provider.Close)
+	ctx := context.Background()
+	kind := outbound.KindAPIKey
+	if _, err := apps.Create(ctx, outbound.AppPatch{
+		ID: keyStr("openai"), Kind: &kind, Name: keyStr("OpenAI"),
+		APIKey: &outbound.APIKeyPatch{
+			Label:      keyStr("OpenAI API key"),
+			FormatHint: &outbound.FormatHintPatch{Prefix: keyStr("sk-")},
+			Fields:     &[]outbound.ConnectionField{{Name: "org", Label: "Organization", Pattern: `org-[a-z0-9]+`}},
+			BaseURL:    keyStr(provider.URL), Probe: &outbound.ProbePatch{Path: keyStr("/v1/models")},
+		},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	oauth := outbound.KindOAuth2
+	if _, err := apps.Create(ctx, outbound.AppPatch{
+		ID: keyStr("google"), Kind: &oauth, Name: keyStr("Google"), ClientID: keyStr("cid"),
+		AuthorizationURL: keyStr("https://accounts.example.com/auth"), TokenURL: keyStr("https://accounts.example.com/token"),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	srv := server.New(server.Options{Store: s, Apps: apps, APIKeys: outbound.NewAPIKeys(apps),
+		ManagementKeys: []string{keysMgmtKey}, Logger: log})
+	ts := httptest.NewServer(srv)
+	t.Cleanup(ts.Close)
+	a.url = ts.URL
+	return a
+}
+
+type keyResponse struct {
+	status int
+	body   string
+}
+
+// object decodes the body.
+func (r keyResponse) object(t *testing.T) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal([]byte(r.body), &m); err != nil {
+		t.Fatalf("body %q: %v", r.body, err)
+	}
+	return m
+}
+
+// fields returns error.code and error.fields.
+func (r keyResponse) fields(t *testing.T) (string, map[string]any) {
+	t.Helper()
+	e, _ := r.object(t)["error"].(map[string]any)
+	f, _ := e["fields"].(map[string]any)
+	code, _ := e["code"].(string)
+	return code, f
+}
+
+func (a *keyAPI) do(method, path, body string) keyResponse {
+	return a.doWithKey(method, path, body, keysMgmtKey)
+}
+
+func (a *keyAPI) doWithKey(method, path, body, key string) keyResponse {
+	a.t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, a.url+path, rd)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return keyResponse{status: resp.StatusCode, body: string(b)}
+}
+
+func TestAPIKeyRoutesNeedTheManagementKey(t *testing.T) {
+	t.Parallel()
+	a := setupKeyAPI(t)
+	for _, rt := range []struct{ method, path, body string }{
+		{"POST", "/v1/apikeys", `{"appId":"openai","userId":"ann","apiKey":"` + liveKey + `"}`},
+		{"POST", "/v1/apikeys/fetch", `{"appId":"openai","userId":"ann"}`},
+		{"GET", "/v1/apikeys?userId=ann", ""},
+		{"DELETE", "/v1/apikeys?appId=openai&userId=ann", ""},
+	} {
+		for _, key := range []string{"", "wrong-key"} {
+			if r := a.doWithKey(rt.method, rt.path, rt.body, key); r.status != http.StatusUnauthorized {
+				t.Errorf("%s %s with key %q: %d %s", rt.method, rt.path, key, r.status, r.body)
+			}
+		}
+	}
+	if r := a.do("POST", "/v1/apikeys/fetch", `{"appId":"openai","userId":"ann"}`); r.status != http.StatusNotFound {
+		t.Errorf("nothing was stored by unauthorized calls, yet fetch says %d %s", r.status, r.body)
+	}
+}
+
+func TestAPIKeyRoutesStoreFetchRotateListDelete(t *testing.T) {
+	t.Parallel()
+	a := setupKeyAPI(t)
+
+	r := a.do("POST", "/v1/apikeys", `{"appId":"openai","userId":"ann","apiKey":"`+liveKey+`","fields":{"org":"org-acme"},"validate":true}`)
+	if r.status != http.StatusCreated {
+		t.Fatalf("put: %d %s", r.status, r.body)
+	}
+	info := r.object(t)
+	if info["version"] != float64(1) || info["last4"] != "WXYZ" || info["appId"] != "openai" || info["hasPrevious"] != false {
+		t.Errorf("put answered %s", r.body)
+	}
+
+	a.clock.Advance(time.Hour)
+	if r := a.do("POST", "/v1/apikeys", `{"appId":"openai","userId":"ann","apiKey":"`+nextKey+`"}`); r.status != http.StatusCreated {
+		t.Fatalf("rotate: %d %s", r.status, r.body)
+	}
+
+	r = a.do("POST", "/v1/apikeys/fetch", `{"appId":"openai","userId":"ann"}`)
+	if r.status != http.StatusOK {
+		t.Fatalf("fetch: %d %s", r.status, r.body)
+	}
+	got := r.object(t)
+	prev, _ := got["previous"].(map[string]any)
+	if got["apiKey"] != nextKey || got["version"] != float64(2) || prev == nil || prev["apiKey"] != liveKey || prev["version"] != float64(1) {
+		t.Errorf("fetch answered %s", r.body)
+	}
+	if _, ok := prev["expiresAt"].(string); !ok {
+		t.Errorf("previous has no expiresAt: %s", r.body)
+	}
+
+	r = a.do("GET", "/v1/apikeys?userId=ann", "")
+	if r.status != http.StatusOK || strings.Contains(r.body, liveKey) || strings.Contains(r.body, nextKey) {
+		t.Fatalf("list: %d %s", r.status, r.body)
+	}
+	list, _ := r.object(t)["apiKeys"].([]any)
+	if len(list) != 1 || list[0].(map[string]any)["hasPrevious"] != true || list[0].(map[string]any)["last4"] != "QRST" {
+		t.Errorf("list answered %s", r.body)
+	}
+	if r := a.do("GET", "/v1/apikeys?tenantId=acme", ""); r.status != http.StatusOK || !strings.Contains(r.body, `"apiKeys":[]`) {
+		t.Errorf("empty list: %d %s", r.status, r.body)
+	}
+
+	if r := a.do("DELETE", "/v1/apikeys?appId=openai&userId=ann", ""); r.status != http.StatusNoContent {
+		t.Fatalf("delete: %d %s", r.status, r.body)
+	}
+	if r := a.do("POST", "/v1/apikeys/fetch", `{"appId":"openai","userId":"ann"}`); r.status != http.StatusNotFound {
+		t.Errorf("fetch after delete: %d %s", r.status, r.body)
+	}
+	if r := a.do("DELETE", "/v1/apikeys?appId=openai&userId=ann", ""); r.status != http.StatusNoContent {
+		t.Errorf("delete again: %d %s", r.status, r.body)
+	}
+	a.noKeysStoredOrLogged(t)
+}
+
+func TestAPIKeyRoutesExplainBadRequests(t *testing.T) {
+	t.Parallel()
+	a := setupKeyAPI(t)
+	tests := []struct {
+		name, method, path, body string
+		status                   int
+		code                     string
+		fields                   []string
+	}{
+		{"no owner", "POST", "/v1/apikeys", `{"appId":"openai","apiKey":"` + liveKey + `"}`, 400, "invalid_request", []string{"userId"}},
+		{"no app, no owner", "POST", "/v1/apikeys", `{"apiKey":"` + liveKey + `"}`, 400, "invalid_request", []string{"appId", "userId"}},
+		{"key and field of the wrong shape", "POST", "/v1/apikeys", `{"appId":"openai","tenantId":"acme","apiKey":"pk-123","fields":{"org":"acme","zone":"x"}}`, 400, "invalid_request", []string{"apiKey", "fields.org", "fields.zone"}},
+		{"rejected by the provider", "POST", "/v1/apikeys", `{"appId":"openai","tenantId":"acme","apiKey":"` + refusedKey + `","validate":true}`, 400, "key_rejected", []string{"apiKey"}},
+		{"unknown body field", "POST", "/v1/apikeys", `{"appId":"openai","userId":"ann","apiKey":"` + liveKey + `","key":"x"}`, 400, "invalid_body", nil},
+		{"oauth2 app", "POST", "/v1/apikeys", `{"appId":"google","userId":"ann","apiKey":"` + liveKey + `"}`, 400, "not_apikey_app", []string{"appId"}},
+		{"unknown app", "POST", "/v1/apikeys", `{"appId":"nope","userId":"ann","apiKey":"` + liveKey + `"}`, 404, "not_found", nil},
+		{"fetch unknown app", "POST", "/v1/apikeys/fetch", `{"appId":"nope","userId":"ann"}`, 404, "not_found", nil},
+		{"fetch nothing stored", "POST", "/v1/apikeys/fetch", `{"appId":"openai","userId":"ann"}`, 404, "not_found", nil},
+		{"fetch oauth2 app", "POST", "/v1/apikeys/fetch", `{"appId":"google","userId":"ann"}`, 400, "not_apikey_app", []string{"appId"}},
+		{"list without owner", "GET", "/v1/apikeys", "", 400, "invalid_request", []string{"userId"}},
+		{"delete without app", "DELETE", "/v1/apikeys?userId=ann", "", 400, "invalid_request", []string{"appId"}},
+		{"delete unknown app", "DELETE", "/v1/apikeys?appId=nope&userId=ann", "", 404, "not_found", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := a.do(tt.method, tt.path, tt.body)
+			if r.status != tt.status {
+				t.Fatalf("%d %s, want %d", r.status, r.body, tt.status)
+			}
+			code, fields := r.fields(t)
+			if code != tt.code || len(fields) != len(tt.fields) {
+				t.Errorf("code %q fields %v, want %q with %v", code, fields, tt.code, tt.fields)
+			}
+			for _, f := range tt.fields {
+				if msg, _ := fields[f].(string); msg == "" {
+					t.Errorf("no message for %s in %s", f, r.body)
+				}
+			}
+		})
+	}
+	a.noKeysStoredOrLogged(t)
+}
+
+// noKeysStoredOrLogged fails when a test key is in Redis in plain text or in the logs.
+func (a *keyAPI) noKeysStoredOrLogged(t *testing.T) {
+	t.Helper()
+	for _, k := range []string{liveKey, nextKey, refusedKey} {
+		if hits := storetest.Find(t, a.store, k); len(hits) > 0 {
+			t.Errorf("a key is in Redis in plain text, in %v", hits)
+		}
+		if strings.Contains(a.logs.String(), k) {
+			t.Errorf("a key is in the logs:\n%s", a.logs.String())
+		}
+	}
+}
+
+type keyLogBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *keyLogBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *keyLogBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func keyStr(s string) *string { return &s }
