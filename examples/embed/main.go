@@ -1,0 +1,80 @@
+// Command embed is an auth server that embeds Outflow: it builds an action registry with the
+// built-in kinds plus its own `risk.score`, loads its flows, and mounts Outflow's HTTP handler under
+// /outflow/ beside its own routes. Run it with `go run ./examples/embed`.
+package main
+
+import (
+	"context"
+	"log"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+
+	"github.com/outflowhq/outflow/actions"
+	"github.com/outflowhq/outflow/actions/builtin"
+	"github.com/outflowhq/outflow/engine"
+	"github.com/outflowhq/outflow/examples/embed/risk"
+	"github.com/outflowhq/outflow/flows"
+	"github.com/outflowhq/outflow/server"
+	"github.com/outflowhq/outflow/store"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx); err != nil {
+		log.Fatal(err)
+	}
+}
+
+func run(ctx context.Context) error {
+	// State lives in Redis; "" runs the embedded in-memory one.
+	st, err := store.Open(ctx, store.Options{URL: os.Getenv("REDIS_URL")})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	eng, reg, err := newEngine(st)
+	if err != nil {
+		return err
+	}
+	loaded, err := flows.NewLoader(reg).LoadDir("examples/embed/flows")
+	if err != nil {
+		return err // every problem in every file, as file:line:col
+	}
+	for _, f := range loaded {
+		if err := eng.AddFlow(ctx, f); err != nil {
+			return err
+		}
+	}
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /login", func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("the host's own login page\n"))
+	})
+	mux.Handle("/outflow/", http.StripPrefix("/outflow", server.New(server.Options{
+		Engine: eng, Store: st, ManagementKeys: []string{os.Getenv("MANAGEMENT_KEY")},
+	})))
+	slog.Info("listening on :8081; Outflow is mounted under /outflow/")
+	srv := &http.Server{Addr: ":8081", Handler: mux}
+	go func() { <-ctx.Done(); srv.Shutdown(context.Background()) }()
+	if err := srv.ListenAndServe(); err != http.ErrServerClosed {
+		return err
+	}
+	return nil
+}
+
+// newEngine wires the registry: built-in kinds with one call, then the host's own.
+func newEngine(st *store.Store) (*engine.Engine, *actions.Registry, error) {
+	reg := actions.NewRegistry()
+	if err := builtin.Register(reg, builtin.Deps{}); err != nil {
+		return nil, nil, err
+	}
+	if err := reg.Add(risk.Kind()); err != nil {
+		return nil, nil, err
+	}
+	eng, err := engine.New(engine.Options{Store: st, Registry: reg})
+	return eng, reg, err
+}
