@@ -1,0 +1,254 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/outflowhq/outflow/actions"
+)
+
+// Explanation tells, step by step, what an execution did and why it went where it went: each step
+// entered, its pauses, refused answers, retries, outcome or error, and for each branch the conditions
+// evaluated with the values they read and the step chosen. It is built from the event log alone, so
+// it holds no secret the log does not (and the log holds none).
+type Explanation struct {
+	ExecutionID string `json:"executionId,omitempty"`
+	FlowID      string `json:"flowId,omitempty"`
+	FlowVersion string `json:"flowVersion,omitempty"`
+	FlowHash    string `json:"flowHash,omitempty"`
+	// Subject is who the execution runs for, as the start event recorded it.
+	Subject actions.Subject `json:"subject"`
+	Started time.Time       `json:"started,omitzero"`
+	// Status is the execution's status: from its record with Engine.Explain; from the log alone with
+	// Explain (waiting until a completed or failed event says otherwise).
+	Status Status         `json:"status"`
+	Output map[string]any `json:"output,omitempty"`
+	Error  *ErrorInfo     `json:"error,omitempty"`
+	// Truncated is true when the capped log lost its oldest events.
+	Truncated bool        `json:"truncated,omitempty"`
+	Steps     []StepTrace `json:"steps"`
+}
+
+// StepTrace is one visit of a step: a step entered twice (a loop) has two.
+type StepTrace struct {
+	Step    string    `json:"step"`
+	Action  string    `json:"action,omitempty"`
+	Entered time.Time `json:"entered,omitzero"`
+	// Pauses lists each pause in order.
+	Pauses  []PauseTrace `json:"pauses,omitempty"`
+	Retries []RetryTrace `json:"retries,omitempty"`
+	// Outcome and Output are set when the step completed.
+	Outcome string         `json:"outcome,omitempty"`
+	Output  map[string]any `json:"output,omitempty"`
+	// Error is set when the step failed (after its retries).
+	Error *ErrorInfo `json:"error,omitempty"`
+	// Branches holds how the step chose the next one: usually one decision; two when evaluating a
+	// condition failed and the error was then caught.
+	Branches []Decision `json:"branches,omitempty"`
+	// Ended is "completed" or "failed" when the execution ended at this step.
+	Ended string `json:"ended,omitempty"`
+	// Events are the other entries of the step: those its action added, refused redirects.
+	Events []Event `json:"events,omitempty"`
+}
+
+// PauseTrace is one pause of a step.
+type PauseTrace struct {
+	// Kind is "screen" or "redirect".
+	Kind string `json:"kind"`
+	// Refused lists, for each answer refused at this screen (and the screen shown again), the
+	// fields that were wrong.
+	Refused [][]string `json:"refused,omitempty"`
+}
+
+// RetryTrace is one retry of a step.
+type RetryTrace struct {
+	Attempt int           `json:"attempt"`
+	Code    string        `json:"code"`
+	Delay   time.Duration `json:"delayNs"`
+}
+
+// Explain builds the explanation of an execution from its event log (oldest first).
+func Explain(events []Event) *Explanation {
+	x := &Explanation{Status: StatusWaiting, Steps: []StepTrace{}}
+	if len(events) > 0 && events[0].Seq > 1 {
+		x.Truncated = true
+	}
+	cur := func(stepID string) *StepTrace {
+		if n := len(x.Steps); n > 0 && (stepID == "" || x.Steps[n-1].Step == stepID) {
+			return &x.Steps[n-1]
+		}
+		x.Steps = append(x.Steps, StepTrace{Step: stepID})
+		return &x.Steps[len(x.Steps)-1]
+	}
+	for _, ev := range events {
+		switch ev.Type {
+		case EventStarted:
+			x.Started = ev.At
+			x.FlowVersion, _ = ev.Data["flowVersion"].(string)
+			x.FlowHash, _ = ev.Data["flowHash"].(string)
+			if m, ok := ev.Data["subject"].(map[string]any); ok {
+				x.Subject.UserID, _ = m["userId"].(string)
+				x.Subject.TenantID, _ = m["tenantId"].(string)
+			}
+			continue
+		case EventStepEntered:
+			action, _ := ev.Data["action"].(string)
+			x.Steps = append(x.Steps, StepTrace{Step: ev.StepID, Action: action, Entered: ev.At})
+			continue
+		}
+		st := cur(ev.StepID)
+		switch ev.Type {
+		case EventStepPaused:
+			st.Pauses = append(st.Pauses, PauseTrace{Kind: str(ev.Data["action"])})
+		case EventInputRejected:
+			if len(st.Pauses) == 0 {
+				st.Pauses = append(st.Pauses, PauseTrace{Kind: ActionScreen})
+			}
+			p := &st.Pauses[len(st.Pauses)-1]
+			p.Refused = append(p.Refused, stringList(ev.Data["fields"]))
+		case EventStepRetried:
+			st.Retries = append(st.Retries, RetryTrace{
+				Attempt: int(number(ev.Data["attempt"])), Code: str(ev.Data["code"]),
+				Delay: time.Duration(number(ev.Data["delayMs"])) * time.Millisecond,
+			})
+		case EventStepCompleted:
+			st.Outcome = str(ev.Data["outcome"])
+			st.Output, _ = ev.Data["output"].(map[string]any)
+		case EventStepFailed:
+			st.Error = &ErrorInfo{Code: str(ev.Data["code"]), Message: str(ev.Data["message"])}
+		case EventBranch:
+			if d, ok := ev.Decision(); ok {
+				st.Branches = append(st.Branches, d)
+			}
+		case EventCompleted:
+			st.Ended = "completed"
+			x.Status = StatusCompleted
+			x.Output, _ = ev.Data["output"].(map[string]any)
+			st.Output = x.Output
+		case EventFailed:
+			st.Ended = "failed"
+			x.Status = StatusFailed
+			x.Error = &ErrorInfo{Code: str(ev.Data["code"]), Message: str(ev.Data["message"])}
+		default:
+			st.Events = append(st.Events, ev)
+		}
+	}
+	return x
+}
+
+// Explain reads an execution's record and event log and explains it.
+func (e *Engine) Explain(ctx context.Context, executionID string) (*Explanation, error) {
+	resp, err := e.Get(ctx, executionID)
+	if err != nil {
+		return nil, err
+	}
+	events, err := e.Events(ctx, executionID)
+	if err != nil {
+		return nil, err
+	}
+	x := Explain(events)
+	x.ExecutionID, x.FlowID, x.Status = resp.ExecutionID, resp.FlowID, resp.Status
+	if resp.FlowVersion != "" {
+		x.FlowVersion = resp.FlowVersion
+	}
+	if resp.Output != nil {
+		x.Output = resp.Output
+	}
+	if resp.Error != nil {
+		x.Error = resp.Error
+	}
+	return x, nil
+}
+
+// Decision reads the decision a branch event records; ok is false for other events.
+func (ev Event) Decision() (d Decision, ok bool) {
+	if ev.Type != EventBranch {
+		return d, false
+	}
+	b, err := json.Marshal(ev.Data)
+	if err != nil {
+		return d, false
+	}
+	return d, json.Unmarshal(b, &d) == nil
+}
+
+// String renders a check as `form.plan == "pro" → false (form.plan = "free")`.
+func (c Check) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s → %t", c.When, c.Result)
+	if len(c.Values) > 0 {
+		paths := make([]string, 0, len(c.Values))
+		for p := range c.Values {
+			paths = append(paths, p)
+		}
+		sort.Strings(paths)
+		parts := make([]string, len(paths))
+		for i, p := range paths {
+			parts[i] = p + " = " + FormatValue(c.Values[p])
+		}
+		fmt.Fprintf(&b, " (%s)", strings.Join(parts, ", "))
+	}
+	return b.String()
+}
+
+// Reason says in words why the decision went where it went, e.g. `default branch`, `on outcome
+// "cancel"`, `catch timeout`.
+func (d Decision) Reason() string {
+	code, _ := strings.CutPrefix(d.Outcome, "error:")
+	switch d.Via {
+	case "on":
+		return fmt.Sprintf("on outcome %q", d.Outcome)
+	case "when":
+		if n := len(d.Checks); n > 0 {
+			return fmt.Sprintf("the condition on line %d held", d.Checks[n-1].Line)
+		}
+		return "a condition held"
+	case "default":
+		if len(d.Checks) == 0 {
+			return "next"
+		}
+		return "default branch"
+	case "catch":
+		return "catch " + code
+	}
+	return "no branch: a condition could not be evaluated"
+}
+
+// FormatValue renders a value of an event the way explanations show it: JSON.
+func FormatValue(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
+}
+
+func str(v any) string {
+	s, _ := v.(string)
+	return s
+}
+
+func number(v any) float64 {
+	switch n := v.(type) {
+	case float64:
+		return n
+	case int:
+		return float64(n)
+	case int64:
+		return float64(n)
+	}
+	return 0
+}
+
+func stringList(v any) []string {
+	list, _ := v.([]any)
+	out := make([]string, 0, len(list))
+	for _, e := range list {
+		out = append(out, str(e))
+	}
+	return out
+}

@@ -1,0 +1,150 @@
+package flowtest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/outflowhq/outflow/clock"
+	"github.com/outflowhq/outflow/engine"
+	"github.com/outflowhq/outflow/store"
+)
+
+// maxEvents is the event log cap in scenarios: high, so coverage sees every branch.
+const maxEvents = 100000
+
+// runner runs one scenario.
+type runner struct {
+	sc     *scenario
+	eng    *engine.Engine
+	clock  *clock.Fake
+	resp   *engine.Response
+	mocked map[string]bool
+	res    *ScenarioResult
+}
+
+// run runs one scenario on st: a fresh copy of its flow with the scenario's mocks, a fresh engine
+// and a fake clock of its own.
+func (s *suite) run(ctx context.Context, st *store.Store, sc *scenario, log *slog.Logger) ScenarioResult {
+	res := ScenarioResult{Flow: sc.flowID, Name: sc.name, File: sc.file, Line: sc.line, flow: sc.flow}
+	r := &runner{sc: sc, res: &res, clock: clock.NewFake(s.now()), mocked: map[string]bool{}}
+	if err := r.start(ctx, s, st, log); err != nil {
+		r.fail("%v", err)
+	} else {
+		r.interact(ctx)
+		if !res.Failed() {
+			r.check(ctx, sc.expect, "", true)
+		}
+	}
+	if r.resp != nil {
+		res.ExecutionID = r.resp.ExecutionID
+		res.Status = string(r.resp.Status)
+		if x, err := r.eng.Explain(ctx, r.resp.ExecutionID); err == nil {
+			res.Trace = x
+			res.Path = pathOf(x)
+			if res.Failed() {
+				res.Failures = append(res.Failures, r.unmocked(x)...)
+			}
+		}
+	}
+	return res
+}
+
+func (r *runner) fail(format string, args ...any) {
+	r.res.Failures = append(r.res.Failures, fmt.Sprintf(format, args...))
+}
+
+// start loads a private copy of the flow (mocks replace the actions of its steps), and starts it.
+func (r *runner) start(ctx context.Context, s *suite, st *store.Store, log *slog.Logger) error {
+	f, err := s.loader.Load(r.sc.flow.File, r.sc.flow.Source)
+	if err != nil {
+		return fmt.Errorf("load flow %q: %w", r.sc.flowID, err)
+	}
+	for id, results := range r.sc.mocks {
+		if step, ok := f.Step(id); ok && len(results) > 0 {
+			step.Action = &mockAction{results: results}
+			r.mocked[id] = true
+		}
+	}
+	r.eng, err = engine.New(engine.Options{
+		Store: st, Registry: s.opts.Registry, Limits: s.opts.Limits, Clock: r.clock, Logger: log, MaxEvents: maxEvents,
+	})
+	if err != nil {
+		return err
+	}
+	if err := r.eng.AddFlow(ctx, f); err != nil {
+		return err
+	}
+	resp, err := r.eng.Start(ctx, f.ID, engine.StartRequest{Input: r.sc.input, Subject: r.sc.subject})
+	if err != nil {
+		return fmt.Errorf("start flow %q: %w", f.ID, err)
+	}
+	r.resp = resp
+	return nil
+}
+
+// interact plays the interactions in order, stopping at the first that fails.
+func (r *runner) interact(ctx context.Context) {
+	for i, it := range r.sc.interactions {
+		where := fmt.Sprintf("interaction %d (line %d)", i+1, it.line)
+		if it.expect != nil && !r.check(ctx, it.expect, "before "+where, false) {
+			return
+		}
+		switch {
+		case it.press != "":
+			if !r.press(ctx, it, where) {
+				return
+			}
+		case it.advance > 0:
+			r.clock.Advance(it.advance)
+			resp, err := r.eng.Resume(ctx, r.resp.ExecutionID)
+			if err != nil {
+				r.fail("%s: read the execution after advancing the clock: %v", where, err)
+				return
+			}
+			r.resp = resp
+		}
+	}
+}
+
+// press answers the current pause with a button (or the callback of a redirect).
+func (r *runner) press(ctx context.Context, it interaction, where string) bool {
+	cur := r.resp
+	if cur.Status == engine.StatusExpired {
+		r.fail("%s: cannot press %q at step %q: the execution expired at %s (the clock is at %s)", where, it.press, cur.StepID,
+			cur.ExpiresAt.UTC().Format(time.RFC3339), r.clock.Now().UTC().Format(time.RFC3339))
+		return false
+	}
+	if cur.Status != engine.StatusWaiting {
+		r.fail("%s: cannot press %q: the execution is %s at step %q%s", where, it.press, cur.Status, cur.StepID, r.why(ctx))
+		return false
+	}
+	next, err := r.eng.Next(ctx, cur.ExecutionID, engine.NextRequest{
+		StepID: cur.StepID, Interaction: it.press, Input: it.with, Nonce: cur.Nonce,
+	})
+	var inErr *engine.InputError
+	switch {
+	case errors.Is(err, engine.ErrExpired):
+		r.fail("%s: pressed %q at step %q, but the execution had expired at %s (the clock is at %s)", where, it.press, cur.StepID,
+			cur.ExpiresAt.UTC().Format(time.RFC3339), r.clock.Now().UTC().Format(time.RFC3339))
+		r.refresh(ctx)
+		return false
+	case errors.As(err, &inErr):
+		r.fail("%s: pressed %q at step %q: %v", where, it.press, cur.StepID, err)
+		return false
+	case err != nil:
+		r.fail("%s: press %q at step %q: %v", where, it.press, cur.StepID, err)
+		return false
+	}
+	r.resp = next
+	return true
+}
+
+// refresh reads where the execution stands.
+func (r *runner) refresh(ctx context.Context) {
+	if resp, err := r.eng.Resume(ctx, r.resp.ExecutionID); err == nil {
+		r.resp = resp
+	}
+}
