@@ -1,4 +1,403 @@
 package server
 
-// connectionRoutes registers the routes of this area.
-func (s *Server) connectionRoutes() {}
+import (
+	"errors"
+	"html/template"
+	"net/http"
+	"reflect"
+	"strconv"
+	"time"
+
+	"github.com/outflowhq/outflow/actions"
+	"github.com/outflowhq/outflow/engine"
+	"github.com/outflowhq/outflow/outbound"
+)
+
+// BindingCookie is the cookie whose value the OAuth callback passes to the vault as the browser
+// binding (see outbound.ConnectRequest.Binding). A host that binds consents to browsers sets it
+// when it starts the consent.
+const BindingCookie = "outflow_binding"
+
+// connectionRoutes registers the OAuth connection and token routes. All need a management key
+// except the callback, where the browser lands. They are left out when the server has no Vault.
+//
+//	POST   /v1/connect                     {"appId","userId"|"tenantId","scopes","redirectUrl","externalId"} → {"url","expiresAt"}
+//	GET    /v1/oauth/callback/{appId}      the provider's redirect: 303 to the connect's redirect URL
+//	                                       (with outflow_status), or a small page when it has none
+//	POST   /v1/tokens/fetch                {"appId","userId"|"tenantId","scopes","externalId","connectionId",
+//	                                        "forceRefresh","withRefreshToken"} → {"token":{...},"connection":{...}}
+//	POST   /v1/tokens/import               one token, or {"tokens":[...]} (all or nothing) → 201
+//	GET    /v1/connections?userId=U|tenantId=T[&appId=A], or ?appId=A alone → {"connections":[...]}
+//	GET    /v1/connections/{id}            → the connection (health, no token)
+//	DELETE /v1/connections/{id}            → {"connections":[...]} what was revoked and deleted
+//	DELETE /v1/connections?appId=A&userId=U|tenantId=T (either alone too; skipRevoke=true to skip the provider)
+//
+// Errors: 400 invalid_request (one message per field), 404 not_found / not_connected, 409
+// missing_scopes and needs_reauth (with missingScopes and a "connect" body to POST to
+// /v1/connect), 503 provider_unavailable (with Retry-After) when a token expired and the
+// provider cannot refresh it.
+func (s *Server) connectionRoutes() {
+	if s.opts.Vault == nil {
+		return
+	}
+	s.mux.HandleFunc("POST /v1/connect", s.management(s.connect))
+	s.mux.HandleFunc("GET /v1/oauth/callback/{appId}", s.oauthCallback)
+	s.mux.HandleFunc("POST /v1/tokens/fetch", s.management(s.fetchToken))
+	s.mux.HandleFunc("POST /v1/tokens/import", s.management(s.importTokens))
+	s.mux.HandleFunc("GET /v1/connections", s.management(s.listConnections))
+	s.mux.HandleFunc("GET /v1/connections/{id}", s.management(s.getConnection))
+	s.mux.HandleFunc("DELETE /v1/connections/{id}", s.management(s.deleteConnection))
+	s.mux.HandleFunc("DELETE /v1/connections", s.management(s.deleteConnections))
+}
+
+type connectBody struct {
+	AppID       string   `json:"appId"`
+	UserID      string   `json:"userId"`
+	TenantID    string   `json:"tenantId"`
+	Scopes      []string `json:"scopes"`
+	RedirectURL string   `json:"redirectUrl"`
+	ExternalID  string   `json:"externalId"`
+}
+
+func (s *Server) connect(w http.ResponseWriter, r *http.Request) {
+	var body connectBody
+	if err := s.readJSON(w, r, &body); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	res, err := s.opts.Vault.Connect(r.Context(), outbound.ConnectRequest{
+		AppID: body.AppID, Owner: outbound.Owner{UserID: body.UserID, TenantID: body.TenantID},
+		Scopes: body.Scopes, RedirectURL: body.RedirectURL, ExternalID: body.ExternalID,
+	})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+// oauthCallback is where the provider sends the browser back.
+func (s *Server) oauthCallback(w http.ResponseWriter, r *http.Request) {
+	binding := ""
+	if c, err := r.Cookie(BindingCookie); err == nil {
+		binding = c.Value
+	}
+	res, err := s.opts.Vault.HandleCallback(r.Context(), r.PathValue("appId"), r.URL.Query(), binding)
+	if err != nil {
+		status, body := s.classify(err)
+		if status >= 500 {
+			s.log.ErrorContext(r.Context(), "oauth callback failed", "app", r.PathValue("appId"), "error", err)
+		}
+		callbackPage(w, status, "This connection could not be completed", body.Message)
+		return
+	}
+	s.afterCallback(w, r, res)
+}
+
+// afterCallback decides where the browser goes once a consent ended: when a flow started it,
+// the flow continues first; then to the connect's redirect URL, or a small page.
+func (s *Server) afterCallback(w http.ResponseWriter, r *http.Request, res *outbound.CallbackResult) {
+	if res.Resume != nil && s.opts.Engine != nil {
+		resp, err := s.opts.Engine.Next(r.Context(), res.Resume.ExecutionID, engine.NextRequest{
+			StepID: res.Resume.StepID, Interaction: actions.InteractionCallback,
+			Input: res.ResumeInput(), Nonce: res.Resume.Nonce,
+		})
+		switch {
+		case err != nil:
+			s.log.WarnContext(r.Context(), "oauth callback: resume the flow", "execution", res.Resume.ExecutionID, "error", err)
+		case resp.Redirect != nil && resp.Redirect.URL != "":
+			http.Redirect(w, r, resp.Redirect.URL, http.StatusSeeOther)
+			return
+		}
+	}
+	if res.RedirectURL != "" {
+		w.Header().Set("Referrer-Policy", "no-referrer")
+		http.Redirect(w, r, res.RedirectURL, http.StatusSeeOther)
+		return
+	}
+	switch res.Outcome {
+	case outbound.OutcomeConnected:
+		callbackPage(w, http.StatusOK, "Connected", "The connection is set up. You can close this window.")
+	case outbound.OutcomeDenied:
+		callbackPage(w, http.StatusOK, "Not connected", "The request was denied, so nothing was connected. You can close this window.")
+	default:
+		callbackPage(w, http.StatusOK, "Not connected", res.ErrorMessage)
+	}
+}
+
+var callbackTmpl = template.Must(template.New("callback").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{.Title}}</title></head>
+<body style="font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem">
+<h1>{{.Title}}</h1><p>{{.Text}}</p></body></html>
+`))
+
+// callbackPage is the plain page of a callback that has nowhere to redirect to.
+func callbackPage(w http.ResponseWriter, status int, title, text string) {
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
+	w.WriteHeader(status)
+	_ = callbackTmpl.Execute(w, struct{ Title, Text string }{title, text})
+}
+
+type fetchBody struct {
+	AppID            string   `json:"appId"`
+	UserID           string   `json:"userId"`
+	TenantID         string   `json:"tenantId"`
+	Scopes           []string `json:"scopes"`
+	ExternalID       string   `json:"externalId"`
+	ConnectionID     string   `json:"connectionId"`
+	ForceRefresh     bool     `json:"forceRefresh"`
+	WithRefreshToken bool     `json:"withRefreshToken"`
+}
+
+// tokenJSON is the one place an access token leaves the server.
+type tokenJSON struct {
+	AccessToken  string    `json:"accessToken"`
+	TokenType    string    `json:"tokenType"`
+	ExpiresAt    time.Time `json:"expiresAt"`
+	Scopes       []string  `json:"scopes"`
+	RefreshToken string    `json:"refreshToken,omitempty"`
+}
+
+func (s *Server) fetchToken(w http.ResponseWriter, r *http.Request) {
+	var body fetchBody
+	if err := s.readJSON(w, r, &body); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	tok, conn, err := s.opts.Vault.Fetch(r.Context(), outbound.FetchRequest{
+		AppID: body.AppID, Owner: outbound.Owner{UserID: body.UserID, TenantID: body.TenantID},
+		Scopes: body.Scopes, ExternalID: body.ExternalID, ConnectionID: body.ConnectionID,
+		ForceRefresh: body.ForceRefresh, WithRefreshToken: body.WithRefreshToken,
+	})
+	if err != nil {
+		s.failFetch(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"token": tokenJSON{AccessToken: tok.AccessToken, TokenType: tok.TokenType, ExpiresAt: tok.ExpiresAt,
+			Scopes: tok.Scopes, RefreshToken: tok.RefreshToken},
+		"connection": conn,
+	})
+}
+
+// connectJSON is a body for POST /v1/connect that would fix a fetch failure.
+type connectJSON struct {
+	AppID      string   `json:"appId"`
+	UserID     string   `json:"userId,omitempty"`
+	TenantID   string   `json:"tenantId,omitempty"`
+	Scopes     []string `json:"scopes,omitempty"`
+	ExternalID string   `json:"externalId,omitempty"`
+}
+
+// fetchErrorJSON is apiError plus what a client needs to recover from a fetch failure.
+type fetchErrorJSON struct {
+	apiError
+	ConnectionID  string       `json:"connectionId,omitempty"`
+	MissingScopes []string     `json:"missingScopes,omitempty"`
+	Connect       *connectJSON `json:"connect,omitempty"`
+	RetryAt       *time.Time   `json:"retryAt,omitempty"`
+}
+
+// failFetch answers a failed fetch: the status and code come from classify; missing_scopes,
+// needs_reauth and not_connected add the body of the connect that fixes them, and
+// provider_unavailable says when to retry.
+func (s *Server) failFetch(w http.ResponseWriter, r *http.Request, err error) {
+	var (
+		ms *outbound.MissingScopesError
+		ra *outbound.ReauthRequiredError
+		nc *outbound.NotConnectedError
+		rf *outbound.RefreshFailedError
+	)
+	hint := func(h outbound.ConnectHint) *connectJSON {
+		return &connectJSON{AppID: h.AppID, UserID: h.Owner.UserID, TenantID: h.Owner.TenantID, Scopes: h.Scopes, ExternalID: h.ExternalID}
+	}
+	status, base := s.classify(err)
+	body := fetchErrorJSON{apiError: base}
+	switch {
+	case errors.As(err, &ms):
+		body.ConnectionID, body.MissingScopes, body.Connect = ms.ConnectionID, ms.Missing, hint(ms.Connect)
+	case errors.As(err, &ra):
+		body.ConnectionID, body.Connect = ra.ConnectionID, hint(ra.Connect)
+	case errors.As(err, &nc):
+		body.Connect = hint(nc.Connect)
+	case errors.As(err, &rf):
+		body.ConnectionID, body.RetryAt = rf.ConnectionID, &rf.RetryAt
+		secs := max(int(time.Until(rf.RetryAt).Seconds()), 1)
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
+	default:
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, status, map[string]any{"error": body})
+}
+
+// importItem is one token of POST /v1/tokens/import.
+type importItem struct {
+	AppID        string    `json:"appId"`
+	UserID       string    `json:"userId"`
+	TenantID     string    `json:"tenantId"`
+	AccessToken  string    `json:"accessToken"`
+	RefreshToken string    `json:"refreshToken"`
+	ExpiresAt    time.Time `json:"expiresAt"`
+	TokenType    string    `json:"tokenType"`
+	Scopes       []string  `json:"scopes"`
+	ExternalID   string    `json:"externalId"`
+	Subject      string    `json:"subject"`
+	IDToken      string    `json:"idToken"`
+	GrantedBy    string    `json:"grantedBy"`
+	Verify       bool      `json:"verify"`
+}
+
+func (i importItem) request() outbound.ImportRequest {
+	return outbound.ImportRequest{
+		AppID: i.AppID, Owner: outbound.Owner{UserID: i.UserID, TenantID: i.TenantID},
+		AccessToken: i.AccessToken, RefreshToken: i.RefreshToken, ExpiresAt: i.ExpiresAt, TokenType: i.TokenType,
+		Scopes: i.Scopes, ExternalID: i.ExternalID, Subject: i.Subject, IDToken: i.IDToken,
+		GrantedBy: i.GrantedBy, Verify: i.Verify,
+	}
+}
+
+type importBody struct {
+	importItem
+	Tokens []importItem `json:"tokens"`
+}
+
+func (s *Server) importTokens(w http.ResponseWriter, r *http.Request) {
+	var body importBody
+	if err := s.readJSON(w, r, &body); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if body.Tokens == nil {
+		conn, err := s.opts.Vault.Import(r.Context(), body.importItem.request())
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusCreated, map[string]any{"connection": conn})
+		return
+	}
+	if !reflect.ValueOf(body.importItem).IsZero() {
+		s.fail(w, r, errInvalid(map[string]string{"tokens": "send either one token at the top level or a tokens list, not both"}))
+		return
+	}
+	reqs := make([]outbound.ImportRequest, len(body.Tokens))
+	for i, it := range body.Tokens {
+		reqs[i] = it.request()
+	}
+	conns, err := s.opts.Vault.ImportBatch(r.Context(), reqs)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"connections": conns})
+}
+
+func (s *Server) listConnections(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	owner := outbound.Owner{UserID: q.Get("userId"), TenantID: q.Get("tenantId")}
+	var (
+		list []outbound.Connection
+		err  error
+	)
+	if owner.Validate() != nil && q.Get("appId") != "" {
+		list, err = s.opts.Vault.ListApp(r.Context(), q.Get("appId"))
+	} else {
+		list, err = s.opts.Vault.List(r.Context(), owner, q.Get("appId"))
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"connections": list})
+}
+
+func (s *Server) getConnection(w http.ResponseWriter, r *http.Request) {
+	c, err := s.opts.Vault.Connection(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, c)
+}
+
+func (s *Server) deleteConnection(w http.ResponseWriter, r *http.Request) {
+	rep, err := s.opts.Vault.Disconnect(r.Context(), outbound.DisconnectRequest{
+		ConnectionID: r.PathValue("id"), SkipRevoke: r.URL.Query().Get("skipRevoke") == "true",
+	})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, rep)
+}
+
+func (s *Server) deleteConnections(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	rep, err := s.opts.Vault.Disconnect(r.Context(), outbound.DisconnectRequest{
+		AppID: q.Get("appId"), Owner: outbound.Owner{UserID: q.Get("userId"), TenantID: q.Get("tenantId")},
+		SkipRevoke: q.Get("skipRevoke") == "true",
+	})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, rep)
+}
+
+// isConnectionError reports whether err is one of the token vault's errors (see
+// connectionError).
+func isConnectionError(err error) bool {
+	for _, target := range []error{
+		outbound.ErrInvalidRequest, outbound.ErrInvalidState, outbound.ErrConnectionNotFound,
+		outbound.ErrNotConnected, outbound.ErrMissingScopes, outbound.ErrReauthRequired,
+		outbound.ErrRefreshFailed, outbound.ErrNotOAuthApp, outbound.ErrVerifyFailed,
+	} {
+		if errors.Is(err, target) {
+			return true
+		}
+	}
+	return false
+}
+
+// connectionError maps an error of the token vault to a status and body; classify calls it.
+// None of these errors carries a token.
+func connectionError(err error) (int, apiError) {
+	var (
+		re *outbound.RequestError
+		se *outbound.StateError
+		ve *outbound.VerifyError
+	)
+	switch {
+	case errors.As(err, &re):
+		fields := make(map[string]string, len(re.Fields))
+		for _, f := range re.Fields {
+			fields[f.Field] = f.Message
+		}
+		return http.StatusBadRequest, apiError{Code: "invalid_request", Message: "the request has invalid fields", Fields: fields}
+	case errors.As(err, &se):
+		return http.StatusBadRequest, apiError{Code: "invalid_state", Message: se.Error()}
+	case errors.Is(err, outbound.ErrConnectionNotFound):
+		return http.StatusNotFound, apiError{Code: "not_found", Message: "no connection has this id"}
+	case errors.Is(err, outbound.ErrNotConnected):
+		return http.StatusNotFound, apiError{Code: "not_connected", Message: "this owner has not connected the app; POST the connect body to /v1/connect"}
+	case errors.Is(err, outbound.ErrMissingScopes):
+		return http.StatusConflict, apiError{Code: "missing_scopes", Message: "no connection was granted every requested scope; POST the connect body to /v1/connect to ask for them"}
+	case errors.Is(err, outbound.ErrReauthRequired):
+		return http.StatusConflict, apiError{Code: "needs_reauth", Message: "the provider no longer accepts this connection; POST the connect body to /v1/connect to connect again"}
+	case errors.Is(err, outbound.ErrRefreshFailed):
+		return http.StatusServiceUnavailable, apiError{Code: "provider_unavailable", Message: "the token expired and the provider cannot refresh it right now; retry later"}
+	case errors.Is(err, outbound.ErrNotOAuthApp):
+		return http.StatusBadRequest, apiError{Code: "not_oauth_app", Message: "this app does not use OAuth; use the API-key routes",
+			Fields: map[string]string{"appId": "names an app of another kind; use an oauth2 app"}}
+	case errors.As(err, &ve):
+		return http.StatusBadRequest, apiError{Code: "verify_failed", Message: "the provider refused the imported refresh token (" + ve.Reason + "); nothing was stored",
+			Fields: map[string]string{"refreshToken": "was refused by the provider"}}
+	}
+	return http.StatusInternalServerError, apiError{Code: "internal", Message: "internal error"}
+}

@@ -86,6 +86,8 @@ func (s *Server) classify(err error) (int, apiError) {
 		return http.StatusNotFound, apiError{Code: "not_found", Message: "no template has this id; GET /v1/templates lists them"}
 	case errors.Is(err, outbound.ErrAppExists):
 		return http.StatusConflict, apiError{Code: "app_exists", Message: "an app with this id already exists; choose another id, or change the app with PATCH /v1/apps/{id}"}
+	case isConnectionError(err):
+		return connectionError(err)
 	case isAPIKeyError(err):
 		return apikeyError(err)
 	case errors.Is(err, store.ErrUnavailable):

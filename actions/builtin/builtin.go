@@ -5,6 +5,7 @@ import (
 	"github.com/outflowhq/outflow/actions"
 	"github.com/outflowhq/outflow/actions/apikey"
 	"github.com/outflowhq/outflow/actions/core"
+	"github.com/outflowhq/outflow/actions/oauth"
 	"github.com/outflowhq/outflow/outbound"
 )
 
@@ -16,9 +17,11 @@ type Deps struct {
 	APIKeys *outbound.APIKeys
 }
 
-// Register adds every built-in kind to reg: screen, set, end, fail, apikey.collect and apikey.check.
+// Register adds every built-in kind to reg: screen, set, end, fail, outbound.connect,
+// outbound.token, apikey.collect and apikey.check.
 func Register(reg *actions.Registry, deps Deps) error {
 	kinds := core.Kinds()
+	kinds = append(kinds, oauth.Kinds(deps.Vault)...)
 	kinds = append(kinds, apikey.Kinds(deps.APIKeys)...)
 	return reg.Add(kinds...)
 }

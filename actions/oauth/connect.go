@@ -1,0 +1,228 @@
+package oauth
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+
+	"github.com/outflowhq/outflow/actions"
+	"github.com/outflowhq/outflow/outbound"
+)
+
+// Outcomes of outbound.connect.
+const (
+	OutcomeConnected = outbound.OutcomeConnected
+	OutcomeDenied    = outbound.OutcomeDenied
+	OutcomeError     = outbound.OutcomeError
+	// OutcomeSkipped: the user pressed "Not now" on the scope screen.
+	OutcomeSkipped = "skipped"
+)
+
+// Interactions of the scope screen.
+const (
+	buttonConnect = "connect"
+	buttonNotNow  = "not_now"
+)
+
+// ConnectConfig is the `with:` of an outbound.connect step.
+type ConnectConfig struct {
+	App          actions.Value[string]   `yaml:"app" required:"true" doc:"id of the OAuth app to connect"`
+	Scopes       actions.Value[[]string] `yaml:"scopes" doc:"scopes to ask for (default: the app's default scopes)"`
+	Tenant       bool                    `yaml:"tenant" doc:"connect for the execution's tenant (a connection its users share) instead of its user"`
+	ExternalID   actions.Value[string]   `yaml:"externalId" doc:"tells apart several accounts of one provider; the same id reconnects that account"`
+	RedirectURL  actions.Value[string]   `yaml:"redirectUrl" doc:"where the browser goes after consent (must be allowed for the app); default: back to the flow"`
+	ChooseScopes bool                    `yaml:"chooseScopes" doc:"first show a Connect screen with the app's logo, a checkbox per scope and a Not now button"`
+	Prompt       actions.Value[string]   `yaml:"prompt" doc:"text of the Connect screen (with chooseScopes)"`
+}
+
+// Validate checks the config when the flow loads.
+func (c *ConnectConfig) Validate() error {
+	var errs actions.Errors
+	if lit, ok := c.App.Literal(); ok && lit == "" {
+		errs.Add("app", "name the OAuth app to connect")
+	}
+	if scopes, ok := c.Scopes.Literal(); ok {
+		for i, s := range scopes {
+			if s == "" {
+				errs.Add(fmt.Sprintf("scopes[%d]", i), "a scope cannot be empty")
+			}
+		}
+	}
+	if c.Prompt.IsSet() && !c.ChooseScopes {
+		errs.Add("prompt", "is the text of the Connect screen; set chooseScopes: true to show it")
+	}
+	return errs.Err()
+}
+
+// DeclareOutcomes: skipped only exists with the scope screen.
+func (c *ConnectConfig) DeclareOutcomes() []string {
+	out := []string{OutcomeConnected, OutcomeDenied, OutcomeError}
+	if c.ChooseScopes {
+		out = append(out, OutcomeSkipped)
+	}
+	return out
+}
+
+// connectOutputs is the output of outbound.connect.
+var connectOutputs = actions.Object(map[string]actions.Type{
+	"connected":    actions.Bool().Describe("true when the user consented and the connection is stored"),
+	"connectionId": actions.String().Describe("id of the connection (empty unless connected)"),
+	"scopes":       actions.List(actions.String()).Describe("granted scopes"),
+	"error":        actions.String().Describe("why the consent failed or was denied (a code such as access_denied)"),
+})
+
+// connectState is kept with the step's pauses.
+type connectState struct {
+	Phase  string   `json:"phase"` // "choose" or "consent"
+	AppID  string   `json:"appId"`
+	Scopes []string `json:"scopes,omitempty"` // the scope screen's checkboxes, in order
+}
+
+// Connect is the outbound.connect kind.
+func Connect(v *outbound.Vault) actions.Kind {
+	return actions.Define(actions.Kind{
+		Name: "outbound.connect",
+		Doc: "Sends the user to the app's consent page (OAuth 2.0 with PKCE) and stores the connection with its tokens sealed. " +
+			"Completes with connected, denied, error or (with chooseScopes) skipped. Never outputs a token.",
+		Outputs:  connectOutputs,
+		Outcomes: []string{OutcomeConnected, OutcomeDenied, OutcomeError, OutcomeSkipped},
+		Errors:   []string{CodeAppNotFound, CodeNoSubject, CodeInvalidRequest, CodeNoVault},
+		Pauses:   true,
+	}, func(ctx context.Context, call *actions.Call, c *ConnectConfig) (actions.Result, error) {
+		if v == nil {
+			return actions.Result{}, noVault()
+		}
+		return runConnect(ctx, v, call, c)
+	})
+}
+
+func runConnect(ctx context.Context, v *outbound.Vault, call *actions.Call, c *ConnectConfig) (actions.Result, error) {
+	var st connectState
+	if call.Resume != nil && len(call.State) > 0 {
+		if err := json.Unmarshal(call.State, &st); err != nil {
+			return actions.Result{}, fmt.Errorf("outbound.connect: read state: %w", err)
+		}
+	}
+	if call.Resume != nil {
+		switch call.Resume.Interaction {
+		case actions.InteractionCallback:
+			return finishConnect(call, st), nil
+		case buttonNotNow:
+			return actions.Done(OutcomeSkipped, connectOutput(false, "", nil, "")), nil
+		case buttonConnect:
+			var chosen []string
+			for i, s := range st.Scopes {
+				if checked, _ := call.Resume.Input[scopeField(i)].(bool); checked {
+					chosen = append(chosen, s)
+				}
+			}
+			return startConsent(ctx, v, call, c, st.AppID, chosen)
+		}
+	}
+	appID, err := c.App.Get(call)
+	if err != nil {
+		return actions.Result{}, err
+	}
+	scopes, err := c.Scopes.Get(call)
+	if err != nil {
+		return actions.Result{}, err
+	}
+	if !c.ChooseScopes {
+		return startConsent(ctx, v, call, c, appID, scopes)
+	}
+	app, err := v.App(ctx, appID)
+	if err != nil {
+		return actions.Result{}, vaultError(err)
+	}
+	prompt, err := c.Prompt.Get(call)
+	if err != nil {
+		return actions.Result{}, err
+	}
+	screen, offered := scopeScreen(call.StepID, &app, scopes, prompt)
+	return actions.ShowScreen(screen, connectState{Phase: "choose", AppID: app.ID, Scopes: offered}), nil
+}
+
+// startConsent keeps a state in the vault bound to this pause and redirects to the provider.
+func startConsent(ctx context.Context, v *outbound.Vault, call *actions.Call, c *ConnectConfig, appID string, scopes []string) (actions.Result, error) {
+	o, err := owner(call, c.Tenant)
+	if err != nil {
+		return actions.Result{}, err
+	}
+	ext, err := c.ExternalID.Get(call)
+	if err != nil {
+		return actions.Result{}, err
+	}
+	redirect, err := c.RedirectURL.Get(call)
+	if err != nil {
+		return actions.Result{}, err
+	}
+	res, err := v.Connect(ctx, outbound.ConnectRequest{
+		AppID: appID, Owner: o, Scopes: scopes, ExternalID: ext, RedirectURL: redirect,
+		Execution: &outbound.ResumeTarget{ExecutionID: call.ExecutionID, StepID: call.StepID, Nonce: call.Nonce},
+	})
+	if err != nil {
+		return actions.Result{}, vaultError(err)
+	}
+	return actions.RedirectTo(res.URL, connectState{Phase: "consent", AppID: appID}), nil
+}
+
+// finishConnect completes the step with what the callback reported.
+func finishConnect(call *actions.Call, st connectState) actions.Result {
+	in := call.Resume.Input
+	outcome, _ := in["outcome"].(string)
+	id, _ := in["connectionId"].(string)
+	msg, _ := in["error"].(string)
+	scopes := stringList(in["scopes"])
+	switch outcome {
+	case OutcomeConnected:
+		call.Emit(outbound.EventConnectionCreated, map[string]any{"appId": st.AppID, "connectionId": id, "scopes": anyList(scopes)})
+		return actions.Done(OutcomeConnected, connectOutput(true, id, scopes, ""))
+	case OutcomeDenied:
+		return actions.Done(OutcomeDenied, connectOutput(false, "", nil, msg))
+	}
+	if msg == "" {
+		msg = "the consent did not complete"
+	}
+	return actions.Done(OutcomeError, connectOutput(false, "", nil, msg))
+}
+
+func connectOutput(connected bool, id string, scopes []string, errMsg string) map[string]any {
+	return map[string]any{"connected": connected, "connectionId": id, "scopes": anyList(scopes), "error": errMsg}
+}
+
+func scopeField(i int) string { return fmt.Sprintf("scope_%d", i) }
+
+// scopeScreen is the "Connect to <app>" screen: a checkbox per scope (checked; required unless
+// the app marks the scope optional), Connect and Not now. It offers the step's scopes, else the
+// app's default scopes, else every scope the app declares.
+func scopeScreen(stepID string, app *outbound.App, scopes []string, prompt string) (actions.Screen, []string) {
+	offered := scopes
+	if len(offered) == 0 {
+		offered = app.DefaultScopes
+	}
+	if len(offered) == 0 {
+		for _, s := range app.Scopes {
+			offered = append(offered, s.Name)
+		}
+	}
+	badge := &actions.AppBadge{ID: app.ID, Name: app.Name, Logo: app.Logo}
+	s := actions.Screen{
+		ID: stepID, Title: "Connect to " + app.Name, Text: prompt, App: badge,
+		Buttons: []actions.Button{
+			{ID: buttonConnect, Label: "Connect", Kind: actions.ButtonPrimary, App: badge},
+			{ID: buttonNotNow, Label: "Not now", Kind: actions.ButtonSecondary, NoValidate: true},
+		},
+	}
+	for i, name := range offered {
+		f := actions.Field{Name: scopeField(i), Type: actions.FieldCheckbox, Label: name, Hint: name, Required: true, Value: true}
+		if j := slices.IndexFunc(app.Scopes, func(s outbound.Scope) bool { return s.Name == name }); j >= 0 {
+			if d := app.Scopes[j].Description; d != "" {
+				f.Label = d
+			}
+			f.Required = !app.Scopes[j].Optional
+		}
+		s.Fields = append(s.Fields, f)
+	}
+	return s, slices.Clone(offered)
+}

@@ -1,0 +1,121 @@
+// Package oauth holds the flow actions of the OAuth token vault: outbound.connect (send the user
+// through a provider's consent and store the connection) and outbound.token (check that a usable
+// token exists). Neither ever puts a token in a flow's outputs or events.
+//
+// Wire them into a registry with one call:
+//
+//	reg.Add(oauth.Kinds(vault)...)
+package oauth
+
+import (
+	"context"
+	"errors"
+	"sync"
+
+	"github.com/outflowhq/outflow/actions"
+	"github.com/outflowhq/outflow/outbound"
+)
+
+// Kinds returns the OAuth action kinds, backed by v. With a nil v the kinds still load (for
+// validation and schemas), and a step of them fails with CodeNoVault when it runs.
+func Kinds(v *outbound.Vault) []actions.Kind {
+	return []actions.Kind{Connect(v), Token(v)}
+}
+
+// Error codes the kinds raise (route them with `catch:`).
+const (
+	// CodeAppNotFound: the step names an app that does not exist or is not an OAuth app.
+	CodeAppNotFound = "app_not_found"
+	// CodeNoSubject: the execution has no user (or, with tenant: true, no tenant).
+	CodeNoSubject = "no_subject"
+	// CodeInvalidRequest: the step's settings, once evaluated, are not a valid request (a bad
+	// scope, a redirect URL the app does not allow).
+	CodeInvalidRequest = "invalid_request"
+	// CodeNoVault: the host registered the kinds without a token vault.
+	CodeNoVault = "no_vault"
+	// CodeProviderUnavailable: the token expired and the provider cannot refresh it for now
+	// (retryable).
+	CodeProviderUnavailable = "provider_unavailable"
+)
+
+func noVault() error {
+	return actions.Errorf(CodeNoVault, "the OAuth actions are registered without a token vault; the host must pass one to oauth.Kinds")
+}
+
+// owner returns who the step acts for: the execution's user, or with tenant its tenant.
+func owner(call *actions.Call, tenant bool) (outbound.Owner, error) {
+	s := call.Subject
+	if tenant {
+		if s.TenantID == "" {
+			return outbound.Owner{}, actions.Errorf(CodeNoSubject, "this step connects for the tenant, but the execution has no tenant; start it with a tenantId")
+		}
+		return outbound.TenantOwner(s), nil
+	}
+	if s.UserID == "" {
+		return outbound.Owner{}, actions.Errorf(CodeNoSubject, "this step connects for the user, but the execution has no user; start it with a userId, or set tenant: true")
+	}
+	return outbound.OwnerOf(s), nil
+}
+
+// vaultError turns a vault error into an action error with a code a flow can catch.
+func vaultError(err error) error {
+	var re *outbound.RequestError
+	var rf *outbound.RefreshFailedError
+	switch {
+	case errors.Is(err, outbound.ErrAppNotFound), errors.Is(err, outbound.ErrNotOAuthApp):
+		return &actions.Error{Code: CodeAppNotFound, Message: "The app does not exist or is not an OAuth app.", Err: err}
+	case errors.As(err, &re):
+		return &actions.Error{Code: CodeInvalidRequest, Message: re.Error(), Err: err}
+	case errors.As(err, &rf):
+		return actions.Temporary(CodeProviderUnavailable, "The provider cannot refresh the token right now; try again later.", err)
+	}
+	return err
+}
+
+// recorder collects the vault events a call causes, for the execution's event log.
+type recorder struct {
+	mu     sync.Mutex
+	events []outbound.Event
+}
+
+func (r *recorder) ctx(ctx context.Context) context.Context {
+	return outbound.WithEventRecorder(ctx, func(e outbound.Event) {
+		r.mu.Lock()
+		r.events = append(r.events, e)
+		r.mu.Unlock()
+	})
+}
+
+// emit copies the collected events into the call (only from the action's goroutine).
+func (r *recorder) emit(call *actions.Call) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, e := range r.events {
+		call.Emit(e.Type, e.Data())
+	}
+	r.events = nil
+}
+
+func stringList(v any) []string {
+	switch x := v.(type) {
+	case []string:
+		return x
+	case []any:
+		out := make([]string, 0, len(x))
+		for _, e := range x {
+			if s, ok := e.(string); ok {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+func anyList(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
+}

@@ -1,0 +1,110 @@
+// Package cli implements the outflow command's subcommands. Each is a function from arguments and an
+// environment to an exit code, so tests run them in-process.
+package cli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+)
+
+// Env is what a command sees of the outside world.
+type Env struct {
+	Stdout, Stderr io.Writer
+	Getenv         func(string) string
+}
+
+type command struct {
+	summary string
+	run     func(ctx context.Context, args []string, env Env) int
+}
+
+var commands map[string]command
+
+func init() {
+	commands = map[string]command{
+		"serve":    {"serve the REST API, hosted screens and OAuth callbacks", runServe},
+		"validate": {"check flow files and list every problem as file:line:col", runValidate},
+		"graph":    {"print a flow as a Mermaid (or Graphviz) diagram", runGraph},
+		"schema":   {"print the JSON Schema of flow files", runSchema},
+		"keys":     {"generate a sealing key, or re-seal every secret under the active key", runKeys},
+		"apps":     {"create or update apps declared in a YAML file", runApps},
+		"test":     {"run flow scenario tests (*.test.yaml) and report branch coverage", runTest},
+		"explain":  {"show, step by step, why an execution went where it went", runExplain},
+	}
+}
+
+// Main runs the command named by args[0] and returns its exit code.
+func Main(ctx context.Context, args []string, env Env) int {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		usage(env.Stdout)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	cmd, ok := commands[args[0]]
+	if !ok {
+		fmt.Fprintf(env.Stderr, "outflow: unknown command %q\n\n", args[0])
+		usage(env.Stderr)
+		return 2
+	}
+	return cmd.run(ctx, args[1:], env)
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: outflow <command> [flags] [arguments]")
+	fmt.Fprintln(w)
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-9s %s\n", n, commands[n].summary)
+	}
+	fmt.Fprintln(w, "\nRun `outflow <command> -h` for a command's flags.")
+}
+
+// newFlags returns a flag set that writes its errors and usage to env.Stderr.
+func newFlags(name, args string, env Env) *flag.FlagSet {
+	fs := flag.NewFlagSet("outflow "+name, flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(env.Stderr, "usage: outflow %s [flags] %s\n", name, args)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parse parses flags and reports whether to continue (with the code to exit with otherwise).
+func parse(fs *flag.FlagSet, args []string) (bool, int) {
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return false, 0
+		}
+		return false, 2
+	}
+	return true, 0
+}
+
+// envOr returns the flag value when set, else the environment variable.
+func envOr(flagValue, name string, env Env) string {
+	if flagValue != "" {
+		return flagValue
+	}
+	return strings.TrimSpace(env.Getenv(name))
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}

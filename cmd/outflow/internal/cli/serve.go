@@ -1,0 +1,156 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/outflowhq/outflow/flows"
+	"github.com/outflowhq/outflow/server"
+)
+
+type serveConfig struct {
+	addr, flowsDir, appsFile, logFormat string
+	managementKeys                      string
+	demo                                bool
+	backend                             backendConfig
+}
+
+func runServe(ctx context.Context, args []string, env Env) int {
+	fs := newFlags("serve", "", env)
+	var cfg serveConfig
+	fs.StringVar(&cfg.addr, "addr", ":8080", "address to listen on")
+	fs.StringVar(&cfg.flowsDir, "flows", "examples/flows", "folder of flow files to serve")
+	fs.StringVar(&cfg.backend.redisURL, "redis", "", "Redis URL (env REDIS_URL); empty runs the embedded in-memory Redis")
+	fs.StringVar(&cfg.backend.prefix, "prefix", "", "prefix of every Redis key (default \"of\")")
+	fs.StringVar(&cfg.backend.keys, "keys", "", "sealing keyring, comma-separated ID:BASE64 keys, first one seals (env OUTFLOW_KEYS)")
+	fs.StringVar(&cfg.backend.publicURL, "public-url", "", "externally visible base URL, for callback URLs (env OUTFLOW_PUBLIC_URL)")
+	fs.StringVar(&cfg.managementKeys, "management-keys", "", "comma-separated management keys (env OUTFLOW_MANAGEMENT_KEYS)")
+	fs.StringVar(&cfg.appsFile, "apps", "", "YAML file of apps to create or update at start")
+	fs.StringVar(&cfg.logFormat, "log-format", "text", "log format: text or json")
+	fs.BoolVar(&cfg.demo, "demo", false, "serve the demo: example apps and a sandbox OAuth provider, offline")
+	if ok, code := parse(fs, args); !ok {
+		return code
+	}
+	cfg.backend.redisURL = envOr(cfg.backend.redisURL, "REDIS_URL", env)
+	cfg.backend.keys = envOr(cfg.backend.keys, "OUTFLOW_KEYS", env)
+	cfg.backend.publicURL = envOr(cfg.backend.publicURL, "OUTFLOW_PUBLIC_URL", env)
+	cfg.managementKeys = envOr(cfg.managementKeys, "OUTFLOW_MANAGEMENT_KEYS", env)
+	log := newLogger(cfg.logFormat, env)
+	cfg.backend.log = log
+	if err := serve(ctx, cfg, env, log); err != nil {
+		log.Error("outflow serve stopped", "error", err)
+		return 1
+	}
+	return 0
+}
+
+func newLogger(format string, env Env) *slog.Logger {
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(env.Stderr, nil))
+	}
+	return slog.New(slog.NewTextHandler(env.Stderr, nil))
+}
+
+func serve(ctx context.Context, cfg serveConfig, env Env, log *slog.Logger) error {
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	if cfg.backend.publicURL == "" {
+		cfg.backend.publicURL = localURL(ln.Addr())
+	}
+	b, err := openBackend(ctx, cfg.backend)
+	if err != nil {
+		return err
+	}
+	defer b.close()
+
+	keys := splitList(cfg.managementKeys)
+	if len(keys) == 0 && b.store.Embedded() {
+		keys = []string{randomKey()}
+		log.Warn("no OUTFLOW_MANAGEMENT_KEYS set: generated a management key for this process", "managementKey", keys[0])
+	}
+	if len(keys) == 0 {
+		return errors.New("no management key: set OUTFLOW_MANAGEMENT_KEYS (or --management-keys) to one or more comma-separated random strings")
+	}
+	if err := loadFlows(ctx, b, cfg.flowsDir); err != nil {
+		return err
+	}
+	if cfg.appsFile != "" {
+		if err := applyAppsFile(ctx, b, cfg.appsFile, env, log); err != nil {
+			return err
+		}
+	}
+	opts := server.Options{
+		Engine: b.engine, Store: b.store, Apps: b.apps, Vault: b.vault, APIKeys: b.apikeys,
+		ManagementKeys: keys, PublicURL: cfg.backend.publicURL, Logger: log,
+	}
+	var handler http.Handler
+	if cfg.demo {
+		d, err := startDemo(ctx, b, &opts, log)
+		if err != nil {
+			return err
+		}
+		handler = d
+	} else {
+		handler = server.New(opts)
+	}
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       60 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	log.Info("outflow is serving", "url", cfg.backend.publicURL, "flows", len(b.engine.Flows()), "embeddedRedis", b.store.Embedded(), "demo", cfg.demo)
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing requests in flight")
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+func loadFlows(ctx context.Context, b *backend, dir string) error {
+	if _, err := os.Stat(dir); err != nil {
+		return fmt.Errorf("flows folder %q: %w (set --flows)", dir, err)
+	}
+	loaded, err := flows.NewLoader(b.registry).LoadDir(dir)
+	if err != nil {
+		return fmt.Errorf("load flows from %s:\n%w", dir, err)
+	}
+	for _, f := range loaded {
+		if err := b.engine.AddFlow(ctx, f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// localURL turns a listener address into a URL a browser on this machine can open.
+func localURL(a net.Addr) string {
+	host, port, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return "http://" + a.String()
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}

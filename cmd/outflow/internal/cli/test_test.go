@@ -1,0 +1,132 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+// root is the repository root, seen from this package.
+const root = "../../../../"
+
+// runCLI runs the outflow command in-process and returns its exit code, stdout and stderr.
+func runCLI(t *testing.T, env map[string]string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := Main(context.Background(), args, Env{Stdout: &out, Stderr: &errOut, Getenv: func(k string) string { return env[k] }})
+	return code, out.String(), errOut.String()
+}
+
+func TestTestPassesOnTheExamplesWithFullCoverage(t *testing.T) {
+	t.Parallel()
+	code, out, errOut := runCLI(t, nil, "test", root+"examples/flows", "--require-coverage")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	for _, want := range []string{"PASS  choose-plan: pro teams are asked for their size", "choose-plan: 5/5 branches", "0 failed"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestTestFailsOnAWrongScenario(t *testing.T) {
+	t.Parallel()
+	code, out, _ := runCLI(t, nil, "test", "-v", root+"flowtest/testdata/wrong/plan.yaml")
+	if code != 1 {
+		t.Fatalf("exit %d, want 1\n%s", code, out)
+	}
+	for _, want := range []string{
+		`FAIL  choose-plan: free plan`,
+		`at step "pick" the flow went to "done" (default branch) but the scenario expected "team"`,
+		`--- choose-plan: free plan: what the execution did`,
+		`line 35: form.plan == "pro" → false (form.plan = "free")`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestTestRequireCoverage(t *testing.T) {
+	t.Parallel()
+	// Every scenario of the lookup flow passes, but one branch is never taken.
+	path := root + "flowtest/testdata/lookup"
+	if code, out, _ := runCLI(t, nil, "test", path); code == 0 {
+		// test.lookup is not a built-in kind: the flow does not load.
+		t.Fatalf("exit 0 for a flow with an unknown action\n%s", out)
+	}
+	code, out, _ := runCLI(t, nil, "test", "--require-coverage", root+"flowtest/testdata/wrong/plan.yaml")
+	if code != 1 || !strings.Contains(out, "full coverage is required") {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+}
+
+func TestTestUsageAndLoadErrors(t *testing.T) {
+	t.Parallel()
+	if code, _, _ := runCLI(t, nil, "test"); code != 2 {
+		t.Errorf("no path: exit %d, want 2", code)
+	}
+	if code, _, _ := runCLI(t, nil, "test", "--bogus", "x"); code != 2 {
+		t.Errorf("unknown flag: exit %d, want 2", code)
+	}
+	if code, _, errOut := runCLI(t, nil, "test", root+"nowhere"); code != 2 || !strings.Contains(errOut, "nowhere") {
+		t.Errorf("missing path: exit %d, %s", code, errOut)
+	}
+	code, out, errOut := runCLI(t, nil, "test", root+"flowtest/testdata/errors", root+"flowtest/testdata/wrong/plan.yaml")
+	if code != 2 || !strings.Contains(out, `bad.test.yaml:6:7: mock: flow "choose-plan" has no step "pik" (did you mean "pick"?)`) || !strings.Contains(errOut, "no scenario ran") {
+		t.Errorf("exit %d\n%s\n%s", code, out, errOut)
+	}
+}
+
+func TestTestJSON(t *testing.T) {
+	t.Parallel()
+	code, out, _ := runCLI(t, nil, "test", "--json", root+"examples/flows/choose-plan.yaml")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	var rep struct {
+		OK        bool `json:"ok"`
+		Scenarios []struct {
+			Name string   `json:"name"`
+			Path []string `json:"path"`
+		} `json:"scenarios"`
+		Coverage []struct {
+			Flow  string `json:"flow"`
+			Edges []struct {
+				Via   string `json:"via"`
+				Taken int    `json:"taken"`
+			} `json:"edges"`
+		} `json:"coverage"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if !rep.OK || len(rep.Scenarios) == 0 || len(rep.Coverage) != 1 || len(rep.Coverage[0].Edges) != 5 {
+		t.Fatalf("report = %+v", rep)
+	}
+}
+
+func TestParseInterspersed(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		args []string
+		want string
+		set  bool
+	}{
+		{[]string{"a", "b"}, "a b", false},
+		{[]string{"-x", "a"}, "a", true},
+		{[]string{"a", "-x", "b"}, "a b", true},
+		{[]string{"a", "--", "-x"}, "a -x", false},
+	}
+	for _, tt := range tests {
+		fs := newFlags("t", "", Env{Stderr: &bytes.Buffer{}})
+		x := fs.Bool("x", false, "")
+		got, ok, _ := parseInterspersed(fs, tt.args)
+		if !ok || strings.Join(got, " ") != tt.want || *x != tt.set {
+			t.Errorf("%q: got %q x=%v ok=%v", tt.args, got, *x, ok)
+		}
+	}
+}

@@ -1,0 +1,78 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"github.com/outflowhq/outflow/flows"
+)
+
+func runValidate(ctx context.Context, args []string, env Env) int {
+	fs := newFlags("validate", "PATH...", env)
+	if ok, code := parse(fs, args); !ok {
+		return code
+	}
+	if fs.NArg() == 0 {
+		fs.Usage()
+		return 2
+	}
+	paths, err := flowPaths(fs.Args())
+	if err != nil {
+		fmt.Fprintln(env.Stderr, "outflow validate:", err)
+		return 2
+	}
+	reg, err := registry(nil)
+	if err != nil {
+		fmt.Fprintln(env.Stderr, "outflow validate:", err)
+		return 2
+	}
+	loaded, err := flows.NewLoader(reg).LoadFiles(paths...)
+	var ds flows.Diagnostics
+	switch {
+	case errors.As(err, &ds):
+		for _, d := range ds {
+			fmt.Fprintln(env.Stdout, d.String())
+		}
+		fmt.Fprintf(env.Stderr, "%d problem(s) in %d file(s)\n", len(ds), len(paths))
+		return 1
+	case err != nil:
+		fmt.Fprintln(env.Stderr, "outflow validate:", err)
+		return 1
+	}
+	for _, f := range loaded {
+		fmt.Fprintf(env.Stdout, "ok  %s  (flow %s, %d steps)\n", f.File, f.ID, len(f.Steps))
+	}
+	return 0
+}
+
+// flowPaths expands folders into the flow files they hold.
+func flowPaths(args []string) ([]string, error) {
+	var out []string
+	for _, a := range args {
+		info, err := os.Stat(a)
+		if err != nil {
+			return nil, err
+		}
+		if !info.IsDir() {
+			out = append(out, a)
+			continue
+		}
+		entries, err := os.ReadDir(a)
+		if err != nil {
+			return nil, err
+		}
+		var found []string
+		for _, e := range entries {
+			if !e.IsDir() && flows.IsFlowFile(e.Name()) {
+				found = append(found, filepath.Join(a, e.Name()))
+			}
+		}
+		sort.Strings(found)
+		out = append(out, found...)
+	}
+	return out, nil
+}

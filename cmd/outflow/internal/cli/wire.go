@@ -1,0 +1,97 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+
+	"github.com/outflowhq/outflow/actions"
+	"github.com/outflowhq/outflow/actions/builtin"
+	"github.com/outflowhq/outflow/engine"
+	"github.com/outflowhq/outflow/outbound"
+	"github.com/outflowhq/outflow/store"
+)
+
+// registry returns a registry with every built-in kind. With deps nil the outbound kinds are still
+// registered (so flows that use them validate) but cannot run.
+func registry(deps *builtin.Deps) (*actions.Registry, error) {
+	reg := actions.NewRegistry()
+	d := builtin.Deps{}
+	if deps != nil {
+		d = *deps
+	}
+	if err := builtin.Register(reg, d); err != nil {
+		return nil, err
+	}
+	return reg, nil
+}
+
+// backend is everything a running Outflow holds: Redis, the keyring, the outbound services and the
+// engine.
+type backend struct {
+	store    *store.Store
+	keyring  *store.Keyring
+	apps     *outbound.Apps
+	vault    *outbound.Vault
+	apikeys  *outbound.APIKeys
+	registry *actions.Registry
+	engine   *engine.Engine
+}
+
+type backendConfig struct {
+	redisURL  string
+	prefix    string
+	keys      string
+	publicURL string
+	log       *slog.Logger
+}
+
+// errNoKeys explains how to configure sealing keys.
+var errNoKeys = errors.New("no sealing key: set OUTFLOW_KEYS (or --keys) to a keyring such as the output of `outflow keys generate`; " +
+	"secrets in a real Redis must survive restarts, so Outflow will not invent a key for you")
+
+func openBackend(ctx context.Context, cfg backendConfig) (*backend, error) {
+	st, err := store.Open(ctx, store.Options{URL: cfg.redisURL, Prefix: cfg.prefix, Logger: cfg.log})
+	if err != nil {
+		return nil, err
+	}
+	b := &backend{store: st}
+	if err := b.init(ctx, cfg); err != nil {
+		_ = st.Close()
+		return nil, err
+	}
+	return b, nil
+}
+
+func (b *backend) init(ctx context.Context, cfg backendConfig) error {
+	var err error
+	switch {
+	case strings.TrimSpace(cfg.keys) != "":
+		if b.keyring, err = store.ParseKeyring(cfg.keys); err != nil {
+			return fmt.Errorf("OUTFLOW_KEYS: %w", err)
+		}
+	case b.store.Embedded():
+		if b.keyring, err = store.EphemeralKeyring(); err != nil {
+			return err
+		}
+		cfg.log.Warn("no OUTFLOW_KEYS set: sealing secrets with a throwaway key generated for this process; " +
+			"fine for the embedded in-memory Redis, never for a real one (run `outflow keys generate`)")
+	default:
+		return errNoKeys
+	}
+	opts := outbound.Options{Store: b.store, Keyring: b.keyring, PublicURL: cfg.publicURL, Logger: cfg.log}
+	if b.apps, err = outbound.NewApps(opts); err != nil {
+		return err
+	}
+	b.vault = outbound.NewVault(b.apps)
+	b.apikeys = outbound.NewAPIKeys(b.apps)
+	if b.registry, err = registry(&builtin.Deps{Vault: b.vault, APIKeys: b.apikeys}); err != nil {
+		return err
+	}
+	b.engine, err = engine.New(engine.Options{Store: b.store, Registry: b.registry, Logger: cfg.log})
+	return err
+}
+
+func (b *backend) close() { _ = b.store.Close() }

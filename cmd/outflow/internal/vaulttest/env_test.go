@@ -1,0 +1,317 @@
+package vaulttest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/outflowhq/outflow/clock"
+	"github.com/outflowhq/outflow/cmd/outflow/internal/sandbox"
+	"github.com/outflowhq/outflow/outbound"
+	"github.com/outflowhq/outflow/store"
+)
+
+const (
+	appID    = "sandbox-crm"
+	clientID = "outflow-vault-test"
+	// clientSecret is long and unusual so a scan can tell it apart from anything else.
+	clientSecret = "vault-test-client-secret-7c1d0e9b4a"
+	publicURL    = "https://auth.example.com"
+)
+
+var (
+	alice     = outbound.Owner{UserID: "alice"}
+	acme      = outbound.Owner{TenantID: "acme"}
+	allScopes = []string{"openid", "offline", "contacts.read"}
+	epoch     = time.Date(2026, 8, 3, 9, 0, 0, 0, time.UTC)
+)
+
+// env is one vault (or several, sharing a Redis) in front of a real OAuth server.
+type env struct {
+	t       *testing.T
+	p       *sandbox.Provider
+	s       *store.Store
+	keyring *store.Keyring
+	clock   *clock.Fake
+	apps    *outbound.Apps
+	v       *outbound.Vault
+	logs    *lockedBuffer
+	seen    *tokenLog
+	browser *http.Client
+	http    *http.Client
+}
+
+// setup serves a sandbox provider with one confidential client whose redirect URI is the app's
+// callback, creates the app in a registry on s, and builds a vault whose provider traffic is
+// recorded (so the suite knows every token ever issued) and whose logs are captured.
+func setup(t *testing.T, s *store.Store) *env {
+	t.Helper()
+	e := &env{t: t, s: s, clock: clock.NewFake(epoch), logs: &lockedBuffer{}, seen: &tokenLog{}}
+	log := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+
+	srv := httptest.NewUnstartedServer(nil)
+	p, err := sandbox.New(sandbox.Config{
+		Issuer: "http://" + srv.Listener.Addr().String() + "/sandbox", Decision: sandbox.DecisionApprove, Logger: log,
+	}, sandbox.Client{
+		ID: clientID, Name: "Vault test", Secret: clientSecret,
+		RedirectURIs: []string{publicURL + outbound.CallbackPath + appID},
+		Scopes:       []string{"openid", "offline", "contacts"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/sandbox/", http.StripPrefix("/sandbox", p.Handler()))
+	srv.Config.Handler = mux
+	srv.Start()
+	t.Cleanup(srv.Close)
+	e.p = p
+
+	e.keyring, err = store.EphemeralKeyring()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.http = &http.Client{Timeout: 10 * time.Second, Transport: &recordingTransport{base: http.DefaultTransport, seen: e.seen}}
+	e.browser = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	e.apps, e.v = e.instance(s)
+
+	kind := outbound.KindOAuth2
+	str := func(s string) *string { return &s }
+	secret := outbound.NewSecret(clientSecret)
+	if _, err := e.apps.Create(context.Background(), outbound.AppPatch{
+		ID: str(appID), Kind: &kind, Name: str("Sandbox CRM"), ClientID: str(clientID), ClientSecret: &secret,
+		AuthorizationURL: str(p.AuthURL()), TokenURL: str(p.TokenURL()), RevocationURL: str(p.RevocationURL()),
+		Issuer:        str(p.Issuer()),
+		DefaultScopes: &allScopes,
+		Refresh:       &outbound.RefreshPolicyPatch{RotatesRefreshToken: func() *bool { b := true; return &b }(), FallbackLifetimeSeconds: func() *int { n := 1800; return &n }()},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(e.assertNoPlaintext)
+	return e
+}
+
+// instance builds an app registry and a vault on s, as another process would.
+func (e *env) instance(s *store.Store) (*outbound.Apps, *outbound.Vault) {
+	e.t.Helper()
+	log := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	apps, err := outbound.NewApps(outbound.Options{
+		Store: s, Keyring: e.keyring, PublicURL: publicURL, HTTPClient: e.http, Clock: e.clock, Logger: log,
+	})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return apps, outbound.NewVault(apps)
+}
+
+// otherProcess returns a vault on its own Redis client to the same Redis and key prefix: what a
+// second instance of the server would have.
+func (e *env) otherProcess() *outbound.Vault {
+	e.t.Helper()
+	c, ok := e.s.Client().(*redis.Client)
+	if !ok {
+		e.t.Fatalf("the store's client is a %T; this test needs a single-node client", e.s.Client())
+	}
+	opts := *c.Options()
+	s := store.NewFromClient(redis.NewClient(&opts), store.Options{Prefix: e.s.Keys().Prefix(), Logger: slog.New(slog.DiscardHandler)})
+	e.t.Cleanup(func() { _ = s.Close() })
+	if err := s.Ping(context.Background()); err != nil {
+		e.t.Fatal(err)
+	}
+	_, v := e.instance(s)
+	return v
+}
+
+// consent starts a consent, lets the browser visit the provider's authorization endpoint (the
+// sandbox decides at once) and returns the query of the provider's redirect back.
+func (e *env) consent(v *outbound.Vault, req outbound.ConnectRequest) url.Values {
+	e.t.Helper()
+	if req.AppID == "" {
+		req.AppID = appID
+	}
+	cr, err := v.Connect(context.Background(), req)
+	if err != nil {
+		e.t.Fatalf("Connect: %v", err)
+	}
+	resp, err := e.browser.Get(cr.URL)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther && resp.StatusCode != http.StatusFound {
+		b, _ := io.ReadAll(resp.Body)
+		e.t.Fatalf("authorization endpoint answered %d:\n%s", resp.StatusCode, b)
+	}
+	loc, err := resp.Location()
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if got := loc.Scheme + "://" + loc.Host + loc.Path; got != publicURL+outbound.CallbackPath+appID {
+		e.t.Fatalf("the provider redirected to %q, not the app's callback", got)
+	}
+	return loc.Query()
+}
+
+// connect runs a whole consent and returns the connection.
+func (e *env) connect(owner outbound.Owner, externalID string) *outbound.Connection {
+	e.t.Helper()
+	q := e.consent(e.v, outbound.ConnectRequest{Owner: owner, ExternalID: externalID})
+	res, err := e.v.HandleCallback(context.Background(), appID, q, "")
+	if err != nil {
+		e.t.Fatalf("HandleCallback: %v", err)
+	}
+	if res.Outcome != outbound.OutcomeConnected {
+		e.t.Fatalf("outcome %q (%s: %s)", res.Outcome, res.ErrorCode, res.ErrorMessage)
+	}
+	return res.Connection
+}
+
+func (e *env) fetch(v *outbound.Vault, req outbound.FetchRequest) (*outbound.Token, *outbound.Connection) {
+	e.t.Helper()
+	if req.AppID == "" {
+		req.AppID = appID
+	}
+	tok, c, err := v.Fetch(context.Background(), req)
+	if err != nil {
+		e.t.Fatalf("Fetch: %v", err)
+	}
+	return tok, c
+}
+
+// active asks the provider whether a token is live.
+func (e *env) active(token string) bool {
+	e.t.Helper()
+	ok, _, err := e.p.Introspect(context.Background(), token)
+	if err != nil {
+		e.t.Fatalf("Introspect: %v", err)
+	}
+	return ok
+}
+
+// assertNoPlaintext scans every Redis key and value under the prefix and the captured logs for
+// any token the provider issued, and for the client secret.
+func (e *env) assertNoPlaintext() {
+	t := e.t
+	dump := dumpRedis(t, e.s) + "\n" + e.logs.String()
+	secrets := e.seen.all()
+	if len(secrets) == 0 {
+		return
+	}
+	for _, s := range append(secrets, clientSecret) {
+		if strings.Contains(dump, s) {
+			t.Errorf("a token or the client secret (%d characters) appears in plain text in Redis or the logs", len(s))
+			return
+		}
+	}
+}
+
+// dumpRedis renders every key and value under the store's prefix.
+func dumpRedis(t *testing.T, s *store.Store) string {
+	t.Helper()
+	ctx := context.Background()
+	c := s.Client()
+	var b strings.Builder
+	err := s.Scan(ctx, s.Keys().Pattern(), func(k string) error {
+		typ, err := c.Type(ctx, k).Result()
+		if err != nil {
+			return err
+		}
+		var v any
+		switch typ {
+		case "string":
+			v, err = c.Get(ctx, k).Result()
+		case "hash":
+			v, err = c.HGetAll(ctx, k).Result()
+		case "set":
+			v, err = c.SMembers(ctx, k).Result()
+		case "list":
+			v, err = c.LRange(ctx, k, 0, -1).Result()
+		case "stream":
+			v, err = c.XRange(ctx, k, "-", "+").Result()
+		case "zset":
+			v, err = c.ZRangeWithScores(ctx, k, 0, -1).Result()
+		default:
+			err = fmt.Errorf("key %s has type %s, which the dump cannot read", k, typ)
+		}
+		fmt.Fprintf(&b, "%s %v\n", k, v)
+		return err
+	})
+	if err != nil {
+		t.Fatalf("dump redis: %v", err)
+	}
+	return b.String()
+}
+
+// recordingTransport notes every token the provider's token endpoint hands out.
+type recordingTransport struct {
+	base http.RoundTripper
+	seen *tokenLog
+}
+
+func (rt *recordingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := rt.base.RoundTrip(req)
+	if err != nil || !strings.HasSuffix(req.URL.Path, "/oauth2/token") {
+		return resp, err
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]any
+	if json.Unmarshal(body, &m) == nil {
+		for _, k := range []string{"access_token", "refresh_token", "id_token"} {
+			if s, ok := m[k].(string); ok && s != "" {
+				rt.seen.add(s)
+			}
+		}
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	return resp, nil
+}
+
+type tokenLog struct {
+	mu     sync.Mutex
+	tokens []string
+}
+
+func (l *tokenLog) add(s string) {
+	l.mu.Lock()
+	l.tokens = append(l.tokens, s)
+	l.mu.Unlock()
+}
+
+func (l *tokenLog) all() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]string(nil), l.tokens...)
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}

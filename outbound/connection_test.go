@@ -1,0 +1,128 @@
+package outbound
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/outflowhq/outflow/store"
+)
+
+func TestListShowsHealthWithoutTokens(t *testing.T) {
+	t.Parallel()
+	f := setupVault(t)
+	ctx := context.Background()
+	a := f.connect(t, alice, "a")
+	f.clock.Advance(time.Minute)
+	b := f.connect(t, alice, "b", "contacts.read")
+	list, err := f.v.List(ctx, alice, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 2 || list[0].ID != b.ConnectionID || list[1].ID != a.ConnectionID {
+		t.Fatalf("list %v: want the two connections, latest first", list)
+	}
+	c := list[1]
+	if c.Status != StatusActive || !c.HasRefreshToken || c.ExpiresAt.IsZero() || c.ExternalID != "a" || c.Owner != alice || c.AppID != "crm" {
+		t.Errorf("health %+v", c)
+	}
+	if list, _ := f.v.List(ctx, alice, "other"); len(list) != 0 {
+		t.Errorf("another app's list: %v", list)
+	}
+	if _, err := f.v.List(ctx, Owner{}, ""); !errors.Is(err, ErrInvalidRequest) {
+		t.Errorf("list without owner: %v", err)
+	}
+	if _, err := f.v.Connection(ctx, "cn_nope"); !errors.Is(err, ErrConnectionNotFound) {
+		t.Errorf("unknown id: %v", err)
+	}
+}
+
+func TestResealMovesTokensToTheNewKey(t *testing.T) {
+	t.Parallel()
+	f := setupVault(t)
+	ctx := context.Background()
+	f.connect(t, alice, "")
+	f.connect(t, acme, "")
+	before, _ := f.fetch(t, FetchRequest{Owner: alice, WithRefreshToken: true})
+
+	k2, err := store.GenerateKey("k2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	open := func(spec string) (*Apps, *Vault) {
+		kr, err := store.ParseKeyring(spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		apps, err := NewApps(Options{Store: f.s, Keyring: kr, Clock: f.clock, PublicURL: "https://auth.example.com", Logger: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return apps, NewVault(apps)
+	}
+	apps, v := open(k2 + "," + f.keyEntry)
+	if _, err := apps.Reseal(ctx); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := v.Reseal(ctx)
+	if err != nil || rep.Kind != ResealKindConnections || rep.Scanned != 2 || rep.Resealed != 2 || rep.Failed != 0 {
+		t.Fatalf("reseal: %+v %v", rep, err)
+	}
+	if again, _ := v.Reseal(ctx); again.Resealed != 0 || again.Scanned != 2 {
+		t.Errorf("second reseal %+v: want nothing left to do", again)
+	}
+	if dump := vaultRedisDump(t, f.s); strings.Contains(dump, "of1.k1.") {
+		t.Error("a value is still sealed under the old key")
+	}
+	_, onlyNew := open(k2)
+	tok, _, err := onlyNew.Fetch(ctx, FetchRequest{AppID: "crm", Owner: alice, WithRefreshToken: true})
+	if err != nil || tok.AccessToken != before.AccessToken || tok.RefreshToken != before.RefreshToken {
+		t.Fatalf("fetch with only the new key: %v %v", tok, err)
+	}
+}
+
+func TestMatchConnection(t *testing.T) {
+	t.Parallel()
+	g := &grantRecord{Conns: []storedConn{
+		{Connection: Connection{ID: "ext", ExternalID: "work", Scopes: []string{"a"}, Status: StatusActive}},
+		{Connection: Connection{ID: "sub", Subject: "u1", Scopes: []string{"a", "b"}, Status: StatusActive}},
+		{Connection: Connection{ID: "broken", Subject: "u2", Scopes: []string{"a", "b"}, Status: StatusNeedsReauth}},
+		{Connection: Connection{ID: "anon", Scopes: []string{"x", "y"}, Status: StatusActive}},
+	}}
+	tests := []struct {
+		name string
+		in   grantInput
+		want string
+	}{
+		{"same external id", grantInput{externalID: "work", scopes: []string{"z"}}, "ext"},
+		{"new external id", grantInput{externalID: "home", subject: "u1", scopes: []string{"a", "b"}}, ""},
+		{"same account, covering scopes", grantInput{subject: "u1", scopes: []string{"a", "b", "c"}}, "sub"},
+		{"same account, fewer scopes", grantInput{subject: "u1", scopes: []string{"c"}}, ""},
+		{"same account, broken connection", grantInput{subject: "u2", scopes: []string{"c"}}, "broken"},
+		{"no account, same scopes", grantInput{scopes: []string{"y", "x"}}, "anon"},
+		{"no account, other scopes", grantInput{scopes: []string{"x"}}, ""},
+	}
+	for _, tt := range tests {
+		got := ""
+		if i := matchConnection(g, tt.in); i >= 0 {
+			got = g.Conns[i].ID
+		}
+		if got != tt.want {
+			t.Errorf("%s: matched %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestMissingAndUnionScopes(t *testing.T) {
+	t.Parallel()
+	if got := missingScopes([]string{"a", "b"}, []string{"b", "c", "c", "d"}); !slices.Equal(got, []string{"c", "d"}) {
+		t.Errorf("missing = %v", got)
+	}
+	if got := unionScopes([]string{"a", "b"}, []string{"b", "c"}); !slices.Equal(got, []string{"a", "b", "c"}) {
+		t.Errorf("union = %v", got)
+	}
+}

@@ -1,0 +1,187 @@
+package outbound
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/outflowhq/outflow/store"
+)
+
+// waitPoll is how often a process waiting for another's refresh checks the lock.
+const waitPoll = 20 * time.Millisecond
+
+// refresh returns seen's connection with a fresh token, refreshing it at most once at a time
+// across every process. Within a process, concurrent callers for one connection share one
+// attempt (singleflight); across processes a Redis lock elects the one that calls the provider,
+// and the others wait for the lock to go and read the record again. seen is the connection as
+// the caller read it: a token generation newer than seen's means someone else already refreshed.
+func (v *Vault) refresh(ctx context.Context, app *App, owner Owner, seen storedConn, force bool) (storedConn, error) {
+	now := v.now()
+	if c, done, err := v.settled(app, &seen, seen.Gen, force, now); done {
+		return c, err
+	}
+	key := v.tokensKey(app.ID, owner) + "\x00" + seen.ID
+	if force {
+		key += "\x00force"
+	}
+	// The shared attempt must not die with the first caller's request: it runs detached, bounded
+	// by the lock and provider timeouts, and each caller stops waiting when its own context ends.
+	lead := context.WithoutCancel(ctx)
+	ch := v.flight.DoChan(key, func() (any, error) {
+		lctx, cancel := context.WithTimeout(lead, 2*v.vo.RefreshLockTTL+v.vo.ProviderTimeout)
+		defer cancel()
+		return v.refreshOnce(lctx, app, owner, seen.ID, seen.Gen, force)
+	})
+	select {
+	case r := <-ch:
+		if r.Err != nil {
+			return storedConn{}, r.Err
+		}
+		return r.Val.(storedConn), nil
+	case <-ctx.Done():
+		return storedConn{}, fmt.Errorf("refresh token of app %q: %w", app.ID, ctx.Err())
+	}
+}
+
+// refreshOnce takes the grant's refresh lock and refreshes under it, or, when another process
+// holds it, waits for it to go and uses that process's result.
+func (v *Vault) refreshOnce(ctx context.Context, app *App, owner Owner, connID string, seenGen int64, force bool) (storedConn, error) {
+	lockKey := v.keys.RefreshLock(owner.Kind(), owner.ID(), app.ID, connID)
+	for range 3 {
+		lock, err := v.store.Lock(ctx, lockKey, v.vo.RefreshLockTTL)
+		if errors.Is(err, store.ErrLocked) {
+			wctx, cancel := context.WithTimeout(ctx, v.vo.RefreshLockTTL+time.Second)
+			err := v.store.WaitUnlocked(wctx, lockKey, waitPoll)
+			cancel()
+			if err != nil {
+				return storedConn{}, fmt.Errorf("refresh token of app %q: wait for another refresh: %w", app.ID, err)
+			}
+			c, err := v.reread(ctx, app, owner, connID)
+			if err != nil {
+				return storedConn{}, err
+			}
+			if c, done, err := v.settled(app, &c, seenGen, force, v.now()); done {
+				return c, err
+			}
+			continue // the other refresh failed without leaving a verdict: try to take over
+		}
+		if err != nil {
+			return storedConn{}, fmt.Errorf("refresh token of app %q: lock: %w", app.ID, err)
+		}
+		c, err := v.refreshLocked(ctx, app, owner, connID, seenGen, force)
+		if rerr := lock.Release(context.WithoutCancel(ctx)); rerr != nil {
+			v.log.WarnContext(ctx, "outbound: release refresh lock", "app", app.ID, "connection", connID, "error", rerr)
+		}
+		return c, err
+	}
+	return storedConn{}, &RefreshFailedError{AppID: app.ID, ConnectionID: connID, Reason: "another refresh keeps the grant busy", RetryAt: v.now().Add(time.Second)}
+}
+
+// reread reads one connection again.
+func (v *Vault) reread(ctx context.Context, app *App, owner Owner, connID string) (storedConn, error) {
+	g, err := v.load(ctx, app.ID, owner)
+	if err != nil {
+		return storedConn{}, err
+	}
+	i := g.find(connID)
+	if i < 0 {
+		return storedConn{}, &ConnectionNotFoundError{ConnectionID: connID}
+	}
+	return g.Conns[i], nil
+}
+
+// settled decides whether c needs no refresh from this caller: someone refreshed it since the
+// caller read generation seenGen, it is fresh, it cannot be refreshed (no refresh token, broken
+// grant), or it is backing off after a transient failure. done is false when a refresh is due.
+func (v *Vault) settled(app *App, c *storedConn, seenGen int64, force bool, now time.Time) (storedConn, bool, error) {
+	switch {
+	case c.Status != StatusActive:
+		return storedConn{}, true, reauthError(app, c)
+	case c.Gen > seenGen:
+		return *c, true, nil
+	case !force && c.fresh(now, app.Refresh.Margin()):
+		return *c, true, nil
+	case c.Refresh == "":
+		if !force && !c.expired(now) {
+			return *c, true, nil // nothing to refresh with; valid until it expires
+		}
+		return storedConn{}, false, nil // refreshLocked records the verdict
+	case now.Before(c.NextRefreshAt):
+		if !force && !c.expired(now) {
+			return *c, true, nil
+		}
+		return storedConn{}, true, &RefreshFailedError{AppID: app.ID, ConnectionID: c.ID, Reason: c.LastRefreshError, RetryAt: c.NextRefreshAt}
+	}
+	return storedConn{}, false, nil
+}
+
+func reauthError(app *App, c *storedConn) *ReauthRequiredError {
+	reason := c.StatusReason
+	if c.Status == StatusRevoked {
+		reason = "the connection is being disconnected"
+	}
+	return &ReauthRequiredError{
+		AppID: app.ID, ConnectionID: c.ID, Reason: reason, Granted: slices.Clone(c.Scopes),
+		Connect: ConnectHint{AppID: app.ID, Owner: c.Owner, Scopes: c.Scopes, ExternalID: c.ExternalID},
+	}
+}
+
+// refreshLocked refreshes under the grant's lock: it reads the connection again (someone may
+// have refreshed just before the lock was taken), calls the provider, and writes the new token
+// pair with a compare-and-set that only lands on the token generation it refreshed.
+func (v *Vault) refreshLocked(ctx context.Context, app *App, owner Owner, connID string, seenGen int64, force bool) (storedConn, error) {
+	c, err := v.reread(ctx, app, owner, connID)
+	if err != nil {
+		return storedConn{}, err
+	}
+	now := v.now()
+	if c, done, err := v.settled(app, &c, seenGen, force, now); done {
+		return c, err
+	}
+	if c.Refresh == "" {
+		if !c.expired(now) {
+			// A forced refresh without a refresh token: only a new consent gives a new token.
+			e := reauthError(app, &c)
+			e.Reason = "the provider issued no refresh token"
+			return storedConn{}, e
+		}
+		return storedConn{}, v.markNeedsReauth(ctx, app, owner, &c, "the access token expired and the provider issued no refresh token")
+	}
+	rt, err := v.open(c.ID, fieldRefresh, c.Refresh)
+	if err != nil {
+		return storedConn{}, err
+	}
+	tr, err := v.callRefresh(ctx, app, rt)
+	if err == nil {
+		return v.storeRefreshed(ctx, app, owner, &c, tr, rt)
+	}
+	reason := providerError(err)
+	if refusedGrant(err) {
+		// Another process may have rotated the token just before ours was refused (its lock
+		// expired, or it refreshed without one): if the stored token moved on, use it.
+		if cur, rerr := v.reread(ctx, app, owner, connID); rerr == nil && cur.Gen != c.Gen && cur.Status == StatusActive {
+			return cur, nil
+		}
+		v.emit(ctx, EventConnectionRefreshFailed, &c.Connection, reason)
+		return storedConn{}, v.markNeedsReauth(ctx, app, owner, &c, reason)
+	}
+	return v.backOff(ctx, app, owner, &c, reason, force, now)
+}
+
+// callRefresh redeems a refresh token at the provider.
+func (v *Vault) callRefresh(ctx context.Context, app *App, refreshToken string) (tokenResult, error) {
+	pc, err := v.provider(ctx, *app)
+	if err != nil {
+		return tokenResult{}, err
+	}
+	cctx, cancel := v.withClient(ctx, pc)
+	defer cancel()
+	tok, err := pc.conf.TokenSource(cctx, oauthRefreshToken(refreshToken)).Token()
+	if err != nil {
+		return tokenResult{}, err
+	}
+	return readToken(app, tok, v.now()), nil
+}

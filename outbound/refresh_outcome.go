@@ -1,0 +1,156 @@
+package outbound
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"slices"
+	"time"
+
+	"golang.org/x/oauth2"
+)
+
+// Backoff after transient refresh failures: base doubled per consecutive failure, capped, with
+// ±20% jitter so many connections of one provider do not retry in step.
+const (
+	refreshBackoffBase = 30 * time.Second
+	refreshBackoffMax  = 30 * time.Minute
+)
+
+// refusedCodes are token-endpoint error codes that mean the grant itself is gone: retrying
+// cannot help, only a new consent can.
+var refusedCodes = []string{"invalid_grant", "invalid_refresh_token", "token_revoked", "token_expired"}
+
+func oauthRefreshToken(rt string) *oauth2.Token { return &oauth2.Token{RefreshToken: rt} }
+
+// refusedGrant reports whether a refresh failed because the provider refused the grant
+// (revoked, expired or reused refresh token), as opposed to a transient failure (timeout,
+// network, 5xx, rate limit) or a configuration problem (invalid_client), which back off instead.
+func refusedGrant(err error) bool {
+	var re *oauth2.RetrieveError
+	return errors.As(err, &re) && slices.Contains(refusedCodes, re.ErrorCode)
+}
+
+// backoffDelay is the wait after the n-th consecutive transient failure.
+func backoffDelay(n int) time.Duration {
+	d := refreshBackoffBase
+	for i := 1; i < n && d < refreshBackoffMax; i++ {
+		d *= 2
+	}
+	d = min(d, refreshBackoffMax)
+	return time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
+}
+
+// storeRefreshed writes a refreshed token pair, but only onto the token generation it was
+// refreshed from: if the connection's tokens changed meanwhile (a reconnect), those win. A
+// response without a refresh token keeps the stored one; a new one replaces it.
+func (v *Vault) storeRefreshed(ctx context.Context, app *App, owner Owner, c *storedConn, tr tokenResult, usedRT string) (storedConn, error) {
+	now := v.now()
+	var (
+		out     storedConn
+		written bool
+	)
+	_, err := v.update(ctx, app.ID, owner, func(g *grantRecord) error {
+		i := g.find(c.ID)
+		if i < 0 {
+			return &ConnectionNotFoundError{ConnectionID: c.ID}
+		}
+		cur := &g.Conns[i]
+		if cur.Gen != c.Gen {
+			out, written = *cur, false
+			return errNoChange
+		}
+		newRT := tr.refresh
+		if newRT == usedRT {
+			newRT = ""
+		}
+		if err := v.setTokens(cur, tr.access, newRT); err != nil {
+			return err
+		}
+		cur.TokenType = tr.tokenType
+		cur.ExpiresAt, cur.ExpirySource, cur.IssuedAt = tr.expiresAt, tr.expirySource, now
+		if tr.scopes != nil {
+			cur.Scopes = tr.scopes
+		}
+		cur.LastRefreshAt, cur.LastRefreshError, cur.NextRefreshAt, cur.RefreshFailures = now, "", time.Time{}, 0
+		cur.UpdatedAt = now
+		out, written = *cur, true
+		return nil
+	})
+	if err != nil {
+		return storedConn{}, err
+	}
+	if written {
+		v.emit(ctx, EventConnectionRefreshed, &out.Connection, "")
+	}
+	return out, nil
+}
+
+// markNeedsReauth records that the connection's grant is gone and returns the error fetches of
+// it get from now on, without calling the provider.
+func (v *Vault) markNeedsReauth(ctx context.Context, app *App, owner Owner, c *storedConn, reason string) error {
+	now := v.now()
+	var (
+		out     storedConn
+		written bool
+	)
+	_, err := v.update(ctx, app.ID, owner, func(g *grantRecord) error {
+		i := g.find(c.ID)
+		if i < 0 {
+			return &ConnectionNotFoundError{ConnectionID: c.ID}
+		}
+		cur := &g.Conns[i]
+		out, written = *cur, false
+		if cur.Gen != c.Gen || cur.Status != StatusActive {
+			return errNoChange
+		}
+		cur.Status, cur.StatusReason = StatusNeedsReauth, reason
+		cur.LastRefreshError, cur.NextRefreshAt, cur.UpdatedAt = reason, time.Time{}, now
+		out, written = *cur, true
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if written {
+		v.log.WarnContext(ctx, "outbound: connection needs its owner to connect again", "connection", out.Connection, "reason", reason)
+		v.emit(ctx, EventConnectionNeedsReauth, &out.Connection, reason)
+	}
+	out.Status, out.StatusReason = StatusNeedsReauth, reason
+	return reauthError(app, &out)
+}
+
+// backOff records a transient refresh failure and when to try again. The still-valid token is
+// served meanwhile (unless the refresh was forced); an expired one gives a *RefreshFailedError.
+func (v *Vault) backOff(ctx context.Context, app *App, owner Owner, c *storedConn, reason string, force bool, now time.Time) (storedConn, error) {
+	failures := c.RefreshFailures + 1
+	next := now.Add(backoffDelay(failures))
+	out := *c
+	written := false
+	_, err := v.update(ctx, app.ID, owner, func(g *grantRecord) error {
+		i := g.find(c.ID)
+		if i < 0 {
+			return &ConnectionNotFoundError{ConnectionID: c.ID}
+		}
+		cur := &g.Conns[i]
+		if cur.Gen != c.Gen {
+			out, written = *cur, false
+			return errNoChange
+		}
+		cur.LastRefreshError, cur.NextRefreshAt, cur.RefreshFailures, cur.UpdatedAt = reason, next, failures, now
+		out, written = *cur, true
+		return nil
+	})
+	if err != nil {
+		return storedConn{}, err
+	}
+	if !written {
+		return out, nil // the tokens changed meanwhile: use the new ones
+	}
+	v.log.WarnContext(ctx, "outbound: token refresh failed; backing off", "connection", out.Connection, "reason", reason, "failures", failures, "nextRefreshAt", next)
+	v.emit(ctx, EventConnectionRefreshFailed, &out.Connection, reason)
+	if !force && !out.expired(now) {
+		return out, nil
+	}
+	return storedConn{}, &RefreshFailedError{AppID: app.ID, ConnectionID: c.ID, Reason: reason, RetryAt: next}
+}

@@ -1,0 +1,168 @@
+package outbound
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"golang.org/x/oauth2"
+)
+
+// providerConf is what talking to one app's provider takes: the x/oauth2 configuration (kept
+// per app, so x/oauth2's client-authentication probe runs once, not on every call) and an HTTP
+// client whose transport adapts token requests and responses to the app's quirks.
+type providerConf struct {
+	fp            string
+	conf          *oauth2.Config
+	client        *http.Client
+	revocationURL string
+	issuer        string
+}
+
+// provider returns the provider configuration of app, building it when the app changed.
+func (v *Vault) provider(ctx context.Context, app App) (*providerConf, error) {
+	fp := appFingerprint(app)
+	v.confMu.Lock()
+	pc := v.confs[app.ID]
+	v.confMu.Unlock()
+	if pc != nil && pc.fp == fp {
+		return pc, nil
+	}
+	ep, err := v.endpoints(ctx, app)
+	if err != nil {
+		return nil, err
+	}
+	pc = &providerConf{fp: fp, revocationURL: ep.revocation, issuer: ep.issuer}
+	pc.conf = &oauth2.Config{
+		ClientID:     app.ClientID,
+		ClientSecret: app.ClientSecret.Reveal(),
+		Endpoint:     oauth2.Endpoint{AuthURL: ep.authorization, TokenURL: ep.token, AuthStyle: authStyle(app.TokenAuthStyle)},
+		RedirectURL:  app.CallbackURL(v.opts.PublicURL),
+	}
+	base := v.opts.httpClient()
+	client := *base
+	client.Transport = &tokenTransport{
+		base:     transportOf(base),
+		tokenURL: ep.token,
+		params:   app.TokenParams,
+		path:     splitPath(app.TokenResponsePath),
+	}
+	pc.client = &client
+	v.confMu.Lock()
+	v.confs[app.ID] = pc
+	v.confMu.Unlock()
+	return pc, nil
+}
+
+// appFingerprint changes whenever a setting the provider configuration depends on changes.
+func appFingerprint(a App) string {
+	h := sha256.New()
+	for _, s := range []string{
+		a.ClientID, a.ClientSecret.Reveal(), a.AuthorizationURL, a.TokenURL, a.RevocationURL,
+		a.DiscoveryURL, a.Issuer, string(a.TokenAuthStyle), a.TokenResponsePath, a.CallbackDomain,
+		a.UpdatedAt.String(),
+	} {
+		h.Write([]byte(s))
+		h.Write([]byte{0})
+	}
+	for _, k := range sortedKeys(a.TokenParams) {
+		h.Write([]byte(k + "=" + a.TokenParams[k] + "\x00"))
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+func authStyle(s TokenAuthStyle) oauth2.AuthStyle {
+	switch s {
+	case TokenAuthHeader:
+		return oauth2.AuthStyleInHeader
+	case TokenAuthParams:
+		return oauth2.AuthStyleInParams
+	}
+	return oauth2.AuthStyleAutoDetect
+}
+
+// withClient makes x/oauth2 use the provider's HTTP client, under the provider timeout.
+func (v *Vault) withClient(ctx context.Context, pc *providerConf) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithTimeout(ctx, v.vo.ProviderTimeout)
+	return context.WithValue(ctx, oauth2.HTTPClient, pc.client), cancel
+}
+
+// providerError describes a failed token request for logs and connection health: the RFC 6749
+// error code and description, or the HTTP status, never the response body (which a misbehaving
+// provider could fill with anything).
+func providerError(err error) string {
+	var re *oauth2.RetrieveError
+	if errors.As(err, &re) {
+		msg := re.ErrorCode
+		if msg == "" && re.Response != nil {
+			msg = "http " + strconv.Itoa(re.Response.StatusCode)
+		}
+		if d := oneLine(re.ErrorDescription, 200); d != "" {
+			msg += ": " + d
+		}
+		return msg
+	}
+	return oneLine(err.Error(), 200)
+}
+
+// oneLine trims s to one line of at most n bytes.
+func oneLine(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > n {
+		s = s[:n] + "…"
+	}
+	return s
+}
+
+func splitPath(p string) []string {
+	if p == "" {
+		return nil
+	}
+	return strings.Split(p, ".")
+}
+
+func transportOf(c *http.Client) http.RoundTripper {
+	if c.Transport != nil {
+		return c.Transport
+	}
+	return http.DefaultTransport
+}
+
+// endpointsOf is the set of endpoints of a provider.
+type endpointsOf struct {
+	authorization, token, revocation, issuer string
+}
+
+// endpoints returns the app's endpoints; those it leaves empty come from its discovery document.
+func (v *Vault) endpoints(ctx context.Context, app App) (endpointsOf, error) {
+	ep := endpointsOf{authorization: app.AuthorizationURL, token: app.TokenURL, revocation: app.RevocationURL, issuer: app.Issuer}
+	if app.DiscoveryURL == "" || (ep.authorization != "" && ep.token != "" && ep.revocation != "" && ep.issuer != "") {
+		return ep, nil
+	}
+	md, err := v.disco.get(ctx, v.opts.httpClient(), app.DiscoveryURL, v.clock.Now(), v.vo.ProviderTimeout)
+	if err != nil {
+		if ep.authorization != "" && ep.token != "" {
+			v.log.WarnContext(ctx, "outbound: discovery document unavailable; using the app's endpoints", "app", app.ID, "error", err)
+			return ep, nil
+		}
+		return ep, fmt.Errorf("discover the endpoints of app %q: %w", app.ID, err)
+	}
+	fill := func(dst *string, src string) {
+		if *dst == "" {
+			*dst = src
+		}
+	}
+	fill(&ep.authorization, md.AuthorizationEndpoint)
+	fill(&ep.token, md.TokenEndpoint)
+	fill(&ep.revocation, md.RevocationEndpoint)
+	fill(&ep.issuer, md.Issuer)
+	if ep.authorization == "" || ep.token == "" {
+		return ep, fmt.Errorf("discover the endpoints of app %q: the discovery document names no authorization or token endpoint", app.ID)
+	}
+	return ep, nil
+}
