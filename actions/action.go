@@ -56,6 +56,10 @@ type Call struct {
 	// that redirects keeps it with its own single-use state (e.g. the OAuth state) so the callback can
 	// resume the execution.
 	Nonce string
+	// Binding is an opaque id of the browser the execution is bound to ("" when none). An action
+	// that sends the browser away and back (OAuth consent) binds its callback to it, so the
+	// callback only completes in that browser.
+	Binding string
 	// Logger is scoped to the execution and step. Never log secrets.
 	Logger *slog.Logger
 

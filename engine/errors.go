@@ -19,6 +19,9 @@ var (
 	ErrExpired = errors.New("execution expired")
 	// ErrBadInput: the request's input is invalid. The error is an *InputError.
 	ErrBadInput = errors.New("invalid input")
+	// ErrWrongBrowser: the execution is bound to another browser (the one that opened its link).
+	// Nothing was changed.
+	ErrWrongBrowser = errors.New("execution is bound to another browser")
 )
 
 // ConflictError explains an ErrConflict.

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -51,6 +52,9 @@ func (e *Engine) Next(ctx context.Context, executionID string, req NextRequest) 
 	case req.StepID != "" && req.StepID != rec.StepID:
 		release()
 		return nil, conflict(fmt.Sprintf("the execution is at step %q, not %q", rec.StepID, req.StepID))
+	case rec.Binding != "" && !sameBinding(rec.Binding, req.Binding):
+		release()
+		return nil, fmt.Errorf("advance execution %q: %w", executionID, ErrWrongBrowser)
 	}
 	f, err := e.version(ctx, rec.FlowID, rec.FlowHash)
 	if err != nil {
@@ -144,6 +148,10 @@ func keepTyped(s *actions.Screen, values map[string]any) {
 		}
 	}
 	s.Fields = fields
+}
+
+func sameBinding(a, b string) bool {
+	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
 }
 
 func decodeRecord(x store.Execution) (*record, error) {

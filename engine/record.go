@@ -27,6 +27,8 @@ type record struct {
 	CreatedAt   time.Time                 `json:"createdAt"`
 	UpdatedAt   time.Time                 `json:"updatedAt"`
 	ExpiresAt   time.Time                 `json:"expiresAt"`
+	// Binding is the browser the execution is bound to ("" when none).
+	Binding string `json:"binding,omitempty"`
 	// Seq numbers events across the execution's life.
 	Seq int `json:"seq"`
 

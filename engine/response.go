@@ -58,6 +58,8 @@ type ErrorInfo struct {
 type StartRequest struct {
 	Input   map[string]any
 	Subject actions.Subject
+	// Binding binds the execution to a browser at once (see Engine.Bind); "" leaves it unbound.
+	Binding string
 }
 
 // NextRequest advances a paused execution.
@@ -68,4 +70,7 @@ type NextRequest struct {
 	Interaction string
 	Input       map[string]any
 	Nonce       string
+	// Binding is the browser the request comes from; it must match the execution's binding when
+	// it has one.
+	Binding string
 }

@@ -55,7 +55,7 @@ func (t *transition) run(ctx context.Context, resume *actions.Resume) {
 		nonce := randomString(18)
 		call := &actions.Call{
 			ExecutionID: rec.ID, FlowID: rec.FlowID, StepID: step.ID, Subject: rec.Subject,
-			Now: t.e.clock.Now(), Scope: t.scope(), Resume: resume, State: state, Nonce: nonce,
+			Now: t.e.clock.Now(), Scope: t.scope(), Resume: resume, State: state, Nonce: nonce, Binding: rec.Binding,
 			Logger: t.e.log.With("execution", rec.ID, "flow", rec.FlowID, "step", step.ID),
 		}
 		res, err := t.runStep(ctx, step, call)

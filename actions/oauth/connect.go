@@ -160,6 +160,7 @@ func startConsent(ctx context.Context, v *outbound.Vault, call *actions.Call, c 
 	res, err := v.Connect(ctx, outbound.ConnectRequest{
 		AppID: appID, Owner: o, Scopes: scopes, ExternalID: ext, RedirectURL: redirect,
 		Execution: &outbound.ResumeTarget{ExecutionID: call.ExecutionID, StepID: call.StepID, Nonce: call.Nonce},
+		Binding:   call.Binding,
 	})
 	if err != nil {
 		return actions.Result{}, vaultError(err)

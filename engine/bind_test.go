@@ -1,0 +1,44 @@
+package engine_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/outflowhq/outflow/engine"
+	"github.com/outflowhq/outflow/store/storetest"
+)
+
+func TestABoundExecutionOnlyAdvancesInItsBrowser(t *testing.T) {
+	t.Parallel()
+	b := setup(t, storetest.New(t))
+	b.add(t, b.engine, "choose-plan.yaml", examplePlanFlow(t))
+	ctx := context.Background()
+	r := mustStart(t, b.engine, "choose-plan", nil)
+
+	bound, err := b.engine.Bind(ctx, r.ExecutionID, "browser-a")
+	if err != nil || bound.Nonce != r.Nonce {
+		t.Fatalf("bind: %v %+v", err, bound)
+	}
+	if _, err := b.engine.Bind(ctx, r.ExecutionID, "browser-a"); err != nil {
+		t.Fatalf("binding again to the same browser: %v", err)
+	}
+	if _, err := b.engine.Bind(ctx, r.ExecutionID, "browser-b"); !errors.Is(err, engine.ErrWrongBrowser) {
+		t.Fatalf("binding to another browser: %v", err)
+	}
+	req := engine.NextRequest{StepID: "pick", Interaction: "cancel", Nonce: bound.Nonce}
+	for _, other := range []string{"", "browser-b"} {
+		req.Binding = other
+		if _, err := b.engine.Next(ctx, r.ExecutionID, req); !errors.Is(err, engine.ErrWrongBrowser) {
+			t.Fatalf("next from browser %q: %v, want ErrWrongBrowser", other, err)
+		}
+	}
+	if _, err := b.engine.BindingOf(ctx, r.ExecutionID, "browser-b"); !errors.Is(err, engine.ErrWrongBrowser) {
+		t.Fatalf("BindingOf another browser: %v", err)
+	}
+	req.Binding = "browser-a"
+	done, err := b.engine.Next(ctx, r.ExecutionID, req)
+	if err != nil || done.Status != engine.StatusCompleted {
+		t.Fatalf("next from the bound browser: %v %+v", err, done)
+	}
+}
