@@ -36,7 +36,7 @@ func (e *Engine) Start(ctx context.Context, flowID string, req StartRequest) (*R
 		Subject: req.Subject, Input: input, Status: StatusWaiting, StepID: f.Start,
 		Results:   map[string]map[string]any{},
 		CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(ttl),
-		Binding:   req.Binding,
+		Binding: req.Binding,
 	}
 	if e.opts.Observer != nil {
 		e.opts.Observer.ExecutionStarted(f.ID)
