@@ -7,7 +7,6 @@ import (
 	"testing"
 )
 
-
 func TestValidateExamplesPass(t *testing.T) {
 	t.Parallel()
 	code, out, errs := runCLI(t, nil, "validate", examplesDir(t))
