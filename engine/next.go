@@ -22,6 +22,22 @@ const claimHold = 2 * time.Minute
 // and the others get ErrConflict without running any action; the new state is written with a
 // compare-and-set. Two Redis round trips, besides what the actions do.
 func (e *Engine) Next(ctx context.Context, executionID string, req NextRequest) (*Response, error) {
+	if req.Interaction == actions.InteractionCallback {
+		return nil, &InputError{Fields: map[string]string{"interaction": fmt.Sprintf("%q is reserved: a redirect resumes only through its callback", actions.InteractionCallback)}}
+	}
+	return e.advance(ctx, executionID, req)
+}
+
+// ResumeCallback resumes an execution paused at a redirect with what its callback reported. Only
+// the component that owns the redirect's single-use state may call it (the OAuth callback handler:
+// the pause's nonce travels inside that state, and responses never give it to the browser), so a
+// client cannot answer a redirect with a made-up result. binding is the browser the callback came
+// from, checked against the execution's binding.
+func (e *Engine) ResumeCallback(ctx context.Context, executionID, stepID, nonce, binding string, input map[string]any) (*Response, error) {
+	return e.advance(ctx, executionID, NextRequest{StepID: stepID, Interaction: actions.InteractionCallback, Input: input, Nonce: nonce, Binding: binding})
+}
+
+func (e *Engine) advance(ctx context.Context, executionID string, req NextRequest) (*Response, error) {
 	now := e.clock.Now().UTC()
 	x, claimed, err := e.store.ClaimExecution(ctx, executionID, req.Nonce, now, claimHold)
 	if errors.Is(err, store.ErrNotFound) {
@@ -95,9 +111,12 @@ func (t *transition) resume(req NextRequest) (*actions.Resume, error) {
 	}
 	if p.Screen == nil {
 		if req.Interaction != actions.InteractionCallback {
-			return nil, &InputError{Fields: map[string]string{"interaction": fmt.Sprintf("must be %q: the execution waits for a redirect to come back", actions.InteractionCallback)}}
+			return nil, &InputError{Fields: map[string]string{"interaction": "the execution waits for a redirect to come back; its callback resumes it"}}
 		}
 		return &actions.Resume{Interaction: req.Interaction, Input: req.Input}, nil
+	}
+	if req.Interaction == actions.InteractionCallback {
+		return nil, &InputError{Fields: map[string]string{"interaction": "the execution waits at a screen, not a redirect"}}
 	}
 	btn, ok := p.Screen.Button(req.Interaction)
 	if !ok {

@@ -65,7 +65,9 @@ func (r *record) response(withNonce bool) *Response {
 			resp.Action = ActionRedirect
 			resp.Redirect = &Redirect{URL: r.Pause.RedirectURL}
 		}
-		if withNonce {
+		// A redirect's nonce travels only inside the redirect's own single-use state (e.g. the OAuth
+		// state), never to the client: only the callback may resume it.
+		if withNonce && resp.Action == ActionScreen {
 			resp.Nonce = r.nonce
 		}
 	case StatusCompleted:

@@ -138,6 +138,10 @@ func (r *collector) run(ctx context.Context) (actions.Result, error) {
 	if !ok {
 		return actions.Result{}, unavailable(err)
 	}
+	if errors.Is(err, outbound.ErrProbeFailed) {
+		// The app could not check the key (down, slow, rate limited): not the user's mistake.
+		return r.show(a, st, msgs, fields)
+	}
 	st.Attempts++
 	limit := a.APIKey.Attempts()
 	if st.Attempts >= limit {

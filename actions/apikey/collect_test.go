@@ -2,6 +2,8 @@ package apikey_test
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -296,4 +298,28 @@ func hasMessage(s *actions.Screen, text string) bool {
 		}
 	}
 	return false
+}
+
+// An app that cannot check keys (down, rate limited) does not use up the user's attempts.
+func TestCollectProviderOutageDoesNotCountAsAnAttempt(t *testing.T) {
+	t.Parallel()
+	e := setup(t, storetest.New(t))
+	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}))
+	t.Cleanup(down.Close)
+	e.createApp(t, "openai", func(k *outbound.APIKeyPatch) {
+		k.MaxAttempts = intp(2)
+		k.BaseURL = strp(down.URL)
+	})
+	e.load(t, "collect-openai-key.yaml", exampleFlow(t))
+	rn, r := e.start(t, "collect-openai-key", ann)
+	for i := range 4 {
+		r = rn.next(t, r, apikey.ButtonSave, map[string]any{apikey.KeyField: goodKey})
+		if r.Status != engine.StatusWaiting {
+			t.Fatalf("attempt %d during an outage ended the step: %s %+v", i+1, r.Status, r.Error)
+		}
+		wantScreen(t, r, "collect")
+	}
+	rn.noLeaks(t, goodKey)
 }

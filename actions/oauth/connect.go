@@ -107,7 +107,7 @@ func runConnect(ctx context.Context, v *outbound.Vault, call *actions.Call, c *C
 	if call.Resume != nil {
 		switch call.Resume.Interaction {
 		case actions.InteractionCallback:
-			return finishConnect(call, st), nil
+			return finishConnect(ctx, v, call, c, st), nil
 		case buttonNotNow:
 			return actions.Done(OutcomeSkipped, connectOutput(false, "", nil, "")), nil
 		case buttonConnect:
@@ -116,6 +116,10 @@ func runConnect(ctx context.Context, v *outbound.Vault, call *actions.Call, c *C
 				if checked, _ := call.Resume.Input[scopeField(i)].(bool); checked {
 					chosen = append(chosen, s)
 				}
+			}
+			if len(chosen) == 0 {
+				// Nothing chosen is not "the app's defaults": the user asked for nothing.
+				return actions.Done(OutcomeSkipped, connectOutput(false, "", nil, "")), nil
 			}
 			return startConsent(ctx, v, call, c, st.AppID, chosen)
 		}
@@ -168,17 +172,23 @@ func startConsent(ctx context.Context, v *outbound.Vault, call *actions.Call, c 
 	return actions.RedirectTo(res.URL, connectState{Phase: "consent", AppID: appID}), nil
 }
 
-// finishConnect completes the step with what the callback reported.
-func finishConnect(call *actions.Call, st connectState) actions.Result {
+// finishConnect completes the step with what the callback reported. A reported connection is
+// confirmed with the vault — it must exist, belong to this app and this step's owner — and its
+// scopes come from the vault, never from the resume input.
+func finishConnect(ctx context.Context, v *outbound.Vault, call *actions.Call, c *ConnectConfig, st connectState) actions.Result {
 	in := call.Resume.Input
 	outcome, _ := in["outcome"].(string)
 	id, _ := in["connectionId"].(string)
 	msg, _ := in["error"].(string)
-	scopes := stringList(in["scopes"])
 	switch outcome {
 	case OutcomeConnected:
-		call.Emit(outbound.EventConnectionCreated, map[string]any{"appId": st.AppID, "connectionId": id, "scopes": anyList(scopes)})
-		return actions.Done(OutcomeConnected, connectOutput(true, id, scopes, ""))
+		conn, err := v.Connection(ctx, id)
+		o, oerr := owner(call, c.Tenant)
+		if err != nil || oerr != nil || conn.AppID != st.AppID || conn.Owner.Kind() != o.Kind() || conn.Owner.ID() != o.ID() {
+			return actions.Done(OutcomeError, connectOutput(false, "", nil, "the consent could not be confirmed"))
+		}
+		call.Emit(outbound.EventConnectionCreated, map[string]any{"appId": st.AppID, "connectionId": id, "scopes": anyList(conn.Scopes)})
+		return actions.Done(OutcomeConnected, connectOutput(true, id, conn.Scopes, ""))
 	case OutcomeDenied:
 		return actions.Done(OutcomeDenied, connectOutput(false, "", nil, msg))
 	}

@@ -190,9 +190,7 @@ func (f *fixture) callback(t *testing.T, q url.Values) *engine.Response {
 	if res.Resume == nil {
 		t.Fatal("the callback does not say which execution to resume")
 	}
-	resp, err := f.eng.Next(ctx, res.Resume.ExecutionID, engine.NextRequest{
-		StepID: res.Resume.StepID, Interaction: actions.InteractionCallback, Input: res.ResumeInput(), Nonce: res.Resume.Nonce,
-	})
+	resp, err := f.eng.ResumeCallback(ctx, res.Resume.ExecutionID, res.Resume.StepID, res.Resume.Nonce, "", res.ResumeInput())
 	if err != nil {
 		t.Fatalf("Next: %v", err)
 	}
