@@ -51,8 +51,13 @@ type Options struct {
 // Observer is told about executions and steps, for metrics. Implementations must be fast and safe for
 // concurrent use.
 type Observer interface {
+	// ExecutionStarted: an execution was created.
 	ExecutionStarted(flowID string)
+	// StepFinished: a run of a step's action ended with result "completed" (an outcome, or the
+	// end of the flow), "paused" (a screen or a redirect), "retried" or "failed"; d is how long
+	// the action ran.
 	StepFinished(flowID, kind, result string, d time.Duration)
+	// ExecutionFinished: an execution completed or failed.
 	ExecutionFinished(flowID string, status Status)
 }
 

@@ -38,9 +38,6 @@ func (e *Engine) Start(ctx context.Context, flowID string, req StartRequest) (*R
 		CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(ttl),
 		Binding: req.Binding,
 	}
-	if e.opts.Observer != nil {
-		e.opts.Observer.ExecutionStarted(f.ID)
-	}
 	t := &transition{e: e, f: f, rec: rec, now: now}
 	t.event(EventStarted, "", map[string]any{"flowVersion": f.Version, "flowHash": f.Hash, "subject": req.Subject})
 	t.run(ctx, nil)
@@ -50,6 +47,9 @@ func (e *Engine) Start(ctx context.Context, flowID string, req StartRequest) (*R
 	}
 	if err := e.store.CreateExecution(ctx, rec.ID, data, rec.nonce, e.keep(rec), events, e.opts.MaxEvents); err != nil {
 		return nil, fmt.Errorf("start flow %q: %w", flowID, err)
+	}
+	if e.opts.Observer != nil {
+		e.opts.Observer.ExecutionStarted(f.ID)
 	}
 	t.observeEnd()
 	return rec.response(true), nil

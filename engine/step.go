@@ -25,9 +25,7 @@ func (t *transition) runStep(ctx context.Context, step *flows.Step, call *action
 		call.Attempt = attempt
 		start := time.Now()
 		res, err := t.runOnce(ctx, step, call, timeout)
-		if o := t.e.opts.Observer; o != nil && err == nil {
-			o.StepFinished(t.rec.FlowID, step.Kind.Name, "ran", time.Since(start))
-		}
+		t.took = time.Since(start)
 		if err == nil {
 			return res, nil
 		}

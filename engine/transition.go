@@ -21,6 +21,8 @@ type transition struct {
 	events []Event
 	// form holds the latest screen values for this request, secret ones included.
 	form map[string]any
+	// took is how long the last attempt of the current step's action ran, for the Observer.
+	took time.Duration
 }
 
 func (t *transition) event(typ, stepID string, data map[string]any) {
@@ -86,6 +88,7 @@ func (t *transition) run(ctx context.Context, resume *actions.Resume) {
 		}
 		rec.Results[step.ID] = map[string]any{"output": res.Output, "outcome": outcome}
 		t.event(EventStepCompleted, step.ID, map[string]any{"outcome": outcome, "output": res.Output})
+		t.observe(step, "completed")
 		d, err := route(t.f, step, outcome, t.scope())
 		if err != nil {
 			t.event(EventBranch, step.ID, decisionData(d))
@@ -211,9 +214,11 @@ func (t *transition) failExecution(stepID string, info *ErrorInfo) {
 	t.event(EventFailed, stepID, map[string]any{"code": info.Code, "message": info.Message})
 }
 
+// observe tells the Observer how a step's run ended: completed (with an outcome, or ending the
+// flow), paused, retried or failed, with how long its action ran.
 func (t *transition) observe(step *flows.Step, result string) {
 	if o := t.e.opts.Observer; o != nil {
-		o.StepFinished(t.rec.FlowID, step.Kind.Name, result, 0)
+		o.StepFinished(t.rec.FlowID, step.Kind.Name, result, t.took)
 	}
 }
 

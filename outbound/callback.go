@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"golang.org/x/oauth2"
 
@@ -85,12 +86,13 @@ func (r *CallbackResult) ResumeInput() map[string]any {
 // gives a *StateError and changes nothing; the last two leave the state usable by the right
 // callback. Every later failure — the user denied, the provider answered with an error, the
 // code exchange failed — is an outcome with the state consumed and nothing stored.
-func (v *Vault) HandleCallback(ctx context.Context, appID string, query url.Values, binding string) (*CallbackResult, error) {
+func (v *Vault) HandleCallback(ctx context.Context, appID string, query url.Values, binding string) (res *CallbackResult, err error) {
+	defer v.observeCallback(appID, time.Now(), &res, &err)
 	st, err := v.takeState(ctx, appID, query.Get("state"), binding)
 	if err != nil {
 		return nil, err
 	}
-	res := &CallbackResult{AppID: appID, Owner: st.Owner, Resume: st.Execution}
+	res = &CallbackResult{AppID: appID, Owner: st.Owner, Resume: st.Execution}
 	conn, reconnected, code, msg := v.completeConsent(ctx, st, query)
 	switch {
 	case conn != nil:

@@ -127,6 +127,7 @@ func (v *Vault) Connect(ctx context.Context, req ConnectRequest) (*ConnectResult
 	if err := v.putState(ctx, state, &st); err != nil {
 		return nil, fmt.Errorf("connect app %q: %w", req.AppID, err)
 	}
+	v.observeConsent(app.ID)
 	return &ConnectResult{URL: pc.conf.AuthCodeURL(state, opts...), ExpiresAt: st.ExpiresAt}, nil
 }
 

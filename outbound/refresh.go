@@ -154,7 +154,9 @@ func (v *Vault) refreshLocked(ctx context.Context, app *App, owner Owner, connID
 	if err != nil {
 		return storedConn{}, err
 	}
+	called := time.Now()
 	tr, err := v.callRefresh(ctx, app, rt)
+	v.observeRefresh(app.ID, called, err)
 	if err == nil {
 		return v.storeRefreshed(ctx, app, owner, &c, tr, rt)
 	}

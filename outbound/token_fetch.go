@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"time"
 )
 
 // FetchRequest asks for a usable access token.
@@ -40,7 +41,8 @@ type FetchRequest struct {
 // *ReauthRequiredError (no provider call is made for such a connection), *RefreshFailedError
 // (the token expired and the provider is failing; retry later), *RequestError,
 // ErrAppNotFound, *NotOAuthAppError.
-func (v *Vault) Fetch(ctx context.Context, req FetchRequest) (*Token, *Connection, error) {
+func (v *Vault) Fetch(ctx context.Context, req FetchRequest) (_ *Token, _ *Connection, err error) {
+	defer v.observeFetch(req.AppID, time.Now(), &err)
 	if err := req.validate(); err != nil {
 		return nil, nil, err
 	}

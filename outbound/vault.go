@@ -57,6 +57,8 @@ type VaultOptions struct {
 	ProviderTimeout time.Duration
 	// EventStreamMaxLen caps the Redis event stream (default 10000 entries, approximately).
 	EventStreamMaxLen int64
+	// Observer is told about consents, fetches and refreshes, for metrics; nil means none.
+	Observer Observer
 }
 
 func (o VaultOptions) withDefaults() VaultOptions {

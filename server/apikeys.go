@@ -1,7 +1,6 @@
 package server
 
 import (
-	"errors"
 	"net/http"
 	"time"
 
@@ -24,10 +23,10 @@ func (s *Server) apikeyRoutes() {
 	if s.opts.APIKeys == nil {
 		return
 	}
-	s.mux.HandleFunc("POST /v1/apikeys", s.management(s.putAPIKey))
-	s.mux.HandleFunc("POST /v1/apikeys/fetch", s.management(s.fetchAPIKey))
-	s.mux.HandleFunc("GET /v1/apikeys", s.management(s.listAPIKeys))
-	s.mux.HandleFunc("DELETE /v1/apikeys", s.management(s.deleteAPIKey))
+	s.handle("POST /v1/apikeys", s.management(s.putAPIKey))
+	s.handle("POST /v1/apikeys/fetch", s.management(s.fetchAPIKey))
+	s.handle("GET /v1/apikeys", s.management(s.listAPIKeys))
+	s.handle("DELETE /v1/apikeys", s.management(s.deleteAPIKey))
 }
 
 // putAPIKeyBody is the body of POST /v1/apikeys.
@@ -118,44 +117,4 @@ func (s *Server) deleteAPIKey(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
-}
-
-// isAPIKeyError reports whether err is one of the API-key store's errors (see apikeyError).
-func isAPIKeyError(err error) bool {
-	for _, target := range []error{
-		outbound.ErrInvalidKeyRequest, outbound.ErrNotAPIKeyApp, outbound.ErrKeyNotFound,
-		outbound.ErrKeyRejected, outbound.ErrProbeFailed,
-	} {
-		if errors.Is(err, target) {
-			return true
-		}
-	}
-	return false
-}
-
-// apikeyError maps an error of the API-key store to a status and body; classify calls it.
-// None of these errors carries the key.
-func apikeyError(err error) (int, apiError) {
-	var (
-		kre *outbound.KeyRequestError
-		pe  *outbound.ProbeError
-	)
-	switch {
-	case errors.As(err, &kre):
-		fields := make(map[string]string, len(kre.Fields))
-		for _, f := range kre.Fields {
-			fields[f.Field] = f.Message
-		}
-		return http.StatusBadRequest, apiError{Code: "invalid_request", Message: "the request has invalid fields", Fields: fields}
-	case errors.Is(err, outbound.ErrNotAPIKeyApp):
-		return http.StatusBadRequest, apiError{Code: "not_apikey_app", Message: "this app does not use API keys: keys are stored for apps of kind apikey only",
-			Fields: map[string]string{"appId": "names an app of another kind; use an apikey app"}}
-	case errors.Is(err, outbound.ErrKeyNotFound):
-		return http.StatusNotFound, apiError{Code: "not_found", Message: "no API key is stored for this app and owner"}
-	case errors.As(err, &pe) && errors.Is(err, outbound.ErrKeyRejected):
-		return http.StatusBadRequest, apiError{Code: "key_rejected", Message: pe.Message(), Fields: map[string]string{"apiKey": pe.Message()}}
-	case errors.As(err, &pe):
-		return http.StatusBadGateway, apiError{Code: "probe_failed", Message: pe.Message()}
-	}
-	return http.StatusInternalServerError, apiError{Code: "internal", Message: "internal error"}
 }

@@ -16,13 +16,13 @@ func (s *Server) appRoutes() {
 	if s.opts.Apps == nil {
 		return
 	}
-	s.mux.HandleFunc("GET /v1/templates", s.management(s.listTemplates))
-	s.mux.HandleFunc("GET /v1/templates/{templateId}", s.management(s.getTemplate))
-	s.mux.HandleFunc("POST /v1/apps", s.management(s.createApp))
-	s.mux.HandleFunc("GET /v1/apps", s.management(s.listApps))
-	s.mux.HandleFunc("GET /v1/apps/{appId}", s.management(s.getApp))
-	s.mux.HandleFunc("PATCH /v1/apps/{appId}", s.management(s.updateApp))
-	s.mux.HandleFunc("DELETE /v1/apps/{appId}", s.management(s.deleteApp))
+	s.handle("GET /v1/templates", s.management(s.listTemplates))
+	s.handle("GET /v1/templates/{templateId}", s.management(s.getTemplate))
+	s.handle("POST /v1/apps", s.management(s.createApp))
+	s.handle("GET /v1/apps", s.management(s.listApps))
+	s.handle("GET /v1/apps/{appId}", s.management(s.getApp))
+	s.handle("PATCH /v1/apps/{appId}", s.management(s.updateApp))
+	s.handle("DELETE /v1/apps/{appId}", s.management(s.deleteApp))
 }
 
 // templateSummary is a catalog entry as listed: enough to choose a template and fill it in.

@@ -13,8 +13,7 @@ import (
 func (s *Server) management(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if !s.validManagementKey(r) {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="outflow"`)
-			writeJSON(w, http.StatusUnauthorized, errorBody{Error: apiError{Code: "unauthorized", Message: "this route needs a management key: Authorization: Bearer <key>"}})
+			s.fail(w, r, errUnauthorized)
 			return
 		}
 		h(w, r)

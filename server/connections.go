@@ -2,21 +2,13 @@ package server
 
 import (
 	"errors"
-	"html/template"
 	"net/http"
 	"reflect"
 	"strconv"
 	"time"
 
-	"github.com/outflowhq/outflow/actions"
-	"github.com/outflowhq/outflow/engine"
 	"github.com/outflowhq/outflow/outbound"
 )
-
-// BindingCookie is the cookie whose value the OAuth callback passes to the vault as the browser
-// binding (see outbound.ConnectRequest.Binding). A host that binds consents to browsers sets it
-// when it starts the consent.
-const BindingCookie = "outflow_binding"
 
 // connectionRoutes registers the OAuth connection and token routes. All need a management key
 // except the callback, where the browser lands. They are left out when the server has no Vault.
@@ -40,14 +32,14 @@ func (s *Server) connectionRoutes() {
 	if s.opts.Vault == nil {
 		return
 	}
-	s.mux.HandleFunc("POST /v1/connect", s.management(s.connect))
-	s.mux.HandleFunc("GET /v1/oauth/callback/{appId}", s.oauthCallback)
-	s.mux.HandleFunc("POST /v1/tokens/fetch", s.management(s.fetchToken))
-	s.mux.HandleFunc("POST /v1/tokens/import", s.management(s.importTokens))
-	s.mux.HandleFunc("GET /v1/connections", s.management(s.listConnections))
-	s.mux.HandleFunc("GET /v1/connections/{id}", s.management(s.getConnection))
-	s.mux.HandleFunc("DELETE /v1/connections/{id}", s.management(s.deleteConnection))
-	s.mux.HandleFunc("DELETE /v1/connections", s.management(s.deleteConnections))
+	s.handle("POST /v1/connect", s.management(s.connect))
+	s.handle("GET /v1/oauth/callback/{appId}", s.oauthCallback)
+	s.handle("POST /v1/tokens/fetch", s.management(s.fetchToken))
+	s.handle("POST /v1/tokens/import", s.management(s.importTokens))
+	s.handle("GET /v1/connections", s.management(s.listConnections))
+	s.handle("GET /v1/connections/{id}", s.management(s.getConnection))
+	s.handle("DELETE /v1/connections/{id}", s.management(s.deleteConnection))
+	s.handle("DELETE /v1/connections", s.management(s.deleteConnections))
 }
 
 type connectBody struct {
@@ -74,73 +66,6 @@ func (s *Server) connect(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, res)
-}
-
-// oauthCallback is where the provider sends the browser back.
-func (s *Server) oauthCallback(w http.ResponseWriter, r *http.Request) {
-	binding := ""
-	if c, err := r.Cookie(BindingCookie); err == nil {
-		binding = c.Value
-	}
-	res, err := s.opts.Vault.HandleCallback(r.Context(), r.PathValue("appId"), r.URL.Query(), binding)
-	if err != nil {
-		status, body := s.classify(err)
-		if status >= 500 {
-			s.log.ErrorContext(r.Context(), "oauth callback failed", "app", r.PathValue("appId"), "error", err)
-		}
-		callbackPage(w, status, "This connection could not be completed", body.Message)
-		return
-	}
-	s.afterCallback(w, r, res)
-}
-
-// afterCallback decides where the browser goes once a consent ended: when a flow started it,
-// the flow continues first; then to the connect's redirect URL, or a small page.
-func (s *Server) afterCallback(w http.ResponseWriter, r *http.Request, res *outbound.CallbackResult) {
-	if res.Resume != nil && s.opts.Engine != nil {
-		resp, err := s.opts.Engine.Next(r.Context(), res.Resume.ExecutionID, engine.NextRequest{
-			StepID: res.Resume.StepID, Interaction: actions.InteractionCallback,
-			Input: res.ResumeInput(), Nonce: res.Resume.Nonce,
-		})
-		switch {
-		case err != nil:
-			s.log.WarnContext(r.Context(), "oauth callback: resume the flow", "execution", res.Resume.ExecutionID, "error", err)
-		case resp.Redirect != nil && resp.Redirect.URL != "":
-			http.Redirect(w, r, resp.Redirect.URL, http.StatusSeeOther)
-			return
-		}
-	}
-	if res.RedirectURL != "" {
-		w.Header().Set("Referrer-Policy", "no-referrer")
-		http.Redirect(w, r, res.RedirectURL, http.StatusSeeOther)
-		return
-	}
-	switch res.Outcome {
-	case outbound.OutcomeConnected:
-		callbackPage(w, http.StatusOK, "Connected", "The connection is set up. You can close this window.")
-	case outbound.OutcomeDenied:
-		callbackPage(w, http.StatusOK, "Not connected", "The request was denied, so nothing was connected. You can close this window.")
-	default:
-		callbackPage(w, http.StatusOK, "Not connected", res.ErrorMessage)
-	}
-}
-
-var callbackTmpl = template.Must(template.New("callback").Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{.Title}}</title></head>
-<body style="font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem">
-<h1>{{.Title}}</h1><p>{{.Text}}</p></body></html>
-`))
-
-// callbackPage is the plain page of a callback that has nowhere to redirect to.
-func callbackPage(w http.ResponseWriter, status int, title, text string) {
-	h := w.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Cache-Control", "no-store")
-	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
-	w.WriteHeader(status)
-	_ = callbackTmpl.Execute(w, struct{ Title, Text string }{title, text})
 }
 
 type fetchBody struct {
@@ -348,56 +273,4 @@ func (s *Server) deleteConnections(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, rep)
-}
-
-// isConnectionError reports whether err is one of the token vault's errors (see
-// connectionError).
-func isConnectionError(err error) bool {
-	for _, target := range []error{
-		outbound.ErrInvalidRequest, outbound.ErrInvalidState, outbound.ErrConnectionNotFound,
-		outbound.ErrNotConnected, outbound.ErrMissingScopes, outbound.ErrReauthRequired,
-		outbound.ErrRefreshFailed, outbound.ErrNotOAuthApp, outbound.ErrVerifyFailed,
-	} {
-		if errors.Is(err, target) {
-			return true
-		}
-	}
-	return false
-}
-
-// connectionError maps an error of the token vault to a status and body; classify calls it.
-// None of these errors carries a token.
-func connectionError(err error) (int, apiError) {
-	var (
-		re *outbound.RequestError
-		se *outbound.StateError
-		ve *outbound.VerifyError
-	)
-	switch {
-	case errors.As(err, &re):
-		fields := make(map[string]string, len(re.Fields))
-		for _, f := range re.Fields {
-			fields[f.Field] = f.Message
-		}
-		return http.StatusBadRequest, apiError{Code: "invalid_request", Message: "the request has invalid fields", Fields: fields}
-	case errors.As(err, &se):
-		return http.StatusBadRequest, apiError{Code: "invalid_state", Message: se.Error()}
-	case errors.Is(err, outbound.ErrConnectionNotFound):
-		return http.StatusNotFound, apiError{Code: "not_found", Message: "no connection has this id"}
-	case errors.Is(err, outbound.ErrNotConnected):
-		return http.StatusNotFound, apiError{Code: "not_connected", Message: "this owner has not connected the app; POST the connect body to /v1/connect"}
-	case errors.Is(err, outbound.ErrMissingScopes):
-		return http.StatusConflict, apiError{Code: "missing_scopes", Message: "no connection was granted every requested scope; POST the connect body to /v1/connect to ask for them"}
-	case errors.Is(err, outbound.ErrReauthRequired):
-		return http.StatusConflict, apiError{Code: "needs_reauth", Message: "the provider no longer accepts this connection; POST the connect body to /v1/connect to connect again"}
-	case errors.Is(err, outbound.ErrRefreshFailed):
-		return http.StatusServiceUnavailable, apiError{Code: "provider_unavailable", Message: "the token expired and the provider cannot refresh it right now; retry later"}
-	case errors.Is(err, outbound.ErrNotOAuthApp):
-		return http.StatusBadRequest, apiError{Code: "not_oauth_app", Message: "this app does not use OAuth; use the API-key routes",
-			Fields: map[string]string{"appId": "names an app of another kind; use an oauth2 app"}}
-	case errors.As(err, &ve):
-		return http.StatusBadRequest, apiError{Code: "verify_failed", Message: "the provider refused the imported refresh token (" + ve.Reason + "); nothing was stored",
-			Fields: map[string]string{"refreshToken": "was refused by the provider"}}
-	}
-	return http.StatusInternalServerError, apiError{Code: "internal", Message: "internal error"}
 }

@@ -331,7 +331,7 @@ func TestCallbackPages(t *testing.T) {
 func TestCallbackResumesTheFlow(t *testing.T) {
 	t.Parallel()
 	a := setupConnAPI(t)
-	r := a.callKey("POST", "/v1/flows/link-crm/start", `{"userId":"alice"}`, "")
+	r := a.call("POST", "/v1/flows/link-crm/start", `{"userId":"alice"}`)
 	if r.status != 200 {
 		t.Fatalf("start: %d %s", r.status, r.body)
 	}

@@ -9,6 +9,9 @@ import (
 	"github.com/outflowhq/outflow/store"
 )
 
+// This file is the one place where errors become status codes and messages: classify decides,
+// fail writes it as JSON for the API, failPage as an HTML page for browsers.
+
 // errorBody is the JSON every error answers with.
 type errorBody struct {
 	Error apiError `json:"error"`
@@ -43,14 +46,65 @@ func errInvalid(fields map[string]string) error {
 	return &httpError{status: http.StatusBadRequest, body: apiError{Code: "invalid_request", Message: "the request has invalid fields", Fields: fields}}
 }
 
-// fail maps err to a status and a JSON error body. It is the only place that does; debug detail
-// goes to the log, never to the client.
+var (
+	errUnauthorized = &httpError{status: http.StatusUnauthorized, body: apiError{Code: "unauthorized",
+		Message: "this route needs a management key: Authorization: Bearer <key>"}}
+	// errLinkUsed: a one-time link that was opened already, has expired, or never existed.
+	errLinkUsed = &httpError{status: http.StatusGone, body: apiError{Code: "link_used",
+		Message: "This link was already opened or has expired. Links work once, for a few minutes: ask for a new one."}}
+	errLinkMalformed = &httpError{status: http.StatusNotFound, body: apiError{Code: "not_found",
+		Message: "This link is not complete. Copy the whole link and try again."}}
+	// errNoBrowser: a hosted page opened by a browser that is not the one the execution is bound to.
+	errNoBrowser = &httpError{status: http.StatusForbidden, body: apiError{Code: "wrong_browser",
+		Message: "This page belongs to the browser that opened its link. Continue there, or ask for a new link."}}
+	// errBadForm: a hosted form without a valid CSRF token (an old page, or another site's form).
+	errBadForm = &httpError{status: http.StatusForbidden, body: apiError{Code: "invalid_form",
+		Message: "This form is out of date or did not come from this page. Reload the page and try again."}}
+)
+
+// fail maps err to a status and a JSON error body. Debug detail goes to the log, never to the
+// client.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	status, body := s.classify(err)
 	if status >= 500 {
-		s.log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "status", status, "error", err)
+		s.log.ErrorContext(r.Context(), "request failed", "method", r.Method, "route", r.Pattern, "status", status, "error", err)
+	}
+	if status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="outflow"`)
 	}
 	writeJSON(w, status, errorBody{Error: body})
+}
+
+// failPage answers a browser with an HTML page that says what went wrong and what to do.
+func (s *Server) failPage(w http.ResponseWriter, r *http.Request, err error) {
+	status, body := s.classify(err)
+	if status >= 500 {
+		s.log.ErrorContext(r.Context(), "page failed", "method", r.Method, "route", r.Pattern, "status", status, "error", err)
+	}
+	s.renderPage(w, status, "problem", problemView{Title: pageTitle(body.Code), Message: body.Message, Expired: body.Code == "expired"})
+}
+
+// pageTitle is the heading of an error page.
+func pageTitle(code string) string {
+	switch code {
+	case "expired":
+		return "This flow has expired"
+	case "link_used":
+		return "This link has already been used"
+	case "wrong_browser":
+		return "Open this in the browser you started in"
+	case "invalid_form":
+		return "Please try that again"
+	case "not_found":
+		return "Page not found"
+	case "conflict":
+		return "This page has moved on"
+	case "unavailable":
+		return "We are having trouble right now"
+	case "invalid_state":
+		return "This connection could not be completed"
+	}
+	return "Something went wrong"
 }
 
 func (s *Server) classify(err error) (int, apiError) {
@@ -74,6 +128,9 @@ func (s *Server) classify(err error) (int, apiError) {
 			Restart: &restart{FlowID: ee.FlowID, Input: ee.Input}}
 	case errors.As(err, &ce):
 		return http.StatusConflict, apiError{Code: "conflict", Message: ce.Reason}
+	case errors.Is(err, engine.ErrWrongBrowser):
+		return http.StatusForbidden, apiError{Code: "wrong_browser",
+			Message: "This flow belongs to the browser that opened its link; requests from elsewhere cannot advance it."}
 	case errors.Is(err, engine.ErrFlowNotFound):
 		return http.StatusNotFound, apiError{Code: "not_found", Message: "no flow has this id"}
 	case errors.Is(err, engine.ErrExecutionNotFound):
@@ -105,4 +162,99 @@ func appFields(ve *outbound.ValidationError) map[string]string {
 		}
 	}
 	return out
+}
+
+// isConnectionError reports whether err is one of the token vault's errors (see
+// connectionError).
+func isConnectionError(err error) bool {
+	for _, target := range []error{
+		outbound.ErrInvalidRequest, outbound.ErrInvalidState, outbound.ErrConnectionNotFound,
+		outbound.ErrNotConnected, outbound.ErrMissingScopes, outbound.ErrReauthRequired,
+		outbound.ErrRefreshFailed, outbound.ErrNotOAuthApp, outbound.ErrVerifyFailed,
+	} {
+		if errors.Is(err, target) {
+			return true
+		}
+	}
+	return false
+}
+
+// connectionError maps an error of the token vault to a status and body. None of these errors
+// carries a token.
+func connectionError(err error) (int, apiError) {
+	var (
+		re *outbound.RequestError
+		se *outbound.StateError
+		ve *outbound.VerifyError
+	)
+	switch {
+	case errors.As(err, &re):
+		fields := make(map[string]string, len(re.Fields))
+		for _, f := range re.Fields {
+			fields[f.Field] = f.Message
+		}
+		return http.StatusBadRequest, apiError{Code: "invalid_request", Message: "the request has invalid fields", Fields: fields}
+	case errors.As(err, &se) && se.Reason == outbound.StateBinding:
+		return http.StatusForbidden, apiError{Code: "wrong_browser",
+			Message: "This sign-in was started in another browser, so it was not completed here. Go back to the browser where you started, or start again from this one."}
+	case errors.As(err, &se):
+		return http.StatusBadRequest, apiError{Code: "invalid_state", Message: se.Error()}
+	case errors.Is(err, outbound.ErrConnectionNotFound):
+		return http.StatusNotFound, apiError{Code: "not_found", Message: "no connection has this id"}
+	case errors.Is(err, outbound.ErrNotConnected):
+		return http.StatusNotFound, apiError{Code: "not_connected", Message: "this owner has not connected the app; POST the connect body to /v1/connect"}
+	case errors.Is(err, outbound.ErrMissingScopes):
+		return http.StatusConflict, apiError{Code: "missing_scopes", Message: "no connection was granted every requested scope; POST the connect body to /v1/connect to ask for them"}
+	case errors.Is(err, outbound.ErrReauthRequired):
+		return http.StatusConflict, apiError{Code: "needs_reauth", Message: "the provider no longer accepts this connection; POST the connect body to /v1/connect to connect again"}
+	case errors.Is(err, outbound.ErrRefreshFailed):
+		return http.StatusServiceUnavailable, apiError{Code: "provider_unavailable", Message: "the token expired and the provider cannot refresh it right now; retry later"}
+	case errors.Is(err, outbound.ErrNotOAuthApp):
+		return http.StatusBadRequest, apiError{Code: "not_oauth_app", Message: "this app does not use OAuth; use the API-key routes",
+			Fields: map[string]string{"appId": "names an app of another kind; use an oauth2 app"}}
+	case errors.As(err, &ve):
+		return http.StatusBadRequest, apiError{Code: "verify_failed", Message: "the provider refused the imported refresh token (" + ve.Reason + "); nothing was stored",
+			Fields: map[string]string{"refreshToken": "was refused by the provider"}}
+	}
+	return http.StatusInternalServerError, apiError{Code: "internal", Message: "internal error"}
+}
+
+// isAPIKeyError reports whether err is one of the API-key store's errors (see apikeyError).
+func isAPIKeyError(err error) bool {
+	for _, target := range []error{
+		outbound.ErrInvalidKeyRequest, outbound.ErrNotAPIKeyApp, outbound.ErrKeyNotFound,
+		outbound.ErrKeyRejected, outbound.ErrProbeFailed,
+	} {
+		if errors.Is(err, target) {
+			return true
+		}
+	}
+	return false
+}
+
+// apikeyError maps an error of the API-key store to a status and body. None of these errors
+// carries the key.
+func apikeyError(err error) (int, apiError) {
+	var (
+		kre *outbound.KeyRequestError
+		pe  *outbound.ProbeError
+	)
+	switch {
+	case errors.As(err, &kre):
+		fields := make(map[string]string, len(kre.Fields))
+		for _, f := range kre.Fields {
+			fields[f.Field] = f.Message
+		}
+		return http.StatusBadRequest, apiError{Code: "invalid_request", Message: "the request has invalid fields", Fields: fields}
+	case errors.Is(err, outbound.ErrNotAPIKeyApp):
+		return http.StatusBadRequest, apiError{Code: "not_apikey_app", Message: "this app does not use API keys: keys are stored for apps of kind apikey only",
+			Fields: map[string]string{"appId": "names an app of another kind; use an apikey app"}}
+	case errors.Is(err, outbound.ErrKeyNotFound):
+		return http.StatusNotFound, apiError{Code: "not_found", Message: "no API key is stored for this app and owner"}
+	case errors.As(err, &pe) && errors.Is(err, outbound.ErrKeyRejected):
+		return http.StatusBadRequest, apiError{Code: "key_rejected", Message: pe.Message(), Fields: map[string]string{"apiKey": pe.Message()}}
+	case errors.As(err, &pe):
+		return http.StatusBadGateway, apiError{Code: "probe_failed", Message: pe.Message()}
+	}
+	return http.StatusInternalServerError, apiError{Code: "internal", Message: "internal error"}
 }

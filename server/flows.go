@@ -8,6 +8,32 @@ import (
 	"github.com/outflowhq/outflow/flows"
 )
 
+// flowRoutes registers the flow and execution routes. They are left out when the server has no
+// Engine.
+//
+//	GET  /v1/flows                               every flow (id, version, description, inputs)
+//	GET  /v1/flows/{flowId}                      one flow with its steps and its Mermaid diagram
+//	POST /v1/flows/{flowId}/start                management key; {"input","userId","tenantId"} →
+//	                                             the execution, plus a one-time browser link
+//	POST /v1/executions/{executionId}/next       the nonce of the last response (and the browser's
+//	                                             cookie when the execution is bound to one)
+//	GET  /v1/executions/{executionId}            management key; where the execution stands
+//	GET  /v1/executions/{executionId}/events     management key; its event log
+//	GET  /v1/executions/{executionId}/explain    management key; why it went where it went
+//	                                             (JSON, or text with ?format=text)
+func (s *Server) flowRoutes() {
+	if s.opts.Engine == nil {
+		return
+	}
+	s.handle("GET /v1/flows", s.listFlows)
+	s.handle("GET /v1/flows/{flowId}", s.getFlow)
+	s.handle("POST /v1/flows/{flowId}/start", s.management(s.startFlow))
+	s.handle("POST /v1/executions/{executionId}/next", s.next)
+	s.handle("GET /v1/executions/{executionId}", s.management(s.getExecution))
+	s.handle("GET /v1/executions/{executionId}/events", s.management(s.events))
+	s.handle("GET /v1/executions/{executionId}/explain", s.management(s.explain))
+}
+
 type flowInfo struct {
 	ID          string      `json:"id"`
 	Version     string      `json:"version,omitempty"`
@@ -15,7 +41,8 @@ type flowInfo struct {
 	Hash        string      `json:"hash"`
 	Inputs      []inputInfo `json:"inputs"`
 	Steps       []stepInfo  `json:"steps,omitempty"`
-	Diagram     string      `json:"diagram,omitempty"`
+	// Diagram is the flow as a Mermaid flowchart.
+	Diagram string `json:"diagram,omitempty"`
 }
 
 type inputInfo struct {
@@ -41,6 +68,7 @@ func describeFlow(f *flows.Flow, full bool) flowInfo {
 		for _, st := range f.Steps {
 			info.Steps = append(info.Steps, stepInfo{ID: st.ID, Action: st.Kind.Name, Outcomes: st.Outcomes})
 		}
+		info.Diagram = flows.Mermaid(f)
 	}
 	return info
 }
@@ -68,21 +96,40 @@ type startBody struct {
 	TenantID string         `json:"tenantId"`
 }
 
+// startResponse is the execution as started, with the one-time link that opens it in a browser.
+type startResponse struct {
+	*engine.Response
+	Link *linkJSON `json:"link,omitempty"`
+}
+
 func (s *Server) startFlow(w http.ResponseWriter, r *http.Request) {
 	var body startBody
 	if err := s.readJSON(w, r, &body); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	resp, err := s.opts.Engine.Start(r.Context(), r.PathValue("flowId"), engine.StartRequest{
-		Input:   body.Input,
-		Subject: actions.Subject{UserID: body.UserID, TenantID: body.TenantID},
-	})
+	resp, link, err := s.start(r, r.PathValue("flowId"), body)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, resp)
+	writeJSON(w, http.StatusOK, startResponse{Response: resp, Link: link})
+}
+
+// start starts a flow for a subject and makes the one-time link that opens it in a browser.
+func (s *Server) start(r *http.Request, flowID string, body startBody) (*engine.Response, *linkJSON, error) {
+	resp, err := s.opts.Engine.Start(r.Context(), flowID, engine.StartRequest{
+		Input:   body.Input,
+		Subject: actions.Subject{UserID: body.UserID, TenantID: body.TenantID},
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	link, err := s.newLink(r.Context(), r, resp)
+	if err != nil {
+		return nil, nil, err
+	}
+	return resp, link, nil
 }
 
 type nextBody struct {
@@ -111,6 +158,7 @@ func (s *Server) next(w http.ResponseWriter, r *http.Request) {
 	}
 	resp, err := s.opts.Engine.Next(r.Context(), r.PathValue("executionId"), engine.NextRequest{
 		StepID: body.StepID, Interaction: body.Interaction, Input: body.Input, Nonce: body.Nonce,
+		Binding: bindingOf(browserCookie(r)),
 	})
 	if err != nil {
 		s.fail(w, r, err)
@@ -140,4 +188,19 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"executionId": id, "events": evs})
+}
+
+func (s *Server) explain(w http.ResponseWriter, r *http.Request) {
+	x, err := s.opts.Engine.Explain(r.Context(), r.PathValue("executionId"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if r.URL.Query().Get("format") == "text" {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		_, _ = w.Write([]byte(x.String()))
+		return
+	}
+	writeJSON(w, http.StatusOK, x)
 }

@@ -1,11 +1,16 @@
-// Package server serves Outflow over HTTP: the REST API under /v1, the OAuth callback, hosted
-// screens, health and metrics. It maps errors to status codes and JSON in one place (errors.go).
+// Package server serves Outflow over HTTP: the REST API under /v1 (described by the OpenAPI
+// document at /v1/openapi.json), the OAuth callback, the hosted screens a browser opens from a
+// one-time link, health, readiness and Prometheus metrics. It maps errors to status codes in one
+// place (errors.go) and logs one line per request without query strings, bodies or credentials.
 package server
 
 import (
 	"log/slog"
 	"net/http"
+	"strings"
+	"time"
 
+	"github.com/outflowhq/outflow/clock"
 	"github.com/outflowhq/outflow/engine"
 	"github.com/outflowhq/outflow/outbound"
 	"github.com/outflowhq/outflow/store"
@@ -21,17 +26,47 @@ type Options struct {
 	Logger  *slog.Logger
 	// ManagementKeys protect management and credential routes (Authorization: Bearer <key>).
 	ManagementKeys []string
-	// PublicURL is the externally visible base URL of the server.
+	// PublicURL is the externally visible base URL of the server, e.g. "https://auth.example.com".
+	// One-time links are built on it, and the browser cookie is Secure when it is https.
 	PublicURL string
 	// MaxBodyBytes limits request bodies (default 1 MiB).
 	MaxBodyBytes int64
+	// Metrics collects the metrics served at GET /metrics. Pass the same value to
+	// engine.Options.Observer and outbound.VaultOptions.Observer so that flows, steps, consents,
+	// fetches and refreshes are counted too; nil makes one that counts HTTP requests only.
+	Metrics *Metrics
+	// LinkTTL is how long a one-time browser link stays valid (default 10 minutes, and never
+	// past the execution's own expiry).
+	LinkTTL time.Duration
+	// PageSecret keys the CSRF tokens of hosted pages, together with each browser's own cookie.
+	// Instances that serve the same executions should share it; it may be empty, as a token
+	// cannot be forged without the browser's cookie anyway.
+	PageSecret []byte
+	// Demo serves the demo landing page at /: the flows with a "Try it" button that starts one
+	// for a demo user without a management key. Only for a server on a developer's machine.
+	Demo  *Demo
+	Clock clock.Clock
+}
+
+// Demo configures the demo landing page.
+type Demo struct {
+	// UserID is the user the landing page starts flows for (default "demo-user").
+	UserID string
+	// Flows lists the ids of the flows offered, in order; empty offers every flow.
+	Flows []string
+	// Notes are lines shown under the list, e.g. where the sandbox provider is.
+	Notes []string
 }
 
 // Server is the HTTP handler.
 type Server struct {
-	opts Options
-	log  *slog.Logger
-	mux  *http.ServeMux
+	opts     Options
+	log      *slog.Logger
+	clock    clock.Clock
+	mux      *http.ServeMux
+	patterns []string
+	metrics  *Metrics
+	handler  http.Handler
 }
 
 // New returns the handler.
@@ -39,39 +74,67 @@ func New(opts Options) *Server {
 	if opts.MaxBodyBytes <= 0 {
 		opts.MaxBodyBytes = 1 << 20
 	}
+	if opts.LinkTTL <= 0 {
+		opts.LinkTTL = 10 * time.Minute
+	}
+	if opts.Demo != nil && opts.Demo.UserID == "" {
+		d := *opts.Demo
+		d.UserID = "demo-user"
+		opts.Demo = &d
+	}
 	log := opts.Logger
 	if log == nil {
 		log = slog.Default()
 	}
-	s := &Server{opts: opts, log: log, mux: http.NewServeMux()}
+	s := &Server{opts: opts, log: log, clock: clock.Or(opts.Clock), mux: http.NewServeMux(), metrics: opts.Metrics}
+	if s.metrics == nil {
+		s.metrics = NewMetrics()
+	}
 	s.routes()
+	s.handler = s.observe(s.mux)
 	return s
 }
 
+// routes registers every route. Each one is documented in openapi.json; a test holds the two
+// together.
 func (s *Server) routes() {
-	s.mux.HandleFunc("GET /healthz", s.healthz)
-	s.mux.HandleFunc("GET /readyz", s.readyz)
-	s.mux.HandleFunc("GET /v1/flows", s.listFlows)
-	s.mux.HandleFunc("GET /v1/flows/{flowId}", s.getFlow)
-	s.mux.HandleFunc("POST /v1/flows/{flowId}/start", s.startFlow)
-	s.mux.HandleFunc("POST /v1/executions/{executionId}/next", s.next)
-	s.mux.HandleFunc("GET /v1/executions/{executionId}", s.getExecution)
-	s.mux.HandleFunc("GET /v1/executions/{executionId}/events", s.events)
+	s.handle("GET /healthz", s.healthz)
+	s.handle("GET /readyz", s.readyz)
+	s.handle("GET /metrics", s.metrics.serve)
+	s.handle("GET /v1/openapi.json", serveOpenAPI)
+	s.flowRoutes()
 	s.appRoutes()
 	s.connectionRoutes()
 	s.apikeyRoutes()
+	s.pageRoutes()
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, errNotFound("no such route: "+r.Method+" "+r.URL.Path))
 	})
 }
 
+// handle registers a route and remembers its pattern.
+func (s *Server) handle(pattern string, h http.HandlerFunc) {
+	s.mux.HandleFunc(pattern, h)
+	s.patterns = append(s.patterns, pattern)
+}
+
+// Patterns returns the patterns of every route the server registered ("GET /v1/flows", ...),
+// in registration order, for documentation and its tests.
+func (s *Server) Patterns() []string { return append([]string(nil), s.patterns...) }
+
 // ServeHTTP serves a request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	defer func() {
-		if v := recover(); v != nil {
-			s.log.Error("handler panicked", "method", r.Method, "path", r.URL.Path, "panic", v)
-			writeJSON(w, http.StatusInternalServerError, errorBody{Error: apiError{Code: "internal", Message: "internal error"}})
-		}
-	}()
-	s.mux.ServeHTTP(w, r)
+	s.handler.ServeHTTP(w, r)
+}
+
+// publicURL is the base URL for links: Options.PublicURL, or the request's own origin.
+func (s *Server) publicURL(r *http.Request) string {
+	if s.opts.PublicURL != "" {
+		return strings.TrimRight(s.opts.PublicURL, "/")
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
 }

@@ -3,7 +3,9 @@ package cli
 import (
 	"context"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -19,8 +21,16 @@ const (
 	demoAPIKeyApp = "sandbox-ai"
 )
 
-// startDemo mounts the sandbox OAuth provider under /sandbox/ and creates the demo apps that point
-// at it, so the example flows run end to end offline. It returns the handler to serve.
+// demoUser is who the landing page's "Try it" buttons start flows for.
+const demoUser = "demo-user"
+
+// demoFlows are the example flows the landing page offers, in order. The others in the folder
+// (collect-openai-key needs the real OpenAI) are served but not offered.
+var demoFlows = []string{"demo-tour", "connect-contacts", "contacts-or-connect", "collect-sandbox-key", "choose-plan"}
+
+// startDemo mounts the sandbox OAuth provider under /sandbox/, creates (or updates) the demo apps
+// that point at it, and turns on the landing page, so the example flows run end to end offline.
+// It returns the handler to serve.
 func startDemo(ctx context.Context, b *backend, opts *server.Options, log *slog.Logger) (http.Handler, error) {
 	issuer := opts.PublicURL + "/sandbox"
 	secret := make([]byte, 16)
@@ -30,7 +40,7 @@ func startDemo(ctx context.Context, b *backend, opts *server.Options, log *slog.
 	if err != nil {
 		return nil, fmt.Errorf("demo: start the sandbox provider: %w", err)
 	}
-	app, err := b.apps.Create(ctx, demoOAuthPatch(provider, clientSecret))
+	app, err := putApp(ctx, b.apps, demoOAuthPatch(provider, clientSecret))
 	if err != nil {
 		return nil, fmt.Errorf("demo: create app %s: %w", demoOAuthApp, err)
 	}
@@ -40,8 +50,16 @@ func startDemo(ctx context.Context, b *backend, opts *server.Options, log *slog.
 	}); err != nil {
 		return nil, fmt.Errorf("demo: register the demo client: %w", err)
 	}
-	if _, err := b.apps.Create(ctx, demoAPIKeyPatch(issuer)); err != nil {
+	if _, err := putApp(ctx, b.apps, demoAPIKeyPatch(issuer)); err != nil {
 		return nil, fmt.Errorf("demo: create app %s: %w", demoAPIKeyApp, err)
+	}
+	opts.Demo = &server.Demo{
+		UserID: demoUser,
+		Flows:  demoFlows,
+		Notes: []string{
+			"SANDBOX OAuth provider: " + issuer + "/.well-known/openid-configuration (in memory, in this process)",
+			"Sandbox AI keys are " + sandbox.APIKeyPrefix + " followed by at least 24 letters or digits, e.g. " + sandbox.APIKeyPrefix + "abcdefghijklmnopqrstuvwx",
+		},
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/sandbox/", http.StripPrefix("/sandbox", provider.Handler()))
@@ -49,6 +67,35 @@ func startDemo(ctx context.Context, b *backend, opts *server.Options, log *slog.
 	log.Info("demo mode: a SANDBOX OAuth provider is mounted at /sandbox (not a real service); demo apps created",
 		"oauthApp", demoOAuthApp, "apiKeyApp", demoAPIKeyApp, "sandbox", issuer)
 	return mux, nil
+}
+
+// putApp creates an app, or updates it when it exists (a demo restarted on a real Redis).
+func putApp(ctx context.Context, apps *outbound.Apps, p outbound.AppPatch) (outbound.App, error) {
+	app, err := apps.Create(ctx, p)
+	if errors.Is(err, outbound.ErrAppExists) {
+		id := *p.ID
+		p.ID, p.Kind = nil, nil
+		return apps.Update(ctx, id, p)
+	}
+	return app, err
+}
+
+// printDemoBanner tells a newcomer what to open and how to drive the API.
+func printDemoBanner(env Env, base, key string) {
+	fmt.Fprintf(env.Stdout, `
+  Outflow demo is running (SANDBOX: nothing here touches a real service)
+
+    Open in a browser   %[1]s/
+    API description     %[1]s/v1/openapi.json
+    Management key      %[2]s
+
+  Start the demo tour for a user and get a one-time link, as a backend would:
+
+    curl -s -X POST %[1]s/v1/flows/demo-tour/start \
+      -H 'Authorization: Bearer %[2]s' -H 'Content-Type: application/json' \
+      -d '{"userId":"ada"}'
+
+`, base, key)
 }
 
 func demoOAuthPatch(p *sandbox.Provider, clientSecret string) outbound.AppPatch {
@@ -65,6 +112,7 @@ func demoOAuthPatch(p *sandbox.Provider, clientSecret string) outbound.AppPatch 
 	return outbound.AppPatch{
 		ID: str(demoOAuthApp), Kind: &kind, Name: str("Sandbox Contacts"),
 		Description:      str("A sandbox contacts service, served by Outflow itself in demo mode"),
+		Logo:             str(svgLogo(contactsLogo)),
 		ClientID:         str("outflow-demo"),
 		ClientSecret:     &secret,
 		AuthorizationURL: str(p.AuthURL()), TokenURL: str(p.TokenURL()), RevocationURL: str(p.RevocationURL()),
@@ -80,6 +128,7 @@ func demoAPIKeyPatch(issuer string) outbound.AppPatch {
 	return outbound.AppPatch{
 		ID: str(demoAPIKeyApp), Kind: &kind, Name: str("Sandbox AI"),
 		Description: str("A sandbox AI service that takes an API key, served by Outflow itself in demo mode"),
+		Logo:        str(svgLogo(aiLogo)),
 		APIKey: &outbound.APIKeyPatch{
 			Label:      str("Sandbox AI API key"),
 			FormatHint: &outbound.FormatHintPatch{Prefix: str("sk-sandbox-"), Example: str("sk-sandbox-" + "abcdefghijklmnopqrstuvwxyz")},
@@ -87,4 +136,16 @@ func demoAPIKeyPatch(issuer string) outbound.AppPatch {
 			Probe:      &outbound.ProbePatch{Path: str("/api/keys/check")},
 		},
 	}
+}
+
+// Logos of the demo apps, shown on their screens and buttons.
+const (
+	contactsLogo = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><rect width="64" height="64" rx="14" fill="#0e9384"/>` +
+		`<circle cx="32" cy="25" r="10" fill="#fff"/><path d="M14 52c2-10 9.5-15 18-15s16 5 18 15z" fill="#fff"/></svg>`
+	aiLogo = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><rect width="64" height="64" rx="14" fill="#6941c6"/>` +
+		`<path d="M32 11l5.5 15.5L53 32l-15.5 5.5L32 53l-5.5-15.5L11 32l15.5-5.5z" fill="#fff"/></svg>`
+)
+
+func svgLogo(svg string) string {
+	return "data:image/svg+xml;base64," + base64.StdEncoding.EncodeToString([]byte(svg))
 }

@@ -2,6 +2,8 @@ package cli
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -16,7 +18,7 @@ import (
 
 type serveConfig struct {
 	addr, flowsDir, appsFile, logFormat string
-	managementKeys                      string
+	managementKeys, allowedRedirects    string
 	demo                                bool
 	backend                             backendConfig
 }
@@ -29,11 +31,12 @@ func runServe(ctx context.Context, args []string, env Env) int {
 	fs.StringVar(&cfg.backend.redisURL, "redis", "", "Redis URL (env REDIS_URL); empty runs the embedded in-memory Redis")
 	fs.StringVar(&cfg.backend.prefix, "prefix", "", "prefix of every Redis key (default \"of\")")
 	fs.StringVar(&cfg.backend.keys, "keys", "", "sealing keyring, comma-separated ID:BASE64 keys, first one seals (env OUTFLOW_KEYS)")
-	fs.StringVar(&cfg.backend.publicURL, "public-url", "", "externally visible base URL, for callback URLs (env OUTFLOW_PUBLIC_URL)")
+	fs.StringVar(&cfg.backend.publicURL, "public-url", "", "externally visible base URL, for links and callback URLs (env OUTFLOW_PUBLIC_URL)")
 	fs.StringVar(&cfg.managementKeys, "management-keys", "", "comma-separated management keys (env OUTFLOW_MANAGEMENT_KEYS)")
+	fs.StringVar(&cfg.allowedRedirects, "allowed-redirects", "", "comma-separated origins or URL prefixes a finished flow may send the browser to, besides the public URL's origin (env OUTFLOW_ALLOWED_REDIRECTS)")
 	fs.StringVar(&cfg.appsFile, "apps", "", "YAML file of apps to create or update at start")
 	fs.StringVar(&cfg.logFormat, "log-format", "text", "log format: text or json")
-	fs.BoolVar(&cfg.demo, "demo", false, "serve the demo: example apps and a sandbox OAuth provider, offline")
+	fs.BoolVar(&cfg.demo, "demo", false, "serve the demo: a landing page, example apps and a sandbox OAuth provider, offline")
 	if ok, code := parse(fs, args); !ok {
 		return code
 	}
@@ -41,6 +44,7 @@ func runServe(ctx context.Context, args []string, env Env) int {
 	cfg.backend.keys = envOr(cfg.backend.keys, "OUTFLOW_KEYS", env)
 	cfg.backend.publicURL = envOr(cfg.backend.publicURL, "OUTFLOW_PUBLIC_URL", env)
 	cfg.managementKeys = envOr(cfg.managementKeys, "OUTFLOW_MANAGEMENT_KEYS", env)
+	cfg.allowedRedirects = envOr(cfg.allowedRedirects, "OUTFLOW_ALLOWED_REDIRECTS", env)
 	log := newLogger(cfg.logFormat, env)
 	cfg.backend.log = log
 	if err := serve(ctx, cfg, env, log); err != nil {
@@ -57,6 +61,9 @@ func newLogger(format string, env Env) *slog.Logger {
 	return slog.New(slog.NewTextHandler(env.Stderr, nil))
 }
 
+// demoManagementKey is the management key of `serve --demo` when none is configured.
+const demoManagementKey = "demo"
+
 func serve(ctx context.Context, cfg serveConfig, env Env, log *slog.Logger) error {
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
@@ -66,6 +73,9 @@ func serve(ctx context.Context, cfg serveConfig, env Env, log *slog.Logger) erro
 	if cfg.backend.publicURL == "" {
 		cfg.backend.publicURL = localURL(ln.Addr())
 	}
+	metrics := server.NewMetrics()
+	cfg.backend.engineObserver, cfg.backend.vaultObserver = metrics, metrics
+	cfg.backend.redirectAllowed = server.RedirectPolicy(cfg.backend.publicURL, splitList(cfg.allowedRedirects))
 	b, err := openBackend(ctx, cfg.backend)
 	if err != nil {
 		return err
@@ -73,11 +83,15 @@ func serve(ctx context.Context, cfg serveConfig, env Env, log *slog.Logger) erro
 	defer b.close()
 
 	keys := splitList(cfg.managementKeys)
-	if len(keys) == 0 && b.store.Embedded() {
+	switch {
+	case len(keys) == 0 && cfg.demo:
+		keys = []string{demoManagementKey}
+		log.Warn("DEMO MODE: the management key is \"" + demoManagementKey + "\" because OUTFLOW_MANAGEMENT_KEYS is not set. " +
+			"Anyone who can reach this server can manage it: never expose a demo server.")
+	case len(keys) == 0 && b.store.Embedded():
 		keys = []string{randomKey()}
 		log.Warn("no OUTFLOW_MANAGEMENT_KEYS set: generated a management key for this process", "managementKey", keys[0])
-	}
-	if len(keys) == 0 {
+	case len(keys) == 0:
 		return errors.New("no management key: set OUTFLOW_MANAGEMENT_KEYS (or --management-keys) to one or more comma-separated random strings")
 	}
 	if err := loadFlows(ctx, b, cfg.flowsDir); err != nil {
@@ -91,6 +105,7 @@ func serve(ctx context.Context, cfg serveConfig, env Env, log *slog.Logger) erro
 	opts := server.Options{
 		Engine: b.engine, Store: b.store, Apps: b.apps, Vault: b.vault, APIKeys: b.apikeys,
 		ManagementKeys: keys, PublicURL: cfg.backend.publicURL, Logger: log,
+		Metrics: metrics, PageSecret: pageSecret(cfg.backend.keys),
 	}
 	var handler http.Handler
 	if cfg.demo {
@@ -108,11 +123,15 @@ func serve(ctx context.Context, cfg serveConfig, env Env, log *slog.Logger) erro
 		ReadTimeout:       15 * time.Second,
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       60 * time.Second,
+		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("outflow is serving", "url", cfg.backend.publicURL, "flows", len(b.engine.Flows()), "embeddedRedis", b.store.Embedded(), "demo", cfg.demo)
+	if cfg.demo {
+		printDemoBanner(env, cfg.backend.publicURL, keys[0])
+	}
 	select {
 	case err := <-errc:
 		return err
@@ -125,6 +144,19 @@ func serve(ctx context.Context, cfg serveConfig, env Env, log *slog.Logger) erro
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// pageSecret keys the CSRF tokens of hosted pages. It is derived from the sealing keyring, so
+// every instance configured with the same keys accepts the others' pages; with a throwaway
+// keyring it is random too.
+func pageSecret(keyring string) []byte {
+	if keyring == "" {
+		b := make([]byte, 32)
+		_, _ = rand.Read(b)
+		return b
+	}
+	h := sha256.Sum256([]byte("outflow page secret\x00" + keyring))
+	return h[:]
 }
 
 func loadFlows(ctx context.Context, b *backend, dir string) error {

@@ -46,6 +46,10 @@ type backendConfig struct {
 	keys      string
 	publicURL string
 	log       *slog.Logger
+	// Set by serve: metrics observers and the redirect policy.
+	engineObserver  engine.Observer
+	vaultObserver   outbound.Observer
+	redirectAllowed func(string) bool
 }
 
 // errNoKeys explains how to configure sealing keys.
@@ -85,12 +89,13 @@ func (b *backend) init(ctx context.Context, cfg backendConfig) error {
 	if b.apps, err = outbound.NewApps(opts); err != nil {
 		return err
 	}
-	b.vault = outbound.NewVault(b.apps)
+	b.vault = outbound.NewVault(b.apps, outbound.VaultOptions{Observer: cfg.vaultObserver, RedirectAllowed: cfg.redirectAllowed})
 	b.apikeys = outbound.NewAPIKeys(b.apps)
 	if b.registry, err = registry(&builtin.Deps{Vault: b.vault, APIKeys: b.apikeys}); err != nil {
 		return err
 	}
-	b.engine, err = engine.New(engine.Options{Store: b.store, Registry: b.registry, Logger: cfg.log})
+	b.engine, err = engine.New(engine.Options{Store: b.store, Registry: b.registry, Logger: cfg.log,
+		Observer: cfg.engineObserver, RedirectAllowed: cfg.redirectAllowed})
 	return err
 }
 

@@ -1,0 +1,90 @@
+package server
+
+import (
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// observe wraps the router: it recovers from panics, counts and times every request for the
+// metrics, and writes one access log line per request.
+//
+// The line has the method, the route pattern, the path, the status, the bytes written and the
+// duration. It never has the query string (OAuth callbacks carry codes and states in it), a
+// body, a header (Authorization, cookies) or the token of a one-time link.
+func (s *Server) observe(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &recorder{ResponseWriter: w}
+		defer func() {
+			if v := recover(); v != nil {
+				s.log.ErrorContext(r.Context(), "handler panicked", "method", r.Method, "path", logPath(r), "panic", v)
+				if rec.status == 0 {
+					writeJSON(rec, http.StatusInternalServerError, errorBody{Error: apiError{Code: "internal", Message: "internal error"}})
+				}
+			}
+			status := rec.status
+			if status == 0 {
+				status = http.StatusOK
+			}
+			route := r.Pattern
+			if route == "" {
+				route = "unmatched"
+			}
+			d := time.Since(start)
+			s.metrics.request(r.Method, route, status, d)
+			level := slog.LevelInfo
+			if status >= 500 {
+				level = slog.LevelWarn
+			}
+			s.log.LogAttrs(r.Context(), level, "http request",
+				slog.String("method", r.Method),
+				slog.String("route", route),
+				slog.String("path", logPath(r)),
+				slog.Int("status", status),
+				slog.Int64("bytes", rec.bytes),
+				slog.Duration("duration", d),
+			)
+		}()
+		next.ServeHTTP(rec, r)
+	})
+}
+
+// logPath is the request path for the log: no query, and no one-time link token.
+func logPath(r *http.Request) string {
+	p := r.URL.Path
+	if rest, ok := strings.CutPrefix(p, linkPathPrefix); ok && rest != "" {
+		return linkPathPrefix + "…"
+	}
+	if len(p) > 512 {
+		p = p[:512] + "…"
+	}
+	return p
+}
+
+// recorder remembers the status and size of a response.
+type recorder struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+}
+
+func (r *recorder) WriteHeader(code int) {
+	if r.status == 0 {
+		r.status = code
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	n, err := r.ResponseWriter.Write(b)
+	r.bytes += int64(n)
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }

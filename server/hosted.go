@@ -1,0 +1,122 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+
+	"github.com/outflowhq/outflow/engine"
+)
+
+// runPathPrefix is where an execution's hosted page lives: /flows/run/{executionId}.
+const runPathPrefix = "/flows/run/"
+
+func runPath(executionID string) string { return runPathPrefix + url.PathEscape(executionID) }
+
+// pageRoutes registers the browser routes: the index (or the demo landing page), one-time links
+// and the hosted pages of executions. None takes a management key; a hosted page answers only
+// the browser its execution is bound to, and its forms carry a CSRF token.
+func (s *Server) pageRoutes() {
+	s.handle("GET /{$}", s.index)
+	if s.opts.Engine == nil || s.opts.Store == nil {
+		return
+	}
+	s.handle("GET /flows/link/{token}", s.openLink)
+	s.handle("GET /flows/run/{executionId}", s.runPage)
+	s.handle("POST /flows/run/{executionId}", s.runSubmit)
+	if s.opts.Demo != nil {
+		s.handle("POST /flows/try/{flowId}", s.tryFlow)
+	}
+}
+
+// boundExecution returns where an execution stands for the browser of r, with its nonce, or an
+// error when the browser is not the one the execution is bound to.
+func (s *Server) boundExecution(r *http.Request, id string) (*engine.Response, string, error) {
+	cookie := browserCookie(r)
+	if cookie == "" {
+		return nil, "", errNoBrowser
+	}
+	resp, err := s.opts.Engine.BindingOf(r.Context(), id, bindingOf(cookie))
+	if errors.Is(err, engine.ErrWrongBrowser) {
+		return nil, "", errNoBrowser
+	}
+	return resp, cookie, err
+}
+
+// runPage is GET /flows/run/{executionId}: the current screen, the finished page, or a page that
+// says what happened.
+func (s *Server) runPage(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("executionId")
+	resp, cookie, err := s.boundExecution(r, id)
+	if err != nil {
+		s.failPage(w, r, err)
+		return
+	}
+	switch {
+	case resp.Status == engine.StatusWaiting && resp.Screen != nil:
+		v := newScreenView(resp.Screen, runPath(id), s.csrfToken(cookie, "run:"+id), resp.Nonce, resp.StepID)
+		s.renderPage(w, http.StatusOK, "screen", v)
+	case resp.Status == engine.StatusWaiting && resp.Redirect != nil:
+		s.renderPage(w, http.StatusOK, "redirect", redirectView{Title: "Continue on the next site", URL: resp.Redirect.URL})
+	case resp.Status == engine.StatusCompleted && resp.Redirect != nil:
+		http.Redirect(w, r, resp.Redirect.URL, http.StatusSeeOther)
+	case resp.Status == engine.StatusCompleted:
+		v := problemView{Title: "All done", Message: "You can close this window.", Done: true}
+		if sc := resp.Screen; sc != nil && (sc.Title != "" || sc.Text != "") {
+			v.Title, v.Message = sc.Title, sc.Text
+		}
+		s.renderPage(w, http.StatusOK, "problem", v)
+	case resp.Status == engine.StatusExpired:
+		s.renderPage(w, http.StatusGone, "problem", problemView{Title: pageTitle("expired"),
+			Message: "This flow took too long and expired.", Expired: true})
+	default:
+		msg := "The flow stopped before it could finish."
+		if resp.Error != nil && resp.Error.Message != "" {
+			msg = resp.Error.Message
+		}
+		s.renderPage(w, http.StatusOK, "problem", problemView{Title: "Something went wrong", Message: msg})
+	}
+}
+
+// runSubmit is POST /flows/run/{executionId}: the pressed button (the submit button's value),
+// the fields, the nonce and the CSRF token of the page. It advances the execution, then sends
+// the browser back to the page (Post/Redirect/Get), to the provider when the step redirects, or
+// to the flow's redirect URL when it ends with one.
+func (s *Server) runSubmit(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("executionId")
+	r.Body = http.MaxBytesReader(w, r.Body, s.opts.MaxBodyBytes)
+	if err := r.ParseForm(); err != nil {
+		s.failPage(w, r, &bodyError{msg: "The form could not be read; it may be too large. Go back and try again.", status: statusOf(err)})
+		return
+	}
+	cur, cookie, err := s.boundExecution(r, id)
+	if err != nil {
+		s.failPage(w, r, err)
+		return
+	}
+	if !s.validCSRF(cookie, "run:"+id, r.PostForm.Get(formCSRF)) {
+		s.failPage(w, r, errBadForm)
+		return
+	}
+	if cur.Status != engine.StatusWaiting || cur.Screen == nil {
+		http.Redirect(w, r, runPath(id), http.StatusSeeOther)
+		return
+	}
+	resp, err := s.opts.Engine.Next(r.Context(), id, engine.NextRequest{
+		StepID: r.PostForm.Get(formStep), Interaction: r.PostForm.Get(formAction),
+		Input: formInput(cur.Screen, r.PostForm), Nonce: r.PostForm.Get(formNonce),
+		Binding: bindingOf(cookie),
+	})
+	switch {
+	case errors.Is(err, engine.ErrConflict), errors.Is(err, engine.ErrBadInput):
+		// A page shown before another answer (a second tab, a double click, the back button):
+		// show where the execution stands now.
+		http.Redirect(w, r, runPath(id), http.StatusSeeOther)
+	case err != nil:
+		s.failPage(w, r, err)
+	case resp.Redirect != nil && resp.Redirect.URL != "":
+		http.Redirect(w, r, resp.Redirect.URL, http.StatusSeeOther)
+	default:
+		http.Redirect(w, r, runPath(id), http.StatusSeeOther)
+	}
+}

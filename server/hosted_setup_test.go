@@ -1,0 +1,253 @@
+package server_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/outflowhq/outflow/actions"
+	"github.com/outflowhq/outflow/actions/core"
+	"github.com/outflowhq/outflow/actions/oauth"
+	"github.com/outflowhq/outflow/clock"
+	"github.com/outflowhq/outflow/engine"
+	"github.com/outflowhq/outflow/flows"
+	"github.com/outflowhq/outflow/outbound"
+	"github.com/outflowhq/outflow/server"
+	"github.com/outflowhq/outflow/store"
+	"github.com/outflowhq/outflow/store/storetest"
+)
+
+const hostedKey = "mgmt-key-for-hosted-tests"
+
+// signupFlow has a field of every kind, a secret one among them, and ends where its input says.
+const signupFlow = `
+id: signup
+ttl: 30m
+inputs:
+  next: {type: string, default: ""}
+steps:
+  about:
+    screen:
+      title: Tell us about you
+      text: We need a few details.
+      fields:
+        - {name: name, label: Your name, required: true}
+        - {name: email, type: email, label: Work email, required: true}
+        - {name: password, label: Password, secret: true, required: true}
+        - {name: plan, type: select, label: Plan, required: true, options: [{value: free, label: Free}, {value: pro, label: Pro, description: For teams}]}
+        - {name: topics, type: multiselect, label: Topics, options: [{value: news, label: News}, {value: tips, label: Tips}]}
+        - {name: terms, type: checkbox, label: I accept the terms, required: true}
+      buttons:
+        - {id: continue, label: Continue}
+        - {id: cancel, label: Cancel, noValidate: true}
+    on:
+      cancel: cancelled
+    next:
+      - goto: done
+  done:
+    end:
+      title: Welcome aboard
+      text: ${{ "Thanks, " + steps.about.output.name + "." }}
+      redirectUrl: ${{ input.next }}
+      output:
+        name: ${{ steps.about.output.name }}
+        plan: ${{ steps.about.output.plan }}
+        topics: ${{ steps.about.output.topics }}
+        terms: ${{ steps.about.output.terms }}
+  cancelled:
+    end:
+      output: {cancelled: true}
+`
+
+// crmFlow connects the CRM after a first screen, so the consent starts in the bound browser.
+const crmFlow = `
+id: crm-tour
+steps:
+  hello:
+    screen:
+      title: Connect your CRM
+      buttons: [{id: go, label: Go}]
+    next: [{goto: connect}]
+  connect:
+    action: outbound.connect
+    with: {app: crm}
+    on: {connected: done, denied: done, error: done}
+  done:
+    end:
+      title: Connected
+      text: The CRM is connected.
+      output:
+        connected: ${{ steps.connect.output.connected }}
+`
+
+// hosted is a server with hosted pages, an OAuth app on a fake provider, metrics and a captured
+// log.
+type hosted struct {
+	t       *testing.T
+	base    string
+	clock   *clock.Fake
+	eng     *engine.Engine
+	p       *connProvider
+	store   *store.Store
+	logs    *keyLogBuffer
+	metrics *server.Metrics
+	server  *server.Server
+}
+
+func setupHosted(t *testing.T, demo *server.Demo) *hosted {
+	t.Helper()
+	h := &hosted{t: t, store: storetest.New(t), p: newConnProvider(t), logs: &keyLogBuffer{},
+		clock: clock.NewFake(time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC)), metrics: server.NewMetrics()}
+	ts := httptest.NewUnstartedServer(nil)
+	ts.Start()
+	t.Cleanup(ts.Close)
+	h.base = ts.URL
+	log := slog.New(slog.NewJSONHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	ring, err := store.EphemeralKeyring()
+	if err != nil {
+		t.Fatal(err)
+	}
+	apps, err := outbound.NewApps(outbound.Options{Store: h.store, Keyring: ring, Clock: h.clock, PublicURL: h.base, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kind := outbound.KindOAuth2
+	str := func(s string) *string { return &s }
+	secret := outbound.NewSecret("cs")
+	if _, err := apps.Create(context.Background(), outbound.AppPatch{
+		ID: str("crm"), Kind: &kind, Name: str("Acme CRM"), ClientID: str("cid"), ClientSecret: &secret,
+		AuthorizationURL: str("https://crm.example.com/authorize"), TokenURL: str(h.p.srv.URL + "/token"),
+		RevocationURL: str(h.p.srv.URL + "/revoke"), DefaultScopes: &[]string{"contacts.read"},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	vault := outbound.NewVault(apps, outbound.VaultOptions{Observer: h.metrics})
+	reg := actions.NewRegistry()
+	if err := core.Register(reg); err != nil {
+		t.Fatal(err)
+	}
+	if err := reg.Add(oauth.Kinds(vault)...); err != nil {
+		t.Fatal(err)
+	}
+	policy := server.RedirectPolicy(h.base, []string{"https://app.example.com"})
+	h.eng, err = engine.New(engine.Options{Store: h.store, Registry: reg, Clock: h.clock, Logger: log, Observer: h.metrics, RedirectAllowed: policy})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, src := range map[string]string{"signup.yaml": signupFlow, "crm-tour.yaml": crmFlow} {
+		f, err := flows.NewLoader(reg).Load(name, []byte(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := h.eng.AddFlow(context.Background(), f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.server = server.New(server.Options{
+		Engine: h.eng, Store: h.store, Apps: apps, Vault: vault, APIKeys: outbound.NewAPIKeys(apps), ManagementKeys: []string{hostedKey},
+		PublicURL: h.base, Logger: log, Metrics: h.metrics, Clock: h.clock, PageSecret: []byte("page secret"), Demo: demo,
+	})
+	ts.Config.Handler = h.server
+	return h
+}
+
+// start starts a flow through the API and returns the execution id and its one-time link.
+func (h *hosted) start(flowID, body string) (string, string) {
+	h.t.Helper()
+	r := h.api("POST", "/v1/flows/"+flowID+"/start", body)
+	if r.status != 200 {
+		h.t.Fatalf("start %s: %d %s", flowID, r.status, r.body)
+	}
+	link, _ := r.obj(h.t)["link"].(map[string]any)
+	u, _ := link["url"].(string)
+	if !strings.HasPrefix(u, h.base+"/flows/link/") {
+		h.t.Fatalf("start %s: no link in %s", flowID, r.body)
+	}
+	return r.obj(h.t)["executionId"].(string), u
+}
+
+// api calls the REST API with the management key.
+func (h *hosted) api(method, path, body string) connResponse {
+	h.t.Helper()
+	req, _ := http.NewRequest(method, h.base+path, strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+hostedKey)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	return do(h.t, noRedirects, req)
+}
+
+// browser is an HTTP client with its own cookies that does not follow redirects, so a test sees
+// every hop.
+type browser struct {
+	t    *testing.T
+	h    *hosted
+	c    *http.Client
+	last connResponse
+}
+
+func (h *hosted) browser() *browser {
+	jar, _ := cookiejar.New(nil)
+	return &browser{t: h.t, h: h, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+func (b *browser) get(u string) connResponse {
+	b.t.Helper()
+	if strings.HasPrefix(u, "/") {
+		u = b.h.base + u
+	}
+	req, _ := http.NewRequest("GET", u, nil)
+	b.last = do(b.t, b.c, req)
+	return b.last
+}
+
+// submit posts the form of the last page with the pressed button and the fields.
+func (b *browser) submit(button string, fields url.Values) connResponse {
+	b.t.Helper()
+	form := url.Values{"_action": {button}}
+	for _, hidden := range []string{"_csrf", "_nonce", "_step"} {
+		form.Set(hidden, hiddenField(b.last.body, hidden))
+	}
+	for k, v := range fields {
+		form[k] = v
+	}
+	action := regexp.MustCompile(`<form method="post" action="([^"]+)"`).FindStringSubmatch(b.last.body)
+	if action == nil {
+		b.t.Fatalf("the page has no form:\n%s", b.last.body)
+	}
+	return b.post(action[1], form)
+}
+
+func (b *browser) post(path string, form url.Values) connResponse {
+	b.t.Helper()
+	req, _ := http.NewRequest("POST", b.h.base+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return do(b.t, b.c, req)
+}
+
+func hiddenField(page, name string) string {
+	m := regexp.MustCompile(`name="` + name + `" value="([^"]*)"`).FindStringSubmatch(page)
+	if m == nil {
+		return ""
+	}
+	return m[1]
+}
+
+func do(t *testing.T, c *http.Client, req *http.Request) connResponse {
+	t.Helper()
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return connResponse{status: resp.StatusCode, body: string(b), location: resp.Header.Get("Location"), header: resp.Header}
+}

@@ -1,0 +1,88 @@
+package server
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/outflowhq/outflow/flows"
+)
+
+// indexView is the small page at / of a server without the demo.
+type indexView struct{ Title string }
+
+// landingView is the demo landing page.
+type landingView struct {
+	Title  string
+	UserID string
+	Flows  []landingFlow
+	Notes  []string
+	CSRF   string
+}
+
+type landingFlow struct {
+	Name, Description, Action string
+}
+
+// index is GET /: the demo landing page in demo mode, else a page that says what this server is.
+func (s *Server) index(w http.ResponseWriter, r *http.Request) {
+	if s.opts.Demo == nil || s.opts.Engine == nil {
+		s.renderPage(w, http.StatusOK, "index", indexView{Title: "Outflow"})
+		return
+	}
+	cookie := s.ensureCookie(w, r)
+	v := landingView{Title: "Try Outflow", UserID: s.opts.Demo.UserID, Notes: s.opts.Demo.Notes, CSRF: s.csrfToken(cookie, "try")}
+	for _, f := range s.demoFlows() {
+		v.Flows = append(v.Flows, landingFlow{Name: flowName(f), Description: strings.TrimSpace(f.Description), Action: "/flows/try/" + f.ID})
+	}
+	s.renderPage(w, http.StatusOK, "landing", v)
+}
+
+// demoFlows are the flows the landing page offers, in the configured order; every flow when
+// none is configured, or none of those configured is loaded.
+func (s *Server) demoFlows() []*flows.Flow {
+	var out []*flows.Flow
+	for _, id := range s.opts.Demo.Flows {
+		if f, ok := s.opts.Engine.Flow(id); ok {
+			out = append(out, f)
+		}
+	}
+	if len(out) == 0 {
+		return s.opts.Engine.Flows()
+	}
+	return out
+}
+
+// flowName turns a flow id into a title: "demo-tour" → "Demo tour".
+func flowName(f *flows.Flow) string {
+	name := strings.ReplaceAll(f.ID, "-", " ")
+	if name == "" {
+		return f.ID
+	}
+	return strings.ToUpper(name[:1]) + name[1:]
+}
+
+// tryFlow is POST /flows/try/{flowId} (demo only): it starts the flow for the demo user and
+// sends the browser to the execution's one-time link, as a backend would.
+func (s *Server) tryFlow(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 4096)
+	_ = r.ParseForm()
+	if !s.validCSRF(browserCookie(r), "try", r.PostForm.Get(formCSRF)) {
+		s.failPage(w, r, errBadForm)
+		return
+	}
+	id := r.PathValue("flowId")
+	if !slices.ContainsFunc(s.demoFlows(), func(f *flows.Flow) bool { return f.ID == id }) {
+		s.failPage(w, r, errNotFound("The demo does not offer this flow."))
+		return
+	}
+	_, link, err := s.start(r, id, startBody{UserID: s.opts.Demo.UserID})
+	if err == nil && link == nil {
+		err = errLinkUsed
+	}
+	if err != nil {
+		s.failPage(w, r, err)
+		return
+	}
+	http.Redirect(w, r, link.URL, http.StatusSeeOther)
+}

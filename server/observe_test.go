@@ -1,0 +1,180 @@
+package server_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// connectCRM runs the crm-tour flow in a browser up to the provider's redirect back, and returns
+// the browser, the execution id and the callback path.
+func (h *hosted) connectCRM(user string) (*browser, string, string) {
+	h.t.Helper()
+	id, link := h.start("crm-tour", `{"userId":"`+user+`"}`)
+	a := h.browser()
+	a.get(a.get(link).location)
+	r := a.submit("go", nil)
+	if r.status != http.StatusSeeOther {
+		h.t.Fatalf("press go: %d %s", r.status, r.body)
+	}
+	return a, id, "/v1/oauth/callback/crm?" + h.p.approve(h.t, r.location)
+}
+
+// TestTheAccessLogHoldsNoSecrets captures the log around a one-time link, an OAuth callback and a
+// token fetch: one line per request with the route, the path, the status, the size and the
+// duration, and never a query string, a token, a key or a cookie.
+func TestTheAccessLogHoldsNoSecrets(t *testing.T) {
+	t.Parallel()
+	h := setupHosted(t, nil)
+	a, _, callback := h.connectCRM("ada")
+	q, _ := url.ParseQuery(strings.SplitN(callback, "?", 2)[1])
+	if r := a.get(callback); r.status != http.StatusSeeOther {
+		t.Fatalf("callback: %d %s", r.status, r.body)
+	}
+	r := h.api("POST", "/v1/tokens/fetch", `{"appId":"crm","userId":"ada","withRefreshToken":true}`)
+	tok, _ := r.obj(t)["token"].(map[string]any)
+	if r.status != 200 || tok["accessToken"] == "" {
+		t.Fatalf("fetch: %d %s", r.status, r.body)
+	}
+
+	lines := map[string]map[string]any{} // route → its last access log line
+	for _, line := range strings.Split(h.logs.String(), "\n") {
+		var rec map[string]any
+		if json.Unmarshal([]byte(line), &rec) == nil && rec["msg"] == "http request" {
+			lines[rec["route"].(string)] = rec
+		}
+	}
+	for route, path := range map[string]string{
+		"GET /v1/oauth/callback/{appId}": "/v1/oauth/callback/crm",
+		"POST /v1/tokens/fetch":          "/v1/tokens/fetch",
+		"GET /flows/link/{token}":        "/flows/link/…",
+		"POST /flows/run/{executionId}":  "",
+	} {
+		rec, ok := lines[route]
+		if !ok {
+			t.Errorf("no access log line for %s", route)
+			continue
+		}
+		if path != "" && rec["path"] != path {
+			t.Errorf("%s logged path %v, want %s", route, rec["path"], path)
+		}
+		for _, field := range []string{"method", "status", "bytes", "duration"} {
+			if _, ok := rec[field]; !ok {
+				t.Errorf("%s: the line has no %s: %v", route, field, rec)
+			}
+		}
+	}
+	if rec := lines["GET /v1/oauth/callback/{appId}"]; rec != nil && rec["status"] != float64(303) {
+		t.Errorf("the callback logged status %v", rec["status"])
+	}
+	cookie := ""
+	for _, c := range a.c.Jar.Cookies(mustURL(t, h.base)) {
+		cookie = c.Value
+	}
+	logs := h.logs.String()
+	for name, secret := range map[string]string{
+		"the code": q.Get("code"), "the state": q.Get("state"), "the access token": tok["accessToken"].(string),
+		"the refresh token": tok["refreshToken"].(string), "the management key": hostedKey, "the cookie": cookie,
+		"a query string": "?code=", "an Authorization header": "Bearer",
+	} {
+		if secret == "" {
+			t.Fatalf("%s is empty", name)
+		}
+		if strings.Contains(logs, secret) {
+			t.Errorf("the log holds %s", name)
+		}
+	}
+}
+
+// TestTheMetricsMove runs a flow, a consent (refused once, then completed), fetches and a
+// refresh, and reads the counters and histograms at /metrics.
+func TestTheMetricsMove(t *testing.T) {
+	t.Parallel()
+	h := setupHosted(t, nil)
+	_, link := h.start("signup", `{"userId":"ada"}`)
+	a := h.browser()
+	a.get(a.get(link).location)
+	a.submit("continue", url.Values{"name": {"Ada"}, "email": {"ada@example.com"}, "password": {"pw"}, "plan": {"free"}, "terms": {"true"}})
+
+	b, _, callback := h.connectCRM("bob")
+	h.browser().get(callback) // another browser: refused
+	b.get(callback)
+	h.api("POST", "/v1/tokens/fetch", `{"appId":"crm","userId":"bob"}`)
+	h.api("POST", "/v1/tokens/fetch", `{"appId":"crm","userId":"bob","forceRefresh":true}`)
+	h.api("POST", "/v1/tokens/fetch", `{"appId":"crm","userId":"nobody"}`)
+
+	m := scrape(t, h)
+	for _, want := range []struct {
+		name   string
+		labels string
+		min    float64
+	}{
+		{"outflow_flows_started_total", `flow="signup"`, 1},
+		{"outflow_flows_finished_total", `flow="signup",status="completed"`, 1},
+		{"outflow_flows_finished_total", `flow="crm-tour",status="completed"`, 1},
+		{"outflow_steps_total", `kind="screen",result="paused"`, 2},
+		{"outflow_steps_total", `kind="screen",result="completed"`, 2},
+		{"outflow_steps_total", `kind="end",result="completed"`, 2},
+		{"outflow_steps_total", `kind="outbound.connect",result="paused"`, 1},
+		{"outflow_step_duration_seconds_count", `kind="outbound.connect"`, 2},
+		{"outflow_connect_started_total", `app="crm"`, 1},
+		{"outflow_connect_callbacks_total", `app="crm",outcome="refused"`, 1},
+		{"outflow_connect_callbacks_total", `app="crm",outcome="connected"`, 1},
+		{"outflow_connect_callback_duration_seconds_count", `app="crm"`, 2},
+		{"outflow_token_fetches_total", `app="crm",result="ok"`, 2},
+		{"outflow_token_fetches_total", `app="crm",result="not_connected"`, 1},
+		{"outflow_token_fetch_duration_seconds_count", `app="crm"`, 3},
+		{"outflow_token_refreshes_total", `app="crm",result="ok"`, 1},
+		{"outflow_token_refresh_duration_seconds_count", `app="crm"`, 1},
+		{"outflow_http_requests_total", `code="200",method="POST",route="POST /v1/tokens/fetch"`, 2},
+		{"outflow_http_requests_total", `code="403",method="GET",route="GET /v1/oauth/callback/{appId}"`, 1},
+		{"outflow_http_request_duration_seconds_count", `method="POST",route="POST /v1/flows/{flowId}/start"`, 2},
+	} {
+		if got := m[want.name+"{"+want.labels+"}"]; got < want.min {
+			t.Errorf("%s{%s} = %v, want at least %v", want.name, want.labels, got, want.min)
+		}
+	}
+	if m[`go_goroutines{}`] == 0 {
+		t.Error("the Go runtime collector is missing")
+	}
+}
+
+var sampleLine = regexp.MustCompile(`^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{.*\})?\s+(\S+)$`)
+
+// scrape reads GET /metrics into "name{labels}" → value.
+func scrape(t *testing.T, h *hosted) map[string]float64 {
+	t.Helper()
+	r := h.browser().get("/metrics")
+	if r.status != 200 {
+		t.Fatalf("GET /metrics: %d", r.status)
+	}
+	out := map[string]float64{}
+	for _, line := range strings.Split(r.body, "\n") {
+		m := sampleLine.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		v, err := strconv.ParseFloat(m[3], 64)
+		if err != nil {
+			continue
+		}
+		labels := m[2]
+		if labels == "" {
+			labels = "{}"
+		}
+		out[m[1]+labels] = v
+	}
+	return out
+}
+
+func mustURL(t *testing.T, s string) *url.URL {
+	u, err := url.Parse(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}

@@ -1,0 +1,99 @@
+package server
+
+import (
+	"bytes"
+	"embed"
+	"html/template"
+	"net/http"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/outflowhq/outflow/actions"
+)
+
+//go:embed pages/*.html
+var pageFiles embed.FS
+
+// pageTemplates are the hosted pages, each parsed with the shared layout.
+var pageTemplates = func() map[string]*template.Template {
+	out := map[string]*template.Template{}
+	for _, name := range []string{"screen", "problem", "landing", "index", "redirect"} {
+		out[name] = template.Must(template.ParseFS(pageFiles, "pages/layout.html", "pages/"+name+".html"))
+	}
+	return out
+}()
+
+// pageData is what the layout renders: the page's own view in Body.
+type pageData struct {
+	Demo bool
+	Wide bool
+	Body any
+}
+
+// problemView is a page with a heading and a message: errors, expiry, a finished flow.
+type problemView struct {
+	Title   string
+	Message string
+	// Done shows a check mark (a finished flow, a completed connection).
+	Done bool
+	// Expired adds how to start again.
+	Expired bool
+	Link    *linkView
+}
+
+type linkView struct{ URL, Label string }
+
+// redirectView is the page of an execution waiting at another site (an OAuth consent).
+type redirectView struct {
+	Title string
+	URL   string
+}
+
+// appView brands a screen or a button: the app's logo, or its initial when it has none.
+type appView struct {
+	Name string
+	// Logo is an https or data:image URL, checked when the app was saved and again here.
+	Logo    template.URL
+	Initial string
+	Small   bool
+}
+
+func newAppView(b *actions.AppBadge, small bool) *appView {
+	if b == nil {
+		return nil
+	}
+	v := &appView{Name: b.Name, Small: small}
+	if strings.HasPrefix(b.Logo, "https://") || strings.HasPrefix(b.Logo, "data:image/") {
+		v.Logo = template.URL(b.Logo) // #nosec: only https: and data:image/ URLs, see above
+	}
+	if r, _ := utf8.DecodeRuneInString(strings.TrimSpace(b.Name)); r != utf8.RuneError {
+		v.Initial = string(unicode.ToUpper(r))
+	}
+	return v
+}
+
+// renderPage writes a hosted page. Pages work without JavaScript and load nothing from elsewhere
+// but app logos.
+func (s *Server) renderPage(w http.ResponseWriter, status int, name string, body any) {
+	var buf bytes.Buffer
+	data := pageData{Demo: s.opts.Demo != nil, Wide: name == "landing", Body: body}
+	if err := pageTemplates[name].ExecuteTemplate(&buf, "layout", data); err != nil {
+		s.log.Error("render page", "page", name, "error", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Frame-Options", "DENY")
+	if h.Get("Referrer-Policy") == "" {
+		h.Set("Referrer-Policy", "same-origin")
+	}
+	// No form-action: browsers apply it to the redirect that follows a form (to a provider's
+	// consent page) too.
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; frame-ancestors 'none'; base-uri 'none'")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
