@@ -39,6 +39,16 @@ func (e *Engine) Bind(ctx context.Context, executionID, binding string) (*Respon
 	rec.Binding = binding
 	t := &transition{e: e, rec: rec, now: e.clock.Now().UTC()}
 	t.event("execution.bound", rec.StepID, nil)
+	if rec.Pending {
+		// A deferred execution runs its first steps now, in its browser.
+		f, err := e.version(ctx, rec.FlowID, rec.FlowHash)
+		if err != nil {
+			return nil, err
+		}
+		t.f = f
+		rec.Pending = false
+		t.run(ctx, nil)
+	}
 	data, events, err := t.encode()
 	if err != nil {
 		return nil, err
@@ -49,6 +59,7 @@ func (e *Engine) Bind(ctx context.Context, executionID, binding string) (*Respon
 		}
 		return nil, fmt.Errorf("bind execution %q: %w", executionID, err)
 	}
+	t.observeEnd()
 	return rec.response(true), nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/outflowhq/outflow/actions"
 	"github.com/outflowhq/outflow/engine"
 	"github.com/outflowhq/outflow/store/storetest"
 )
@@ -40,5 +41,39 @@ func TestABoundExecutionOnlyAdvancesInItsBrowser(t *testing.T) {
 	done, err := b.engine.Next(ctx, r.ExecutionID, req)
 	if err != nil || done.Status != engine.StatusCompleted {
 		t.Fatalf("next from the bound browser: %v %+v", err, done)
+	}
+}
+
+func TestADeferredExecutionRunsWhenItsBrowserBindsIt(t *testing.T) {
+	t.Parallel()
+	b := setup(t, storetest.New(t))
+	b.add(t, b.engine, "choose-plan.yaml", examplePlanFlow(t))
+	ctx := context.Background()
+	r, err := b.engine.Start(ctx, "choose-plan", engine.StartRequest{Subject: actions.Subject{UserID: "alice"}, Deferred: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.Pending || r.Screen != nil || r.Nonce != "" || r.Action != engine.ActionRedirect {
+		t.Fatalf("a deferred start ran steps or gave a nonce: %+v", r)
+	}
+	evs, _ := b.engine.Events(ctx, r.ExecutionID)
+	for _, ev := range evs {
+		if ev.Type == engine.EventStepEntered {
+			t.Fatalf("a step ran before the browser came: %+v", ev)
+		}
+	}
+	if _, err := b.engine.Next(ctx, r.ExecutionID, engine.NextRequest{StepID: "pick", Interaction: "cancel", Nonce: ""}); !errors.Is(err, engine.ErrConflict) {
+		t.Fatalf("next on a pending execution: %v", err)
+	}
+	bound, err := b.engine.Bind(ctx, r.ExecutionID, "browser-a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bound.Pending || bound.StepID != "pick" || bound.Screen == nil || bound.Nonce == "" {
+		t.Fatalf("after binding: %+v", bound)
+	}
+	done, err := b.engine.Next(ctx, r.ExecutionID, engine.NextRequest{StepID: "pick", Interaction: "cancel", Nonce: bound.Nonce, Binding: "browser-a"})
+	if err != nil || done.Status != engine.StatusCompleted {
+		t.Fatalf("next: %v %+v", err, done)
 	}
 }

@@ -29,6 +29,8 @@ type record struct {
 	ExpiresAt   time.Time                 `json:"expiresAt"`
 	// Binding is the browser the execution is bound to ("" when none).
 	Binding string `json:"binding,omitempty"`
+	// Pending marks a deferred execution that has not run any step yet.
+	Pending bool `json:"pending,omitempty"`
 	// Seq numbers events across the execution's life.
 	Seq int `json:"seq"`
 
@@ -57,6 +59,12 @@ func (r *record) response(withNonce bool) *Response {
 	}
 	switch r.Status {
 	case StatusWaiting:
+		resp.Pending = r.Pending
+		if r.Pending {
+			// The host sends the browser to the execution's link; no step has run yet.
+			resp.Action = ActionRedirect
+			break
+		}
 		if r.Pause != nil && r.Pause.Screen != nil {
 			resp.Action = ActionScreen
 			s := r.Pause.Screen.Redacted()

@@ -41,6 +41,8 @@ type Response struct {
 	Nonce     string          `json:"nonce,omitempty"`
 	Subject   actions.Subject `json:"subject"`
 	ExpiresAt time.Time       `json:"expiresAt"`
+	// Pending is true while a deferred execution waits for its browser (see StartRequest.Deferred).
+	Pending bool `json:"pending,omitempty"`
 }
 
 // Redirect tells the client to send the browser to URL.
@@ -60,6 +62,11 @@ type StartRequest struct {
 	Subject actions.Subject
 	// Binding binds the execution to a browser at once (see Engine.Bind); "" leaves it unbound.
 	Binding string
+	// Deferred creates the execution without running any step: it waits for its browser, and the
+	// first steps run when Engine.Bind binds it. Use it when a backend starts a flow that a browser
+	// will open later, so that everything the flow does in the browser (an OAuth consent first of
+	// all) is bound to that browser.
+	Deferred bool
 }
 
 // NextRequest advances a paused execution.

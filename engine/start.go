@@ -37,10 +37,13 @@ func (e *Engine) Start(ctx context.Context, flowID string, req StartRequest) (*R
 		Results:   map[string]map[string]any{},
 		CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(ttl),
 		Binding: req.Binding,
+		Pending: req.Deferred,
 	}
 	t := &transition{e: e, f: f, rec: rec, now: now}
-	t.event(EventStarted, "", map[string]any{"flowVersion": f.Version, "flowHash": f.Hash, "subject": req.Subject})
-	t.run(ctx, nil)
+	t.event(EventStarted, "", map[string]any{"flowVersion": f.Version, "flowHash": f.Hash, "subject": req.Subject, "deferred": req.Deferred})
+	if !req.Deferred {
+		t.run(ctx, nil)
+	}
 	data, events, err := t.encode()
 	if err != nil {
 		return nil, err

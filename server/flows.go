@@ -94,6 +94,9 @@ type startBody struct {
 	Input    map[string]any `json:"input"`
 	UserID   string         `json:"userId"`
 	TenantID string         `json:"tenantId"`
+	// OpenInBrowser defers the flow until a browser opens its one-time link: no step runs before,
+	// so everything the flow does in the browser (an OAuth consent first of all) is bound to it.
+	OpenInBrowser bool `json:"openInBrowser"`
 }
 
 // startResponse is the execution as started, with the one-time link that opens it in a browser.
@@ -119,8 +122,9 @@ func (s *Server) startFlow(w http.ResponseWriter, r *http.Request) {
 // start starts a flow for a subject and makes the one-time link that opens it in a browser.
 func (s *Server) start(r *http.Request, flowID string, body startBody) (*engine.Response, *linkJSON, error) {
 	resp, err := s.opts.Engine.Start(r.Context(), flowID, engine.StartRequest{
-		Input:   body.Input,
-		Subject: actions.Subject{UserID: body.UserID, TenantID: body.TenantID},
+		Input:    body.Input,
+		Subject:  actions.Subject{UserID: body.UserID, TenantID: body.TenantID},
+		Deferred: body.OpenInBrowser,
 	})
 	if err != nil {
 		return nil, nil, err
@@ -128,6 +132,10 @@ func (s *Server) start(r *http.Request, flowID string, body startBody) (*engine.
 	link, err := s.newLink(r.Context(), r, resp)
 	if err != nil {
 		return nil, nil, err
+	}
+	if resp.Pending && link != nil {
+		// The client's next move is to send the browser to the link.
+		resp.Redirect = &engine.Redirect{URL: link.URL}
 	}
 	return resp, link, nil
 }

@@ -76,7 +76,7 @@ func (s *Server) tryFlow(w http.ResponseWriter, r *http.Request) {
 		s.failPage(w, r, errNotFound("The demo does not offer this flow."))
 		return
 	}
-	_, link, err := s.start(r, id, startBody{UserID: s.opts.Demo.UserID})
+	_, link, err := s.start(r, id, startBody{UserID: s.opts.Demo.UserID, OpenInBrowser: true})
 	if err == nil && link == nil {
 		err = errLinkUsed
 	}

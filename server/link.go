@@ -79,10 +79,16 @@ func (s *Server) openLink(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	cookie := s.ensureCookie(w, r)
-	if _, err := s.opts.Engine.Bind(r.Context(), rec.ExecutionID, bindingOf(cookie)); err != nil {
+	resp, err := s.opts.Engine.Bind(r.Context(), rec.ExecutionID, bindingOf(cookie))
+	if err != nil {
 		s.failPage(w, r, err)
 		return
 	}
 	w.Header().Set("Referrer-Policy", "no-referrer")
+	if resp.Status == engine.StatusWaiting && resp.Redirect != nil && resp.Redirect.URL != "" {
+		// A flow that starts with a redirect (an OAuth consent) goes there at once.
+		http.Redirect(w, r, resp.Redirect.URL, http.StatusSeeOther)
+		return
+	}
 	http.Redirect(w, r, runPath(rec.ExecutionID), http.StatusSeeOther)
 }
