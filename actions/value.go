@@ -1,10 +1,12 @@
 package actions
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"reflect"
 	"strconv"
+	"strings"
 
 	"github.com/outflowhq/outflow/internal/tree"
 )
@@ -145,7 +147,12 @@ func convert[T any](raw any) (T, error) {
 		return zero, fmt.Errorf("expected %s", describeGo(want))
 	}
 	var out T
-	if err := json.Unmarshal(b, &out); err != nil {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&out); err != nil {
+		if _, field, ok := strings.Cut(err.Error(), "unknown field "); ok {
+			return zero, fmt.Errorf("unknown field %s", field)
+		}
 		return zero, fmt.Errorf("expected %s, got %s", describeGo(want), describeValue(normalize(raw)))
 	}
 	return out, nil
