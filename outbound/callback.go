@@ -22,6 +22,10 @@ const (
 	OutcomeError     = "error"
 )
 
+// ErrorExpiredState is the CallbackResult.ErrorCode of a consent that came back after its state
+// expired.
+const ErrorExpiredState = "expired_state"
+
 // Query parameters the vault adds to the redirect URL after a callback.
 const (
 	RedirectParamStatus     = "outflow_status"
@@ -49,8 +53,8 @@ type CallbackResult struct {
 	// Resume is the execution to resume, when a flow started the consent.
 	Resume *ResumeTarget
 	// ErrorCode and ErrorMessage explain OutcomeDenied and OutcomeError. The code is an RFC 6749
-	// error code from the provider or one of the vault's (issuer_mismatch, invalid_response,
-	// exchange_failed, invalid_id_token); the message is safe to show.
+	// error code from the provider or one of the vault's (ErrorExpiredState, issuer_mismatch,
+	// invalid_response, exchange_failed, invalid_id_token); the message is safe to show.
 	ErrorCode    string
 	ErrorMessage string
 }
@@ -82,10 +86,13 @@ func (r *CallbackResult) ResumeInput() map[string]any {
 // the connection with its tokens sealed. query is the callback's query string; binding is the
 // browser binding the host read from the request (see ConnectRequest.Binding).
 //
-// A state that is missing, unknown, used, expired, for another app or from another browser
-// gives a *StateError and changes nothing; the last two leave the state usable by the right
-// callback. Every later failure — the user denied, the provider answered with an error, the
-// code exchange failed — is an outcome with the state consumed and nothing stored.
+// A state that is missing, unknown, used, for another app or from another browser gives a
+// *StateError and changes nothing; the last two leave the state usable by the right callback.
+// A state that expired (the consent took longer than VaultOptions.StateTTL) is used up and ends
+// the consent as an OutcomeError with ErrorCode "expired_state", so the flow that started it
+// resumes on its error branch. Every later failure — the user denied, the provider answered
+// with an error, the code exchange failed — is an outcome with the state consumed and nothing
+// stored.
 func (v *Vault) HandleCallback(ctx context.Context, appID string, query url.Values, binding string) (res *CallbackResult, err error) {
 	defer v.observeCallback(appID, time.Now(), &res, &err)
 	st, err := v.takeState(ctx, appID, query.Get("state"), binding)
@@ -93,6 +100,12 @@ func (v *Vault) HandleCallback(ctx context.Context, appID string, query url.Valu
 		return nil, err
 	}
 	res = &CallbackResult{AppID: appID, Owner: st.Owner, Resume: st.Execution}
+	if !v.now().Before(st.ExpiresAt) {
+		res.Outcome, res.ErrorCode = OutcomeError, ErrorExpiredState
+		res.ErrorMessage = "The consent took too long and expired; start connecting again."
+		res.RedirectURL = withQuery(st.RedirectURL, RedirectParamStatus, OutcomeError, RedirectParamError, ErrorExpiredState)
+		return res, nil
+	}
 	conn, reconnected, code, msg := v.completeConsent(ctx, st, query)
 	switch {
 	case conn != nil:
@@ -109,7 +122,8 @@ func (v *Vault) HandleCallback(ctx context.Context, appID string, query url.Valu
 }
 
 // takeState checks the callback's state and consumes it. It is refused without being consumed
-// when it belongs to another app or another browser.
+// when it belongs to another app or another browser. An expired state is consumed and returned:
+// the caller ends the consent with it.
 func (v *Vault) takeState(ctx context.Context, appID, state, binding string) (*pendingState, error) {
 	if state == "" {
 		return nil, &StateError{Reason: StateMissing}
@@ -137,9 +151,6 @@ func (v *Vault) takeState(ctx context.Context, appID, state, binding string) (*p
 		return nil, &StateError{Reason: StateUnknown}
 	} else if err != nil {
 		return nil, fmt.Errorf("oauth callback of app %q: take state: %w", appID, err)
-	}
-	if !v.now().Before(st.ExpiresAt) {
-		return nil, &StateError{Reason: StateExpired}
 	}
 	return st, nil
 }
@@ -175,13 +186,16 @@ func (v *Vault) completeConsent(ctx context.Context, st *pendingState, q url.Val
 	}
 	tr, err := v.exchange(ctx, pc, &app, authCode, st.Verifier)
 	if err != nil {
-		v.log.WarnContext(ctx, "outbound: code exchange failed", "app", app.ID, "error", providerError(err))
+		v.log.WarnContext(ctx, "outbound: code exchange failed", "app", app.ID, "error", providerError(err, authCode, st.Verifier, app.ClientSecret.Reveal()))
 		return nil, false, "exchange_failed", "The provider refused to issue a token (" + providerErrorCode(err) + ")."
 	}
 	subject, err := idTokenSubject(tr.idToken, &app, pc.issuer, st.Nonce)
 	if err != nil {
 		v.log.WarnContext(ctx, "outbound: id token refused", "app", app.ID, "error", err)
 		return nil, false, "invalid_id_token", "The provider's ID token does not belong to this sign-in."
+	}
+	if subject == "" && app.UserInfoURL != "" {
+		subject = v.userInfoSubject(ctx, &app, tr.access)
 	}
 	scopes := tr.scopes
 	if scopes == nil {

@@ -117,14 +117,34 @@ func TestCallbackStateIsSingleUseAndChecked(t *testing.T) {
 		t.Errorf("right browser after refusals: %+v %v", res, err)
 	}
 
-	// Expired: the consent took longer than the state TTL.
-	q = start("")
+	// Expired: the consent took longer than the state TTL. It ends as an error outcome that
+	// still names the execution to resume, so the flow is not left waiting.
+	cr, err := f.v.Connect(ctx, ConnectRequest{AppID: "crm", Owner: alice, RedirectURL: "https://app.example.com/connected",
+		Execution: &ResumeTarget{ExecutionID: "x1", StepID: "connect", Nonce: "n1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q = f.p.issueCode(t, cr.URL)
 	f.clock.Advance(11 * time.Minute)
-	if _, err := f.v.HandleCallback(ctx, "crm", q, ""); reason(err) != StateExpired {
-		t.Errorf("expired state: %v", err)
+	res, err := f.v.HandleCallback(ctx, "crm", q, "")
+	if err != nil || res.Outcome != OutcomeError || res.ErrorCode != ErrorExpiredState || res.Resume == nil || res.Resume.Nonce != "n1" {
+		t.Fatalf("expired state: %+v %v; want an expired_state error outcome that resumes the flow", res, err)
+	}
+	u, _ := url.Parse(res.RedirectURL)
+	if u.Query().Get(RedirectParamStatus) != OutcomeError || u.Query().Get(RedirectParamError) != ErrorExpiredState {
+		t.Errorf("redirect after an expired state: %q", res.RedirectURL)
+	}
+	if list, _ := f.v.List(ctx, alice, ""); len(list) != 1 || f.p.tokenCalls.Load() != 2 {
+		t.Errorf("an expired state redeemed its code: %d connections, %d token calls", len(list), f.p.tokenCalls.Load())
 	}
 	if _, err := f.v.HandleCallback(ctx, "crm", q, ""); reason(err) != StateUnknown {
 		t.Errorf("an expired state must be used up: %v", err)
+	}
+	// An expired state from another browser is still refused without being used.
+	q = start("browser-1")
+	f.clock.Advance(11 * time.Minute)
+	if _, err := f.v.HandleCallback(ctx, "crm", q, "browser-2"); reason(err) != StateBinding {
+		t.Errorf("expired state from another browser: %v", err)
 	}
 }
 
@@ -264,5 +284,36 @@ func TestReconnectKeepsTheConnectionID(t *testing.T) {
 	c := f2.connect(t, alice, "", "contacts.read")
 	if a.ConnectionID == b.ConnectionID || c.ConnectionID != a.ConnectionID {
 		t.Errorf("read %s, write %s, read again %s", a.ConnectionID, b.ConnectionID, c.ConnectionID)
+	}
+}
+
+// A refused code exchange whose error_description repeats the code, the PKCE verifier or the
+// client secret leaves none of them in the logs.
+func TestRefusedExchangeIsLoggedWithoutSecrets(t *testing.T) {
+	t.Parallel()
+	f := setupVault(t)
+	var sent url.Values
+	f.p.setRespond(func(form url.Values) (int, any) {
+		sent = form
+		return 400, map[string]any{"error": "invalid_grant", "error_description": "code " + form.Get("code") +
+			" with verifier " + form.Get("code_verifier") + " for secret " + fakeSecret + " was refused"}
+	})
+	ctx := context.Background()
+	cr, err := f.v.Connect(ctx, ConnectRequest{AppID: "crm", Owner: alice})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := f.v.HandleCallback(ctx, "crm", f.p.issueCode(t, cr.URL), "")
+	if err != nil || res.ErrorCode != "exchange_failed" {
+		t.Fatalf("%+v %v", res, err)
+	}
+	logs := f.logs.String()
+	if !strings.Contains(logs, "was refused") {
+		t.Fatalf("the refusal is not logged: %s", logs)
+	}
+	for _, secret := range []string{sent.Get("code"), sent.Get("code_verifier"), fakeSecret} {
+		if secret == "" || strings.Contains(logs, secret) || strings.Contains(res.ErrorMessage, secret) {
+			t.Errorf("the logs or the outcome repeat a secret of the exchange (%d characters)", len(secret))
+		}
 	}
 }

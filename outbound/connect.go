@@ -72,20 +72,9 @@ type pendingState struct {
 // VaultOptions.StateTTL) with the PKCE verifier and everything the callback needs, and returns
 // the provider's authorization URL to send the browser to.
 func (v *Vault) Connect(ctx context.Context, req ConnectRequest) (*ConnectResult, error) {
-	if err := req.validate(); err != nil {
-		return nil, err
-	}
-	app, err := v.oauthApp(ctx, req.AppID)
-	if err != nil {
-		return nil, fmt.Errorf("connect app %q: %w", req.AppID, err)
-	}
-	redirect, err := v.redirectFor(&app, req.RedirectURL)
+	app, redirect, pc, err := v.checkConnect(ctx, &req)
 	if err != nil {
 		return nil, err
-	}
-	pc, err := v.provider(ctx, app)
-	if err != nil {
-		return nil, fmt.Errorf("connect app %q: %w", req.AppID, err)
 	}
 	scopes := req.Scopes
 	if len(scopes) == 0 {
@@ -129,6 +118,34 @@ func (v *Vault) Connect(ctx context.Context, req ConnectRequest) (*ConnectResult
 	}
 	v.observeConsent(app.ID)
 	return &ConnectResult{URL: pc.conf.AuthCodeURL(state, opts...), ExpiresAt: st.ExpiresAt}, nil
+}
+
+// CheckConnect checks a connect without starting it: the request's fields, the app, the
+// redirect URL and the provider's endpoints. Connect would fail with the same error. Hosts use
+// it to refuse a bad request at once when the consent itself starts later (from a link the
+// browser opens).
+func (v *Vault) CheckConnect(ctx context.Context, req ConnectRequest) error {
+	_, _, _, err := v.checkConnect(ctx, &req)
+	return err
+}
+
+func (v *Vault) checkConnect(ctx context.Context, req *ConnectRequest) (App, string, *providerConf, error) {
+	if err := req.validate(); err != nil {
+		return App{}, "", nil, err
+	}
+	app, err := v.oauthApp(ctx, req.AppID)
+	if err != nil {
+		return App{}, "", nil, fmt.Errorf("connect app %q: %w", req.AppID, err)
+	}
+	redirect, err := v.redirectFor(&app, req.RedirectURL)
+	if err != nil {
+		return App{}, "", nil, err
+	}
+	pc, err := v.provider(ctx, app)
+	if err != nil {
+		return App{}, "", nil, fmt.Errorf("connect app %q: %w", req.AppID, err)
+	}
+	return app, redirect, pc, nil
 }
 
 func (req *ConnectRequest) validate() error {

@@ -44,7 +44,8 @@ type Connection struct {
 	Owner Owner  `json:"owner"`
 	// ExternalID tells apart several accounts of one provider connected by the same owner.
 	ExternalID string `json:"externalId,omitempty"`
-	// Subject is the provider's id of the account (the id_token's sub), when it sent one.
+	// Subject is the provider's id of the account: the id_token's sub or, without one, the sub
+	// (else id) of the app's user-info endpoint, when the provider says.
 	Subject string `json:"subject,omitempty"`
 	// Scopes are the granted scopes: the token response's scope, else the requested ones.
 	Scopes    []string `json:"scopes"`

@@ -20,9 +20,9 @@ var (
 	// ErrRefreshFailed: the token expired and the provider could not refresh it for now; try
 	// again later.
 	ErrRefreshFailed = errors.New("outbound: refresh failed")
-	// ErrInvalidState: an OAuth callback whose state is unknown, expired, already used, for
-	// another app or from another browser.
-	ErrInvalidState = errors.New("outbound: invalid or expired OAuth state")
+	// ErrInvalidState: an OAuth callback whose state is missing, unknown (never issued, already
+	// used, or gone from Redis), for another app or from another browser.
+	ErrInvalidState = errors.New("outbound: invalid OAuth state")
 	// ErrInvalidRequest: a vault request has invalid fields.
 	ErrInvalidRequest = errors.New("outbound: invalid request")
 )
@@ -133,16 +133,13 @@ type StateError struct{ Reason string }
 // Reasons of a StateError.
 const (
 	StateMissing  = "missing"       // the callback has no state parameter
-	StateUnknown  = "unknown"       // never issued, already used, or expired and removed
-	StateExpired  = "expired"       // issued, but the consent took longer than allowed
+	StateUnknown  = "unknown"       // never issued, already used, or expired and removed from Redis
 	StateWrongApp = "wrong_app"     // issued for another app (a mix-up)
 	StateBinding  = "wrong_browser" // issued to another browser
 )
 
 func (e *StateError) Error() string {
 	switch e.Reason {
-	case StateExpired:
-		return "this connect link has expired; start connecting again"
 	case StateWrongApp:
 		return "this callback belongs to another app; start connecting again"
 	case StateBinding:

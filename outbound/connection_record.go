@@ -29,10 +29,15 @@ type grantRecord struct {
 // storedConn is a connection as stored: its public fields plus its sealed tokens.
 type storedConn struct {
 	Connection
-	// Access and Refresh are sealed with associated data naming the connection and the field,
-	// so a sealed token copied to another connection or field does not open.
+	// Access and Refresh are sealed with associated data naming the app, the owner, the
+	// connection and the field (see tokenAAD), so a sealed token copied to another owner,
+	// connection or field does not open.
 	Access  string `json:"accessTokenSealed"`
 	Refresh string `json:"refreshTokenSealed,omitempty"`
+	// SealV is the associated-data scheme of Access and Refresh: sealBound, or 0 for tokens
+	// sealed before owners were bound (they open with the connection id alone until Reseal
+	// seals them again).
+	SealV int `json:"sealVersion,omitempty"`
 	// Gen grows by one every time the tokens change (a refresh, a reconnect, an import). A
 	// refresher compares it to tell that someone else refreshed in the meantime.
 	Gen int64 `json:"gen"`
@@ -45,8 +50,12 @@ func (r *grantRecord) find(id string) int {
 	return slices.IndexFunc(r.Conns, func(c storedConn) bool { return c.ID == id })
 }
 
+// grantRecordVersion is the format of grantRecord written now: 2, in which each connection
+// records how its tokens are sealed (storedConn.SealV).
+const grantRecordVersion = 2
+
 func (r *grantRecord) encode() ([]byte, error) {
-	r.V = 1
+	r.V = grantRecordVersion
 	b, err := json.Marshal(r)
 	if err != nil {
 		return nil, fmt.Errorf("encode connections of app %q: %w", r.AppID, err)
@@ -54,12 +63,21 @@ func (r *grantRecord) encode() ([]byte, error) {
 	return b, nil
 }
 
-func decodeGrant(rec store.Record) (*grantRecord, error) {
+// decodeGrant reads a stored record. appID and owner, when set, are whose record it is (the key
+// it was read from): a record naming anyone else is taken as theirs, so a record copied under
+// another owner's key cannot make that owner's tokens open.
+func decodeGrant(rec store.Record, appID string, owner Owner) (*grantRecord, error) {
 	var g grantRecord
 	if err := json.Unmarshal(rec.Data, &g); err != nil {
 		return nil, fmt.Errorf("decode stored connections: %w", err)
 	}
 	g.rev = rec.Rev
+	if appID != "" && g.AppID != appID {
+		g.AppID = appID
+	}
+	if owner.ID() != "" && (g.Owner.Kind() != owner.Kind() || g.Owner.ID() != owner.ID()) {
+		g.Owner = owner
+	}
 	for i := range g.Conns {
 		c := &g.Conns[i].Connection
 		c.AppID, c.Owner = g.AppID, g.Owner
@@ -99,73 +117,6 @@ func (d *decodedCache) put(key string, data []byte, g *grantRecord) {
 		d.m = make(map[string]decodedEntry)
 	}
 	d.m[key] = decodedEntry{data: string(data), g: g}
-}
-
-// Token fields, used in the associated data of their sealed values.
-const (
-	fieldAccess  = "access_token"
-	fieldRefresh = "refresh_token"
-)
-
-func tokenAAD(connID, field string) []byte {
-	return []byte("outflow/connection/" + connID + "/" + field)
-}
-
-func (v *Vault) seal(connID, field, plain string) (string, error) {
-	if plain == "" {
-		return "", nil
-	}
-	s, err := v.opts.Keyring.Seal([]byte(plain), tokenAAD(connID, field))
-	if err != nil {
-		return "", fmt.Errorf("seal %s of connection %q: %w", field, connID, err)
-	}
-	return s, nil
-}
-
-func (v *Vault) open(connID, field, sealed string) (string, error) {
-	if sealed == "" {
-		return "", nil
-	}
-	b, err := v.opts.Keyring.Open(sealed, tokenAAD(connID, field))
-	if err != nil {
-		return "", fmt.Errorf("open %s of connection %q: %w", field, connID, err)
-	}
-	return string(b), nil
-}
-
-// setTokens seals a new token pair into c. An empty refresh token keeps the stored one (RFC 6749
-// section 6: a refresh response may omit it).
-func (v *Vault) setTokens(c *storedConn, access, refresh string) error {
-	a, err := v.seal(c.ID, fieldAccess, access)
-	if err != nil {
-		return err
-	}
-	c.Access = a
-	if refresh != "" {
-		r, err := v.seal(c.ID, fieldRefresh, refresh)
-		if err != nil {
-			return err
-		}
-		c.Refresh = r
-	}
-	c.HasRefreshToken = c.Refresh != ""
-	c.Gen++
-	return nil
-}
-
-// token opens c's tokens into a Token.
-func (v *Vault) token(c *storedConn, withRefresh bool) (*Token, error) {
-	at, err := v.open(c.ID, fieldAccess, c.Access)
-	if err != nil {
-		return nil, err
-	}
-	t := &Token{AccessToken: at, TokenType: c.TokenType, ExpiresAt: c.ExpiresAt, Scopes: slices.Clone(c.Scopes)}
-	if withRefresh {
-		if t.RefreshToken, err = v.open(c.ID, fieldRefresh, c.Refresh); err != nil {
-			return nil, err
-		}
-	}
-	return t, nil
 }
 
 // fresh reports whether c's access token is valid beyond the refresh margin at now. The margin

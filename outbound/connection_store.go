@@ -36,7 +36,7 @@ func (v *Vault) load(ctx context.Context, appID string, o Owner) (*grantRecord, 
 	if err != nil {
 		return nil, fmt.Errorf("read connections of app %q: %w", appID, err)
 	}
-	g, err := decodeGrant(rec)
+	g, err := decodeGrant(rec, appID, o)
 	if err != nil {
 		return nil, fmt.Errorf("read connections of app %q: %w", appID, err)
 	}
@@ -58,7 +58,7 @@ func (v *Vault) loadShared(ctx context.Context, appID string, o Owner) (*grantRe
 	if g := v.decoded.get(key, rec.Data); g != nil {
 		return g, nil
 	}
-	g, err := decodeGrant(rec)
+	g, err := decodeGrant(rec, appID, o)
 	if err != nil {
 		return nil, fmt.Errorf("read connections of app %q: %w", appID, err)
 	}
@@ -70,6 +70,12 @@ func (v *Vault) loadShared(ctx context.Context, appID string, o Owner) (*grantRe
 // starting over from a fresh read when another writer got there first. fn may run several
 // times; it returns errNoChange to write nothing. The written record is returned.
 func (v *Vault) update(ctx context.Context, appID string, o Owner, fn func(g *grantRecord) error) (*grantRecord, error) {
+	return v.updateIn(ctx, nil, appID, o, fn)
+}
+
+// updateIn is update fenced by a held lock (nil: none): the write lands only while lock is still
+// its owner's, else it fails with an error matching store.ErrLockLost and nothing is written.
+func (v *Vault) updateIn(ctx context.Context, lock *store.Lock, appID string, o Owner, fn func(g *grantRecord) error) (*grantRecord, error) {
 	key := v.tokensKey(appID, o)
 	for range maxCASAttempts {
 		g, err := v.load(ctx, appID, o)
@@ -93,7 +99,12 @@ func (v *Vault) update(ctx context.Context, appID string, o Owner, fn func(g *gr
 			}
 			ttl = emptyRecordTTL
 		}
-		rev, err := v.store.PutIndexed(ctx, key, g.rev, data, ttl, v.indexKey(o), key)
+		var rev int64
+		if lock != nil {
+			rev, err = v.store.PutIndexedIfLocked(ctx, lock, key, g.rev, data, ttl, v.indexKey(o), key)
+		} else {
+			rev, err = v.store.PutIndexed(ctx, key, g.rev, data, ttl, v.indexKey(o), key)
+		}
 		if errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrNotFound) {
 			continue
 		}
@@ -184,13 +195,4 @@ func (v *Vault) appOwners(ctx context.Context, appID string) ([]Owner, error) {
 		}
 	}
 	return out, nil
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, x := range s {
-		if x != "" {
-			return x
-		}
-	}
-	return ""
 }

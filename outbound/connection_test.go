@@ -5,11 +5,11 @@ import (
 	"errors"
 	"log/slog"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/outflowhq/outflow/store"
+	"github.com/outflowhq/outflow/store/storetest"
 )
 
 func TestListShowsHealthWithoutTokens(t *testing.T) {
@@ -48,6 +48,11 @@ func TestResealMovesTokensToTheNewKey(t *testing.T) {
 	f.connect(t, alice, "")
 	f.connect(t, acme, "")
 	before, _ := f.fetch(t, FetchRequest{Owner: alice, WithRefreshToken: true})
+	// A consent in progress: its state holds the PKCE verifier, sealed.
+	pending, err := f.v.Connect(ctx, ConnectRequest{AppID: "crm", Owner: Owner{UserID: "carol"}})
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	k2, err := store.GenerateKey("k2")
 	if err != nil {
@@ -69,19 +74,23 @@ func TestResealMovesTokensToTheNewKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	rep, err := v.Reseal(ctx)
-	if err != nil || rep.Kind != ResealKindConnections || rep.Scanned != 2 || rep.Resealed != 2 || rep.Failed != 0 {
-		t.Fatalf("reseal: %+v %v", rep, err)
+	if err != nil || rep.Kind != ResealKindConnections || rep.Scanned != 3 || rep.Resealed != 3 || rep.Failed != 0 {
+		t.Fatalf("reseal: %+v %v; want the two token records and the pending consent", rep, err)
 	}
-	if again, _ := v.Reseal(ctx); again.Resealed != 0 || again.Scanned != 2 {
+	if again, _ := v.Reseal(ctx); again.Resealed != 0 || again.Scanned != 3 {
 		t.Errorf("second reseal %+v: want nothing left to do", again)
 	}
-	if dump := vaultRedisDump(t, f.s); strings.Contains(dump, "of1.k1.") {
-		t.Error("a value is still sealed under the old key")
+	if hits := storetest.Find(t, f.s, "of1.k1."); len(hits) > 0 {
+		t.Errorf("values are still sealed under the old key in %v", hits)
 	}
 	_, onlyNew := open(k2)
 	tok, _, err := onlyNew.Fetch(ctx, FetchRequest{AppID: "crm", Owner: alice, WithRefreshToken: true})
 	if err != nil || tok.AccessToken != before.AccessToken || tok.RefreshToken != before.RefreshToken {
 		t.Fatalf("fetch with only the new key: %v %v", tok, err)
+	}
+	res, err := onlyNew.HandleCallback(ctx, "crm", f.p.issueCode(t, pending.URL), "")
+	if err != nil || res.Outcome != OutcomeConnected {
+		t.Errorf("the consent started before the rotation, completed with only the new key: %+v %v", res, err)
 	}
 }
 

@@ -68,9 +68,13 @@ func (v *Vault) Import(ctx context.Context, req ImportRequest) (*Connection, err
 		return nil, err
 	}
 	if req.Verify {
-		tr, err := v.callRefresh(ctx, &app, req.RefreshToken)
+		pc, err := v.provider(ctx, app)
 		if err != nil {
 			return nil, &VerifyError{AppID: app.ID, Reason: providerError(err)}
+		}
+		tr, err := v.callRefresh(ctx, pc, &app, req.RefreshToken)
+		if err != nil {
+			return nil, &VerifyError{AppID: app.ID, Reason: providerError(err, req.RefreshToken, req.AccessToken, app.ClientSecret.Reveal())}
 		}
 		if tr.refresh == "" {
 			tr.refresh = req.RefreshToken

@@ -31,7 +31,7 @@ func (v *Vault) refresh(ctx context.Context, app *App, owner Owner, seen storedC
 	// by the lock and provider timeouts, and each caller stops waiting when its own context ends.
 	lead := context.WithoutCancel(ctx)
 	ch := v.flight.DoChan(key, func() (any, error) {
-		lctx, cancel := context.WithTimeout(lead, 2*v.vo.RefreshLockTTL+v.vo.ProviderTimeout)
+		lctx, cancel := context.WithTimeout(lead, 2*v.vo.RefreshLockTTL+2*v.vo.ProviderTimeout)
 		defer cancel()
 		return v.refreshOnce(lctx, app, owner, seen.ID, seen.Gen, force)
 	})
@@ -47,8 +47,11 @@ func (v *Vault) refresh(ctx context.Context, app *App, owner Owner, seen storedC
 }
 
 // refreshOnce takes the grant's refresh lock and refreshes under it, or, when another process
-// holds it, waits for it to go and uses that process's result.
+// holds it, waits for it to go and uses that process's result. The provider's endpoints are
+// resolved first, outside the lock: fetching a discovery document must not use up the time the
+// lock gives the refresh itself.
 func (v *Vault) refreshOnce(ctx context.Context, app *App, owner Owner, connID string, seenGen int64, force bool) (storedConn, error) {
+	pc, pcErr := v.provider(ctx, *app)
 	lockKey := v.keys.RefreshLock(owner.Kind(), owner.ID(), app.ID, connID)
 	for range 3 {
 		lock, err := v.store.Lock(ctx, lockKey, v.vo.RefreshLockTTL)
@@ -71,7 +74,10 @@ func (v *Vault) refreshOnce(ctx context.Context, app *App, owner Owner, connID s
 		if err != nil {
 			return storedConn{}, fmt.Errorf("refresh token of app %q: lock: %w", app.ID, err)
 		}
-		c, err := v.refreshLocked(ctx, app, owner, connID, seenGen, force)
+		c, err := v.holdLock(ctx, lock, func(ctx context.Context, deadline time.Time) (storedConn, error) {
+			r := lockedRefresh{lock: lock, pc: pc, pcErr: pcErr, deadline: deadline}
+			return v.refreshLocked(ctx, &r, app, owner, connID, seenGen, force)
+		})
 		if rerr := lock.Release(context.WithoutCancel(ctx)); rerr != nil {
 			v.log.WarnContext(ctx, "outbound: release refresh lock", "app", app.ID, "connection", connID, "error", rerr)
 		}
@@ -129,10 +135,21 @@ func reauthError(app *App, c *storedConn) *ReauthRequiredError {
 	}
 }
 
+// lockedRefresh is what a refresh holds while it holds the grant's lock: the lock (every write
+// is fenced by it), the provider configuration resolved before the lock was taken (or why it
+// could not be), and when the provider call must have ended.
+type lockedRefresh struct {
+	lock     *store.Lock
+	pc       *providerConf
+	pcErr    error
+	deadline time.Time
+}
+
 // refreshLocked refreshes under the grant's lock: it reads the connection again (someone may
 // have refreshed just before the lock was taken), calls the provider, and writes the new token
-// pair with a compare-and-set that only lands on the token generation it refreshed.
-func (v *Vault) refreshLocked(ctx context.Context, app *App, owner Owner, connID string, seenGen int64, force bool) (storedConn, error) {
+// pair with a compare-and-set that only lands on the token generation it refreshed, and only
+// while the lock is still this refresh's.
+func (v *Vault) refreshLocked(ctx context.Context, lr *lockedRefresh, app *App, owner Owner, connID string, seenGen int64, force bool) (storedConn, error) {
 	c, err := v.reread(ctx, app, owner, connID)
 	if err != nil {
 		return storedConn{}, err
@@ -148,19 +165,30 @@ func (v *Vault) refreshLocked(ctx context.Context, app *App, owner Owner, connID
 			e.Reason = "the provider issued no refresh token"
 			return storedConn{}, e
 		}
-		return storedConn{}, v.markNeedsReauth(ctx, app, owner, &c, "the access token expired and the provider issued no refresh token")
+		res, err := v.markNeedsReauth(ctx, lr.lock, app, owner, &c, "the access token expired and the provider issued no refresh token")
+		return res, v.lockLost(app, &c, err)
 	}
-	rt, err := v.open(c.ID, fieldRefresh, c.Refresh)
+	rt, err := v.open(&c, fieldRefresh, c.Refresh)
 	if err != nil {
 		return storedConn{}, err
 	}
+	var tr tokenResult
 	called := time.Now()
-	tr, err := v.callRefresh(ctx, app, rt)
-	v.observeRefresh(app.ID, called, err)
-	if err == nil {
-		return v.storeRefreshed(ctx, app, owner, &c, tr, rt)
+	if err = lr.pcErr; err == nil {
+		pctx, cancel := context.WithDeadline(ctx, lr.deadline)
+		tr, err = v.callRefresh(pctx, lr.pc, app, rt)
+		cancel()
 	}
-	reason := providerError(err)
+	v.observeRefresh(app.ID, called, err)
+	if errors.Is(context.Cause(ctx), errLockLost) {
+		return storedConn{}, v.lockLost(app, &c, context.Cause(ctx))
+	}
+	if err == nil {
+		res, err := v.storeRefreshed(ctx, lr.lock, app, owner, &c, tr, rt)
+		return res, v.lockLost(app, &c, err)
+	}
+	at, _ := v.open(&c, fieldAccess, c.Access)
+	reason := providerError(err, rt, at, app.ClientSecret.Reveal())
 	if refusedGrant(err) {
 		// Another process may have rotated the token just before ours was refused (its lock
 		// expired, or it refreshed without one): if the stored token moved on, use it.
@@ -168,17 +196,27 @@ func (v *Vault) refreshLocked(ctx context.Context, app *App, owner Owner, connID
 			return cur, nil
 		}
 		v.emit(ctx, EventConnectionRefreshFailed, &c.Connection, reason)
-		return storedConn{}, v.markNeedsReauth(ctx, app, owner, &c, reason)
+		res, err := v.markNeedsReauth(ctx, lr.lock, app, owner, &c, reason)
+		return res, v.lockLost(app, &c, err)
 	}
-	return v.backOff(ctx, app, owner, &c, reason, force, now)
+	res, err := v.backOff(ctx, lr.lock, app, owner, &c, reason, force, now)
+	return res, v.lockLost(app, &c, err)
+}
+
+// lockLost passes on the error of a locked step, turning the loss of the lock into a
+// *RefreshFailedError: the refresh took longer than its lock allowed, its outcome is not
+// recorded, and the caller may try again shortly.
+func (v *Vault) lockLost(app *App, c *storedConn, err error) error {
+	if !errors.Is(err, errLockLost) && !errors.Is(err, store.ErrLockLost) {
+		return err
+	}
+	v.log.Warn("outbound: token refresh outlived its lock; its result was not stored", "connection", c.Connection, "error", err)
+	return &RefreshFailedError{AppID: app.ID, ConnectionID: c.ID,
+		Reason: "the refresh took longer than its lock allows", RetryAt: v.now().Add(time.Second)}
 }
 
 // callRefresh redeems a refresh token at the provider.
-func (v *Vault) callRefresh(ctx context.Context, app *App, refreshToken string) (tokenResult, error) {
-	pc, err := v.provider(ctx, *app)
-	if err != nil {
-		return tokenResult{}, err
-	}
+func (v *Vault) callRefresh(ctx context.Context, pc *providerConf, app *App, refreshToken string) (tokenResult, error) {
 	cctx, cancel := v.withClient(ctx, pc)
 	defer cancel()
 	tok, err := pc.conf.TokenSource(cctx, oauthRefreshToken(refreshToken)).Token()

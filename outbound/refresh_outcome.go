@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"golang.org/x/oauth2"
+
+	"github.com/outflowhq/outflow/store"
 )
 
 // Backoff after transient refresh failures: base doubled per consecutive failure, capped, with
@@ -44,13 +46,14 @@ func backoffDelay(n int) time.Duration {
 // storeRefreshed writes a refreshed token pair, but only onto the token generation it was
 // refreshed from: if the connection's tokens changed meanwhile (a reconnect), those win. A
 // response without a refresh token keeps the stored one; a new one replaces it.
-func (v *Vault) storeRefreshed(ctx context.Context, app *App, owner Owner, c *storedConn, tr tokenResult, usedRT string) (storedConn, error) {
+func (v *Vault) storeRefreshed(ctx context.Context, lock *store.Lock, app *App, owner Owner, c *storedConn, tr tokenResult, usedRT string) (storedConn, error) {
 	now := v.now()
 	var (
 		out     storedConn
 		written bool
 	)
-	_, err := v.update(ctx, app.ID, owner, func(g *grantRecord) error {
+	unrotated := app.Refresh.RotatesRefreshToken && (tr.refresh == "" || tr.refresh == usedRT)
+	_, err := v.updateIn(ctx, lock, app.ID, owner, func(g *grantRecord) error {
 		i := g.find(c.ID)
 		if i < 0 {
 			return &ConnectionNotFoundError{ConnectionID: c.ID}
@@ -73,6 +76,9 @@ func (v *Vault) storeRefreshed(ctx context.Context, app *App, owner Owner, c *st
 			cur.Scopes = tr.scopes
 		}
 		cur.LastRefreshAt, cur.LastRefreshError, cur.NextRefreshAt, cur.RefreshFailures = now, "", time.Time{}, 0
+		if unrotated {
+			cur.LastRefreshError = errUnrotated
+		}
 		cur.UpdatedAt = now
 		out, written = *cur, true
 		return nil
@@ -81,20 +87,30 @@ func (v *Vault) storeRefreshed(ctx context.Context, app *App, owner Owner, c *st
 		return storedConn{}, err
 	}
 	if written {
+		if unrotated {
+			v.log.WarnContext(ctx, "outbound: "+errUnrotated, "connection", out.Connection)
+		}
 		v.emit(ctx, EventConnectionRefreshed, &out.Connection, "")
 	}
 	return out, nil
 }
 
+// errUnrotated is the lastRefreshError of a refresh that succeeded at an app whose provider is
+// said to rotate refresh tokens, but returned none: either the app's setting is wrong or the
+// provider changed; the token still works, but someone should look.
+const errUnrotated = "the app says its provider rotates refresh tokens, but the refresh returned no new one; the previous refresh token is kept"
+
 // markNeedsReauth records that the connection's grant is gone and returns the error fetches of
-// it get from now on, without calling the provider.
-func (v *Vault) markNeedsReauth(ctx context.Context, app *App, owner Owner, c *storedConn, reason string) error {
+// it get from now on, without calling the provider. When the connection's tokens changed
+// meanwhile (a reconnect or an import landed), it is healthy again: that connection is returned
+// instead, with no error.
+func (v *Vault) markNeedsReauth(ctx context.Context, lock *store.Lock, app *App, owner Owner, c *storedConn, reason string) (storedConn, error) {
 	now := v.now()
 	var (
 		out     storedConn
 		written bool
 	)
-	_, err := v.update(ctx, app.ID, owner, func(g *grantRecord) error {
+	_, err := v.updateIn(ctx, lock, app.ID, owner, func(g *grantRecord) error {
 		i := g.find(c.ID)
 		if i < 0 {
 			return &ConnectionNotFoundError{ConnectionID: c.ID}
@@ -110,24 +126,27 @@ func (v *Vault) markNeedsReauth(ctx context.Context, app *App, owner Owner, c *s
 		return nil
 	})
 	if err != nil {
-		return err
+		return storedConn{}, err
 	}
-	if written {
-		v.log.WarnContext(ctx, "outbound: connection needs its owner to connect again", "connection", out.Connection, "reason", reason)
-		v.emit(ctx, EventConnectionNeedsReauth, &out.Connection, reason)
+	if !written {
+		if out.Status == StatusActive {
+			return out, nil
+		}
+		return storedConn{}, reauthError(app, &out)
 	}
-	out.Status, out.StatusReason = StatusNeedsReauth, reason
-	return reauthError(app, &out)
+	v.log.WarnContext(ctx, "outbound: connection needs its owner to connect again", "connection", out.Connection, "reason", reason)
+	v.emit(ctx, EventConnectionNeedsReauth, &out.Connection, reason)
+	return storedConn{}, reauthError(app, &out)
 }
 
 // backOff records a transient refresh failure and when to try again. The still-valid token is
 // served meanwhile (unless the refresh was forced); an expired one gives a *RefreshFailedError.
-func (v *Vault) backOff(ctx context.Context, app *App, owner Owner, c *storedConn, reason string, force bool, now time.Time) (storedConn, error) {
+func (v *Vault) backOff(ctx context.Context, lock *store.Lock, app *App, owner Owner, c *storedConn, reason string, force bool, now time.Time) (storedConn, error) {
 	failures := c.RefreshFailures + 1
 	next := now.Add(backoffDelay(failures))
 	out := *c
 	written := false
-	_, err := v.update(ctx, app.ID, owner, func(g *grantRecord) error {
+	_, err := v.updateIn(ctx, lock, app.ID, owner, func(g *grantRecord) error {
 		i := g.find(c.ID)
 		if i < 0 {
 			return &ConnectionNotFoundError{ConnectionID: c.ID}

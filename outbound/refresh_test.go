@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"net/url"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/outflowhq/outflow/store/storetest"
 )
 
 func TestConcurrentFetchesRefreshOnce(t *testing.T) {
@@ -194,5 +197,77 @@ func TestBackoffDelayGrowsAndIsCapped(t *testing.T) {
 				t.Errorf("backoffDelay(%d) = %v, want %v ±20%%", n, d, want)
 			}
 		}
+	}
+}
+
+// A provider that echoes the tokens it was sent, or the client secret, in its error_description
+// must not get them into the connection's health, its events or the logs.
+func TestProviderErrorsAreScrubbedOfSecrets(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name   string
+		status int
+		code   string
+	}{
+		{"refused grant", 400, "invalid_grant"},
+		{"transient failure", 503, "temporarily_unavailable"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := setupVault(t)
+			ctx := context.Background()
+			f.connect(t, alice, "")
+			held, _ := f.fetch(t, FetchRequest{Owner: alice, WithRefreshToken: true})
+			f.p.setRespond(func(form url.Values) (int, any) {
+				return tt.status, map[string]any{"error": tt.code, "error_description": "refresh_token=" + form.Get("refresh_token") +
+					" (access " + held.AccessToken + ") of client " + fakeClientID + ":" + url.QueryEscape(fakeSecret) + " is not accepted"}
+			})
+			f.clock.Advance(58 * time.Minute)
+			_, _, _ = f.v.Fetch(ctx, FetchRequest{AppID: "crm", Owner: alice})
+			list, err := f.v.List(ctx, alice, "")
+			if err != nil || len(list) != 1 {
+				t.Fatalf("list: %v %v", list, err)
+			}
+			health := list[0].LastRefreshError + " " + list[0].StatusReason
+			if !strings.Contains(health, tt.code) || !strings.Contains(health, "REDACTED") || !strings.Contains(health, "is not accepted") {
+				t.Errorf("health %q: want the provider's code and description, with the secrets redacted", health)
+			}
+			for name, secret := range map[string]string{"refresh token": held.RefreshToken, "access token": held.AccessToken, "client secret": fakeSecret} {
+				if strings.Contains(health, secret) || strings.Contains(f.logs.String(), secret) {
+					t.Errorf("the %s is in the connection's health or the logs", name)
+				}
+				if hits := storetest.Find(t, f.s, secret); len(hits) > 0 {
+					t.Errorf("the %s is in Redis (events or records) in plain text: %v", name, hits)
+				}
+			}
+		})
+	}
+}
+
+// An app whose provider is said to rotate refresh tokens, but whose refresh returns none: the
+// old refresh token is kept, and the connection's health and the logs say something is off.
+func TestRotatingAppWhoseRefreshDoesNotRotate(t *testing.T) {
+	t.Parallel()
+	f := setupVault(t, func(p *AppPatch) { p.Refresh = &RefreshPolicyPatch{RotatesRefreshToken: ptr(true)} })
+	f.connect(t, alice, "")
+	before, _ := f.fetch(t, FetchRequest{Owner: alice, WithRefreshToken: true})
+	f.p.mu.Lock()
+	f.p.rotate = false
+	f.p.mu.Unlock()
+	f.clock.Advance(time.Hour)
+	tok, c := f.fetch(t, FetchRequest{Owner: alice, WithRefreshToken: true})
+	if tok.AccessToken == before.AccessToken || tok.RefreshToken != before.RefreshToken || c.Status != StatusActive {
+		t.Fatalf("after a refresh without rotation: new access token %v, kept refresh token %v, %s",
+			tok.AccessToken != before.AccessToken, tok.RefreshToken == before.RefreshToken, c.Status)
+	}
+	if !strings.Contains(c.LastRefreshError, "rotates refresh tokens") || !strings.Contains(f.logs.String(), "rotates refresh tokens") {
+		t.Errorf("lastRefreshError %q, and no warning in the logs: want both to say the provider did not rotate", c.LastRefreshError)
+	}
+	f.p.mu.Lock()
+	f.p.rotate = true
+	f.p.mu.Unlock()
+	f.clock.Advance(time.Hour)
+	if _, c := f.fetch(t, FetchRequest{Owner: alice}); c.LastRefreshError != "" {
+		t.Errorf("a rotating refresh did not clear the warning: %q", c.LastRefreshError)
 	}
 }

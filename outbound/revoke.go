@@ -35,7 +35,7 @@ func (v *Vault) revokeTokens(ctx context.Context, app *App, c *storedConn) ([]st
 		if t.sealed == "" {
 			continue
 		}
-		plain, err := v.open(c.ID, t.field, t.sealed)
+		plain, err := v.open(c, t.field, t.sealed)
 		if err != nil {
 			return revoked, err
 		}

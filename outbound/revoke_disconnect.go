@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 )
 
 // DisconnectRequest says which connections to delete: one by ConnectionID, or every connection
@@ -39,7 +40,9 @@ type DisconnectedConnection struct {
 // its discovery document's), each connection's tokens are first revoked at the provider
 // (RFC 7009, refresh token first, with client authentication); the connection is deleted even
 // when that fails, and the report says so. While being revoked a connection has status
-// revoked, so concurrent fetches fail at once instead of refreshing it.
+// revoked, so concurrent fetches fail at once instead of refreshing it. A connection marked
+// revoked is always revoked and deleted, even when ctx ends meanwhile (the caller's request was
+// cancelled); ctx ending only stops the disconnect from starting on further connections.
 func (v *Vault) Disconnect(ctx context.Context, req DisconnectRequest) (*DisconnectReport, error) {
 	rep := &DisconnectReport{Connections: []DisconnectedConnection{}}
 	switch {
@@ -95,7 +98,12 @@ func (v *Vault) Disconnect(ctx context.Context, req DisconnectRequest) (*Disconn
 
 func all(*storedConn) bool { return true }
 
-// disconnectIn revokes and deletes the connections of one record that match.
+// disconnectWriteTimeout bounds the local writes of a disconnect that finishes after its caller
+// went away.
+const disconnectWriteTimeout = 10 * time.Second
+
+// disconnectIn revokes and deletes the connections of one record that match. Once it has marked
+// them revoked it runs to the end whatever happens to ctx.
 func (v *Vault) disconnectIn(ctx context.Context, appID string, owner Owner, skipRevoke bool, match func(*storedConn) bool) ([]DisconnectedConnection, error) {
 	// 1. Mark them revoked, so no fetch refreshes them while they are being revoked.
 	var marked []storedConn
@@ -115,6 +123,12 @@ func (v *Vault) disconnectIn(ctx context.Context, appID string, owner Owner, ski
 	if err != nil || len(marked) == 0 {
 		return nil, err
 	}
+	// From here the connections are marked revoked: finish even when the caller goes away, or
+	// they would stay unusable and undeleted. Each provider call has its own timeout; the whole
+	// is bounded by them and the time the local writes may take.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx),
+		time.Duration(4*len(marked))*v.vo.ProviderTimeout+disconnectWriteTimeout)
+	defer cancel()
 	// 2. Revoke at the provider.
 	out := make([]DisconnectedConnection, len(marked))
 	app, appErr := v.oauthApp(ctx, appID)

@@ -4,8 +4,9 @@ import (
 	"context"
 	"errors"
 	"slices"
-	"strings"
 	"testing"
+
+	"github.com/outflowhq/outflow/store/storetest"
 )
 
 func TestDisconnectRevokesAtTheProviderFirst(t *testing.T) {
@@ -119,7 +120,33 @@ func TestDeletingAnAPIKeyAppLeavesItsKeysToTheKeyStore(t *testing.T) {
 	if err := f.apps.Delete(ctx, "openai"); err != nil {
 		t.Fatal(err)
 	}
-	if dump := vaultRedisDump(t, f.s); strings.Contains(dump, ":key:openai") {
-		t.Errorf("the API key of a deleted app is left in Redis:\n%s", dump)
+	if hits := storetest.Find(t, f.s, ":key:openai"); len(hits) > 0 {
+		t.Errorf("the API key of a deleted app is left in Redis: %v", hits)
+	}
+}
+
+// A disconnect whose caller goes away (a cancelled DELETE) while the provider revokes still
+// finishes: the connection is revoked and deleted, never left marked revoked.
+func TestDisconnectFinishesWhenItsCallerGoesAway(t *testing.T) {
+	t.Parallel()
+	f := setupVault(t)
+	res := f.connect(t, alice, "")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	f.p.mu.Lock()
+	f.p.onRevoke = cancel // the request is cancelled as the provider starts revoking
+	f.p.mu.Unlock()
+	rep, err := f.v.Disconnect(ctx, DisconnectRequest{ConnectionID: res.ConnectionID})
+	if err != nil {
+		t.Fatalf("Disconnect: %v", err)
+	}
+	if len(rep.Connections) != 1 || len(rep.Connections[0].Revoked) != 2 {
+		t.Errorf("report %+v: want both tokens revoked", rep)
+	}
+	if list, _ := f.v.List(context.Background(), alice, ""); len(list) != 0 {
+		t.Errorf("the connection is left behind: %+v", list)
+	}
+	if _, err := f.v.Connection(context.Background(), res.ConnectionID); !errors.Is(err, ErrConnectionNotFound) {
+		t.Errorf("the connection's pointer is left behind: %v", err)
 	}
 }

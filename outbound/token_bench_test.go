@@ -96,3 +96,39 @@ func BenchmarkBareGet(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkParallelFetchVsBareGet compares throughput under concurrency, in the same run:
+// GOMAXPROCS goroutines fetch a valid token b.N times in all, then as many GET a value as large
+// as the token record b.N times. It reports the fetch's throughput relative to the bare GET's
+// ("fetch/get": 1 means as many fetches per second as GETs) and each one's operations per
+// second. Its ns/op is that of the pair.
+func BenchmarkParallelFetchVsBareGet(b *testing.B) {
+	benchBackends(b, func(b *testing.B, s *store.Store) {
+		f, req, key := benchFixture(b, s)
+		ctx := context.Background()
+		b.ReportAllocs()
+		b.ResetTimer()
+		t0 := time.Now()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if _, _, err := f.v.Fetch(ctx, req); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+		t1 := time.Now()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if _, err := s.GetValue(ctx, key); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+		fetch, get := t1.Sub(t0), time.Since(t1)
+		b.ReportMetric(get.Seconds()/fetch.Seconds(), "fetch/get")
+		b.ReportMetric(float64(b.N)/fetch.Seconds(), "fetch/s")
+		b.ReportMetric(float64(b.N)/get.Seconds(), "get/s")
+	})
+}

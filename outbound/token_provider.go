@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -94,20 +95,38 @@ func (v *Vault) withClient(ctx context.Context, pc *providerConf) (context.Conte
 
 // providerError describes a failed token request for logs and connection health: the RFC 6749
 // error code and description, or the HTTP status, never the response body (which a misbehaving
-// provider could fill with anything).
-func providerError(err error) string {
-	var re *oauth2.RetrieveError
+// provider could fill with anything). Any of secrets the provider echoed back in its description
+// (the refresh or access token sent, the client secret) is replaced by REDACTED.
+func providerError(err error, secrets ...string) string {
+	var (
+		re  *oauth2.RetrieveError
+		msg string
+	)
 	if errors.As(err, &re) {
-		msg := re.ErrorCode
+		msg = re.ErrorCode
 		if msg == "" && re.Response != nil {
 			msg = "http " + strconv.Itoa(re.Response.StatusCode)
 		}
-		if d := oneLine(re.ErrorDescription, 200); d != "" {
-			msg += ": " + d
+		if re.ErrorDescription != "" {
+			msg += ": " + re.ErrorDescription
 		}
-		return msg
+	} else {
+		msg = err.Error()
 	}
-	return oneLine(err.Error(), 200)
+	return oneLine(scrub(msg, secrets...), 240)
+}
+
+// scrub replaces in s every occurrence of each secret, as is or URL-encoded, by REDACTED.
+func scrub(s string, secrets ...string) string {
+	for _, secret := range secrets {
+		if secret == "" {
+			continue
+		}
+		for _, form := range []string{secret, url.QueryEscape(secret), url.PathEscape(secret)} {
+			s = strings.ReplaceAll(s, form, redacted)
+		}
+	}
+	return s
 }
 
 // oneLine trims s to one line of at most n bytes.

@@ -118,7 +118,8 @@ type tokenResult struct {
 }
 
 // readToken interprets a token response received at now. The expiry is expires_in when given,
-// else the access token's JWT exp, else the app's fallback lifetime: never "valid forever".
+// else the access token's JWT exp (even one already past: such a token is refreshed at once),
+// else the app's fallback lifetime: never "valid forever".
 func readToken(app *App, tok *oauth2.Token, now time.Time) tokenResult {
 	r := tokenResult{access: tok.AccessToken, refresh: tok.RefreshToken, tokenType: tok.TokenType}
 	if r.tokenType == "" {
@@ -128,7 +129,7 @@ func readToken(app *App, tok *oauth2.Token, now time.Time) tokenResult {
 	case secs > 0:
 		r.expiresAt, r.expirySource = now.Add(time.Duration(secs)*time.Second), ExpiryProvider
 	default:
-		if exp, ok := jwtExpiry(tok.AccessToken); ok && exp.After(now) {
+		if exp, ok := jwtExpiry(tok.AccessToken); ok {
 			r.expiresAt, r.expirySource = exp, ExpiryJWT
 		} else {
 			r.expiresAt, r.expirySource = now.Add(app.Refresh.FallbackLifetime()), ExpiryFallback

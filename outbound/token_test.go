@@ -221,7 +221,7 @@ func TestReadTokenExpiry(t *testing.T) {
 		{"expires_in string", map[string]any{"expires_in": "90"}, "opaque", now.Add(90 * time.Second)},
 		{"zero expires_in", map[string]any{"expires_in": float64(0)}, "opaque", now.Add(time.Hour)},
 		{"jwt exp", nil, testJWT(map[string]any{"exp": exp.Unix()}), exp},
-		{"expired jwt exp", nil, testJWT(map[string]any{"exp": now.Add(-time.Minute).Unix()}), now.Add(time.Hour)},
+		{"expired jwt exp: refreshed at once, never given a lifetime it does not have", nil, testJWT(map[string]any{"exp": now.Add(-time.Minute).Unix()}), now.Add(-time.Minute)},
 		{"no expiry at all", nil, "opaque", now.Add(time.Hour)},
 	}
 	for _, tt := range tests {

@@ -49,8 +49,11 @@ type VaultOptions struct {
 	RedirectAllowed func(url string) bool
 	// StateTTL is how long a consent may take, from Connect to the callback (default 10m).
 	StateTTL time.Duration
-	// RefreshLockTTL bounds how long one refresh may hold the grant's lock (default 15s). It must
-	// exceed ProviderTimeout so a slow provider cannot outlive the lock.
+	// RefreshLockTTL is the TTL of the grant's lock a refresh holds (default ProviderTimeout+5s;
+	// it must exceed ProviderTimeout). The holder extends it every third of its TTL while it
+	// works, calls the provider (at most ProviderTimeout, and at most three quarters of the TTL)
+	// only once the provider's endpoints are known, ends its work within nine tenths of the TTL,
+	// and writes its result only while the lock is still its own.
 	RefreshLockTTL time.Duration
 	// ProviderTimeout bounds each call to the provider: code exchange, refresh, revocation
 	// (default 10s).

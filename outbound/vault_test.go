@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -39,8 +38,12 @@ type fakeProvider struct {
 	respond func(form url.Values) (int, any)
 	// revokeStatus is what the revocation endpoint answers (200 by default).
 	revokeStatus int
-	revoked      []url.Values
-	tokenForms   []url.Values
+	// onRevoke, when set, is called as each revocation request arrives.
+	onRevoke func()
+	// discoveryDelay is how long the discovery document takes to arrive.
+	discoveryDelay time.Duration
+	revoked        []url.Values
+	tokenForms     []url.Values
 
 	tokenCalls, refreshCalls atomic.Int64
 	rotate                   bool
@@ -63,6 +66,7 @@ func newFakeProvider(t testing.TB) *fakeProvider {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /token", p.serveToken)
 	mux.HandleFunc("POST /revoke", p.serveRevoke)
+	mux.HandleFunc("GET /.well-known/openid-configuration", p.serveDiscovery)
 	p.srv = httptest.NewServer(mux)
 	t.Cleanup(p.srv.Close)
 	return p
@@ -169,10 +173,29 @@ func (p *fakeProvider) serveRevoke(w http.ResponseWriter, r *http.Request) {
 	}
 	p.mu.Lock()
 	p.revoked = append(p.revoked, form)
-	status := p.revokeStatus
+	status, hook := p.revokeStatus, p.onRevoke
 	delete(p.refresh, r.PostForm.Get("token"))
 	p.mu.Unlock()
+	if hook != nil {
+		hook()
+	}
 	w.WriteHeader(status)
+}
+
+// serveDiscovery serves the provider's metadata, after discoveryDelay (a slow provider).
+func (p *fakeProvider) serveDiscovery(w http.ResponseWriter, r *http.Request) {
+	p.mu.Lock()
+	delay := p.discoveryDelay
+	p.mu.Unlock()
+	select {
+	case <-time.After(delay):
+	case <-r.Context().Done():
+		return
+	}
+	writeTestJSON(w, 200, map[string]any{
+		"issuer": p.srv.URL, "authorization_endpoint": "https://crm.example.com/authorize",
+		"token_endpoint": p.url("/token"), "revocation_endpoint": p.url("/revoke"),
+	})
 }
 
 func (p *fakeProvider) setRespond(f func(form url.Values) (int, any)) {
@@ -304,56 +327,20 @@ func (f *vaultFixture) fetch(t testing.TB, req FetchRequest) (*Token, *Connectio
 	return tok, c
 }
 
-// assertNoPlaintext checks that no token the provider issued appears in any Redis key or value,
-// or in the logs.
+// assertNoPlaintext checks that no token the provider issued, nor the client secret, appears in
+// any Redis key or value, or in the logs.
 func (f *vaultFixture) assertNoPlaintext(t testing.TB) {
 	t.Helper()
-	dump := vaultRedisDump(t, f.s) + f.logs.String()
+	logs := f.logs.String()
 	for _, tok := range f.p.issuedTokens() {
-		if strings.Contains(dump, tok) {
-			t.Errorf("a token the provider issued appears in plain text in Redis or the logs")
+		if hits := storetest.Find(t, f.s, tok); len(hits) > 0 || strings.Contains(logs, tok) {
+			t.Errorf("a token the provider issued appears in plain text in Redis (%v) or the logs", hits)
 			return
 		}
 	}
-	if strings.Contains(dump, fakeSecret) {
-		t.Errorf("the client secret appears in plain text in Redis or the logs")
+	if hits := storetest.Find(t, f.s, fakeSecret); len(hits) > 0 || strings.Contains(logs, fakeSecret) {
+		t.Errorf("the client secret appears in plain text in Redis (%v) or the logs", hits)
 	}
-}
-
-// vaultRedisDump renders every key and value under the store's prefix.
-func vaultRedisDump(t testing.TB, s *store.Store) string {
-	t.Helper()
-	ctx := context.Background()
-	c := s.Client()
-	var b strings.Builder
-	err := s.Scan(ctx, s.Keys().Pattern(), func(k string) error {
-		typ, err := c.Type(ctx, k).Result()
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(&b, "%s (%s): ", k, typ)
-		var v any
-		switch typ {
-		case "string":
-			v, err = c.Get(ctx, k).Result()
-		case "hash":
-			v, err = c.HGetAll(ctx, k).Result()
-		case "set":
-			v, err = c.SMembers(ctx, k).Result()
-		case "list":
-			v, err = c.LRange(ctx, k, 0, -1).Result()
-		case "stream":
-			v, err = c.XRange(ctx, k, "-", "+").Result()
-		case "zset":
-			v, err = c.ZRangeWithScores(ctx, k, 0, -1).Result()
-		}
-		fmt.Fprintf(&b, "%v\n", v)
-		return err
-	})
-	if err != nil {
-		t.Fatalf("dump redis: %v", err)
-	}
-	return b.String()
 }
 
 // syncBuffer is a log sink safe for concurrent writers.

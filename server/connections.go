@@ -2,6 +2,7 @@ package server
 
 import (
 	"errors"
+	"math"
 	"net/http"
 	"reflect"
 	"strconv"
@@ -11,9 +12,13 @@ import (
 )
 
 // connectionRoutes registers the OAuth connection and token routes. All need a management key
-// except the callback, where the browser lands. They are left out when the server has no Vault.
+// except the two a browser opens: the consent link and the callback. They are left out when the
+// server has no Vault.
 //
-//	POST   /v1/connect                     {"appId","userId"|"tenantId","scopes","redirectUrl","externalId"} → {"url","expiresAt"}
+//	POST   /v1/connect                     {"appId","userId"|"tenantId","scopes","redirectUrl","externalId"} → {"url","expiresAt"}:
+//	                                       a one-time link to send the browser to
+//	GET    /v1/oauth/start/{token}         that link: sets the browser's cookie, starts the consent bound
+//	                                       to this browser, and 303s to the provider
 //	GET    /v1/oauth/callback/{appId}      the provider's redirect: 303 to the connect's redirect URL
 //	                                       (with outflow_status), or a small page when it has none
 //	POST   /v1/tokens/fetch                {"appId","userId"|"tenantId","scopes","externalId","connectionId",
@@ -33,6 +38,7 @@ func (s *Server) connectionRoutes() {
 		return
 	}
 	s.handle("POST /v1/connect", s.management(s.connect))
+	s.handle("GET /v1/oauth/start/{token}", s.openConsentLink)
 	s.handle("GET /v1/oauth/callback/{appId}", s.oauthCallback)
 	s.handle("POST /v1/tokens/fetch", s.management(s.fetchToken))
 	s.handle("POST /v1/tokens/import", s.management(s.importTokens))
@@ -51,21 +57,24 @@ type connectBody struct {
 	ExternalID  string   `json:"externalId"`
 }
 
+// connect answers with a one-time link rather than the provider's URL: the consent starts
+// when a browser opens the link, bound to that browser (see openConsentLink), so its callback
+// cannot be completed from another one.
 func (s *Server) connect(w http.ResponseWriter, r *http.Request) {
 	var body connectBody
 	if err := s.readJSON(w, r, &body); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	res, err := s.opts.Vault.Connect(r.Context(), outbound.ConnectRequest{
-		AppID: body.AppID, Owner: outbound.Owner{UserID: body.UserID, TenantID: body.TenantID},
+	link, err := s.newConsentLink(r.Context(), r, &consentRecord{
+		AppID: body.AppID, UserID: body.UserID, TenantID: body.TenantID,
 		Scopes: body.Scopes, RedirectURL: body.RedirectURL, ExternalID: body.ExternalID,
 	})
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, res)
+	writeJSON(w, http.StatusOK, link)
 }
 
 type fetchBody struct {
@@ -152,7 +161,7 @@ func (s *Server) failFetch(w http.ResponseWriter, r *http.Request, err error) {
 		body.Connect = hint(nc.Connect)
 	case errors.As(err, &rf):
 		body.ConnectionID, body.RetryAt = rf.ConnectionID, &rf.RetryAt
-		secs := max(int(time.Until(rf.RetryAt).Seconds()), 1)
+		secs := max(int(math.Ceil(rf.RetryAt.Sub(s.clock.Now()).Seconds())), 1)
 		w.Header().Set("Retry-After", strconv.Itoa(secs))
 	default:
 		s.fail(w, r, err)

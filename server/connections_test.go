@@ -7,8 +7,10 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -219,15 +221,56 @@ func (a *connAPI) callKey(method, path, body, key string) connResponse {
 	return connResponse{status: resp.StatusCode, body: string(b), location: resp.Header.Get("Location"), header: resp.Header}
 }
 
-// connectAlice runs a consent through the REST API and returns the connection id.
-func (a *connAPI) connectAlice(body string) string {
+// newBrowser returns a browser: it keeps cookies and does not follow redirects.
+func newBrowser(t *testing.T) *http.Client {
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &http.Client{Jar: jar, CheckRedirect: noRedirects.CheckRedirect}
+}
+
+// browse GETs a path of the server, or an absolute URL, in browser b.
+func (a *connAPI) browse(b *http.Client, path string) connResponse {
+	a.t.Helper()
+	if !strings.HasPrefix(path, "http") {
+		path = a.url + path
+	}
+	resp, err := b.Get(path)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return connResponse{status: resp.StatusCode, body: string(body), location: resp.Header.Get("Location"), header: resp.Header}
+}
+
+// consent asks POST /v1/connect for its one-time link, opens the link in browser b, and returns
+// the provider's authorization URL the link sent b to.
+func (a *connAPI) consent(b *http.Client, body string) string {
 	t := a.t
 	t.Helper()
 	r := a.call("POST", "/v1/connect", body)
 	if r.status != 200 {
 		t.Fatalf("connect: %d %s", r.status, r.body)
 	}
-	cb := a.call("GET", "/v1/oauth/callback/crm?"+a.p.approve(t, r.obj(t)["url"].(string)), "")
+	link, _ := r.obj(t)["url"].(string)
+	if !strings.HasPrefix(link, a.url+"/v1/oauth/start/") {
+		t.Fatalf("connect answered %s: want a one-time link of this server", r.body)
+	}
+	open := a.browse(b, link)
+	if open.status != http.StatusSeeOther || !strings.HasPrefix(open.location, "https://crm.example.com/authorize?") {
+		t.Fatalf("opening the link: %d %q %s", open.status, open.location, open.body)
+	}
+	return open.location
+}
+
+// connectAlice runs a consent through the REST API and returns the connection id.
+func (a *connAPI) connectAlice(body string) string {
+	t := a.t
+	t.Helper()
+	b := newBrowser(t)
+	cb := a.browse(b, "/v1/oauth/callback/crm?"+a.p.approve(t, a.consent(b, body)))
 	if cb.status != http.StatusSeeOther {
 		t.Fatalf("callback: %d %s", cb.status, cb.body)
 	}
@@ -310,19 +353,18 @@ func TestCallbackPages(t *testing.T) {
 		t.Errorf("forged state: %d %s", r.status, r.body)
 	}
 	// No redirect URL: a plain page.
-	c := a.call("POST", "/v1/connect", `{"appId":"crm","userId":"alice"}`)
-	q := a.p.approve(t, c.obj(t)["url"].(string))
-	r = a.call("GET", "/v1/oauth/callback/crm?"+q, "")
+	b := newBrowser(t)
+	q := a.p.approve(t, a.consent(b, `{"appId":"crm","userId":"alice"}`))
+	r = a.browse(b, "/v1/oauth/callback/crm?"+q)
 	if r.status != 200 || !strings.Contains(r.body, "Connected") || r.header.Get("Referrer-Policy") != "no-referrer" {
 		t.Errorf("callback without redirect: %d %s", r.status, r.body)
 	}
-	if r := a.call("GET", "/v1/oauth/callback/crm?"+q, ""); r.status != 400 {
+	if r := a.browse(b, "/v1/oauth/callback/crm?"+q); r.status != 400 {
 		t.Errorf("replayed callback: %d %s", r.status, r.body)
 	}
 	// Denied, with a redirect URL: the redirect says so.
-	c = a.call("POST", "/v1/connect", `{"appId":"crm","userId":"alice","redirectUrl":"https://app.example.com/done"}`)
-	u, _ := url.Parse(c.obj(t)["url"].(string))
-	r = a.call("GET", "/v1/oauth/callback/crm?error=access_denied&state="+u.Query().Get("state"), "")
+	u, _ := url.Parse(a.consent(b, `{"appId":"crm","userId":"alice","redirectUrl":"https://app.example.com/done"}`))
+	r = a.browse(b, "/v1/oauth/callback/crm?error=access_denied&state="+u.Query().Get("state"))
 	if r.status != http.StatusSeeOther || !strings.Contains(r.location, "outflow_status=denied") {
 		t.Errorf("denied: %d %s", r.status, r.location)
 	}
@@ -369,8 +411,9 @@ func TestFetchErrorsCarryWhatToDoNext(t *testing.T) {
 	a.p.mu.Unlock()
 	a.clock.Advance(2 * time.Hour)
 	r = a.call("POST", "/v1/tokens/fetch", `{"appId":"crm","userId":"alice"}`)
-	if r.status != 503 || r.errorBody(t)["code"] != "provider_unavailable" || r.header.Get("Retry-After") == "" {
-		t.Errorf("expired token, provider down: %d %s", r.status, r.body)
+	// Retry-After counts on the server's clock: the backoff after a first failure, 30s ±20%.
+	if secs, _ := strconv.Atoi(r.header.Get("Retry-After")); r.status != 503 || r.errorBody(t)["code"] != "provider_unavailable" || secs < 20 || secs > 40 {
+		t.Errorf("expired token, provider down: %d Retry-After %q %s", r.status, r.header.Get("Retry-After"), r.body)
 	}
 
 	a.p.mu.Lock()

@@ -26,6 +26,9 @@ var (
 	ErrUnavailable = errors.New("redis unavailable")
 	// ErrLocked means a lock is held by someone else.
 	ErrLocked = errors.New("locked by another owner")
+	// ErrLockLost means a write fenced by a lock was refused because the lock had expired or
+	// was taken by someone else: the writer no longer has the right to write.
+	ErrLockLost = errors.New("lock no longer held by this owner")
 )
 
 // transientPrefixes are Redis error replies that mean "the server cannot serve now" rather than

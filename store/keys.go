@@ -67,6 +67,10 @@ func (k Keys) FlowSource(flowID, hash string) string {
 // BrowserLink is a single-use browser link, by the hash of its token: p:{link:H}.
 func (k Keys) BrowserLink(tokenHash string) string { return k.tagged("link:" + EscapeID(tokenHash)) }
 
+// ConsentLink is a single-use link that starts an OAuth consent in the browser that opens it, by
+// the hash of its token: p:{clink:H}.
+func (k Keys) ConsentLink(tokenHash string) string { return k.tagged("clink:" + EscapeID(tokenHash)) }
+
 // OAuthState is a pending OAuth authorization, by the hash of its state value: p:{state:H}.
 func (k Keys) OAuthState(stateHash string) string { return k.tagged("state:" + EscapeID(stateHash)) }
 

@@ -15,6 +15,7 @@ func TestKeyNames(t *testing.T) {
 		{"execution events", k.ExecutionEvents("e1"), "of:{exec:e1}:ev"},
 		{"flow source", k.FlowSource("signup", "ab12"), "of:{flow:signup}:src:ab12"},
 		{"browser link", k.BrowserLink("h1"), "of:{link:h1}"},
+		{"consent link", k.ConsentLink("h1"), "of:{clink:h1}"},
 		{"oauth state", k.OAuthState("h2"), "of:{state:h2}"},
 		{"app", k.App("google"), "of:{apps}:app:google"},
 		{"app index", k.AppIndex(), "of:{apps}:ids"},

@@ -11,7 +11,8 @@ import (
 
 // Lock is a held Redis lock: a key set to a random owner token with a TTL. Only the holder of the
 // token can release or extend it, so a holder that stalled past the TTL cannot free a lock someone
-// else now holds. A Lock is not safe for concurrent use by several goroutines.
+// else now holds. Its methods may be called from several goroutines at once (a holder extends
+// it in the background while it works and writes under it, see PutIndexedIfLocked).
 type Lock struct {
 	s     *Store
 	key   string

@@ -106,6 +106,22 @@ func (s *Store) PutIndexed(ctx context.Context, key string, expectRev int64, dat
 	return casResult(ctx, res, err, "put %q at rev %d with index", key, expectRev)
 }
 
+// PutIndexedIfLocked is PutIndexed fenced by lock: in the same atomic step it checks that lock is
+// still held by its owner, and writes nothing, returning ErrLockLost, when it is not (it expired,
+// or someone else took it). A holder that stalled past its lock's TTL therefore cannot overwrite
+// what the next holder wrote. The lock's key must share key's hash tag, like indexKey.
+func (s *Store) PutIndexedIfLocked(ctx context.Context, lock *Lock, key string, expectRev int64, data []byte, ttl time.Duration, indexKey, member string) (int64, error) {
+	if err := checkCAS(expectRev, ttl); err != nil {
+		return 0, fmt.Errorf("store: put %q: %w", key, err)
+	}
+	if err := sameSlot(key, indexKey, lock.key); err != nil {
+		return 0, err
+	}
+	res, err := scriptPutIndexedIfLocked.Run(ctx, s.client, []string{key, indexKey, lock.key},
+		expectRev, data, ttl.Milliseconds(), member, lock.token).Int64()
+	return casResult(ctx, res, err, "put %q at rev %d under lock %q", key, expectRev, lock.key)
+}
+
 // DeleteIndexed deletes key and removes member from indexKey, atomically. indexKey must share
 // key's hash tag. Deleting what is already gone is not an error.
 func (s *Store) DeleteIndexed(ctx context.Context, key, indexKey, member string) error {
@@ -160,6 +176,8 @@ func casResult(ctx context.Context, res int64, err error, format string, args ..
 		return 0, fmt.Errorf("store: %s: %w", fmt.Sprintf(format, args...), ErrNotFound)
 	case scriptConflict:
 		return 0, fmt.Errorf("store: %s: %w", fmt.Sprintf(format, args...), ErrConflict)
+	case scriptLockLost:
+		return 0, fmt.Errorf("store: %s: %w", fmt.Sprintf(format, args...), ErrLockLost)
 	}
 	return res, nil
 }

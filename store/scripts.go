@@ -11,6 +11,7 @@ import (
 const (
 	scriptNotFound = -1
 	scriptConflict = -2
+	scriptLockLost = -3
 )
 
 // casBody is the compare-and-set shared by the record scripts. KEYS[1] is the record (a hash
@@ -68,6 +69,32 @@ redis.call('SADD', KEYS[2], ARGV[4])
 return rev
 `)
 
+// lockFence ends a script with status -3 unless the lock KEYS[3] still holds the owner token
+// ARGV[5].
+const lockFence = `
+if redis.call('GET', KEYS[3]) ~= ARGV[5] then return -3 end
+`
+
+// PutIndexed fenced by a lock: KEYS[3] the lock, ARGV[5] its owner token.
+var scriptPutIndexedIfLocked = redis.NewScript(lockFence + casBody + `
+redis.call('SADD', KEYS[2], ARGV[4])
+return rev
+`)
+
+// KEYS[1] a plain value, ARGV[1] the value it must hold, ARGV[2] its replacement. The TTL is kept.
+var scriptReplaceValue = redis.NewScript(`
+local cur = redis.call('GET', KEYS[1])
+if not cur then return -1 end
+if cur ~= ARGV[1] then return -2 end
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl > 0 then
+  redis.call('SET', KEYS[1], ARGV[2], 'PX', ttl)
+else
+  redis.call('SET', KEYS[1], ARGV[2])
+end
+return 1
+`)
+
 // KEYS[1] the record, KEYS[2] the index set, ARGV[1] the member.
 var scriptDeleteIndexed = redis.NewScript(`
 redis.call('DEL', KEYS[1])
@@ -91,7 +118,8 @@ end
 return 0
 `)
 
-var allScripts = []*redis.Script{scriptPut, scriptPutAndAppend, scriptPutIndexed, scriptDeleteIndexed, scriptUnlock, scriptExtend}
+var allScripts = []*redis.Script{scriptPut, scriptPutAndAppend, scriptPutIndexed, scriptPutIndexedIfLocked,
+	scriptReplaceValue, scriptDeleteIndexed, scriptUnlock, scriptExtend}
 
 // loadScripts puts the scripts in the server's cache so the first call of each is one EVALSHA.
 // Failure is harmless: Script.Run falls back to EVAL.

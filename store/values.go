@@ -40,6 +40,24 @@ func (s *Store) Peek(ctx context.Context, key string) ([]byte, error) {
 	return s.GetValue(ctx, key)
 }
 
+// ReplaceValue sets the plain value at key to data, keeping its TTL, only if it still holds old:
+// ErrNotFound when the key is gone (expired, taken), ErrConflict when it holds something else.
+// It rewrites a single-use value in place (re-sealing it under a new key) without ever bringing
+// back one that was taken meanwhile.
+func (s *Store) ReplaceValue(ctx context.Context, key string, old, data []byte) error {
+	res, err := scriptReplaceValue.Run(ctx, s.client, []string{key}, old, data).Int64()
+	if err != nil {
+		return wrapErr(ctx, err, "replace %q", key)
+	}
+	switch res {
+	case scriptNotFound:
+		return fmt.Errorf("store: replace %q: %w", key, ErrNotFound)
+	case scriptConflict:
+		return fmt.Errorf("store: replace %q: %w", key, ErrConflict)
+	}
+	return nil
+}
+
 // SetValue writes a plain value, replacing any previous one. ttl 0 means no expiry.
 func (s *Store) SetValue(ctx context.Context, key string, data []byte, ttl time.Duration) error {
 	if err := checkTTL(ttl); err != nil {

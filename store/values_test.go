@@ -157,3 +157,45 @@ func assertMembers(t *testing.T, s *store.Store, key string, want ...string) {
 		t.Fatalf("members of %s = %q, want %q", key, got, want)
 	}
 }
+
+func TestReplaceValueKeepsTheTTLAndNeverRevives(t *testing.T) {
+	t.Parallel()
+	storetest.ForEachBackend(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		key := s.Keys().OAuthState("h1")
+		if err := s.PutOnce(ctx, key, []byte("old"), time.Hour); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.ReplaceValue(ctx, key, []byte("other"), []byte("new")); !errors.Is(err, store.ErrConflict) {
+			t.Fatalf("replace of a changed value: %v, want ErrConflict", err)
+		}
+		if err := s.ReplaceValue(ctx, key, []byte("old"), []byte("new")); err != nil {
+			t.Fatal(err)
+		}
+		if v, err := s.GetValue(ctx, key); err != nil || string(v) != "new" {
+			t.Fatalf("after replace: %q, %v", v, err)
+		}
+		if d, err := s.TTL(ctx, key); err != nil || d <= 59*time.Minute {
+			t.Fatalf("TTL after replace = %v, %v; want the hour kept", d, err)
+		}
+		if _, err := s.TakeOnce(ctx, key); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.ReplaceValue(ctx, key, []byte("new"), []byte("newer")); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("replace of a taken value: %v, want ErrNotFound", err)
+		}
+		if _, err := s.GetValue(ctx, key); !errors.Is(err, store.ErrNotFound) {
+			t.Fatal("a taken value came back")
+		}
+		plain := s.Keys().FlowSource("f", "h")
+		if err := s.SetValue(ctx, plain, []byte("a"), 0); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.ReplaceValue(ctx, plain, []byte("a"), []byte("b")); err != nil {
+			t.Fatal(err)
+		}
+		if d, _ := s.TTL(ctx, plain); d != store.NoExpiry {
+			t.Fatalf("a value without expiry got TTL %v", d)
+		}
+	})
+}

@@ -81,11 +81,15 @@ func TestReplayedForgedAndExpiredState(t *testing.T) {
 			t.Errorf("forged: %v", err)
 		}
 
-		// Expired by the clock: the consent took longer than the state's 10 minutes.
+		// Expired by the clock: the consent took longer than the state's 10 minutes. It ends as
+		// an error outcome, the state used up and the code never redeemed.
 		slow := e.consent(e.v, outbound.ConnectRequest{Owner: alice})
 		e.clock.Advance(11 * time.Minute)
-		if _, err := e.v.HandleCallback(ctx, appID, slow, ""); stateErr(err) != outbound.StateExpired {
-			t.Errorf("expired: %v", err)
+		if res, err := e.v.HandleCallback(ctx, appID, slow, ""); err != nil || res.Outcome != outbound.OutcomeError || res.ErrorCode != outbound.ErrorExpiredState {
+			t.Errorf("expired: %+v %v", res, err)
+		}
+		if _, err := e.v.HandleCallback(ctx, appID, slow, ""); stateErr(err) != outbound.StateUnknown {
+			t.Errorf("expired state used again: %v", err)
 		}
 		// Expired in Redis: the key is gone.
 		gone := e.consent(e.v, outbound.ConnectRequest{Owner: alice})

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -21,6 +20,7 @@ import (
 	"github.com/outflowhq/outflow/cmd/outflow/internal/sandbox"
 	"github.com/outflowhq/outflow/outbound"
 	"github.com/outflowhq/outflow/store"
+	"github.com/outflowhq/outflow/store/storetest"
 )
 
 const (
@@ -49,8 +49,10 @@ type env struct {
 	v       *outbound.Vault
 	logs    *lockedBuffer
 	seen    *tokenLog
-	browser *http.Client
-	http    *http.Client
+	// consentSecrets are the states, codes and PKCE verifiers of the consents.
+	consentSecrets *tokenLog
+	browser        *http.Client
+	http           *http.Client
 }
 
 // setup serves a sandbox provider with one confidential client whose redirect URI is the app's
@@ -58,7 +60,7 @@ type env struct {
 // recorded (so the suite knows every token ever issued) and whose logs are captured.
 func setup(t *testing.T, s *store.Store) *env {
 	t.Helper()
-	e := &env{t: t, s: s, clock: clock.NewFake(epoch), logs: &lockedBuffer{}, seen: &tokenLog{}}
+	e := &env{t: t, s: s, clock: clock.NewFake(epoch), logs: &lockedBuffer{}, seen: &tokenLog{}, consentSecrets: &tokenLog{}}
 	log := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 
 	srv := httptest.NewUnstartedServer(nil)
@@ -83,7 +85,7 @@ func setup(t *testing.T, s *store.Store) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.http = &http.Client{Timeout: 10 * time.Second, Transport: &recordingTransport{base: http.DefaultTransport, seen: e.seen}}
+	e.http = &http.Client{Timeout: 10 * time.Second, Transport: &recordingTransport{base: http.DefaultTransport, seen: e.seen, consented: e.consentSecrets}}
 	e.browser = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	e.apps, e.v = e.instance(s)
 
@@ -145,6 +147,9 @@ func (e *env) consent(v *outbound.Vault, req outbound.ConnectRequest) url.Values
 	if err != nil {
 		e.t.Fatalf("Connect: %v", err)
 	}
+	if u, err := url.Parse(cr.URL); err == nil {
+		e.consentSecrets.add(u.Query().Get("state"))
+	}
 	resp, err := e.browser.Get(cr.URL)
 	if err != nil {
 		e.t.Fatal(err)
@@ -160,6 +165,9 @@ func (e *env) consent(v *outbound.Vault, req outbound.ConnectRequest) url.Values
 	}
 	if got := loc.Scheme + "://" + loc.Host + loc.Path; got != publicURL+outbound.CallbackPath+appID {
 		e.t.Fatalf("the provider redirected to %q, not the app's callback", got)
+	}
+	if code := loc.Query().Get("code"); code != "" {
+		e.consentSecrets.add(code)
 	}
 	return loc.Query()
 }
@@ -200,69 +208,52 @@ func (e *env) active(token string) bool {
 	return ok
 }
 
-// assertNoPlaintext scans every Redis key and value under the prefix and the captured logs for
-// any token the provider issued, and for the client secret.
+// assertNoPlaintext searches every Redis key and value under the prefix, and the captured logs,
+// for every token the provider issued, every PKCE verifier, state and authorization code of a
+// consent, and the client secret. A test in which the provider issued tokens must have recorded
+// them, or the search would prove nothing.
 func (e *env) assertNoPlaintext() {
 	t := e.t
-	dump := dumpRedis(t, e.s) + "\n" + e.logs.String()
-	secrets := e.seen.all()
-	if len(secrets) == 0 {
-		return
+	issued := e.seen.all()
+	if st := e.p.Stats(); st.AuthorizationCodeGrants+st.RefreshGrants > 0 && len(issued) == 0 {
+		t.Errorf("the provider issued tokens (%+v) but none were recorded: the plain-text search proves nothing", st)
 	}
-	for _, s := range append(secrets, clientSecret) {
-		if strings.Contains(dump, s) {
-			t.Errorf("a token or the client secret (%d characters) appears in plain text in Redis or the logs", len(s))
-			return
+	logs := e.logs.String()
+	for _, s := range append(append(issued, e.consentSecrets.all()...), clientSecret) {
+		if hits := storetest.Find(t, e.s, s); len(hits) > 0 || strings.Contains(logs, s) {
+			t.Errorf("a token, consent secret or the client secret (%d characters) appears in plain text in Redis (%v) or the logs", len(s), hits)
 		}
 	}
 }
 
-// dumpRedis renders every key and value under the store's prefix.
-func dumpRedis(t *testing.T, s *store.Store) string {
-	t.Helper()
-	ctx := context.Background()
-	c := s.Client()
-	var b strings.Builder
-	err := s.Scan(ctx, s.Keys().Pattern(), func(k string) error {
-		typ, err := c.Type(ctx, k).Result()
-		if err != nil {
-			return err
-		}
-		var v any
-		switch typ {
-		case "string":
-			v, err = c.Get(ctx, k).Result()
-		case "hash":
-			v, err = c.HGetAll(ctx, k).Result()
-		case "set":
-			v, err = c.SMembers(ctx, k).Result()
-		case "list":
-			v, err = c.LRange(ctx, k, 0, -1).Result()
-		case "stream":
-			v, err = c.XRange(ctx, k, "-", "+").Result()
-		case "zset":
-			v, err = c.ZRangeWithScores(ctx, k, 0, -1).Result()
-		default:
-			err = fmt.Errorf("key %s has type %s, which the dump cannot read", k, typ)
-		}
-		fmt.Fprintf(&b, "%s %v\n", k, v)
-		return err
-	})
-	if err != nil {
-		t.Fatalf("dump redis: %v", err)
-	}
-	return b.String()
-}
-
-// recordingTransport notes every token the provider's token endpoint hands out.
+// recordingTransport notes every token the provider's token endpoint hands out, and the PKCE
+// verifier and authorization code of every code exchange.
 type recordingTransport struct {
-	base http.RoundTripper
-	seen *tokenLog
+	base            http.RoundTripper
+	seen, consented *tokenLog
 }
 
 func (rt *recordingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if !strings.HasSuffix(req.URL.Path, "/oauth2/token") {
+		return rt.base.RoundTrip(req)
+	}
+	if req.Body != nil {
+		body, err := io.ReadAll(req.Body)
+		req.Body.Close()
+		if err != nil {
+			return nil, err
+		}
+		if form, err := url.ParseQuery(string(body)); err == nil {
+			for _, k := range []string{"code", "code_verifier"} {
+				if v := form.Get(k); v != "" {
+					rt.consented.add(v)
+				}
+			}
+		}
+		req.Body = io.NopCloser(bytes.NewReader(body))
+	}
 	resp, err := rt.base.RoundTrip(req)
-	if err != nil || !strings.HasSuffix(req.URL.Path, "/oauth2/token") {
+	if err != nil {
 		return resp, err
 	}
 	body, err := io.ReadAll(resp.Body)

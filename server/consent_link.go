@@ -1,0 +1,96 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/outflowhq/outflow/outbound"
+	"github.com/outflowhq/outflow/store"
+)
+
+// consentPathPrefix is where the links of POST /v1/connect point: GET /v1/oauth/start/{token}.
+const consentPathPrefix = "/v1/oauth/start/"
+
+// consentRecord is the connect a consent link starts, kept in Redis under the hash of its token
+// until a browser opens it.
+type consentRecord struct {
+	AppID       string   `json:"appId"`
+	UserID      string   `json:"userId,omitempty"`
+	TenantID    string   `json:"tenantId,omitempty"`
+	Scopes      []string `json:"scopes,omitempty"`
+	RedirectURL string   `json:"redirectUrl,omitempty"`
+	ExternalID  string   `json:"externalId,omitempty"`
+}
+
+func (c *consentRecord) request() outbound.ConnectRequest {
+	return outbound.ConnectRequest{
+		AppID: c.AppID, Owner: outbound.Owner{UserID: c.UserID, TenantID: c.TenantID},
+		Scopes: c.Scopes, RedirectURL: c.RedirectURL, ExternalID: c.ExternalID,
+	}
+}
+
+// newConsentLink checks a connect and keeps it behind a single-use link valid for LinkTTL. The
+// consent itself starts only when a browser opens the link, bound to that browser. Only the
+// SHA-256 of the link's token is stored.
+func (s *Server) newConsentLink(ctx context.Context, r *http.Request, rec *consentRecord) (*linkJSON, error) {
+	if err := s.opts.Vault.CheckConnect(ctx, rec.request()); err != nil {
+		return nil, err
+	}
+	data, err := json.Marshal(rec)
+	if err != nil {
+		return nil, err
+	}
+	token := rand.Text()
+	if err := s.opts.Store.PutOnce(ctx, s.consentLinkKey(token), data, s.opts.LinkTTL); err != nil {
+		return nil, fmt.Errorf("keep the consent link of app %q: %w", rec.AppID, err)
+	}
+	now := s.clock.Now().UTC()
+	return &linkJSON{URL: s.publicURL(r) + consentPathPrefix + token, ExpiresAt: now.Add(s.opts.LinkTTL).Truncate(time.Second)}, nil
+}
+
+func (s *Server) consentLinkKey(token string) string {
+	h := sha256.Sum256([]byte(token))
+	return s.opts.Store.Keys().ConsentLink(hex.EncodeToString(h[:]))
+}
+
+// openConsentLink is GET /v1/oauth/start/{token}: it uses up the link, gives the browser its
+// cookie when it has none, starts the consent bound to that browser, and sends it to the
+// provider. The provider's callback is then refused from any other browser.
+func (s *Server) openConsentLink(w http.ResponseWriter, r *http.Request) {
+	token := r.PathValue("token")
+	if len(token) < 20 || len(token) > 64 {
+		s.failPage(w, r, errLinkMalformed)
+		return
+	}
+	data, err := s.opts.Store.TakeOnce(r.Context(), s.consentLinkKey(token))
+	if errors.Is(err, store.ErrNotFound) {
+		s.failPage(w, r, errLinkUsed)
+		return
+	}
+	if err != nil {
+		s.failPage(w, r, err)
+		return
+	}
+	var rec consentRecord
+	if err := json.Unmarshal(data, &rec); err != nil {
+		s.failPage(w, r, fmt.Errorf("read consent link: %w", err))
+		return
+	}
+	req := rec.request()
+	req.Binding = bindingOf(s.ensureCookie(w, r))
+	res, err := s.opts.Vault.Connect(r.Context(), req)
+	if err != nil {
+		s.failPage(w, r, err)
+		return
+	}
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	w.Header().Set("Cache-Control", "no-store")
+	http.Redirect(w, r, res.URL, http.StatusSeeOther)
+}
