@@ -17,7 +17,8 @@ import (
 //
 //	POST   /v1/connect                     {"appId","userId"|"tenantId","scopes","redirectUrl","externalId"} → {"url","expiresAt"}:
 //	                                       a one-time link to send the browser to
-//	GET    /v1/oauth/start/{token}         that link: sets the browser's cookie, starts the consent bound
+//	GET    /v1/oauth/start/{token}         that link: a Continue page (fetching it uses nothing up)
+//	POST   /v1/oauth/start/{token}         Continue: sets the browser's cookie, starts the consent bound
 //	                                       to this browser, and 303s to the provider
 //	GET    /v1/oauth/callback/{appId}      the provider's redirect: 303 to the connect's redirect URL
 //	                                       (with outflow_status), or a small page when it has none
@@ -38,7 +39,8 @@ func (s *Server) connectionRoutes() {
 		return
 	}
 	s.handle("POST /v1/connect", s.management(s.connect))
-	s.handle("GET /v1/oauth/start/{token}", s.openConsentLink)
+	s.handle("GET /v1/oauth/start/{token}", s.showConsentLink)
+	s.handle("POST /v1/oauth/start/{token}", s.openConsentLink)
 	s.handle("GET /v1/oauth/callback/{appId}", s.oauthCallback)
 	s.handle("POST /v1/tokens/fetch", s.management(s.fetchToken))
 	s.handle("POST /v1/tokens/import", s.management(s.importTokens))

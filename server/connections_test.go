@@ -240,6 +240,13 @@ func (a *connAPI) browse(b *http.Client, path string) connResponse {
 	if err != nil {
 		a.t.Fatal(err)
 	}
+	if isOneTimeLink(path) && resp.StatusCode == http.StatusOK {
+		// The link's Continue page: press Continue.
+		resp.Body.Close()
+		if resp, err = b.Post(path, "", nil); err != nil {
+			a.t.Fatal(err)
+		}
+	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
 	return connResponse{status: resp.StatusCode, body: string(body), location: resp.Header.Get("Location"), header: resp.Header}

@@ -60,7 +60,34 @@ func (s *Server) consentLinkKey(token string) string {
 	return s.opts.Store.Keys().ConsentLink(hex.EncodeToString(h[:]))
 }
 
-// openConsentLink is GET /v1/oauth/start/{token}: it uses up the link, gives the browser its
+// showConsentLink is GET /v1/oauth/start/{token}: a Continue page that posts back, so fetching
+// the link never uses it up.
+func (s *Server) showConsentLink(w http.ResponseWriter, r *http.Request) {
+	token := r.PathValue("token")
+	if len(token) < 20 || len(token) > 64 {
+		s.failPage(w, r, errLinkMalformed)
+		return
+	}
+	key := s.consentLinkKey(token)
+	data, err := s.opts.Store.Peek(r.Context(), key)
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			err = errLinkUsed
+		}
+		s.failPage(w, r, err)
+		return
+	}
+	title := "Connect your account"
+	var rec consentRecord
+	if json.Unmarshal(data, &rec) == nil && s.opts.Apps != nil {
+		if app, err := s.opts.Apps.Get(r.Context(), rec.AppID); err == nil {
+			title = "Connect to " + app.Name
+		}
+	}
+	s.renderContinue(w, r, key, title, "Press Continue to go to the provider and choose what to share.")
+}
+
+// openConsentLink is POST /v1/oauth/start/{token}: it uses up the link, gives the browser its
 // cookie when it has none, starts the consent bound to that browser, and sends it to the
 // provider. The provider's callback is then refused from any other browser.
 func (s *Server) openConsentLink(w http.ResponseWriter, r *http.Request) {

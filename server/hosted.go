@@ -21,7 +21,8 @@ func (s *Server) pageRoutes() {
 	if s.opts.Engine == nil || s.opts.Store == nil {
 		return
 	}
-	s.handle("GET /flows/link/{token}", s.openLink)
+	s.handle("GET /flows/link/{token}", s.showLink)
+	s.handle("POST /flows/link/{token}", s.openLink)
 	s.handle("GET /flows/run/{executionId}", s.runPage)
 	s.handle("POST /flows/run/{executionId}", s.runSubmit)
 	if s.opts.Demo != nil {

@@ -199,6 +199,8 @@ func (h *hosted) browser() *browser {
 	return &browser{t: h.t, h: h, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 }
 
+// get fetches a page. A one-time link answers with its Continue page, which get presses (a POST),
+// as a person would.
 func (b *browser) get(u string) connResponse {
 	b.t.Helper()
 	if strings.HasPrefix(u, "/") {
@@ -206,7 +208,16 @@ func (b *browser) get(u string) connResponse {
 	}
 	req, _ := http.NewRequest("GET", u, nil)
 	b.last = do(b.t, b.c, req)
+	if isOneTimeLink(u) && b.last.status == http.StatusOK {
+		req, _ := http.NewRequest("POST", u, nil)
+		b.last = do(b.t, b.c, req)
+	}
 	return b.last
+}
+
+// isOneTimeLink reports whether u is a one-time link: a flow's or a consent's.
+func isOneTimeLink(u string) bool {
+	return strings.Contains(u, "/flows/link/") || strings.Contains(u, "/v1/oauth/start/")
 }
 
 // submit posts the form of the last page with the pressed button and the fields.

@@ -62,8 +62,9 @@ func flowName(f *flows.Flow) string {
 	return strings.ToUpper(name[:1]) + name[1:]
 }
 
-// tryFlow is POST /flows/try/{flowId} (demo only): it starts the flow for the demo user and
-// sends the browser to the execution's one-time link, as a backend would.
+// tryFlow is POST /flows/try/{flowId} (demo only): it starts the flow for the demo user, as a
+// backend would, and uses its one-time link in this browser at once (the press on Try it is the
+// person's Continue).
 func (s *Server) tryFlow(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 4096)
 	_ = r.ParseForm()
@@ -84,5 +85,6 @@ func (s *Server) tryFlow(w http.ResponseWriter, r *http.Request) {
 		s.failPage(w, r, err)
 		return
 	}
-	http.Redirect(w, r, link.URL, http.StatusSeeOther)
+	_, token, _ := strings.Cut(link.URL, linkPathPrefix)
+	s.useLink(w, r, token)
 }

@@ -15,7 +15,8 @@ import (
 	"github.com/outflowhq/outflow/store"
 )
 
-// linkPathPrefix is where one-time links point: GET /flows/link/{token}.
+// linkPathPrefix is where one-time links point: GET /flows/link/{token} shows a Continue button,
+// POST uses the link.
 const linkPathPrefix = "/flows/link/"
 
 // linkJSON is the one-time link of a started execution.
@@ -56,10 +57,43 @@ func (s *Server) linkKey(token string) string {
 	return s.opts.Store.Keys().BrowserLink(hex.EncodeToString(h[:]))
 }
 
-// openLink is GET /flows/link/{token}: it uses up the link, gives the browser its cookie when it
+// showLink is GET /flows/link/{token}: a page with a Continue button that posts back. Fetching a
+// link (a mail scanner, a chat preview) therefore never uses it up.
+func (s *Server) showLink(w http.ResponseWriter, r *http.Request) {
+	token := r.PathValue("token")
+	if len(token) < 20 || len(token) > 64 {
+		s.failPage(w, r, errLinkMalformed)
+		return
+	}
+	key := s.linkKey(token)
+	if _, err := s.opts.Store.Peek(r.Context(), key); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			err = errLinkUsed
+		}
+		s.failPage(w, r, err)
+		return
+	}
+	s.renderContinue(w, r, key, "Continue in your browser", "Press Continue to open the next step here.")
+}
+
+// renderContinue shows the Continue page of the single-use value under key.
+func (s *Server) renderContinue(w http.ResponseWriter, r *http.Request, key, title, text string) {
+	expires := ""
+	if ttl, err := s.opts.Store.TTL(r.Context(), key); err == nil && ttl > 0 {
+		expires = s.clock.Now().Add(ttl).UTC().Format("15:04 MST")
+	}
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	s.renderPage(w, http.StatusOK, "continue", continueView{Title: title, Text: text, Action: r.URL.Path, ExpiresAt: expires})
+}
+
+// openLink is POST /flows/link/{token}: it uses up the link, gives the browser its cookie when it
 // has none, binds the execution to that browser and sends it to the execution's page.
 func (s *Server) openLink(w http.ResponseWriter, r *http.Request) {
-	token := r.PathValue("token")
+	s.useLink(w, r, r.PathValue("token"))
+}
+
+// useLink uses up a link in the browser of request r and sends it on.
+func (s *Server) useLink(w http.ResponseWriter, r *http.Request, token string) {
 	if len(token) < 20 || len(token) > 64 {
 		s.failPage(w, r, errLinkMalformed)
 		return

@@ -18,7 +18,7 @@ var pageFiles embed.FS
 // pageTemplates are the hosted pages, each parsed with the shared layout.
 var pageTemplates = func() map[string]*template.Template {
 	out := map[string]*template.Template{}
-	for _, name := range []string{"screen", "problem", "landing", "index", "redirect"} {
+	for _, name := range []string{"screen", "problem", "landing", "index", "redirect", "continue"} {
 		out[name] = template.Must(template.ParseFS(pageFiles, "pages/layout.html", "pages/"+name+".html"))
 	}
 	return out
@@ -43,6 +43,13 @@ type problemView struct {
 }
 
 type linkView struct{ URL, Label string }
+
+// continueView is the page a one-time link shows before it is used: opening the link (a GET, as
+// mail scanners and link previewers do) changes nothing; the person's press on Continue (a POST)
+// uses it.
+type continueView struct {
+	Title, Text, Action, ExpiresAt string
+}
 
 // redirectView is the page of an execution waiting at another site (an OAuth consent).
 type redirectView struct {

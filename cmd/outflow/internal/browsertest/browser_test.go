@@ -103,6 +103,14 @@ func (b *browser) fail(format string, args ...any) {
 
 func (b *browser) open(url string) { b.t.Helper(); b.do("open "+url, chromedp.Navigate(url)) }
 
+// openLink opens a one-time link as a person does: its page, then Continue.
+func (b *browser) openLink(url string) {
+	b.t.Helper()
+	b.open(url)
+	b.waitHeading("Continue in your browser")
+	b.click(`form button[type="submit"]`)
+}
+
 func (b *browser) click(css string) {
 	b.t.Helper()
 	b.do("click "+css, chromedp.Click(chromedp.CSS(css)))

@@ -22,7 +22,7 @@ func TestACallbackFromAnotherBrowserIsRefused(t *testing.T) {
 	d := startDemo(t)
 
 	id, link := d.startFlow("connect-contacts", "bob")
-	b.open(link)
+	b.openLink(link)
 	b.waitHeading("Connect to Sandbox Contacts")
 	b.click(`button[value="connect"]`)
 	b.waitHeading("Allow Outflow demo to access your sandbox account?")

@@ -33,7 +33,7 @@ func TestDemoTour(t *testing.T) {
 	b.shot("landing")
 
 	id, link := d.startFlow("demo-tour", "ada")
-	b.open(link)
+	b.openLink(link)
 	b.waitHeading("Welcome to Outflow")
 	if code, body := d.get(strings.TrimPrefix(link, d.base)); code != http.StatusGone || !strings.Contains(body, "already been used") {
 		t.Errorf("opening the link a second time: %d, want 410 and a page that says so", code)
@@ -138,7 +138,7 @@ func TestDemoTour(t *testing.T) {
 
 	// A flow that checks for a token first skips the consent now.
 	_, link = d.startFlow("contacts-or-connect", "ada")
-	b.open(link)
+	b.openLink(link)
 	b.waitHeading("You're already connected")
 
 	// What the log holds: one line per request, none with a secret or a callback's query.
