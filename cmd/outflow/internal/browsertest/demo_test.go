@@ -10,10 +10,10 @@ import (
 	"testing"
 )
 
-// documented are the screenshots docs/demo.md shows, one per hosted screen, and two at a
+// documented are the screenshots the README shows, one per hosted screen, and two at a
 // phone's width.
 var documented = map[string]bool{
-	"landing": true, "welcome": true, "connect-scopes": true, "connect-scopes-phone": true,
+	"landing": true, "link": true, "welcome": true, "connect-scopes": true, "connect-scopes-phone": true,
 	"sandbox-consent": true, "apikey-error": true, "apikey-error-phone": true, "finished": true,
 }
 
@@ -33,7 +33,10 @@ func TestDemoTour(t *testing.T) {
 	b.shot("landing")
 
 	id, link := d.startFlow("demo-tour", "ada")
-	b.openLink(link)
+	b.open(link)
+	b.waitHeading("Continue in your browser")
+	b.shot("link")
+	b.click(`form button[type="submit"]`)
 	b.waitHeading("Welcome to Outflow")
 	if code, body := d.get(strings.TrimPrefix(link, d.base)); code != http.StatusGone || !strings.Contains(body, "already been used") {
 		t.Errorf("opening the link a second time: %d, want 410 and a page that says so", code)
