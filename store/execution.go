@@ -25,16 +25,7 @@ if redis.call('EXISTS', KEYS[1]) == 1 then return -2 end
 redis.call('HSET', KEYS[1], 'rev', 1, 'data', ARGV[1], 'nonce', ARGV[2])
 local ttl = tonumber(ARGV[3])
 redis.call('PEXPIRE', KEYS[1], ttl)
-local n = #ARGV
-local i = 5
-while i <= n do
-  local j = math.min(i + 99, n)
-  redis.call('RPUSH', KEYS[2], unpack(ARGV, i, j))
-  i = j + 1
-end
-local keep = tonumber(ARGV[4])
-if keep > 0 then redis.call('LTRIM', KEYS[2], -keep, -1) end
-if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('PEXPIRE', KEYS[2], ttl) end
+` + appendLog(5, 4) + `
 return 1
 `)
 
@@ -63,16 +54,7 @@ redis.call('HSET', KEYS[1], 'data', ARGV[2], 'nonce', ARGV[5])
 redis.call('HDEL', KEYS[1], 'claimExp')
 local ttl = tonumber(ARGV[3])
 redis.call('PEXPIRE', KEYS[1], ttl)
-local n = #ARGV
-local i = 6
-while i <= n do
-  local j = math.min(i + 99, n)
-  redis.call('RPUSH', KEYS[2], unpack(ARGV, i, j))
-  i = j + 1
-end
-local keep = tonumber(ARGV[4])
-if keep > 0 then redis.call('LTRIM', KEYS[2], -keep, -1) end
-if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('PEXPIRE', KEYS[2], ttl) end
+` + appendLog(6, 4) + `
 return rev
 `)
 

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 
 	"github.com/redis/go-redis/v9"
@@ -40,16 +41,19 @@ var scriptPut = redis.NewScript(casBody + `
 return rev
 `)
 
-// KEYS[2] is the log list; ARGV[4] the number of entries to keep (0: all); ARGV[5..] the entries.
-var scriptPutAndAppend = redis.NewScript(casBody + `
+// appendLog is the Lua that appends ARGV[first..] to the list KEYS[2] (in batches, as unpack has
+// a limit), keeps its newest ARGV[keep] entries (0: all) and gives it the TTL in the script's `ttl`
+// variable (ms; 0: none). The record scripts that keep a log share it.
+func appendLog(first, keep int) string {
+	return fmt.Sprintf(`
 local n = #ARGV
-local i = 5
+local i = %d
 while i <= n do
   local j = math.min(i + 99, n)
   redis.call('RPUSH', KEYS[2], unpack(ARGV, i, j))
   i = j + 1
 end
-local keep = tonumber(ARGV[4])
+local keep = tonumber(ARGV[%d])
 if keep > 0 then
   redis.call('LTRIM', KEYS[2], -keep, -1)
 end
@@ -60,6 +64,11 @@ if redis.call('EXISTS', KEYS[2]) == 1 then
     redis.call('PERSIST', KEYS[2])
   end
 end
+`, first, keep)
+}
+
+// KEYS[2] is the log list; ARGV[4] the number of entries to keep (0: all); ARGV[5..] the entries.
+var scriptPutAndAppend = redis.NewScript(casBody + appendLog(5, 4) + `
 return rev
 `)
 
