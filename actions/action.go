@@ -130,3 +130,12 @@ func RedirectTo(url string, state any) Result { return Result{RedirectURL: url, 
 
 // Pauses reports whether r pauses the execution.
 func (r Result) Pauses() bool { return !r.Finish && (r.Screen != nil || r.RedirectURL != "") }
+
+// ForRun returns a copy of c for one run of its action, with no events emitted yet. An engine that
+// may abandon a run (an action that ignores its timeout) gives the run a copy, so the run cannot
+// touch the call the engine goes on with.
+func (c *Call) ForRun() *Call {
+	cp := *c
+	cp.events = nil
+	return &cp
+}

@@ -17,50 +17,40 @@ func (e *Engine) Bind(ctx context.Context, executionID, binding string) (*Respon
 	if binding == "" {
 		return nil, errors.New("bind execution: empty binding")
 	}
-	x, err := e.store.GetExecution(ctx, executionID)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, fmt.Errorf("execution %q: %w", executionID, ErrExecutionNotFound)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("bind execution %q: %w", executionID, err)
-	}
-	rec, err := decodeRecord(x)
+	c, err := e.claim(ctx, executionID, store.AnyNonce)
 	if err != nil {
 		return nil, err
 	}
+	rec := c.rec
 	switch {
-	case rec.Binding != "" && sameBinding(rec.Binding, binding):
-		return rec.response(true), nil
-	case rec.Binding != "":
-		return nil, fmt.Errorf("bind execution %q: %w", executionID, ErrWrongBrowser)
 	case rec.Status == StatusWaiting && e.clock.Now().After(rec.ExpiresAt):
+		c.release()
 		return nil, &ExpiredError{ExecutionID: rec.ID, FlowID: rec.FlowID, ExpiredAt: rec.ExpiresAt, Input: rec.Input}
+	case rec.Binding != "" && !sameBinding(rec.Binding, binding):
+		c.release()
+		return nil, fmt.Errorf("bind execution %q: %w", executionID, ErrWrongBrowser)
+	case rec.Binding != "":
+		c.release()
+		return rec.response(true), nil
+	case c.token == "":
+		return nil, conflict("another request is advancing the execution")
 	}
 	rec.Binding = binding
 	t := &transition{e: e, rec: rec, now: e.clock.Now().UTC()}
-	t.event("execution.bound", rec.StepID, nil)
 	if rec.Pending {
 		// A deferred execution runs its first steps now, in its browser.
-		f, err := e.version(ctx, rec.FlowID, rec.FlowHash)
-		if err != nil {
-			return nil, err
+		if t, err = c.transition(ctx); err != nil {
+			return c.failVersion(ctx, err)
 		}
-		t.f = f
+		t.event(EventBound, rec.StepID, nil)
 		rec.Pending = false
-		t.run(ctx, nil)
+		runCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), runBudget)
+		t.run(runCtx, nil)
+		cancel()
+	} else {
+		t.event(EventBound, rec.StepID, nil)
 	}
-	data, events, err := t.encode()
-	if err != nil {
-		return nil, err
-	}
-	if _, err := e.store.UpdateExecution(ctx, rec.ID, rec.rev, data, rec.nonce, e.keep(rec), events, e.opts.MaxEvents); err != nil {
-		if errors.Is(err, store.ErrConflict) {
-			return nil, conflict("another request changed the execution first")
-		}
-		return nil, fmt.Errorf("bind execution %q: %w", executionID, err)
-	}
-	t.observeEnd()
-	return rec.response(true), nil
+	return c.commit(ctx, t)
 }
 
 // BindingOf reports whether an execution is bound to the given browser, for hosts that render its

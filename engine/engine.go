@@ -41,8 +41,9 @@ type Options struct {
 	MaxStepsPerRequest int
 	// StepTimeout is the timeout of steps that set none (default 30s).
 	StepTimeout time.Duration
-	// RedirectAllowed, when set, vets the redirect URL of an end step; a refused URL is dropped and
-	// the refusal logged as an event.
+	// RedirectAllowed vets the redirect URL of an end step; a refused URL is dropped and the refusal
+	// logged as an event. Nil refuses every redirect (the server passes a policy built from its
+	// public URL and allow-list).
 	RedirectAllowed func(url string) bool
 	// Observer receives metrics callbacks; nil means none.
 	Observer Observer

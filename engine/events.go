@@ -23,6 +23,10 @@ const (
 	EventBranch        = "branch"
 	EventCompleted     = "execution.completed"
 	EventFailed        = "execution.failed"
+	// EventBound: a browser opened the execution's link and it is now bound to that browser.
+	EventBound = "execution.bound"
+	// EventRedirectRefused: an end step's redirect URL was not allowed and was dropped.
+	EventRedirectRefused = "redirect.refused"
 )
 
 // Event is one entry of an execution's event log. It never holds a secret: outputs carry none by
@@ -77,6 +81,17 @@ func lookup(f *flows.Flow, scope map[string]any, path string) any {
 	parts := strings.Split(path, ".")
 	if len(parts) >= 2 && parts[0] == flows.ScopeForm && f.IsSecretField(parts[1]) {
 		return Redacted
+	}
+	if path == flows.ScopeForm {
+		form, _ := scope[flows.ScopeForm].(map[string]any)
+		out := make(map[string]any, len(form))
+		for k, v := range form {
+			if f.IsSecretField(k) {
+				v = Redacted
+			}
+			out[k] = v
+		}
+		return out
 	}
 	var cur any = scope
 	for _, p := range parts {

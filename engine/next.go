@@ -12,9 +12,15 @@ import (
 	"github.com/outflowhq/outflow/store"
 )
 
-// claimHold bounds how long a claimed execution stays claimed when the claiming instance dies
-// mid-request; it exceeds any step timeout the engine allows.
-const claimHold = 2 * time.Minute
+// A transition runs its steps within runBudget and then writes within writeBudget, on a context
+// that the caller going away does not cancel (a committed step is never lost to a dropped
+// connection). claimHold, how long a claim lasts when its holder dies, exceeds both together, and
+// a write needs the claim's token, so a transition that overran its claim cannot write.
+const (
+	runBudget   = 60 * time.Second
+	writeBudget = 10 * time.Second
+	claimHold   = 2 * time.Minute
+)
 
 // Next advances a paused execution with an interaction (a button of the current screen, or the
 // callback of a redirect) and the single-use nonce of the current pause. The nonce is claimed
@@ -38,67 +44,124 @@ func (e *Engine) ResumeCallback(ctx context.Context, executionID, stepID, nonce,
 }
 
 func (e *Engine) advance(ctx context.Context, executionID string, req NextRequest) (*Response, error) {
-	now := e.clock.Now().UTC()
-	x, claimed, err := e.store.ClaimExecution(ctx, executionID, req.Nonce, now, claimHold)
+	c, err := e.claim(ctx, executionID, req.Nonce)
+	if err != nil {
+		return nil, err
+	}
+	rec, now := c.rec, e.clock.Now().UTC()
+	switch {
+	case rec.Status == StatusWaiting && now.After(rec.ExpiresAt):
+		c.release()
+		return nil, &ExpiredError{ExecutionID: rec.ID, FlowID: rec.FlowID, ExpiredAt: rec.ExpiresAt, Input: rec.Input}
+	case rec.Status != StatusWaiting:
+		return nil, conflict("the execution is " + string(rec.Status))
+	case c.token == "":
+		return nil, conflict("the nonce is stale or already used")
+	case rec.Pending:
+		c.release()
+		return nil, conflict("the execution waits for its browser to open its link")
+	case req.StepID != "" && req.StepID != rec.StepID:
+		c.release()
+		return nil, conflict(fmt.Sprintf("the execution is at step %q, not %q", rec.StepID, req.StepID))
+	case rec.Binding != "" && !sameBinding(rec.Binding, req.Binding):
+		c.release()
+		return nil, fmt.Errorf("advance execution %q: %w", executionID, ErrWrongBrowser)
+	}
+	t, err := c.transition(ctx)
+	if err != nil {
+		return c.failVersion(ctx, err)
+	}
+	resume, err := t.resume(req)
+	if err != nil {
+		c.release()
+		return nil, err
+	}
+	if resume != nil {
+		runCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), runBudget)
+		t.run(runCtx, resume)
+		cancel()
+	}
+	return c.commit(ctx, t)
+}
+
+// claimed is an execution this request holds the claim of.
+type claimed struct {
+	e     *Engine
+	id    string
+	rec   *record
+	token string
+}
+
+// claim reads an execution and claims it when nonce matches (store.AnyNonce: whatever the nonce).
+func (e *Engine) claim(ctx context.Context, executionID, nonce string) (*claimed, error) {
+	x, token, err := e.store.ClaimExecution(ctx, executionID, nonce, claimHold)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, fmt.Errorf("execution %q: %w", executionID, ErrExecutionNotFound)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("advance execution %q: %w", executionID, err)
+		return nil, fmt.Errorf("claim execution %q: %w", executionID, err)
 	}
 	rec, err := decodeRecord(x)
 	if err != nil {
-		return nil, err
-	}
-	release := func() {
-		if claimed {
-			if err := e.store.ReleaseExecution(context.WithoutCancel(ctx), executionID, rec.rev); err != nil {
-				e.log.WarnContext(ctx, "release execution claim", "execution", executionID, "error", err)
-			}
+		if token != "" {
+			_ = e.store.ReleaseExecution(context.WithoutCancel(ctx), executionID, token)
 		}
-	}
-	switch {
-	case rec.Status == StatusWaiting && now.After(rec.ExpiresAt):
-		release()
-		return nil, &ExpiredError{ExecutionID: rec.ID, FlowID: rec.FlowID, ExpiredAt: rec.ExpiresAt, Input: rec.Input}
-	case rec.Status != StatusWaiting:
-		return nil, conflict("the execution is " + string(rec.Status))
-	case !claimed:
-		return nil, conflict("the nonce is stale or already used")
-	case req.StepID != "" && req.StepID != rec.StepID:
-		release()
-		return nil, conflict(fmt.Sprintf("the execution is at step %q, not %q", rec.StepID, req.StepID))
-	case rec.Binding != "" && !sameBinding(rec.Binding, req.Binding):
-		release()
-		return nil, fmt.Errorf("advance execution %q: %w", executionID, ErrWrongBrowser)
-	}
-	f, err := e.version(ctx, rec.FlowID, rec.FlowHash)
-	if err != nil {
-		release()
 		return nil, err
 	}
-	t := &transition{e: e, f: f, rec: rec, now: now}
-	resume, err := t.resume(req)
+	return &claimed{e: e, id: executionID, rec: rec, token: token}, nil
+}
+
+// release ends the claim without writing.
+func (c *claimed) release() {
+	if c.token == "" {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), writeBudget)
+	defer cancel()
+	if err := c.e.store.ReleaseExecution(ctx, c.id, c.token); err != nil {
+		c.e.log.Warn("release execution claim", "execution", c.id, "error", err)
+	}
+}
+
+// transition prepares a transition on the flow version the execution is pinned to.
+func (c *claimed) transition(ctx context.Context) (*transition, error) {
+	f, err := c.e.version(ctx, c.rec.FlowID, c.rec.FlowHash)
 	if err != nil {
-		release()
 		return nil, err
 	}
-	if resume != nil {
-		t.run(ctx, resume)
+	return &transition{e: c.e, f: f, rec: c.rec, now: c.e.clock.Now().UTC()}, nil
+}
+
+// failVersion answers a transition whose flow version cannot be loaded: when its source is gone
+// the execution fails for good (it can never continue), otherwise the claim is released.
+func (c *claimed) failVersion(ctx context.Context, err error) (*Response, error) {
+	if !errors.Is(err, store.ErrNotFound) {
+		c.release()
+		return nil, err
 	}
+	c.e.log.Error("flow version unavailable", "execution", c.id, "flow", c.rec.FlowID, "hash", c.rec.FlowHash)
+	t := &transition{e: c.e, rec: c.rec, now: c.e.clock.Now().UTC()}
+	t.failExecution(c.rec.StepID, &ErrorInfo{Code: "flow_version_unavailable", Message: "This flow has changed and the version this execution started on is no longer available. Start it again."})
+	return c.commit(ctx, t)
+}
+
+// commit writes the transition's state and events with the claim, in one round trip.
+func (c *claimed) commit(ctx context.Context, t *transition) (*Response, error) {
 	data, events, err := t.encode()
 	if err != nil {
-		release()
+		c.release()
 		return nil, err
 	}
-	if _, err := e.store.UpdateExecution(ctx, rec.ID, rec.rev, data, rec.nonce, e.keep(rec), events, e.opts.MaxEvents); err != nil {
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), writeBudget)
+	defer cancel()
+	if _, err := c.e.store.UpdateExecution(wctx, c.id, c.rec.rev, c.token, data, c.rec.nonce, c.e.keep(c.rec), events, c.e.opts.MaxEvents); err != nil {
 		if errors.Is(err, store.ErrConflict) {
 			return nil, conflict("another request advanced the execution first")
 		}
-		return nil, fmt.Errorf("advance execution %q: %w", executionID, err)
+		return nil, fmt.Errorf("advance execution %q: %w", c.id, err)
 	}
 	t.observeEnd()
-	return rec.response(true), nil
+	return t.response(), nil
 }
 
 // resume checks the answer to the current pause. For a screen it checks the button and the fields;

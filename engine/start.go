@@ -42,20 +42,24 @@ func (e *Engine) Start(ctx context.Context, flowID string, req StartRequest) (*R
 	t := &transition{e: e, f: f, rec: rec, now: now}
 	t.event(EventStarted, "", map[string]any{"flowVersion": f.Version, "flowHash": f.Hash, "subject": req.Subject, "deferred": req.Deferred})
 	if !req.Deferred {
-		t.run(ctx, nil)
+		runCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), runBudget)
+		t.run(runCtx, nil)
+		cancel()
 	}
 	data, events, err := t.encode()
 	if err != nil {
 		return nil, err
 	}
-	if err := e.store.CreateExecution(ctx, rec.ID, data, rec.nonce, e.keep(rec), events, e.opts.MaxEvents); err != nil {
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), writeBudget)
+	defer cancel()
+	if err := e.store.CreateExecution(wctx, rec.ID, data, rec.nonce, e.keep(rec), events, e.opts.MaxEvents); err != nil {
 		return nil, fmt.Errorf("start flow %q: %w", flowID, err)
 	}
 	if e.opts.Observer != nil {
 		e.opts.Observer.ExecutionStarted(f.ID)
 	}
 	t.observeEnd()
-	return rec.response(true), nil
+	return t.response(), nil
 }
 
 // Get returns where an execution stands, without its nonce.

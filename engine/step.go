@@ -12,6 +12,9 @@ import (
 	"github.com/outflowhq/outflow/flows"
 )
 
+// CodeAbandoned fails a step that was still running when its request's time ran out.
+const CodeAbandoned = "abandoned"
+
 // runStep runs a step's action under its timeout, retrying retryable failures with exponential
 // backoff and jitter as its retry policy says. A panicking action fails the step; it never takes the
 // process down.
@@ -30,7 +33,7 @@ func (t *transition) runStep(ctx context.Context, step *flows.Step, call *action
 			return res, nil
 		}
 		ae := actions.AsError(err)
-		if !ae.Retryable || attempt >= attempts || ctx.Err() != nil {
+		if !retryable(err) || attempt >= attempts || ctx.Err() != nil {
 			return res, err
 		}
 		delay := backoff(step.Retry, attempt)
@@ -42,38 +45,76 @@ func (t *transition) runStep(ctx context.Context, step *flows.Step, call *action
 	}
 }
 
-func (t *transition) runOnce(ctx context.Context, step *flows.Step, call *actions.Call, timeout time.Duration) (res actions.Result, err error) {
-	cctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	defer func() {
-		if r := recover(); r != nil {
-			t.e.log.Error("action panicked", "execution", call.ExecutionID, "step", step.ID, "action", step.Kind.Name, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
-			res, err = actions.Result{}, &actions.Error{Code: actions.CodeInternal, Message: "the step failed"}
-		}
-	}()
-	res, err = step.Action.Run(cctx, call)
-	if err != nil && errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
-		return res, &actions.Error{Code: actions.CodeTimeout, Message: fmt.Sprintf("Step %s took longer than %s.", step.ID, timeout), Retryable: true, Err: err}
-	}
-	if err == nil && cctx.Err() != nil && ctx.Err() == nil {
-		return res, &actions.Error{Code: actions.CodeTimeout, Message: fmt.Sprintf("Step %s took longer than %s.", step.ID, timeout), Retryable: true}
-	}
-	return res, err
+// retryable reports whether a retry policy may run a step again after err: only failures the
+// action marks retryable (an *actions.Error with Retryable, such as a provider outage) and
+// timeouts. Other errors (a bug, a failing expression) would fail again.
+func retryable(err error) bool {
+	var ae *actions.Error
+	return errors.As(err, &ae) && ae.Retryable
 }
 
-// backoff is the delay before attempt+1: Backoff doubled per attempt, capped at MaxDelay, spread by
-// Jitter.
+// runOnce runs the action once under the step's timeout. The action runs on its own goroutine with
+// its own copy of the call, so an action that ignores its context is abandoned at the timeout (its
+// late result is dropped) instead of holding the execution.
+func (t *transition) runOnce(ctx context.Context, step *flows.Step, call *actions.Call, timeout time.Duration) (actions.Result, error) {
+	cctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	type outcome struct {
+		res    actions.Result
+		err    error
+		events []actions.Event
+	}
+	done := make(chan outcome, 1)
+	attempt := call.ForRun()
+	go func() {
+		var o outcome
+		defer func() {
+			if r := recover(); r != nil {
+				t.e.log.Error("action panicked", "execution", attempt.ExecutionID, "step", step.ID, "action", step.Kind.Name, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+				o = outcome{err: &actions.Error{Code: actions.CodeInternal, Message: "the step failed"}}
+			}
+			done <- o
+		}()
+		o.res, o.err = step.Action.Run(cctx, attempt)
+		o.events = attempt.Emitted()
+	}()
+	timedOut := func(cause error) error {
+		return &actions.Error{Code: actions.CodeTimeout, Message: fmt.Sprintf("Step %s took longer than %s.", step.ID, timeout), Retryable: true, Err: cause}
+	}
+	select {
+	case o := <-done:
+		for _, ev := range o.events {
+			call.Emit(ev.Type, ev.Data)
+		}
+		switch {
+		case o.err != nil && errors.Is(o.err, context.DeadlineExceeded) && ctx.Err() == nil:
+			return o.res, timedOut(o.err)
+		case o.err == nil && cctx.Err() != nil && ctx.Err() == nil:
+			return o.res, timedOut(nil)
+		}
+		return o.res, o.err
+	case <-cctx.Done():
+		if ctx.Err() != nil {
+			return actions.Result{}, &actions.Error{Code: CodeAbandoned, Message: "The request ran out of time.", Err: ctx.Err()}
+		}
+		t.e.log.Warn("action ignored its timeout and was abandoned", "execution", call.ExecutionID, "step", step.ID, "action", step.Kind.Name)
+		return actions.Result{}, timedOut(cctx.Err())
+	}
+}
+
+// backoff is the delay before attempt+1: Backoff doubled per attempt, spread by Jitter, capped at
+// MaxDelay.
 func backoff(r flows.Retry, attempt int) time.Duration {
 	d := r.Backoff
 	for i := 1; i < attempt && d < r.MaxDelay; i++ {
 		d *= 2
 	}
-	if r.MaxDelay > 0 && d > r.MaxDelay {
-		d = r.MaxDelay
-	}
 	if r.Jitter > 0 {
 		spread := (rand.Float64()*2 - 1) * r.Jitter
 		d = time.Duration(float64(d) * (1 + spread))
+	}
+	if r.MaxDelay > 0 && d > r.MaxDelay {
+		d = r.MaxDelay
 	}
 	return max(d, 0)
 }

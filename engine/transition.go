@@ -23,6 +23,9 @@ type transition struct {
 	form map[string]any
 	// took is how long the last attempt of the current step's action ran, for the Observer.
 	took time.Duration
+	// secrets are the secret values submitted in this request; encode scrubs them from everything it
+	// writes, whatever a flow did with them.
+	secrets []string
 }
 
 func (t *transition) event(typ, stepID string, data map[string]any) {
@@ -122,6 +125,9 @@ func (t *transition) takeForm(resume *actions.Resume) {
 			continue
 		}
 		if f.Secret {
+			if sv, ok := v.(string); ok && sv != "" {
+				t.secrets = append(t.secrets, sv)
+			}
 			// Secret values reach expressions only for generic screens, and only during this request.
 			if step != nil && step.Kind.Name == "screen" {
 				visible[f.Name] = v
@@ -172,8 +178,8 @@ func (t *transition) complete(step *flows.Step, res actions.Result) {
 		rec.Output = map[string]any{}
 	}
 	fin := &finish{Screen: res.Screen, RedirectURL: res.FinishRedirect}
-	if fin.RedirectURL != "" && t.e.opts.RedirectAllowed != nil && !t.e.opts.RedirectAllowed(fin.RedirectURL) {
-		t.event("redirect.refused", step.ID, map[string]any{"reason": "the redirect URL is not allowed"})
+	if fin.RedirectURL != "" && (t.e.opts.RedirectAllowed == nil || !t.e.opts.RedirectAllowed(fin.RedirectURL)) {
+		t.event(EventRedirectRefused, step.ID, map[string]any{"reason": "the redirect URL is not allowed"})
 		fin.RedirectURL = ""
 	}
 	if fin.Screen != nil || fin.RedirectURL != "" {
@@ -228,8 +234,10 @@ func (t *transition) observeEnd() {
 	}
 }
 
-// encode serializes the record and the new events.
+// encode serializes the record and the new events, with any secret submitted in this request
+// scrubbed from them.
 func (t *transition) encode() ([]byte, [][]byte, error) {
+	t.scrub()
 	t.rec.UpdatedAt = t.e.clock.Now().UTC()
 	data, err := json.Marshal(t.rec)
 	if err != nil {
@@ -245,6 +253,9 @@ func (t *transition) encode() ([]byte, [][]byte, error) {
 	}
 	return data, events, nil
 }
+
+// response renders the execution as it now stands, with the nonce of its pause.
+func (t *transition) response() *Response { return t.rec.response(true) }
 
 func decisionData(d Decision) map[string]any {
 	out := map[string]any{"outcome": d.Outcome, "via": d.Via, "goto": d.Goto}

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strconv"
@@ -29,39 +31,47 @@ redis.call('PEXPIRE', KEYS[1], ttl)
 return 1
 `)
 
-// KEYS[1] execution. ARGV: nonce, now ms, hold ms. Returns nil when missing, else
-// {claimed (1/0), rev, data, nonce}.
+// AnyNonce claims an execution whatever its nonce (for binding it to a browser).
+const AnyNonce = "*"
+
+// KEYS[1] execution. ARGV: nonce (or AnyNonce), hold ms, claim token. The claim's expiry is kept in
+// Redis's own time, so instances whose clocks disagree cannot both hold it. Returns nil when missing,
+// else {claimed (1/0), rev, data, nonce}.
 var scriptClaimExecution = redis.NewScript(`
-local v = redis.call('HMGET', KEYS[1], 'rev', 'data', 'nonce', 'claimExp')
+local v = redis.call('HMGET', KEYS[1], 'rev', 'data', 'nonce', 'claim', 'claimExp')
 if not v[1] then return false end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local nonce = v[3] or ''
+local free = (not v[4]) or (not v[5]) or tonumber(v[5]) <= now
 local claimed = 0
-local now = tonumber(ARGV[2])
-if ARGV[1] ~= '' and nonce == ARGV[1] and (not v[4] or tonumber(v[4]) <= now) then
-  redis.call('HSET', KEYS[1], 'claimExp', now + tonumber(ARGV[3]))
+if free and (ARGV[1] == '*' or (ARGV[1] ~= '' and nonce == ARGV[1])) then
+  redis.call('HSET', KEYS[1], 'claim', ARGV[3], 'claimExp', now + tonumber(ARGV[2]))
   claimed = 1
 end
 return {claimed, v[1], v[2] or '', nonce}
 `)
 
-// KEYS[1] execution, KEYS[2] events. ARGV: expected rev, data, ttl ms, max events, nonce, events...
+// KEYS[1] execution, KEYS[2] events. ARGV: expected rev, data, ttl ms, max events, nonce, claim
+// token, events... The write happens only while the caller still holds its claim.
 var scriptUpdateExecution = redis.NewScript(`
 local cur = redis.call('HGET', KEYS[1], 'rev')
 if not cur then return -1 end
 if tonumber(cur) ~= tonumber(ARGV[1]) then return -2 end
+if redis.call('HGET', KEYS[1], 'claim') ~= ARGV[6] then return -2 end
 local rev = redis.call('HINCRBY', KEYS[1], 'rev', 1)
 redis.call('HSET', KEYS[1], 'data', ARGV[2], 'nonce', ARGV[5])
-redis.call('HDEL', KEYS[1], 'claimExp')
+redis.call('HDEL', KEYS[1], 'claim', 'claimExp')
 local ttl = tonumber(ARGV[3])
 redis.call('PEXPIRE', KEYS[1], ttl)
-` + appendLog(6, 4) + `
+` + appendLog(7, 4) + `
 return rev
 `)
 
-// KEYS[1] execution. ARGV: rev.
+// KEYS[1] execution. ARGV: claim token. Only the claim's holder ends it.
 var scriptReleaseExecution = redis.NewScript(`
-if redis.call('HGET', KEYS[1], 'rev') == ARGV[1] then
-  return redis.call('HDEL', KEYS[1], 'claimExp')
+if redis.call('HGET', KEYS[1], 'claim') == ARGV[1] then
+  return redis.call('HDEL', KEYS[1], 'claim', 'claimExp')
 end
 return 0
 `)
@@ -103,21 +113,23 @@ func (s *Store) GetExecution(ctx context.Context, id string) (Execution, error) 
 	return Execution{Rev: rev, Data: []byte(data), Nonce: nonce}, nil
 }
 
-// ClaimExecution reads an execution and, when nonce is its current nonce and no other request holds
-// it, claims it for hold — atomically, in one round trip — so that of several requests presenting the
-// same nonce exactly one proceeds. It returns the execution either way (the caller decides between
-// "expired", "stale" and "busy") and whether it was claimed. ErrNotFound when missing.
-// UpdateExecution ends the claim; so does ReleaseExecution, or the hold running out.
-func (s *Store) ClaimExecution(ctx context.Context, id, nonce string, now time.Time, hold time.Duration) (Execution, bool, error) {
-	res, err := scriptClaimExecution.Run(ctx, s.client, []string{s.keys.Execution(id)}, nonce, now.UnixMilli(), hold.Milliseconds()).Slice()
+// ClaimExecution reads an execution and, when nonce is its current nonce (or AnyNonce) and no
+// other request holds it, claims it for hold — atomically, in one round trip — so that of several
+// requests presenting the same nonce exactly one proceeds. It returns the execution either way (the
+// caller decides between "expired", "stale" and "busy") and the claim's token, "" when it did not
+// claim. ErrNotFound when missing. Only the token's holder can then write (UpdateExecution) or end
+// the claim (ReleaseExecution); an abandoned claim ends by itself after hold.
+func (s *Store) ClaimExecution(ctx context.Context, id, nonce string, hold time.Duration) (Execution, string, error) {
+	token := randomToken()
+	res, err := scriptClaimExecution.Run(ctx, s.client, []string{s.keys.Execution(id)}, nonce, hold.Milliseconds(), token).Slice()
 	if errors.Is(err, redis.Nil) {
-		return Execution{}, false, fmt.Errorf("store: claim execution %q: %w", id, ErrNotFound)
+		return Execution{}, "", fmt.Errorf("store: claim execution %q: %w", id, ErrNotFound)
 	}
 	if err != nil {
-		return Execution{}, false, wrapErr(ctx, err, "claim execution %q", id)
+		return Execution{}, "", wrapErr(ctx, err, "claim execution %q", id)
 	}
 	if len(res) != 4 {
-		return Execution{}, false, fmt.Errorf("store: claim execution %q: unexpected reply", id)
+		return Execution{}, "", fmt.Errorf("store: claim execution %q: unexpected reply", id)
 	}
 	claimed, _ := res[0].(int64)
 	revStr, _ := res[1].(string)
@@ -125,27 +137,34 @@ func (s *Store) ClaimExecution(ctx context.Context, id, nonce string, now time.T
 	cur, _ := res[3].(string)
 	rev, err := strconv.ParseInt(revStr, 10, 64)
 	if err != nil {
-		return Execution{}, false, fmt.Errorf("store: claim execution %q: malformed revision", id)
+		return Execution{}, "", fmt.Errorf("store: claim execution %q: malformed revision", id)
 	}
-	return Execution{Rev: rev, Data: []byte(data), Nonce: cur}, claimed == 1, nil
+	if claimed != 1 {
+		token = ""
+	}
+	return Execution{Rev: rev, Data: []byte(data), Nonce: cur}, token, nil
 }
 
-// UpdateExecution writes an execution's next state if its revision is still rev, sets the nonce of
-// its new pause ("" when it no longer waits), ends any claim and appends events — one round trip.
-// ErrConflict when another request wrote first; ErrNotFound when it is gone.
-func (s *Store) UpdateExecution(ctx context.Context, id string, rev int64, data []byte, nonce string, ttl time.Duration, events [][]byte, maxEvents int) (int64, error) {
+// UpdateExecution writes an execution's next state if its revision is still rev and the caller
+// still holds the claim token, sets the nonce of its new pause ("" when it no longer waits), ends
+// the claim and appends events — one round trip. ErrConflict when another request wrote first or
+// the claim was lost; ErrNotFound when it is gone.
+func (s *Store) UpdateExecution(ctx context.Context, id string, rev int64, claim string, data []byte, nonce string, ttl time.Duration, events [][]byte, maxEvents int) (int64, error) {
 	if ttl <= 0 {
 		return 0, fmt.Errorf("store: update execution %q: ttl must be positive", id)
 	}
+	if claim == "" {
+		return 0, fmt.Errorf("store: update execution %q: no claim", id)
+	}
 	key, logKey := s.keys.Execution(id), s.keys.ExecutionEvents(id)
-	args := append([]any{rev, data, ttl.Milliseconds(), maxEvents, nonce}, entryArgs(events)...)
+	args := append([]any{rev, data, ttl.Milliseconds(), maxEvents, nonce, claim}, entryArgs(events)...)
 	res, err := scriptUpdateExecution.Run(ctx, s.client, []string{key, logKey}, args...).Int64()
 	return casResult(ctx, res, err, "update execution %q at rev %d", id, rev)
 }
 
-// ReleaseExecution ends a claim taken at revision rev without writing anything.
-func (s *Store) ReleaseExecution(ctx context.Context, id string, rev int64) error {
-	err := scriptReleaseExecution.Run(ctx, s.client, []string{s.keys.Execution(id)}, rev).Err()
+// ReleaseExecution ends a claim without writing anything; only the claim's holder can.
+func (s *Store) ReleaseExecution(ctx context.Context, id, claim string) error {
+	err := scriptReleaseExecution.Run(ctx, s.client, []string{s.keys.Execution(id)}, claim).Err()
 	return wrapErr(ctx, err, "release execution %q", id)
 }
 
@@ -164,6 +183,12 @@ func (s *Store) PutFlowSource(ctx context.Context, flowID, hash string, src []by
 // GetFlowSource reads a flow version's source. ErrNotFound when unknown.
 func (s *Store) GetFlowSource(ctx context.Context, flowID, hash string) ([]byte, error) {
 	return s.GetValue(ctx, s.keys.FlowSource(flowID, hash))
+}
+
+func randomToken() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
 }
 
 func entryArgs(entries [][]byte) []any {

@@ -1,0 +1,258 @@
+package engine_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/outflowhq/outflow/actions"
+	"github.com/outflowhq/outflow/engine"
+	"github.com/outflowhq/outflow/store"
+	"github.com/outflowhq/outflow/store/storetest"
+)
+
+// counted shows a screen, and counts how often it is answered.
+func counted(runs *atomic.Int32, gate <-chan struct{}) actions.Kind {
+	return actions.Define(actions.Kind{Name: "test.counted", Pauses: true}, func(ctx context.Context, call *actions.Call, _ *struct{}) (actions.Result, error) {
+		if call.Resume == nil {
+			return actions.ShowScreen(actions.Screen{ID: "s", Buttons: []actions.Button{{ID: "go", Label: "Go"}}}, nil), nil
+		}
+		runs.Add(1)
+		if gate != nil {
+			select {
+			case <-gate:
+			case <-ctx.Done():
+				return actions.Result{}, ctx.Err()
+			}
+		}
+		return actions.Done("", nil), nil
+	})
+}
+
+const countedFlow = `
+id: counted
+steps:
+  ask:
+    action: test.counted
+    next: done
+  done:
+    end: {}
+`
+
+func TestOneNonceRunsTheActionOnce(t *testing.T) {
+	storetest.ForEachBackend(t, func(t *testing.T, s *store.Store) {
+		var runs atomic.Int32
+		b := setup(t, s, counted(&runs, nil))
+		b.add(t, b.engine, "counted.yaml", countedFlow)
+		r := mustStart(t, b.engine, "counted", nil)
+		var wg sync.WaitGroup
+		for range 50 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, _ = b.engine.Next(context.Background(), r.ExecutionID, engine.NextRequest{StepID: "ask", Interaction: "go", Nonce: r.Nonce})
+			}()
+		}
+		wg.Wait()
+		if n := runs.Load(); n != 1 {
+			t.Fatalf("the action ran %d times for one pause, want 1", n)
+		}
+	})
+}
+
+// A request whose caller goes away mid-step still commits the step: it is neither lost nor run again.
+func TestACallerGoingAwayDoesNotLoseTheStep(t *testing.T) {
+	t.Parallel()
+	var runs atomic.Int32
+	gate := make(chan struct{})
+	b := setup(t, storetest.New(t), counted(&runs, gate))
+	b.add(t, b.engine, "counted.yaml", countedFlow)
+	r := mustStart(t, b.engine, "counted", nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, err := b.engine.Next(ctx, r.ExecutionID, engine.NextRequest{StepID: "ask", Interaction: "go", Nonce: r.Nonce})
+		done <- err
+	}()
+	for runs.Load() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	cancel() // the client disconnects while the action runs
+	close(gate)
+	if err := <-done; err != nil {
+		t.Fatalf("next: %v", err)
+	}
+	got, err := b.engine.Get(context.Background(), r.ExecutionID)
+	if err != nil || got.Status != engine.StatusCompleted || runs.Load() != 1 {
+		t.Fatalf("after the disconnect: %+v %v, runs %d", got, err, runs.Load())
+	}
+}
+
+// Bind claims the execution like Next: a Bind during a Next neither clears its claim nor runs
+// anything, and two Binds of a deferred execution run its first steps once.
+func TestBindTakesTheClaim(t *testing.T) {
+	t.Parallel()
+	var runs atomic.Int32
+	gate := make(chan struct{})
+	b := setup(t, storetest.New(t), counted(&runs, gate))
+	b.add(t, b.engine, "counted.yaml", countedFlow)
+	ctx := context.Background()
+	r := mustStart(t, b.engine, "counted", nil)
+	done := make(chan error, 1)
+	go func() {
+		_, err := b.engine.Next(ctx, r.ExecutionID, engine.NextRequest{StepID: "ask", Interaction: "go", Nonce: r.Nonce})
+		done <- err
+	}()
+	for runs.Load() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	if _, err := b.engine.Bind(ctx, r.ExecutionID, "browser-a"); !errors.Is(err, engine.ErrConflict) {
+		t.Fatalf("bind during a next: %v, want a conflict", err)
+	}
+	if _, err := b.engine.Next(ctx, r.ExecutionID, engine.NextRequest{StepID: "ask", Interaction: "go", Nonce: r.Nonce}); !errors.Is(err, engine.ErrConflict) {
+		t.Fatalf("a second next during the first: %v", err)
+	}
+	close(gate)
+	if err := <-done; err != nil || runs.Load() != 1 {
+		t.Fatalf("the first next: %v, runs %d", err, runs.Load())
+	}
+
+	deferred, err := b.engine.Start(ctx, "counted", engine.StartRequest{Subject: actions.Subject{UserID: "u"}, Deferred: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	var ok atomic.Int32
+	for range 10 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if r, err := b.engine.Bind(ctx, deferred.ExecutionID, "browser-b"); err == nil && r.Nonce != "" {
+				ok.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	evs, _ := b.engine.Events(ctx, deferred.ExecutionID)
+	entered := 0
+	for _, ev := range evs {
+		if ev.Type == engine.EventStepEntered {
+			entered++
+		}
+	}
+	if entered != 1 || ok.Load() == 0 {
+		t.Fatalf("the deferred execution's first step was entered %d times (binds that succeeded: %d)", entered, ok.Load())
+	}
+}
+
+// An execution whose flow version is gone from Redis fails for good with a clear code instead of
+// answering errors until it expires.
+func TestAMissingFlowVersionFailsTheExecution(t *testing.T) {
+	t.Parallel()
+	s := storetest.New(t)
+	b := setup(t, s)
+	f := b.add(t, b.engine, "choose-plan.yaml", examplePlanFlow(t))
+	r := mustStart(t, b.engine, "choose-plan", nil)
+	if err := s.Delete(context.Background(), s.Keys().FlowSource(f.ID, f.Hash)); err != nil {
+		t.Fatal(err)
+	}
+	fresh := b.newEngine(t) // never saw the version
+	got, err := fresh.Next(context.Background(), r.ExecutionID, engine.NextRequest{StepID: "pick", Interaction: "cancel", Nonce: r.Nonce})
+	if err != nil || got.Status != engine.StatusFailed || got.Error == nil || got.Error.Code != "flow_version_unavailable" {
+		t.Fatalf("got %+v %v", got, err)
+	}
+}
+
+var stubborn = actions.Define(actions.Kind{Name: "test.stubborn"}, func(ctx context.Context, _ *actions.Call, _ *struct{}) (actions.Result, error) {
+	time.Sleep(300 * time.Millisecond) // ignores ctx
+	return actions.Done("", nil), nil
+})
+
+// An action that ignores its context is abandoned at the step's timeout.
+func TestAnActionIgnoringItsTimeoutIsAbandoned(t *testing.T) {
+	t.Parallel()
+	b := setup(t, storetest.New(t), stubborn)
+	b.add(t, b.engine, "stubborn.yaml", `
+id: stubborn
+steps:
+  wait:
+    action: test.stubborn
+    timeout: 20ms
+    catch: {timeout: late}
+    next: done
+  late:
+    end: {output: {late: true}}
+  done:
+    end: {}
+`)
+	start := time.Now()
+	r := mustStart(t, b.engine, "stubborn", nil)
+	if r.Output["late"] != true || time.Since(start) > 250*time.Millisecond {
+		t.Fatalf("got %+v after %s", r.Output, time.Since(start))
+	}
+}
+
+// Without a redirect policy, an end step's redirect URL is dropped.
+func TestRedirectsNeedAPolicy(t *testing.T) {
+	t.Parallel()
+	b := setup(t, storetest.New(t))
+	b.add(t, b.engine, "bye.yaml", `
+id: bye
+steps:
+  done:
+    end: {redirectUrl: "https://evil.example/"}
+`)
+	r := mustStart(t, b.engine, "bye", nil)
+	if r.Redirect != nil {
+		t.Fatalf("redirect without a policy: %+v", r.Redirect)
+	}
+}
+
+// echo copies whatever the form holds into its output, as a careless host action might.
+var echo = actions.Define(actions.Kind{Name: "test.echo", Outputs: actions.Map(actions.Any())}, func(_ context.Context, call *actions.Call, _ *struct{}) (actions.Result, error) {
+	form, _ := call.Scope["form"].(map[string]any)
+	return actions.Done("", map[string]any{"copy": form["password"], "note": "it was " + form["password"].(string)}), nil
+})
+
+// A secret submitted on a screen is scrubbed from everything the engine writes, even when an action
+// copies it into its output.
+func TestSecretsAreScrubbedFromWhatIsWritten(t *testing.T) {
+	t.Parallel()
+	s := storetest.New(t)
+	b := setup(t, s, echo)
+	b.add(t, b.engine, "leak.yaml", `
+id: leak
+steps:
+  ask:
+    screen:
+      fields: [{name: password, label: Password, secret: true}]
+      buttons: [{id: go}]
+    next: copy
+  copy:
+    action: test.echo
+    next: done
+  done:
+    end: {output: {done: true}}
+`)
+	const secret = "hunter2-correct-horse"
+	r := mustStart(t, b.engine, "leak", nil)
+	r = mustNext(t, b.engine, r, "go", map[string]any{"password": secret})
+	if r.Status != engine.StatusCompleted {
+		t.Fatalf("got %+v", r)
+	}
+	if hits := storetest.Find(t, s, secret); len(hits) > 0 {
+		t.Fatalf("the secret reached Redis at %v", hits)
+	}
+	evs, _ := b.engine.Events(context.Background(), r.ExecutionID)
+	for _, ev := range evs {
+		if ev.Type == engine.EventStepCompleted && ev.StepID == "copy" {
+			out := ev.Data["output"].(map[string]any)
+			if out["copy"] != engine.Redacted || out["note"] != "it was "+engine.Redacted {
+				t.Fatalf("the copied secret was not scrubbed: %+v", out)
+			}
+		}
+	}
+}
