@@ -49,7 +49,8 @@ func (e *KeyRequestError) Field(name string) (string, bool) {
 }
 
 // PutRequest stores a key for an owner: a new key becomes the active version and the key it
-// replaces stays fetchable as the previous one for the app's overlap window.
+// replaces stays fetchable as the previous one for the app's overlap window (unless
+// NoOverlap).
 type PutRequest struct {
 	AppID  string `json:"appId"`
 	Owner  Owner  `json:"owner"`
@@ -59,6 +60,10 @@ type PutRequest struct {
 	// Validate sends the app's probe with the key before storing it; a key the app refuses
 	// is not stored. Apps without a probe store the key after the format check alone.
 	Validate bool `json:"validate,omitempty"`
+	// NoOverlap rotates without an overlap: the replaced key, and any earlier one still in
+	// its window, stop being fetchable at once and are removed from Redis in the same step.
+	// For a key that leaked.
+	NoOverlap bool `json:"noOverlap,omitempty"`
 }
 
 // KeyInfo describes a stored key without revealing it.
@@ -129,9 +134,11 @@ func (f FetchedKey) String() string {
 
 // APIKeys stores, validates, fetches and rotates the API keys of apikey apps, per user or
 // tenant. Keys are sealed with the Keyring before they reach Redis, bound to their app, owner
-// and version; one record per (app, owner) holds the active key and, during the overlap window
-// after a rotation, the previous one. Metadata (version, dates, last four characters, the
-// app's extra fields) is kept in clear beside the sealed keys.
+// and version; one record per (app, owner) holds the active key, and after a rotation the
+// previous one sits beside it under its own Redis key that expires with the overlap window, so
+// Redis removes it on time even if nothing reads or writes the record again. Metadata
+// (version, dates, last four characters, the app's extra fields) is kept in clear beside the
+// sealed keys.
 //
 // APIKeys is safe for concurrent use.
 type APIKeys struct {

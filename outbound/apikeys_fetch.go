@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 
@@ -12,8 +11,9 @@ import (
 )
 
 // Fetch returns an owner's active key for an app and, within the overlap window of the last
-// rotation, the key it replaced. One Redis round trip when the app is cached; a previous key
-// found past its window is removed from Redis on the way.
+// rotation, the key it replaced. One Redis round trip when the app is cached; Fetch only reads.
+// The window is checked against the clock: a previous key past its window is not returned,
+// even in the instant before Redis removes it.
 //
 // Errors: ErrAppNotFound, ErrNotAPIKeyApp, a *KeyRequestError for a missing app id or owner,
 // ErrKeyNotFound when nothing is stored.
@@ -22,10 +22,11 @@ func (k *APIKeys) Fetch(ctx context.Context, owner Owner, appID string) (*Fetche
 	if err != nil {
 		return nil, err
 	}
-	rec, err := k.current(ctx, keyOwner(owner), app.ID)
+	st, err := k.load(ctx, keyOwner(owner), app.ID)
 	if err != nil {
 		return nil, fmt.Errorf("fetch API key for app %q: %w", app.ID, err)
 	}
+	rec := st.rec
 	key, err := k.open(rec, &rec.Current)
 	if err != nil {
 		return nil, fmt.Errorf("fetch API key for app %q: %w", app.ID, err)
@@ -34,7 +35,7 @@ func (k *APIKeys) Fetch(ctx context.Context, owner Owner, appID string) (*Fetche
 		AppID: app.ID, APIKey: key, Version: rec.Current.Version, CreatedAt: rec.Current.CreatedAt,
 		Fields: fieldsOrEmpty(rec.Current.Fields),
 	}
-	if p := rec.Previous; p != nil {
+	if p := st.previous(k.opts.clock().Now()); p != nil {
 		prev, err := k.open(rec, p)
 		if err != nil {
 			// The active key is what callers need; a previous key that does not open is
@@ -55,14 +56,14 @@ func (k *APIKeys) Check(ctx context.Context, owner Owner, appID string) (KeyInfo
 	if err != nil {
 		return KeyInfo{}, false, err
 	}
-	rec, err := k.current(ctx, keyOwner(owner), app.ID)
+	st, err := k.load(ctx, keyOwner(owner), app.ID)
 	switch {
 	case errors.Is(err, ErrKeyNotFound):
 		return KeyInfo{}, false, nil
 	case err != nil:
 		return KeyInfo{}, false, fmt.Errorf("check API key for app %q: %w", app.ID, err)
 	}
-	return rec.info(), true, nil
+	return st.info(k.opts.clock().Now()), true, nil
 }
 
 // List returns the metadata of every key an owner holds, sorted by app id. It never opens a
@@ -85,24 +86,25 @@ func (k *APIKeys) List(ctx context.Context, owner Owner) ([]KeyInfo, error) {
 		if !strings.HasPrefix(m, prefix) {
 			continue
 		}
-		rec, rev, err := k.loadKey(ctx, m)
+		appID, err := store.UnescapeID(strings.TrimPrefix(m, prefix))
+		if err != nil || k.recordKey(owner, appID) != m {
+			continue
+		}
+		st, err := k.load(ctx, owner, appID)
 		switch {
 		case errors.Is(err, ErrKeyNotFound):
 			continue
 		case err != nil:
 			return nil, fmt.Errorf("list API keys: %w", err)
 		}
-		if rec.pruneExpired(k.opts.clock().Now()) {
-			k.dropExpired(ctx, rec, rev)
-		}
-		out = append(out, rec.info())
+		out = append(out, st.info(k.opts.clock().Now()))
 	}
 	slices.SortFunc(out, func(a, b KeyInfo) int { return strings.Compare(a.AppID, b.AppID) })
 	return out, nil
 }
 
-// Delete removes every version of an owner's key for an app. Deleting what is not there is
-// not an error.
+// Delete removes every version of an owner's key for an app, the previous key included, in one
+// atomic step. Deleting what is not there is not an error.
 func (k *APIKeys) Delete(ctx context.Context, owner Owner, appID string) error {
 	app, err := k.app(ctx, appID, owner)
 	if err != nil {
@@ -110,7 +112,7 @@ func (k *APIKeys) Delete(ctx context.Context, owner Owner, appID string) error {
 	}
 	owner = keyOwner(owner)
 	key := k.recordKey(owner, app.ID)
-	if err := k.opts.Store.DeleteIndexed(ctx, key, k.indexKey(owner), key); err != nil {
+	if err := k.opts.Store.DeleteIndexed(ctx, key, k.indexKey(owner), key, k.prevKey(owner, app.ID)); err != nil {
 		return fmt.Errorf("delete API key for app %q: %w", app.ID, err)
 	}
 	k.log.InfoContext(ctx, "API key deleted", "app", app.ID, "owner", owner.Kind())
@@ -133,7 +135,7 @@ func (k *APIKeys) deleteApp(ctx context.Context, appID string) error {
 			continue
 		}
 		key := keys.APIKeys(kind, id, appID)
-		if err := k.opts.Store.DeleteIndexed(ctx, key, keys.SubjectIndex(kind, id), key); err != nil {
+		if err := k.opts.Store.DeleteIndexed(ctx, key, keys.SubjectIndex(kind, id), key, keys.APIKeyPrevious(kind, id, appID)); err != nil {
 			errs = append(errs, err)
 			continue
 		}
@@ -144,23 +146,4 @@ func (k *APIKeys) deleteApp(ctx context.Context, appID string) error {
 	}
 	k.log.InfoContext(ctx, "API keys of deleted app removed", "app", appID, "owners", deleted)
 	return nil
-}
-
-// current loads the record and drops its previous key when the overlap window is over.
-func (k *APIKeys) current(ctx context.Context, owner Owner, appID string) (*keyRecord, error) {
-	rec, rev, err := k.load(ctx, owner, appID)
-	if err != nil {
-		return nil, err
-	}
-	if rec.pruneExpired(k.opts.clock().Now()) {
-		k.dropExpired(ctx, rec, rev)
-	}
-	return rec, nil
-}
-
-func fieldsOrEmpty(f map[string]string) map[string]string {
-	if f == nil {
-		return map[string]string{}
-	}
-	return maps.Clone(f)
 }

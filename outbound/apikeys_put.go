@@ -7,6 +7,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -20,7 +21,13 @@ const maxPutTries = 5
 // Put checks and stores an owner's key for an app. The key must match the app's format hint
 // and the fields its declared extra fields; with Validate, the app's probe must accept it. The
 // new key becomes the active version n+1; the one it replaces stays fetchable as the previous
-// key for the app's overlap window. Re-putting is rotation.
+// key for the app's overlap window, after which Redis removes it. Re-putting is rotation.
+//
+// There is one previous key at a time: rotating again inside the window makes the key just
+// replaced the previous one, with a window of its own, and the older previous key is removed
+// at once. Putting the active key again changes nothing about the previous key. With
+// NoOverlap, no previous key is kept at all: the replaced key, and any earlier one still in its
+// window, stop being fetchable when Put returns.
 //
 // Errors: ErrAppNotFound, ErrNotAPIKeyApp, a *KeyRequestError (ErrInvalidKeyRequest) listing
 // bad fields, a *ProbeError (ErrKeyRejected or ErrProbeFailed) when validation fails. None of
@@ -56,9 +63,9 @@ func (k *APIKeys) Put(ctx context.Context, req PutRequest) (KeyInfo, error) {
 	owner := keyOwner(req.Owner)
 	fields := nonEmpty(req.Fields)
 	for try := 1; ; try++ {
-		info, err := k.write(ctx, app, owner, req.APIKey, fields)
+		info, err := k.write(ctx, app, owner, req.APIKey, fields, req.NoOverlap)
 		if err == nil {
-			k.log.InfoContext(ctx, "API key stored", "app", app.ID, "owner", owner.Kind(), "version", info.Version, "rotated", info.HasPrevious)
+			k.log.InfoContext(ctx, "API key stored", "app", app.ID, "owner", owner.Kind(), "version", info.Version, "rotated", info.HasPrevious, "noOverlap", req.NoOverlap)
 			return info, nil
 		}
 		if try >= maxPutTries || !(errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrNotFound)) {
@@ -67,12 +74,13 @@ func (k *APIKeys) Put(ctx context.Context, req PutRequest) (KeyInfo, error) {
 	}
 }
 
-// write makes key the active version of the record, one compare-and-set.
-func (k *APIKeys) write(ctx context.Context, app App, owner Owner, key Secret, fields map[string]string) (KeyInfo, error) {
-	rec, rev, err := k.load(ctx, owner, app.ID)
+// write makes key the active version of the record and settles the previous key, one
+// compare-and-set.
+func (k *APIKeys) write(ctx context.Context, app App, owner Owner, key Secret, fields map[string]string, noOverlap bool) (KeyInfo, error) {
+	st, err := k.load(ctx, owner, app.ID)
 	switch {
 	case errors.Is(err, ErrKeyNotFound):
-		rec = &keyRecord{V: keyRecordVersion, AppID: app.ID, Owner: owner}
+		st = &keyState{rec: &keyRecord{V: keyRecordVersion, AppID: app.ID, Owner: owner}}
 		// The app's subject set is only ever added to here, before the record exists, so that
 		// deleting the app finds every owner; a member without a record is harmless.
 		member := store.SubjectMember(owner.Kind(), owner.ID())
@@ -83,35 +91,56 @@ func (k *APIKeys) write(ctx context.Context, app App, owner Owner, key Secret, f
 		return KeyInfo{}, err
 	}
 	now := k.opts.clock().Now().UTC()
-	rec.pruneExpired(now)
+	rec := st.rec
 	version := rec.Current.Version + 1
 	sealed, err := k.seal(app.ID, owner, version, key.Reveal())
 	if err != nil {
 		return KeyInfo{}, err
 	}
-	if rev > 0 {
-		old, err := k.open(rec, &rec.Current)
-		switch {
-		case err != nil:
-			// A key that no longer opens (its sealing key left the keyring) cannot be served
-			// during an overlap; replace it outright rather than refuse the new one.
-			k.log.WarnContext(ctx, "the active API key does not open; replacing it without an overlap",
-				"app", app.ID, "owner", owner.Kind(), "version", rec.Current.Version, "error", err)
-			rec.Previous = nil
-		case !old.Equal(key):
-			prev := rec.Current
-			prev.ExpiresAt = now.Add(app.APIKey.Overlap())
-			rec.Previous = &prev
-		default:
-			// A re-put of the same key keeps the earlier previous key (if any) rather than
-			// shadowing it with a copy of itself.
-		}
-	}
-	rec.Current = keyEntry{Version: version, Sealed: sealed, CreatedAt: now, Last4: last4(key.Reveal()), Fields: fields}
-	if err := k.save(ctx, rec, rev); err != nil {
+	prev, err := k.rotate(ctx, app, st, key, noOverlap, now)
+	if err != nil {
 		return KeyInfo{}, err
 	}
-	return rec.info(), nil
+	rec.Current = keyEntry{Version: version, Sealed: sealed, CreatedAt: now, Last4: last4(key.Reveal()), Fields: fields}
+	if err := k.save(ctx, rec, st.rev, prev); err != nil {
+		return KeyInfo{}, err
+	}
+	return st.info(now), nil
+}
+
+// rotate decides what becomes of the previous key when key replaces the active one, and sets
+// st.prev to match.
+func (k *APIKeys) rotate(ctx context.Context, app App, st *keyState, key Secret, noOverlap bool, now time.Time) (store.Companion, error) {
+	drop := store.Companion{Op: store.CompanionDelete}
+	if st.rev == 0 || noOverlap {
+		// A new record clears whatever an earlier record of the same name may have left.
+		st.prev = nil
+		return drop, nil
+	}
+	rec := st.rec
+	old, err := k.open(rec, &rec.Current)
+	if err != nil {
+		// A key that no longer opens (its sealing key left the keyring) cannot be served
+		// during an overlap; replace it outright rather than refuse the new one.
+		k.log.WarnContext(ctx, "the active API key does not open; replacing it without an overlap",
+			"app", app.ID, "owner", rec.Owner.Kind(), "version", rec.Current.Version, "error", err)
+		st.prev = nil
+		return drop, nil
+	}
+	if old.Equal(key) {
+		// A re-put of the same key keeps the earlier previous key (if any) rather than
+		// shadowing it with a copy of itself.
+		return st.keepPrevious(now)
+	}
+	prev := rec.Current
+	if k.opts.Keyring.NeedsReseal(prev.Sealed) {
+		if prev.Sealed, err = k.seal(rec.AppID, rec.Owner, prev.Version, old.Reveal()); err != nil {
+			return store.Companion{}, err
+		}
+	}
+	prev.ExpiresAt = now.Add(app.APIKey.Overlap())
+	st.prev = &prev
+	return setPrevious(&prev, now)
 }
 
 // app returns the apikey app id names after checking the request's app id and owner.

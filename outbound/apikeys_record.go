@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -16,13 +15,16 @@ import (
 // keyRecordVersion is the format of the stored API-key record.
 const keyRecordVersion = 1
 
-// keyRecord is what one (app, owner) API-key record holds: the active key and, until its
-// overlap window ends, the key it replaced. Keys are sealed; the rest is metadata.
+// keyRecord is what one (app, owner) API-key record holds: the active key, sealed, and its
+// metadata. The key it replaced lives beside it under its own Redis key (see keyState), so
+// that Redis removes it when its overlap window ends.
 type keyRecord struct {
-	V        int       `json:"v"`
-	AppID    string    `json:"app"`
-	Owner    Owner     `json:"owner"`
-	Current  keyEntry  `json:"current"`
+	V       int      `json:"v"`
+	AppID   string   `json:"app"`
+	Owner   Owner    `json:"owner"`
+	Current keyEntry `json:"current"`
+	// Previous is only read: records written before previous keys had their own Redis key held
+	// it here. The next write or reseal moves it out.
 	Previous *keyEntry `json:"previous,omitempty"`
 }
 
@@ -65,35 +67,14 @@ func last4(key string) string {
 	return string(r[n-show:])
 }
 
-// pruneExpired drops the previous key once its overlap window is over; it reports whether the
-// record changed.
-func (r *keyRecord) pruneExpired(now time.Time) bool {
-	if r.Previous != nil && !now.Before(r.Previous.ExpiresAt) {
-		r.Previous = nil
-		return true
-	}
-	return false
-}
-
-// info is the record's metadata.
-func (r *keyRecord) info() KeyInfo {
-	info := KeyInfo{
-		AppID: r.AppID, Owner: r.Owner, Version: r.Current.Version, CreatedAt: r.Current.CreatedAt,
-		Last4: r.Current.Last4, Fields: maps.Clone(r.Current.Fields),
-	}
-	if info.Fields == nil {
-		info.Fields = map[string]string{}
-	}
-	if r.Previous != nil {
-		info.HasPrevious, info.PreviousExpiresAt = true, r.Previous.ExpiresAt
-	}
-	return info
-}
-
-// recordKey, indexKey and member name where an owner's key for an app lives. The subject
-// index's member is the record key itself.
+// recordKey, prevKey and indexKey name where an owner's key for an app lives: the record, the
+// rotated-out key beside it, and the owner's index, whose member is the record key itself.
 func (k *APIKeys) recordKey(o Owner, appID string) string {
 	return k.opts.Store.Keys().APIKeys(o.Kind(), o.ID(), appID)
+}
+
+func (k *APIKeys) prevKey(o Owner, appID string) string {
+	return k.opts.Store.Keys().APIKeyPrevious(o.Kind(), o.ID(), appID)
 }
 
 func (k *APIKeys) indexKey(o Owner) string {
@@ -118,51 +99,65 @@ func (k *APIKeys) open(r *keyRecord, e *keyEntry) (Secret, error) {
 	return NewSecret(string(plain)), nil
 }
 
-// load reads the record of an owner's key for an app with its revision; a missing record gives
-// ErrKeyNotFound.
-func (k *APIKeys) load(ctx context.Context, o Owner, appID string) (*keyRecord, int64, error) {
-	return k.loadKey(ctx, k.recordKey(o, appID))
+// load reads the record of an owner's key for an app and the previous key beside it, in one
+// round trip; a missing record gives ErrKeyNotFound.
+func (k *APIKeys) load(ctx context.Context, o Owner, appID string) (*keyState, error) {
+	key := k.recordKey(o, appID)
+	r, prev, err := k.opts.Store.GetWith(ctx, key, k.prevKey(o, appID))
+	if err != nil {
+		return nil, notFound(err)
+	}
+	rec, err := k.decode(key, r.Data)
+	if err != nil {
+		return nil, err
+	}
+	return newKeyState(rec, r.Rev, prev)
 }
 
-func (k *APIKeys) loadKey(ctx context.Context, key string) (*keyRecord, int64, error) {
+// identify reads only the record at key, to learn whose key it holds; Reseal uses it on the
+// keys it scans.
+func (k *APIKeys) identify(ctx context.Context, key string) (*keyRecord, error) {
 	r, err := k.opts.Store.Get(ctx, key)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		return nil, 0, ErrKeyNotFound
-	case err != nil:
-		return nil, 0, err
+	if err != nil {
+		return nil, notFound(err)
 	}
+	return k.decode(key, r.Data)
+}
+
+// decode decodes a record and checks that it is the one stored at key.
+func (k *APIKeys) decode(key string, data []byte) (*keyRecord, error) {
 	var rec keyRecord
-	if err := json.Unmarshal(r.Data, &rec); err != nil {
-		return nil, 0, fmt.Errorf("decode API-key record: %w", err)
+	if err := json.Unmarshal(data, &rec); err != nil {
+		return nil, fmt.Errorf("decode API-key record: %w", err)
 	}
 	if rec.V != keyRecordVersion {
-		return nil, 0, fmt.Errorf("decode API-key record: format %d is not supported (want %d); upgrade Outflow", rec.V, keyRecordVersion)
+		return nil, fmt.Errorf("decode API-key record: format %d is not supported (want %d); upgrade Outflow", rec.V, keyRecordVersion)
 	}
 	if k.recordKey(rec.Owner, rec.AppID) != key {
-		return nil, 0, fmt.Errorf("decode API-key record: it names app %q and another owner than its key", rec.AppID)
+		return nil, fmt.Errorf("decode API-key record: it names app %q and another owner than its key", rec.AppID)
 	}
-	return &rec, r.Rev, nil
+	return &rec, nil
 }
 
-// save writes the record if it is still at rev (0: must not exist) and keeps it in the
-// owner's index. It returns store.ErrConflict or store.ErrNotFound when another writer moved
-// first.
-func (k *APIKeys) save(ctx context.Context, rec *keyRecord, rev int64) error {
+func notFound(err error) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return ErrKeyNotFound
+	}
+	return err
+}
+
+// save writes the record if it is still at rev (0: must not exist), keeps it in the owner's
+// index and applies prev to the previous key beside it, in one atomic step. The record never
+// keeps a previous key inline. It returns store.ErrConflict or store.ErrNotFound when another
+// writer moved first, and then changes nothing.
+func (k *APIKeys) save(ctx context.Context, rec *keyRecord, rev int64, prev store.Companion) error {
+	rec.Previous = nil
 	data, err := json.Marshal(rec)
 	if err != nil {
 		return fmt.Errorf("encode API-key record: %w", err)
 	}
 	key := k.recordKey(rec.Owner, rec.AppID)
-	_, err = k.opts.Store.PutIndexed(ctx, key, rev, data, 0, k.indexKey(rec.Owner), key)
+	prev.Key = k.prevKey(rec.Owner, rec.AppID)
+	_, err = k.opts.Store.PutIndexedWith(ctx, key, rev, data, 0, k.indexKey(rec.Owner), key, prev)
 	return err
-}
-
-// dropExpired removes an expired previous key from Redis for good, when a reader finds one. A
-// lost race is fine: whoever won wrote a record without it, or will.
-func (k *APIKeys) dropExpired(ctx context.Context, rec *keyRecord, rev int64) {
-	err := k.save(ctx, rec, rev)
-	if err != nil && !errors.Is(err, store.ErrConflict) && !errors.Is(err, store.ErrNotFound) {
-		k.log.WarnContext(ctx, "drop expired previous API key", "app", rec.AppID, "owner", rec.Owner.Kind(), "error", err)
-	}
 }

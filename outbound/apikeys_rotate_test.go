@@ -190,6 +190,47 @@ func TestAPIKeysResealUnderANewKeyringKey(t *testing.T) {
 	})
 }
 
+func TestAPIKeysResealKeepsThePreviousKeysTTL(t *testing.T) {
+	t.Parallel()
+	storetest.ForEachBackend(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		e := keysSetup(t, s)
+		oldEntry, _ := store.GenerateKey("old")
+		newEntry, _ := store.GenerateKey("new")
+		oldRing, _ := store.ParseKeyring(oldEntry)
+		rotatedRing, _ := store.ParseKeyring(newEntry + "," + oldEntry)
+		newRing, _ := store.ParseKeyring(newEntry)
+		apps, keys := e.open(t, oldRing)
+		e.apps, e.keys = apps, keys
+		e.createKeyApp(t, "openai", nil) // overlap: 1h
+		e.put(t, ann, goodKey, false)
+		e.put(t, ann, otherKey, false)
+		// Twenty minutes of the window are left, by Redis's count.
+		prevKey := s.Keys().APIKeyPrevious("user", "ann", "openai")
+		if err := s.Client().PExpire(ctx, prevKey, 20*time.Minute).Err(); err != nil {
+			t.Fatal(err)
+		}
+		before, _, _ := e.storedPrevious(t, ann)
+
+		_, rotated := e.open(t, rotatedRing)
+		if rep, err := rotated.Reseal(ctx); err != nil || rep.Resealed != 1 {
+			t.Fatalf("reseal: %+v, %v", rep, err)
+		}
+		after, ttl, ok := e.storedPrevious(t, ann)
+		if !ok || after == before || !strings.HasPrefix(after, "of1.new.") {
+			t.Fatalf("previous key after reseal: stored %v, sealed again %v", ok, after != before)
+		}
+		if ttl <= 19*time.Minute || ttl > 20*time.Minute {
+			t.Errorf("previous key TTL after reseal = %v, want the 20m it had left", ttl)
+		}
+		_, newOnly := e.open(t, newRing)
+		got, err := newOnly.Fetch(ctx, ann, "openai")
+		if err != nil || got.Previous == nil || got.Previous.APIKey.Reveal() != goodKey {
+			t.Fatalf("fetch with the new key alone: %v, previous %+v", err, got)
+		}
+	})
+}
+
 func TestASealedKeyOpensOnlyForItsOwner(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()

@@ -28,6 +28,7 @@
 //	of:{apps}:app:ID, of:{apps}:ids    app definitions and their index
 //	of:{sub:KIND:ID}:tok:APP           a subject's OAuth tokens for an app
 //	of:{sub:KIND:ID}:key:APP           a subject's API keys for an app
+//	of:{sub:KIND:ID}:keyprev:APP       its rotated-out key (expires with the overlap window)
 //	of:{sub:KIND:ID}:idx               a subject's credential index
 //	of:{sub:KIND:ID}:lock:APP:CONN     refresh lock
 //	of:{appsub:APP}                    subjects holding credentials for an app
@@ -41,7 +42,8 @@
 //
 //   - Every primitive is one atomic Redis operation, one round trip (Lua scripts for the multi-step
 //     ones, preloaded by Open so the first call is one EVALSHA): a transition of a record and its
-//     log (PutAndAppend), or a record and its index (PutIndexed, DeleteIndexed), is all or nothing.
+//     log (PutAndAppend), or a record and its index (PutIndexed, DeleteIndexed), and a companion
+//     value with its own TTL (PutIndexedWith, read back with GetWith), is all or nothing.
 //     Keys used together must share a hash tag; the store refuses them otherwise, on any Redis.
 //   - Put is a compare-and-set on the revision: of two writers racing from the same revision one
 //     wins and the other gets ErrConflict.

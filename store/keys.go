@@ -96,6 +96,12 @@ func (k Keys) APIKeys(kind, id, appID string) string {
 	return k.tagged(subjectTag(kind, id), "key", EscapeID(appID))
 }
 
+// APIKeyPrevious holds a subject's rotated-out API key for one app while its overlap window
+// lasts (it expires with the window): p:{sub:KIND:ID}:keyprev:APP.
+func (k Keys) APIKeyPrevious(kind, id, appID string) string {
+	return k.tagged(subjectTag(kind, id), "keyprev", EscapeID(appID))
+}
+
 // SubjectIndex is the set of credential keys a subject holds: p:{sub:KIND:ID}:idx.
 func (k Keys) SubjectIndex(kind, id string) string { return k.tagged(subjectTag(kind, id), "idx") }
 

@@ -22,6 +22,7 @@ func TestKeyNames(t *testing.T) {
 		{"subject", k.Subject("user", "u1"), "of:{sub:user:u1}"},
 		{"tokens", k.Tokens("user", "u1", "google"), "of:{sub:user:u1}:tok:google"},
 		{"api keys", k.APIKeys("tenant", "t1", "openai"), "of:{sub:tenant:t1}:key:openai"},
+		{"previous api key", k.APIKeyPrevious("tenant", "t1", "openai"), "of:{sub:tenant:t1}:keyprev:openai"},
 		{"subject index", k.SubjectIndex("user", "u1"), "of:{sub:user:u1}:idx"},
 		{"refresh lock", k.RefreshLock("user", "u1", "google", "c9"), "of:{sub:user:u1}:lock:google:c9"},
 		{"app subjects", k.AppSubjects("google"), "of:{appsub:google}"},

@@ -22,6 +22,14 @@ func (s *Store) Get(ctx context.Context, key string) (Record, error) {
 	if err != nil {
 		return Record{}, wrapErr(ctx, err, "get %q", key)
 	}
+	return parseRecord(key, vals)
+}
+
+// parseRecord reads the answer of HMGET key rev data.
+func parseRecord(key string, vals []any) (Record, error) {
+	if len(vals) != 2 {
+		return Record{}, fmt.Errorf("store: get %q: %d fields, want rev and data", key, len(vals))
+	}
 	revStr, ok1 := vals[0].(string)
 	data, ok2 := vals[1].(string)
 	if !ok1 || !ok2 {
@@ -122,13 +130,15 @@ func (s *Store) PutIndexedIfLocked(ctx context.Context, lock *Lock, key string, 
 	return casResult(ctx, res, err, "put %q at rev %d under lock %q", key, expectRev, lock.key)
 }
 
-// DeleteIndexed deletes key and removes member from indexKey, atomically. indexKey must share
-// key's hash tag. Deleting what is already gone is not an error.
-func (s *Store) DeleteIndexed(ctx context.Context, key, indexKey, member string) error {
-	if err := sameSlot(key, indexKey); err != nil {
+// DeleteIndexed deletes key (and the keys in also, such as the record's companions) and removes
+// member from indexKey, atomically. indexKey and also must share key's hash tag. Deleting what is
+// already gone is not an error.
+func (s *Store) DeleteIndexed(ctx context.Context, key, indexKey, member string, also ...string) error {
+	keys := append([]string{key, indexKey}, also...)
+	if err := sameSlot(keys...); err != nil {
 		return err
 	}
-	err := scriptDeleteIndexed.Run(ctx, s.client, []string{key, indexKey}, member).Err()
+	err := scriptDeleteIndexed.Run(ctx, s.client, keys, member).Err()
 	return wrapErr(ctx, err, "delete %q from index %q", key, indexKey)
 }
 

@@ -78,6 +78,24 @@ redis.call('SADD', KEYS[2], ARGV[4])
 return rev
 `)
 
+// PutIndexed plus a companion value: KEYS[3] the companion, ARGV[5] the operation (0 keep, 1 set,
+// 2 delete), ARGV[6] its data and ARGV[7] its TTL in ms (0: none) when set.
+var scriptPutIndexedWith = redis.NewScript(casBody + `
+redis.call('SADD', KEYS[2], ARGV[4])
+local op = tonumber(ARGV[5])
+if op == 1 then
+  local cttl = tonumber(ARGV[7])
+  if cttl > 0 then
+    redis.call('SET', KEYS[3], ARGV[6], 'PX', cttl)
+  else
+    redis.call('SET', KEYS[3], ARGV[6])
+  end
+elseif op == 2 then
+  redis.call('DEL', KEYS[3])
+end
+return rev
+`)
+
 // lockFence ends a script with status -3 unless the lock KEYS[3] still holds the owner token
 // ARGV[5].
 const lockFence = `
@@ -104,9 +122,12 @@ end
 return 1
 `)
 
-// KEYS[1] the record, KEYS[2] the index set, ARGV[1] the member.
+// KEYS[1] the record, KEYS[2] the index set, KEYS[3..] further keys to delete, ARGV[1] the member.
 var scriptDeleteIndexed = redis.NewScript(`
 redis.call('DEL', KEYS[1])
+for i = 3, #KEYS do
+  redis.call('DEL', KEYS[i])
+end
 redis.call('SREM', KEYS[2], ARGV[1])
 return 1
 `)
@@ -127,8 +148,8 @@ end
 return 0
 `)
 
-var allScripts = []*redis.Script{scriptPut, scriptPutAndAppend, scriptPutIndexed, scriptPutIndexedIfLocked,
-	scriptReplaceValue, scriptDeleteIndexed, scriptUnlock, scriptExtend}
+var allScripts = []*redis.Script{scriptPut, scriptPutAndAppend, scriptPutIndexed, scriptPutIndexedWith,
+	scriptPutIndexedIfLocked, scriptReplaceValue, scriptDeleteIndexed, scriptUnlock, scriptExtend}
 
 // loadScripts puts the scripts in the server's cache so the first call of each is one EVALSHA.
 // Failure is harmless: Script.Run falls back to EVAL.
