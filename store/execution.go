@@ -76,10 +76,6 @@ end
 return 0
 `)
 
-func init() {
-	allScripts = append(allScripts, scriptCreateExecution, scriptClaimExecution, scriptUpdateExecution, scriptReleaseExecution)
-}
-
 // CreateExecution writes a new execution at revision 1 with its first events, in one round trip.
 // ErrConflict when the id exists.
 func (s *Store) CreateExecution(ctx context.Context, id string, data []byte, nonce string, ttl time.Duration, events [][]byte, maxEvents int) error {
