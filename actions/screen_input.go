@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/outflowhq/outflow/internal/expression"
 )
 
 // ReadInput checks what a client submitted for screen s and returns the typed values (strings,
@@ -184,10 +186,9 @@ func asStrings(v any) ([]string, bool) {
 	return nil, false
 }
 
-var emailRE = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
-
-// LooksLikeEmail reports whether s has the shape of an email address.
-func LooksLikeEmail(s string) bool { return len(s) <= 254 && emailRE.MatchString(s) }
+// LooksLikeEmail reports whether s has the shape of an email address: what email fields and the
+// isEmail expression function accept.
+func LooksLikeEmail(s string) bool { return expression.IsEmail(s) }
 
 var patterns sync.Map // pattern string → *regexp.Regexp
 

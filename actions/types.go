@@ -6,6 +6,9 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/outflowhq/outflow/internal/expression"
+	"github.com/outflowhq/outflow/internal/tree"
 )
 
 // TypeKind is the kind of a value that flows through a flow: a flow input, a step output, a screen
@@ -189,96 +192,34 @@ func (t Type) Coerce(v any) (any, error) {
 			return out, nil
 		}
 	}
-	return nil, fmt.Errorf("expected %s, got %s", article(t), describeValue(v))
+	return nil, fmt.Errorf("expected %s, got %s", describe(t), expression.DescribeValue(v))
 }
 
-func article(t Type) string {
+// describe names what a value of type t is, for messages: "a string", "a list", ...
+func describe(t Type) string {
+	var rt reflect.Type
 	switch t.Kind {
 	case KindString:
-		return "a string"
+		rt = reflect.TypeFor[string]()
 	case KindNumber:
-		return "a number"
+		rt = reflect.TypeFor[float64]()
 	case KindBool:
-		return "true or false"
+		rt = reflect.TypeFor[bool]()
 	case KindList:
-		return "a list"
+		rt = reflect.TypeFor[[]any]()
 	case KindObject:
-		return "an object"
+		rt = reflect.TypeFor[map[string]any]()
 	}
-	return t.String()
-}
-
-func describeValue(v any) string {
-	switch v.(type) {
-	case nil:
-		return "nothing"
-	case string:
-		return "a string"
-	case float64:
-		return "a number"
-	case bool:
-		return "a boolean"
-	case []any:
-		return "a list"
-	case map[string]any:
-		return "an object"
-	}
-	return fmt.Sprintf("a %T", v)
+	return expression.DescribeType(rt)
 }
 
 // Normalize returns v in its JSON form, deeply: every number a float64, lists []any and objects
 // map[string]any. Values that expressions compute (ints, typed slices) go through it before they
 // are stored or compared.
-func Normalize(v any) any {
-	switch x := normalize(v).(type) {
-	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = Normalize(e)
-		}
-		return out
-	case map[string]any:
-		out := make(map[string]any, len(x))
-		for k, e := range x {
-			out[k] = Normalize(e)
-		}
-		return out
-	default:
-		return x
-	}
-}
+func Normalize(v any) any { return tree.Normalize(v) }
 
-// normalize turns Go values into their JSON forms for the cases that occur in flows (YAML ints,
-// typed slices and maps from Go callers).
-func normalize(v any) any {
-	switch x := v.(type) {
-	case int:
-		return float64(x)
-	case int64:
-		return float64(x)
-	case int32:
-		return float64(x)
-	case uint64:
-		return float64(x)
-	case uint:
-		return float64(x)
-	case float32:
-		return float64(x)
-	case []string:
-		out := make([]any, len(x))
-		for i, s := range x {
-			out[i] = s
-		}
-		return out
-	case map[string]string:
-		out := make(map[string]any, len(x))
-		for k, s := range x {
-			out[k] = s
-		}
-		return out
-	}
-	return v
-}
+// normalize converts one level of v into its JSON form.
+func normalize(v any) any { return tree.Scalar(v) }
 
 // TypeOf derives a Type from a Go value's type: structs become closed objects keyed by their json
 // tags, slices lists, maps open objects, numbers numbers, time.Time a string (RFC 3339). Hosts use it

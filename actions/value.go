@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/outflowhq/outflow/internal/expression"
 	"github.com/outflowhq/outflow/internal/tree"
 )
 
@@ -17,6 +18,18 @@ import (
 // misspelled reference.
 //
 // Fields that are not Values accept only literals; an expression there is a load error.
+//
+// The expressions of a Value may not read a secret screen field (form.<name> of a field with
+// `secret: true`), nor the whole form when the flow has secret fields: what a setting computes may
+// end up in an output, on a screen or in an event, so the loader refuses such a flow. A host
+// action that must receive a secret, such as the password of a login action, declares the field
+// with the struct tag `secret:"true"`; it must then keep the value out of its output, state,
+// events and errors:
+//
+//	type LoginConfig struct {
+//		User     actions.Value[string] `yaml:"user"`
+//		Password actions.Value[string] `yaml:"password" secret:"true"`
+//	}
 type Value[T any] struct {
 	tree   *tree.Node
 	lit    T
@@ -144,7 +157,7 @@ func convert[T any](raw any) (T, error) {
 	}
 	b, err := json.Marshal(raw)
 	if err != nil {
-		return zero, fmt.Errorf("expected %s", describeGo(want))
+		return zero, fmt.Errorf("expected %s", expression.DescribeType(want))
 	}
 	var out T
 	dec := json.NewDecoder(bytes.NewReader(b))
@@ -153,24 +166,7 @@ func convert[T any](raw any) (T, error) {
 		if _, field, ok := strings.Cut(err.Error(), "unknown field "); ok {
 			return zero, fmt.Errorf("unknown field %s", field)
 		}
-		return zero, fmt.Errorf("expected %s, got %s", describeGo(want), describeValue(normalize(raw)))
+		return zero, fmt.Errorf("expected %s, got %s", expression.DescribeType(want), expression.DescribeValue(raw))
 	}
 	return out, nil
-}
-
-func describeGo(t reflect.Type) string {
-	switch t.Kind() {
-	case reflect.String:
-		return "a string"
-	case reflect.Bool:
-		return "true or false"
-	case reflect.Slice:
-		return "a list of " + describeGo(t.Elem())
-	case reflect.Map, reflect.Struct:
-		return "an object"
-	case reflect.Interface:
-		return "a value"
-	default:
-		return "a number"
-	}
 }

@@ -2,12 +2,14 @@ package flows
 
 import (
 	"maps"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/expr-lang/expr/types"
-	"go.yaml.in/yaml/v3"
 
 	"github.com/outflowhq/outflow/actions"
+	"github.com/outflowhq/outflow/internal/decode"
 	"github.com/outflowhq/outflow/internal/expression"
 	"github.com/outflowhq/outflow/internal/tree"
 )
@@ -111,7 +113,7 @@ func (b *builder) env() expression.Env {
 // compile compiles every expression of the flow: config values and branch conditions.
 func (b *builder) compile() {
 	env := b.env()
-	lim := expression.Limits{MaxNodes: b.lim.MaxNodes, MemoryBudget: b.lim.MemoryBudget}
+	lim := expression.Limits{MaxNodes: b.lim.MaxNodes, MemoryBudget: b.lim.MemoryBudget, ByteBudget: b.lim.ByteBudget}
 	for _, site := range b.values {
 		ref := site.ref
 		top := ref.Tree
@@ -120,10 +122,17 @@ func (b *builder) compile() {
 			if n == top {
 				want.Type = ref.Want
 			}
-			e, err := expression.Compile(n.Source, n.Line, n.Col, env, want, lim)
+			at := n.At
+			if at == nil {
+				at = expression.At(n.Source, n.Line, n.Col)
+			}
+			e, err := expression.Compile(n.Source, at, env, want, lim)
 			if err != nil {
 				b.exprError(err, n.Line, n.Col)
 				return
+			}
+			if !ref.Secret {
+				b.secretReads(e, site)
 			}
 			n.Compiled = e
 		})
@@ -133,18 +142,52 @@ func (b *builder) compile() {
 			if when == nil {
 				continue
 			}
-			line, col := when.Line, when.Column
-			if when.Style == yaml.DoubleQuotedStyle || when.Style == yaml.SingleQuotedStyle {
-				col++
-			}
-			e, err := expression.Compile(when.Value, line, col, env, expression.Want{Bool: true}, lim)
+			at := decode.Scalar(b.flow.Source, when)
+			e, err := expression.Compile(when.Value, at, env, expression.Want{Bool: true}, lim)
 			if err != nil {
+				line, col := at(0)
 				b.exprError(err, line, col)
 				continue
 			}
 			rs.step.Next[i].When = &Condition{expr: e}
 		}
 	}
+}
+
+// secretReads reports an expression of a setting that reads a secret screen field, or the whole
+// form when the flow has secret fields: its value could be stored in an output, shown on a screen
+// or put in an event. Conditions may read secret fields (events redact them), and so may settings
+// declared `secret:"true"`.
+func (b *builder) secretReads(e *expression.Expr, site valueSite) {
+	if len(b.flow.secrets) == 0 {
+		return
+	}
+	what := site.where
+	if site.ref.Path != "" {
+		what = quote(site.ref.Path) + " in " + site.where
+	}
+	fields, whole := e.Uses(ScopeForm)
+	for _, f := range fields {
+		if b.flow.secrets[f] {
+			b.c.add(e.Line, e.Col, "%s reads the secret field form.%s: a setting's value may be stored, shown or logged, so only conditions (when) and settings declared to take secrets may read it", what, f)
+		}
+	}
+	if whole {
+		names := make([]string, 0, len(b.flow.secrets))
+		for f := range b.flow.secrets {
+			names = append(names, f)
+		}
+		sort.Strings(names)
+		b.c.add(e.Line, e.Col, "%s reads the whole form, which holds the secret field%s %s: read the fields it needs by name (form.<field>)",
+			what, plural(len(names)), strings.Join(names, ", "))
+	}
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
 }
 
 func (b *builder) exprError(err error, line, col int) {

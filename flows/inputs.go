@@ -45,7 +45,7 @@ func (b *builder) inputs(n *yaml.Node) {
 			// Short form: `name: string`.
 			doc.Type = v.Value
 		} else {
-			res := decode.Into(v, &doc, "input "+name)
+			res := decode.IntoFile(b.flow.Source, v, &doc, "input "+name)
 			if b.problems(res) {
 				continue
 			}

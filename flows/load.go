@@ -20,16 +20,24 @@ import (
 	"github.com/outflowhq/outflow/internal/suggest"
 )
 
-// Limits bound the cost of a flow's expressions.
+// Limits bound the size of a flow and the cost of its expressions.
 type Limits struct {
 	// MaxNodes caps the syntax tree of each expression (default 1000).
 	MaxNodes uint
-	// MemoryBudget caps the allocations of one evaluation (default 50000).
+	// MemoryBudget caps the list and map elements one evaluation of an expression creates
+	// (default 50 000).
 	MemoryBudget uint
+	// ByteBudget caps the bytes one evaluation of an expression (or of one setting's value, with
+	// all its expressions) allocates for the strings and lists it builds (default 1 MiB). Each
+	// single string or list is also capped at 64 KiB (or 65 536 items).
+	ByteBudget uint
 	// MaxSteps caps the number of steps in a flow (default 500).
 	MaxSteps int
 	// MaxSourceBytes caps the size of a flow file (default 1 MiB).
 	MaxSourceBytes int
+	// MaxYAMLNodes caps the values of a flow file, counted with its YAML aliases expanded
+	// (default 20 000).
+	MaxYAMLNodes int
 }
 
 // Loader loads flows against a registry of action kinds.
@@ -68,6 +76,10 @@ func (l *Loader) Load(file string, src []byte) (*Flow, error) {
 	if err := dec.Decode(&extra); err == nil {
 		c.add(extra.Line, extra.Column, "a flow file holds one YAML document; remove the extra `---` document")
 	}
+	if p := decode.CheckSize(&doc, lim.MaxYAMLNodes); p != nil {
+		c.add(p.Line, p.Col, "%s", p.Msg)
+		return nil, c.diags
+	}
 	root := &doc
 	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
 		root = root.Content[0]
@@ -97,6 +109,12 @@ func (l *Loader) limits() Limits {
 	}
 	if lim.MemoryBudget == 0 {
 		lim.MemoryBudget = expression.DefaultLimits.MemoryBudget
+	}
+	if lim.ByteBudget == 0 {
+		lim.ByteBudget = expression.DefaultLimits.ByteBudget
+	}
+	if lim.MaxYAMLNodes == 0 {
+		lim.MaxYAMLNodes = decode.MaxNodes
 	}
 	if lim.MaxSteps == 0 {
 		lim.MaxSteps = 500
@@ -198,6 +216,8 @@ type builder struct {
 // valueSite is an expression-capable config value waiting to be compiled.
 type valueSite struct {
 	ref decode.ValueRef
+	// where names the step in messages, e.g. `set (step "save")`.
+	where string
 }
 
 func (b *builder) top(root *yaml.Node) {
@@ -214,7 +234,7 @@ func (b *builder) top(root *yaml.Node) {
 		case "id":
 			b.flow.ID = b.scalar(v, "id")
 			if b.flow.ID != "" && !validFlowID(b.flow.ID) {
-				b.c.add(v.Line, v.Column, "flow id %q must be lowercase letters, digits and dashes, starting with a letter", b.flow.ID)
+				b.c.add(v.Line, v.Column, "flow id %q must be lowercase letters, digits, dashes and underscores, starting with a letter (at most 64)", b.flow.ID)
 			}
 		case "version":
 			b.flow.Version = b.scalar(v, "version")

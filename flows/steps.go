@@ -161,7 +161,7 @@ func (b *builder) config(rs *rawStep, with *yaml.Node) {
 		if with == nil {
 			with = &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Line: rs.key.Line, Column: rs.key.Column}
 		}
-		res := decode.Into(with, s.Config, where)
+		res := decode.IntoFile(b.flow.Source, with, s.Config, where)
 		rs.paths = res.Paths
 		if b.problems(res) {
 			rs.broken = true
@@ -170,7 +170,7 @@ func (b *builder) config(rs *rawStep, with *yaml.Node) {
 			}
 		}
 		for _, ref := range res.Values {
-			b.values = append(b.values, valueSite{ref: ref})
+			b.values = append(b.values, valueSite{ref: ref, where: where})
 		}
 		if v, ok := s.Config.(actions.Validator); ok {
 			if err := v.Validate(); err != nil {
@@ -236,7 +236,7 @@ func (b *builder) transitions(rs *rawStep) {
 	}
 	if n := rs.nodes["retry"]; n != nil {
 		var r retryDoc
-		if b.problems(decode.Into(n, &r, fmt.Sprintf("retry of step %q", s.ID))) {
+		if b.problems(decode.IntoFile(b.flow.Source, n, &r, fmt.Sprintf("retry of step %q", s.ID))) {
 			return
 		}
 		switch {

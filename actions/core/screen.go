@@ -16,7 +16,6 @@ type ScreenConfig struct {
 	Fields   []FieldConfig         `yaml:"fields" doc:"inputs, in order"`
 	Buttons  []ButtonConfig        `yaml:"buttons" required:"true" doc:"interactions; the pressed button's id is the step's outcome"`
 	Messages []MessageConfig       `yaml:"messages" doc:"notes shown above the fields"`
-	App      actions.Value[string] `yaml:"app" doc:"outbound app whose name and logo brand the screen"`
 }
 
 // FieldConfig is one input of a screen.

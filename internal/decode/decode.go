@@ -1,6 +1,7 @@
 // Package decode decodes YAML nodes into Go values strictly: unknown keys, wrong types, duplicate
 // keys and missing required fields are all reported at once with their line and column. Fields that
 // implement TreeSetter (actions.Value) receive a value tree whose scalars may be expressions.
+// Documents whose aliases expand past MaxNodes are refused before anything is decoded.
 package decode
 
 import (
@@ -13,6 +14,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/outflowhq/outflow/internal/expression"
 	"github.com/outflowhq/outflow/internal/suggest"
 	"github.com/outflowhq/outflow/internal/tree"
 )
@@ -36,6 +38,9 @@ type ValueRef struct {
 	Path string
 	Tree *tree.Node
 	Want reflect.Type
+	// Secret is true when the field is declared with `secret:"true"`: its expressions may read the
+	// values of secret screen fields.
+	Secret bool
 }
 
 // OnlyUnknownKeys reports whether every problem is an unknown key, so the decoded value is otherwise
@@ -59,17 +64,28 @@ type Result struct {
 
 // Into decodes node into out (a non-nil pointer). where names the thing decoded in messages, e.g.
 // `outbound.connect`.
-func Into(node *yaml.Node, out any, where string) Result {
-	d := &decoder{res: Result{Paths: map[string][2]int{}}}
+func Into(node *yaml.Node, out any, where string) Result { return IntoFile(nil, node, out, where) }
+
+// IntoFile is Into for a node parsed from file, which locates each character of an expression
+// exactly (see Scalar).
+func IntoFile(file []byte, node *yaml.Node, out any, where string) Result {
+	d := &decoder{res: Result{Paths: map[string][2]int{}}, file: file}
 	rv := reflect.ValueOf(out)
 	if rv.Kind() != reflect.Pointer || rv.IsNil() {
 		panic("decode.Into needs a non-nil pointer")
 	}
-	d.value(node, rv.Elem(), "", where)
+	if p := CheckSize(node, MaxNodes); p != nil {
+		d.res.Problems = append(d.res.Problems, *p)
+		return d.res
+	}
+	d.value(node, rv.Elem(), "", where, false)
 	return d.res
 }
 
-type decoder struct{ res Result }
+type decoder struct {
+	res  Result
+	file []byte
+}
 
 func (d *decoder) fail(n *yaml.Node, format string, args ...any) {
 	d.res.Problems = append(d.res.Problems, Problem{Line: n.Line, Col: n.Column, Msg: fmt.Sprintf(format, args...)})
@@ -98,7 +114,8 @@ func join(path, key string) string {
 	return path + "." + key
 }
 
-func (d *decoder) value(n *yaml.Node, v reflect.Value, path, where string) {
+// value decodes n into v. secret is true inside a field declared `secret:"true"`.
+func (d *decoder) value(n *yaml.Node, v reflect.Value, path, where string, secret bool) {
 	n = resolve(n)
 	if n == nil {
 		return
@@ -114,7 +131,7 @@ func (d *decoder) value(n *yaml.Node, v reflect.Value, path, where string) {
 			d.fail(n, "%s: %v", describe(path, where), err)
 			return
 		}
-		d.res.Values = append(d.res.Values, ValueRef{Path: path, Tree: t, Want: setter.ValueType()})
+		d.res.Values = append(d.res.Values, ValueRef{Path: path, Tree: t, Want: setter.ValueType(), Secret: secret})
 		return
 	}
 	if n.Kind == yaml.ScalarNode && IsExpression(n) {
@@ -139,13 +156,13 @@ func (d *decoder) value(n *yaml.Node, v reflect.Value, path, where string) {
 		if v.IsNil() {
 			v.Set(reflect.New(v.Type().Elem()))
 		}
-		d.value(n, v.Elem(), path, where)
+		d.value(n, v.Elem(), path, where, secret)
 	case reflect.Struct:
-		d.structure(n, v, path, where)
+		d.structure(n, v, path, where, secret)
 	case reflect.Map:
-		d.mapping(n, v, path, where)
+		d.mapping(n, v, path, where, secret)
 	case reflect.Slice:
-		d.sequence(n, v, path, where)
+		d.sequence(n, v, path, where, secret)
 	case reflect.Interface:
 		if n.Kind == yaml.ScalarNode || !hasExpression(n) {
 			var x any
@@ -210,7 +227,7 @@ func (d *decoder) scalar(n *yaml.Node, v reflect.Value, path, where string) {
 	}
 }
 
-func (d *decoder) sequence(n *yaml.Node, v reflect.Value, path, where string) {
+func (d *decoder) sequence(n *yaml.Node, v reflect.Value, path, where string, secret bool) {
 	if isNull(n) {
 		return
 	}
@@ -220,12 +237,12 @@ func (d *decoder) sequence(n *yaml.Node, v reflect.Value, path, where string) {
 	}
 	s := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
 	for i, item := range n.Content {
-		d.value(item, s.Index(i), fmt.Sprintf("%s[%d]", path, i), where)
+		d.value(item, s.Index(i), fmt.Sprintf("%s[%d]", path, i), where, secret)
 	}
 	v.Set(s)
 }
 
-func (d *decoder) mapping(n *yaml.Node, v reflect.Value, path, where string) {
+func (d *decoder) mapping(n *yaml.Node, v reflect.Value, path, where string, secret bool) {
 	if isNull(n) {
 		return
 	}
@@ -247,13 +264,13 @@ func (d *decoder) mapping(n *yaml.Node, v reflect.Value, path, where string) {
 		}
 		seen[k.Value] = true
 		elem := reflect.New(v.Type().Elem()).Elem()
-		d.value(val, elem, join(path, k.Value), where)
+		d.value(val, elem, join(path, k.Value), where, secret)
 		m.SetMapIndex(reflect.ValueOf(k.Value).Convert(v.Type().Key()), elem)
 	}
 	v.Set(m)
 }
 
-func (d *decoder) structure(n *yaml.Node, v reflect.Value, path, where string) {
+func (d *decoder) structure(n *yaml.Node, v reflect.Value, path, where string, secret bool) {
 	if isNull(n) {
 		d.required(n, v, path, where, map[string]bool{})
 		return
@@ -281,7 +298,7 @@ func (d *decoder) structure(n *yaml.Node, v reflect.Value, path, where string) {
 			d.res.Problems[len(d.res.Problems)-1].UnknownKey = true
 			continue
 		}
-		d.value(val, v.FieldByIndex(f.Index), join(path, f.Name), where)
+		d.value(val, v.FieldByIndex(f.Index), join(path, f.Name), where, secret || f.Secret)
 	}
 	d.required(n, v, path, where, seen)
 }
@@ -305,12 +322,14 @@ type Field struct {
 	Index    []int
 	Type     reflect.Type
 	Required bool
-	Doc      string
+	// Secret marks a field whose expressions may read secret screen fields.
+	Secret bool
+	Doc    string
 }
 
 // Fields lists the decodable fields of a struct type: exported fields named by their `yaml` tag (or
-// their name with a lowercase first letter), marked required by `required:"true"`, documented by
-// `doc:"..."`.
+// their name with a lowercase first letter), marked required by `required:"true"`, allowed to
+// read secret screen fields by `secret:"true"`, documented by `doc:"..."`.
 func Fields(t reflect.Type) []Field {
 	var out []Field
 	for i := range t.NumField() {
@@ -330,6 +349,7 @@ func Fields(t reflect.Type) []Field {
 			Index:    sf.Index,
 			Type:     sf.Type,
 			Required: sf.Tag.Get("required") == "true",
+			Secret:   sf.Tag.Get("secret") == "true",
 			Doc:      sf.Tag.Get("doc"),
 		})
 	}
@@ -355,22 +375,7 @@ func describe(path, where string) string {
 	return fmt.Sprintf("%q in %s", path, where)
 }
 
-func expected(t reflect.Type) string {
-	switch t.Kind() {
-	case reflect.String:
-		return "text"
-	case reflect.Bool:
-		return "true or false"
-	case reflect.Slice:
-		return "a list"
-	case reflect.Map, reflect.Struct:
-		return "a mapping"
-	case reflect.Float32, reflect.Float64:
-		return "a number"
-	default:
-		return "a whole number"
-	}
-}
+func expected(t reflect.Type) string { return expression.DescribeType(t) }
 
 func nodeKind(n *yaml.Node) string {
 	switch n.Kind {

@@ -35,38 +35,15 @@ func hasExpression(n *yaml.Node) bool {
 	return false
 }
 
-// Expression returns the source of a whole-value expression scalar and the line and column of its
-// first character in the file.
-func Expression(n *yaml.Node) (src string, line, col int) {
-	raw := n.Value
-	start := strings.Index(raw, open) + len(open)
-	end := strings.LastIndex(raw, close)
-	body := raw[start:end]
-	lead := len(body) - len(strings.TrimLeft(body, " \t\r\n"))
-	src = strings.TrimSpace(body)
-	line, col = n.Line, n.Column
-	switch n.Style {
-	case yaml.DoubleQuotedStyle, yaml.SingleQuotedStyle:
-		col++
-	case yaml.LiteralStyle, yaml.FoldedStyle:
-		// A block scalar starts on the next line; its exact column is not kept by the parser.
-		return src, line + 1, col
-	}
-	prefix := raw[:start+lead]
-	if nl := strings.LastIndexByte(prefix, '\n'); nl >= 0 {
-		return src, line + strings.Count(prefix, "\n"), len(prefix) - nl
-	}
-	return src, line, col + start + lead
-}
-
 // tree converts a node into a value tree, reporting text that mixes an expression with other text.
 func (d *decoder) tree(n *yaml.Node) *tree.Node {
 	n = resolve(n)
 	switch n.Kind {
 	case yaml.ScalarNode:
 		if IsExpression(n) {
-			src, line, col := Expression(n)
-			return &tree.Node{Kind: tree.Expr, Source: src, Line: line, Col: col}
+			src, at := Expression(d.file, n)
+			line, col := at(0)
+			return &tree.Node{Kind: tree.Expr, Source: src, At: at, Line: line, Col: col}
 		}
 		if n.Tag == "!!str" && strings.Contains(n.Value, open) {
 			d.fail(n, "an expression must be the whole value: write ${{ ... }} alone, and build text inside it, e.g. ${{ \"Hello \" + input.name }}")
@@ -78,15 +55,7 @@ func (d *decoder) tree(n *yaml.Node) *tree.Node {
 			return nil
 		}
 		// Values are kept in their JSON form: every number is a float64.
-		switch x := lit.(type) {
-		case int:
-			lit = float64(x)
-		case int64:
-			lit = float64(x)
-		case uint64:
-			lit = float64(x)
-		}
-		return &tree.Node{Kind: tree.Literal, Lit: lit, Line: n.Line, Col: n.Column}
+		return &tree.Node{Kind: tree.Literal, Lit: tree.Scalar(lit), Line: n.Line, Col: n.Column}
 	case yaml.SequenceNode:
 		out := &tree.Node{Kind: tree.List, Line: n.Line, Col: n.Column}
 		for _, c := range n.Content {

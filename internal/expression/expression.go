@@ -1,17 +1,16 @@
 // Package expression compiles and runs the expr-lang expressions of flows: once at load against a
-// typed environment, many times at run time under a memory budget.
+// typed environment, many times at run time under a budget of syntax nodes, list elements and
+// bytes.
 package expression
 
 import (
-	"errors"
 	"fmt"
+	"maps"
 	"reflect"
 	"strings"
 	"sync"
 
 	"github.com/expr-lang/expr"
-	"github.com/expr-lang/expr/ast"
-	"github.com/expr-lang/expr/file"
 	"github.com/expr-lang/expr/types"
 	"github.com/expr-lang/expr/vm"
 )
@@ -20,13 +19,31 @@ import (
 type Limits struct {
 	// MaxNodes caps the size of an expression's syntax tree at compile time.
 	MaxNodes uint
-	// MemoryBudget caps the allocations of one evaluation (expr's unit: roughly one per element).
+	// MemoryBudget caps the list and map elements one evaluation creates (expr's memory budget,
+	// which counts elements, not bytes).
 	MemoryBudget uint
+	// ByteBudget caps the bytes one evaluation allocates for the strings and lists it builds
+	// (`+`, repeat, replace, join, toJSON, string, split, ...). Each single value is also capped at
+	// MaxValueSize.
+	ByteBudget uint
 }
 
-// DefaultLimits are generous for hand-written flow conditions and tight enough that a hostile flow
+// DefaultLimits are generous for hand-written flow expressions and tight enough that a hostile flow
 // cannot exhaust the process.
-var DefaultLimits = Limits{MaxNodes: 1000, MemoryBudget: 50_000}
+var DefaultLimits = Limits{MaxNodes: 1000, MemoryBudget: 50_000, ByteBudget: 1 << 20}
+
+func (l Limits) orDefault() Limits {
+	if l.MaxNodes == 0 {
+		l.MaxNodes = DefaultLimits.MaxNodes
+	}
+	if l.MemoryBudget == 0 {
+		l.MemoryBudget = DefaultLimits.MemoryBudget
+	}
+	if l.ByteBudget == 0 {
+		l.ByteBudget = DefaultLimits.ByteBudget
+	}
+	return l
+}
 
 // Env is the typed environment expressions compile against.
 type Env = types.Map
@@ -41,79 +58,70 @@ type Want struct {
 
 // Expr is a compiled expression with its place in the flow file.
 type Expr struct {
-	Source    string
+	Source string
+	// Line and Col locate the expression's first character.
 	Line, Col int
+	at        Locator
 	prog      *vm.Program
-	budget    uint
-	reads     []string
+	lim       Limits
+	// charged is true when the expression calls a function that draws from the byte budget.
+	charged bool
+	reads   []string
+	names   map[string]access
 }
 
-// Error is a compile or run error located in the flow file.
-type Error struct {
-	Line, Col int
-	Msg       string
-}
-
-func (e *Error) Error() string { return fmt.Sprintf("%d:%d: %s", e.Line, e.Col, e.Msg) }
-
-// Compile compiles src, which starts at line:col of the flow file, against env.
-func Compile(src string, line, col int, env Env, want Want, lim Limits) (*Expr, error) {
+// Compile compiles src against env. at locates src in the flow file (nil: src starts at 1:1).
+func Compile(src string, at Locator, env Env, want Want, lim Limits) (*Expr, error) {
+	if at == nil {
+		at = At(src, 1, 1)
+	}
+	line, col := at(0)
 	if strings.TrimSpace(src) == "" {
 		return nil, &Error{Line: line, Col: col, Msg: "empty expression"}
 	}
-	if lim.MaxNodes == 0 {
-		lim.MaxNodes = DefaultLimits.MaxNodes
-	}
-	if lim.MemoryBudget == 0 {
-		lim.MemoryBudget = DefaultLimits.MemoryBudget
-	}
+	lim = lim.orDefault()
+	g := &guard{}
 	opts := []expr.Option{
-		expr.Env(env),
+		expr.Env(withBudgetType(env)),
 		expr.MaxNodes(lim.MaxNodes),
 		expr.DisableBuiltin("now"),
 	}
 	opts = append(opts, functions...)
-	opts = append(opts, guards...)
+	opts = append(opts, charged...)
+	opts = append(opts, adders...)
+	opts = append(opts, sized, uniq, expr.Patch(g), expr.WithContext(budgetName))
 	if want.Bool {
 		opts = append(opts, expr.AsBool(), expr.WarnOnAny())
 	}
 	prog, err := expr.Compile(src, opts...)
-	if err != nil {
-		located := locate(err, src, line, col)
-		if e, ok := located.(*Error); ok {
-			return nil, explain(e, src, line, col, env)
-		}
-		return nil, located
+	if len(g.reserved) > 0 {
+		n := g.reserved[0]
+		l, c := at(n.Location().From)
+		return nil, &Error{Line: l, Col: c, Msg: fmt.Sprintf("unknown name %s: names starting with %s are reserved", n.Value, reservedPrefix)}
 	}
-	e := &Expr{Source: src, Line: line, Col: col, prog: prog, budget: lim.MemoryBudget}
+	if err != nil {
+		e := locate(err, at)
+		if ee, ok := e.(*Error); ok {
+			return nil, explain(ee, src, env)
+		}
+		return nil, e
+	}
 	if want.Type != nil {
 		if msg := checkResult(prog.Node().Type(), want.Type); msg != "" {
 			return nil, &Error{Line: line, Col: col, Msg: msg}
 		}
 	}
-	e.reads = collectReads(prog.Node())
+	e := &Expr{Source: src, Line: line, Col: col, at: at, prog: prog, lim: lim}
+	e.charged, e.reads, e.names = analyse(prog.Node(), env)
 	return e, nil
 }
 
-// locate maps an expr error onto the flow file.
-func locate(err error, src string, line, col int) error {
-	var fe *file.Error
-	if errors.As(err, &fe) {
-		msg := fe.Message
-		if fe.Snippet == "" {
-			// Errors about the whole expression (e.g. its result type) carry no position.
-			return &Error{Line: line, Col: col, Msg: msg}
-		}
-		l, c := line, col
-		if fe.Line > 1 {
-			l += fe.Line - 1
-			c = fe.Column + 1
-		} else {
-			c += fe.Column
-		}
-		return &Error{Line: l, Col: c, Msg: msg}
-	}
-	return &Error{Line: line, Col: col, Msg: err.Error()}
+// withBudgetType returns env with the reserved budget variable declared.
+func withBudgetType(env Env) Env {
+	out := make(Env, len(env)+1)
+	maps.Copy(out, env)
+	out[budgetName] = types.TypeOf(&budget{})
+	return out
 }
 
 // checkResult returns a message when an expression of static type got cannot land in a field of
@@ -138,48 +146,36 @@ func checkResult(got, want reflect.Type) string {
 	if ok {
 		return ""
 	}
-	return fmt.Sprintf("expression gives %s, but this field needs %s", kindName(got), kindName(want))
-}
-
-func isNumber(k reflect.Kind) bool {
-	switch k {
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64,
-		reflect.Float32, reflect.Float64:
-		return true
-	}
-	return false
-}
-
-func kindName(t reflect.Type) string {
-	switch {
-	case t.Kind() == reflect.String:
-		return "a string"
-	case t.Kind() == reflect.Bool:
-		return "a boolean"
-	case isNumber(t.Kind()):
-		return "a number"
-	case t.Kind() == reflect.Slice || t.Kind() == reflect.Array:
-		return "a list"
-	case t.Kind() == reflect.Map || t.Kind() == reflect.Struct:
-		return "an object"
-	}
-	return t.String()
+	return fmt.Sprintf("expression gives %s, but this field needs %s", DescribeType(got), DescribeType(want))
 }
 
 var vms = sync.Pool{New: func() any { return new(vm.VM) }}
 
-// Eval runs the expression against env under the memory budget. Run-time failures (a division by
-// zero, an exhausted budget) come back as *Error located in the flow file.
+// Eval runs the expression against env under its budgets. Run-time failures (a division by zero,
+// an exhausted budget) come back as *Error located in the flow file. env is not modified.
 func (e *Expr) Eval(env map[string]any) (any, error) {
+	if e.charged {
+		if _, shared := env[budgetName].(*budget); !shared {
+			env = e.WithBudget(env)
+		}
+	}
 	m := vms.Get().(*vm.VM)
-	m.MemoryBudget = e.budget
+	m.MemoryBudget = e.lim.MemoryBudget
 	out, err := m.Run(e.prog, env)
 	vms.Put(m)
 	if err != nil {
-		return nil, locate(err, e.Source, e.Line, e.Col)
+		return nil, locate(err, e.at)
 	}
 	return out, nil
+}
+
+// WithBudget returns a copy of env in which every evaluation draws from one fresh byte budget (e's),
+// for evaluating several expressions as one value.
+func (e *Expr) WithBudget(env map[string]any) map[string]any {
+	out := make(map[string]any, len(env)+1)
+	maps.Copy(out, env)
+	out[budgetName] = newBudget(e.lim.ByteBudget)
+	return out
 }
 
 // EvalBool runs a condition.
@@ -190,63 +186,7 @@ func (e *Expr) EvalBool(env map[string]any) (bool, error) {
 	}
 	b, ok := out.(bool)
 	if !ok {
-		return false, &Error{Line: e.Line, Col: e.Col, Msg: fmt.Sprintf("condition gave %T, not a boolean", out)}
+		return false, &Error{Line: e.Line, Col: e.Col, Msg: fmt.Sprintf("condition gave %s, not a boolean", DescribeValue(out))}
 	}
 	return b, nil
-}
-
-// Reads returns the variables and member paths the expression reads, such as
-// "steps.check.output.connected" or "interaction", in order of first appearance.
-func (e *Expr) Reads() []string { return e.reads }
-
-func collectReads(root ast.Node) []string {
-	v := &readCollector{seen: map[string]bool{}}
-	ast.Walk(&root, v)
-	// Keep only the longest paths: drop a path that prefixes another.
-	var out []string
-	for _, p := range v.paths {
-		covered := false
-		for _, q := range v.paths {
-			if q != p && strings.HasPrefix(q, p+".") {
-				covered = true
-				break
-			}
-		}
-		if !covered {
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
-type readCollector struct {
-	seen  map[string]bool
-	paths []string
-}
-
-func (r *readCollector) Visit(node *ast.Node) {
-	if p, ok := memberPath(*node); ok && !r.seen[p] {
-		r.seen[p] = true
-		r.paths = append(r.paths, p)
-	}
-}
-
-func memberPath(n ast.Node) (string, bool) {
-	switch x := n.(type) {
-	case *ast.IdentifierNode:
-		return x.Value, true
-	case *ast.MemberNode:
-		prop, ok := x.Property.(*ast.StringNode)
-		if !ok {
-			return "", false
-		}
-		base, ok := memberPath(x.Node)
-		if !ok {
-			return "", false
-		}
-		return base + "." + prop.Value, true
-	case *ast.ChainNode:
-		return memberPath(x.Node)
-	}
-	return "", false
 }

@@ -26,10 +26,14 @@ var Functions = []Function{
 
 var emailRE = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
 
+// IsEmail reports whether s has the shape of an email address (what isEmail and email fields
+// accept).
+func IsEmail(s string) bool { return len(s) <= 254 && emailRE.MatchString(s) }
+
 var functions = []expr.Option{
 	expr.Function("isEmail", func(p ...any) (any, error) {
 		s, _ := p[0].(string)
-		return len(s) <= 254 && emailRE.MatchString(s), nil
+		return IsEmail(s), nil
 	}, new(func(string) bool)),
 	expr.Function("isBlank", func(p ...any) (any, error) {
 		s, _ := p[0].(string)

@@ -1,109 +1,167 @@
 package expression
 
 import (
+	"context"
 	"fmt"
 	"reflect"
-	"strings"
 
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/ast"
 	"github.com/expr-lang/expr/vm/runtime"
 )
 
-// MaxValueSize caps the strings (bytes) and lists (items) that `+`, repeat and replace can build.
-// expr's memory budget counts lists and maps but not the bytes of strings, so without this a
-// dozen `let x = y + y` lines would build gigabytes.
-const MaxValueSize = 64 << 10
-
-const addFunc = "__add"
-
-// guards are the options that bound what one evaluation can allocate.
-var guards = []expr.Option{
-	expr.Patch(sizeGuard{}),
-	expr.Function(addFunc, func(p ...any) (any, error) { return checkedAdd(p[0], p[1]) },
-		new(func(string, string) string), new(func(any, any) any)),
-	expr.Function("repeat", func(p ...any) (any, error) {
-		s, _ := p[0].(string)
-		n := runtime.ToInt(p[1])
-		if n < 0 {
-			return nil, fmt.Errorf("repeat: the count must not be negative")
-		}
-		if n > 0 && len(s) > MaxValueSize/n {
-			return nil, errTooBig
-		}
-		return strings.Repeat(s, n), nil
-	}, new(func(string, int) string)),
-	expr.Function("replace", func(p ...any) (any, error) {
-		s, _ := p[0].(string)
-		old, _ := p[1].(string)
-		repl, _ := p[2].(string)
-		size := len(s) + (len(s)+1)*len(repl)
-		if old != "" {
-			size = len(s) + strings.Count(s, old)*(len(repl)-len(old))
-		}
-		if size > MaxValueSize {
-			return nil, errTooBig
-		}
-		return strings.ReplaceAll(s, old, repl), nil
-	}, new(func(string, string, string) string)),
+// guard rewrites an expression so that everything it can grow draws from the evaluation's byte
+// budget:
+//   - a `+` that may join strings or lists becomes a call of concatFunc or addFunc;
+//   - a `matches` with a pattern computed at run time becomes a call of matchesFunc;
+//   - the built-ins in after and before are wrapped in sizedFunc.
+//
+// It runs once, after a first type check and before expr.WithContext, which then hands the budget
+// to every call whose function takes a context. It also notes names a flow wrote that are reserved
+// for it.
+type guard struct {
+	reserved []*ast.IdentifierNode
 }
 
-var errTooBig = fmt.Errorf("value larger than %d bytes", MaxValueSize)
-
-// sizeGuard rewrites every `+` that may join strings or lists into a call of checkedAdd.
-type sizeGuard struct{}
-
-func (sizeGuard) Visit(node *ast.Node) {
-	b, ok := (*node).(*ast.BinaryNode)
-	if !ok || b.Operator != "+" || (!mayGrow(b.Left.Type()) && !mayGrow(b.Right.Type())) {
-		return
+func (g *guard) Visit(node *ast.Node) {
+	switch n := (*node).(type) {
+	case *ast.IdentifierNode:
+		if isReserved(n.Value) {
+			g.reserved = append(g.reserved, n)
+		}
+	case *ast.BinaryNode:
+		switch n.Operator {
+		case "+":
+			if fn := addFor(n.Left.Type(), n.Right.Type()); fn != "" {
+				patch(node, call(fn, n.Left, n.Right))
+			}
+		case "matches":
+			if _, constant := n.Right.(*ast.StringNode); !constant {
+				patch(node, call(matchesFunc, n.Left, n.Right))
+			}
+		}
+	case *ast.BuiltinNode:
+		g.sized(node, n.Name, n.Arguments)
+	case *ast.CallNode:
+		if id, ok := n.Callee.(*ast.IdentifierNode); ok {
+			g.sized(node, id.Value, n.Arguments)
+		}
 	}
-	ast.Patch(node, &ast.CallNode{Callee: &ast.IdentifierNode{Value: addFunc}, Arguments: []ast.Node{b.Left, b.Right}})
 }
 
-func mayGrow(t reflect.Type) bool {
+// sized wraps a call of a built-in in before or after in sizedFunc.
+func (g *guard) sized(node *ast.Node, name string, args []ast.Node) {
+	if _, ok := before[name]; ok {
+		for i, arg := range args {
+			args[i] = sizedCall(name, arg)
+		}
+	}
+	if _, ok := after[name]; ok {
+		patch(node, sizedCall(name, *node))
+	}
+}
+
+func call(fn string, args ...ast.Node) *ast.CallNode {
+	return &ast.CallNode{Callee: &ast.IdentifierNode{Value: fn}, Arguments: args}
+}
+
+// sizedCall passes value through sizedFunc. It names the budget itself: sizedFunc's type comes
+// from its Validate, which expr.WithContext does not look into.
+func sizedCall(name string, value ast.Node) *ast.CallNode {
+	c := call(sizedFunc, &ast.IdentifierNode{Value: budgetName}, &ast.StringNode{Value: name}, value)
+	c.SetLocation(value.Location())
+	return c
+}
+
+// patch replaces *node by repl, keeping its place in the source for run-time errors.
+func patch(node *ast.Node, repl ast.Node) { ast.Patch(node, repl) }
+
+type operand int
+
+const (
+	other operand = iota
+	text
+	list
+	unknown
+)
+
+func classify(t reflect.Type) operand {
 	if t == nil {
-		return true
+		return unknown
 	}
 	switch t.Kind() {
-	case reflect.String, reflect.Interface, reflect.Slice, reflect.Array:
-		return true
+	case reflect.String:
+		return text
+	case reflect.Slice, reflect.Array:
+		return list
+	case reflect.Interface:
+		return unknown
 	}
-	return false
+	return other
 }
 
-// checkedAdd is expr's `+` with a size limit on what it builds.
-func checkedAdd(a, b any) (any, error) {
-	if s, ok := a.(string); ok {
-		if t, ok := b.(string); ok {
-			if len(s)+len(t) > MaxValueSize {
-				return nil, errTooBig
+// addFor returns the function a `+` of operands of types l and r becomes, or "" when it cannot
+// join strings or lists and stays expr's own `+` (whose type checker then refuses, say, a number
+// plus a string).
+func addFor(l, r reflect.Type) string {
+	a, b := classify(l), classify(r)
+	switch {
+	case a == text && b == text:
+		return concatFunc
+	case a == list && b == list:
+		return addFunc
+	case a == unknown && b != other, b == unknown && a != other:
+		return addFunc
+	}
+	return ""
+}
+
+// adders are `+` with a size limit: concatFunc for two strings (so the result stays typed as a
+// string), addFunc for everything else.
+var adders = []expr.Option{
+	expr.Function(concatFunc, func(p ...any) (any, error) {
+		return checkedAdd(budgetOf(p[0].(context.Context)), p[1], p[2])
+	}, new(func(context.Context, string, string) string)),
+	expr.Function(addFunc, func(p ...any) (any, error) {
+		return checkedAdd(budgetOf(p[0].(context.Context)), p[1], p[2])
+	}, new(func(context.Context, any, any) any)),
+}
+
+// checkedAdd is expr's `+`, charging the strings and lists it builds.
+func checkedAdd(b *budget, x, y any) (any, error) {
+	if s, ok := x.(string); ok {
+		if t, ok := y.(string); ok {
+			size := len(s) + len(t)
+			if err := b.build("+", size, size); err != nil {
+				return nil, err
 			}
 			return s + t, nil
 		}
 	}
-	la, lb := reflect.ValueOf(a), reflect.ValueOf(b)
-	if la.Kind() == reflect.Slice && lb.Kind() == reflect.Slice {
-		if la.Len()+lb.Len() > MaxValueSize {
-			return nil, errTooBig
+	lx, ly := reflect.ValueOf(x), reflect.ValueOf(y)
+	if lx.Kind() == reflect.Slice && ly.Kind() == reflect.Slice {
+		n := lx.Len() + ly.Len()
+		if err := b.build("+", n, 24+mulSize(n, 16)); err != nil {
+			return nil, err
 		}
-		out := make([]any, 0, la.Len()+lb.Len())
-		for _, l := range []reflect.Value{la, lb} {
+		out := make([]any, 0, n)
+		for _, l := range []reflect.Value{lx, ly} {
 			for i := range l.Len() {
 				out = append(out, l.Index(i).Interface())
 			}
 		}
 		return out, nil
 	}
-	var out any
-	err := func() (err error) {
-		defer func() {
-			if r := recover(); r != nil {
-				err = fmt.Errorf("%v", r)
-			}
-		}()
-		out = runtime.Add(a, b)
-		return nil
+	return add(x, y)
+}
+
+// add runs expr's `+` on values that cannot grow (numbers, a time and a duration), turning its
+// panic on mismatched operands into an error.
+func add(x, y any) (out any, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%v", r)
+		}
 	}()
-	return out, err
+	return runtime.Add(x, y), nil
 }

@@ -18,20 +18,16 @@ var (
 
 // explain rewrites expr's "unknown field x" and "unknown name x" into a message that names the
 // path and suggests the closest known key.
-func explain(e *Error, src string, line, col int, env Env) *Error {
+func explain(e *Error, src string, env Env) *Error {
 	if m := unknownName.FindStringSubmatch(e.Msg); m != nil {
 		e.Msg = "unknown variable " + quote(m[1]) + hint(m[1], keys(env)) + "; expressions can read " + strings.Join(keys(env), ", ")
 		return e
 	}
 	m := unknownField.FindStringSubmatch(e.Msg)
-	if m == nil || e.Line != line {
+	if m == nil {
 		return e
 	}
-	offset := e.Col - col
-	if offset < 0 || offset > len(src) {
-		return e
-	}
-	c := chainBefore.FindStringSubmatch(src[:offset])
+	c := chainBefore.FindStringSubmatch(src[:byteOffset(src, e.offset)])
 	if c == nil {
 		return e
 	}
@@ -69,7 +65,7 @@ func keysAt(env Env, path []string) []string {
 func keys(m types.Map) []string {
 	out := make([]string, 0, len(m))
 	for k := range m {
-		if k != types.Extra {
+		if k != types.Extra && !isReserved(k) {
 			out = append(out, k)
 		}
 	}

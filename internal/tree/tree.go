@@ -22,11 +22,13 @@ const (
 // Node is one value: a literal scalar, an expression, a map or a list.
 type Node struct {
 	Kind Kind
-	// Lit is the literal scalar: string, int, float64, bool or nil.
+	// Lit is the literal scalar in its JSON form: string, float64, bool or nil.
 	Lit any
 	// Source is the expression's source while it is not compiled yet; Compiled after.
 	Source   string
 	Compiled *expression.Expr
+	// At locates the characters of Source in the flow file (nil: Source starts at Line:Col).
+	At expression.Locator
 	// Keys and Items hold a map (Keys[i] → Items[i]) or a list (Items).
 	Keys  []string
 	Items []*Node
@@ -64,8 +66,22 @@ func (n *Node) Walk(fn func(*Node)) {
 }
 
 // Eval evaluates the tree against env and returns its value in JSON form (maps as map[string]any,
-// lists as []any).
+// lists as []any). Its expressions are one evaluation: they share one byte budget.
 func (n *Node) Eval(env map[string]any) (any, error) {
+	var first *expression.Expr
+	count := 0
+	n.Walk(func(e *Node) {
+		if count++; first == nil {
+			first = e.Compiled
+		}
+	})
+	if count > 1 && first != nil {
+		env = first.WithBudget(env)
+	}
+	return n.eval(env)
+}
+
+func (n *Node) eval(env map[string]any) (any, error) {
 	switch n.Kind {
 	case Literal:
 		return n.Lit, nil
@@ -77,7 +93,7 @@ func (n *Node) Eval(env map[string]any) (any, error) {
 	case Map:
 		out := make(map[string]any, len(n.Keys))
 		for i, k := range n.Keys {
-			v, err := n.Items[i].Eval(env)
+			v, err := n.Items[i].eval(env)
 			if err != nil {
 				return nil, err
 			}
@@ -87,7 +103,7 @@ func (n *Node) Eval(env map[string]any) (any, error) {
 	case List:
 		out := make([]any, len(n.Items))
 		for i, it := range n.Items {
-			v, err := it.Eval(env)
+			v, err := it.eval(env)
 			if err != nil {
 				return nil, err
 			}
@@ -100,6 +116,63 @@ func (n *Node) Eval(env map[string]any) (any, error) {
 
 // Plain returns the value of a tree without expressions.
 func (n *Node) Plain() any {
-	v, _ := n.Eval(nil)
+	v, _ := n.eval(nil)
 	return v
 }
+
+// Normalize returns v in its JSON form, deeply: every number a float64, lists []any and objects
+// map[string]any. Values from YAML (ints) and from Go callers (typed slices and maps) go through it.
+func Normalize(v any) any {
+	switch x := normalize(v).(type) {
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = Normalize(e)
+		}
+		return out
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = Normalize(e)
+		}
+		return out
+	default:
+		return x
+	}
+}
+
+// normalize converts one level of v: numbers to float64, []string to []any, map[string]string to
+// map[string]any.
+func normalize(v any) any {
+	switch x := v.(type) {
+	case int:
+		return float64(x)
+	case int64:
+		return float64(x)
+	case int32:
+		return float64(x)
+	case uint64:
+		return float64(x)
+	case uint:
+		return float64(x)
+	case float32:
+		return float64(x)
+	case []string:
+		out := make([]any, len(x))
+		for i, s := range x {
+			out[i] = s
+		}
+		return out
+	case map[string]string:
+		out := make(map[string]any, len(x))
+		for k, s := range x {
+			out[k] = s
+		}
+		return out
+	}
+	return v
+}
+
+// Scalar returns v converted one level into its JSON form (a number as float64); lists and maps
+// keep their elements as they are.
+func Scalar(v any) any { return normalize(v) }
