@@ -7,13 +7,15 @@ import (
 
 // Observer is told about consents, token fetches and refreshes, for metrics (see
 // VaultOptions.Observer). It receives app ids, outcomes and durations, never a token, a code or a
-// state. Implementations must be fast and safe for concurrent use.
+// state. An app id is one of a stored app, or UnknownApp: never one taken from a request that
+// named no app (anyone may call the OAuth callback with any app id in its path), so metrics
+// labels stay bounded. Implementations must be fast and safe for concurrent use.
 type Observer interface {
 	// ConsentStarted: Connect returned an authorization URL.
 	ConsentStarted(appID string)
 	// CallbackHandled: a callback came back. outcome is OutcomeConnected, OutcomeDenied,
 	// OutcomeError, or CallbackRefused when its state was missing, unknown, used, expired, for
-	// another app or from another browser.
+	// another app or from another browser. appID is UnknownApp unless the state was accepted.
 	CallbackHandled(appID, outcome string, d time.Duration)
 	// TokenFetched: Fetch answered. result is one of the Fetch* results.
 	TokenFetched(appID, result string, d time.Duration)
@@ -25,6 +27,10 @@ type Observer interface {
 
 // CallbackRefused is the outcome an Observer gets for a callback whose state was refused.
 const CallbackRefused = "refused"
+
+// UnknownApp is the app id an Observer gets for a callback whose state was not accepted, and for
+// a fetch that named no stored app.
+const UnknownApp = "unknown"
 
 // Results of Fetch, as an Observer sees them.
 const (
@@ -62,13 +68,25 @@ func (v *Vault) observeCallback(appID string, start time.Time, res **CallbackRes
 	case !errors.Is(*err, ErrInvalidState):
 		outcome = OutcomeError
 	}
+	if *res == nil {
+		// The state was refused, or could not be read: nothing vouches for the app id in the
+		// callback's path.
+		appID = UnknownApp
+	}
 	o.CallbackHandled(appID, outcome, time.Since(start))
 }
 
 func (v *Vault) observeFetch(appID string, start time.Time, err *error) {
-	if o := v.vo.Observer; o != nil {
-		o.TokenFetched(appID, fetchResult(*err), time.Since(start))
+	o := v.vo.Observer
+	if o == nil {
+		return
 	}
+	result := fetchResult(*err)
+	if result == FetchInvalid {
+		// The request may name an app that does not exist.
+		appID = UnknownApp
+	}
+	o.TokenFetched(appID, result, time.Since(start))
 }
 
 func fetchResult(err error) string {

@@ -13,13 +13,19 @@ import (
 // The line has the method, the route pattern, the path, the status, the bytes written and the
 // duration. It never has the query string (OAuth callbacks carry codes and states in it), a
 // body, a header (Authorization, cookies) or the token of a one-time link.
+//
+// A handler that panics with http.ErrAbortHandler means to abort the response: the panic goes on
+// to net/http, which drops the connection.
 func (s *Server) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &recorder{ResponseWriter: w}
 		defer func() {
 			if v := recover(); v != nil {
-				s.log.ErrorContext(r.Context(), "handler panicked", "method", r.Method, "path", logPath(r), "panic", v)
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.log.ErrorContext(r.Context(), "handler panicked", "method", r.Method, "path", s.logPath(r), "panic", v)
 				if rec.status == 0 {
 					writeJSON(rec, http.StatusInternalServerError, errorBody{Error: apiError{Code: "internal", Message: "internal error"}})
 				}
@@ -41,7 +47,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 			s.log.LogAttrs(r.Context(), level, "http request",
 				slog.String("method", r.Method),
 				slog.String("route", route),
-				slog.String("path", logPath(r)),
+				slog.String("path", s.logPath(r)),
 				slog.Int("status", status),
 				slog.Int64("bytes", rec.bytes),
 				slog.Duration("duration", d),
@@ -51,16 +57,52 @@ func (s *Server) observe(next http.Handler) http.Handler {
 	})
 }
 
-// logPath is the request path for the log: no query, and no one-time link token.
-func logPath(r *http.Request) string {
-	p := r.URL.Path
-	if rest, ok := strings.CutPrefix(p, linkPathPrefix); ok && rest != "" {
-		return linkPathPrefix + "…"
+// logPath is the request path for the log: no query, and no credential. The segments the
+// route's pattern names {token} (one-time links) are "…", by the matched pattern, or for a
+// request with a method the path has no route for, by the pattern of a method it has.
+func (s *Server) logPath(r *http.Request) string {
+	p := r.URL.EscapedPath()
+	pattern := r.Pattern
+	if pattern == "" || pattern == catchAll {
+		pattern = ""
+		for _, m := range routeMethods {
+			if pattern = s.patternFor(r, m); pattern != "" {
+				break
+			}
+		}
+	}
+	if pattern != "" {
+		p = redactTokens(pattern, p)
 	}
 	if len(p) > 512 {
 		p = p[:512] + "…"
 	}
 	return p
+}
+
+// redactTokens replaces the segments of path that pattern ("POST /v1/oauth/start/{token}")
+// names {token} or {token...} with "…".
+func redactTokens(pattern, path string) string {
+	if _, rest, ok := strings.Cut(pattern, " "); ok {
+		pattern = rest
+	}
+	if i := strings.Index(pattern, "/"); i > 0 {
+		pattern = pattern[i:] // a host in the pattern
+	}
+	want := strings.Split(pattern, "/")
+	got := strings.Split(path, "/")
+	for i, seg := range want {
+		if i >= len(got) {
+			break
+		}
+		switch seg {
+		case "{token}":
+			got[i] = "…"
+		case "{token...}":
+			return strings.Join(append(got[:i], "…"), "/")
+		}
+	}
+	return strings.Join(got, "/")
 }
 
 // recorder remembers the status and size of a response.

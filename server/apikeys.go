@@ -10,7 +10,10 @@ import (
 // apikeyRoutes registers the API-key routes (management key required). They are left out when
 // the server has no APIKeys.
 //
-//	POST   /v1/apikeys        {"appId","userId"|"tenantId","apiKey","fields","validate"} → 201 key metadata
+//	POST   /v1/apikeys        {"appId","userId"|"tenantId","apiKey","fields","validate","noOverlap"}
+//	                          → 201 key metadata. A rotation keeps the replaced key as the
+//	                          previous one for the app's overlap window; rotating again inside
+//	                          it replaces that previous key; "noOverlap" keeps none.
 //	POST   /v1/apikeys/fetch  {"appId","userId"|"tenantId"} → 200 the key (and the previous one
 //	                          during its overlap window)
 //	GET    /v1/apikeys?userId=U | ?tenantId=T → 200 {"apiKeys": [metadata...]}
@@ -38,6 +41,8 @@ type putAPIKeyBody struct {
 	Fields   map[string]string `json:"fields"`
 	// Validate sends the app's probe with the key first; a refused key is not stored.
 	Validate bool `json:"validate"`
+	// NoOverlap rotates with no previous key: the replaced one stops working at once.
+	NoOverlap bool `json:"noOverlap"`
 }
 
 func (s *Server) putAPIKey(w http.ResponseWriter, r *http.Request) {
@@ -48,7 +53,7 @@ func (s *Server) putAPIKey(w http.ResponseWriter, r *http.Request) {
 	}
 	info, err := s.opts.APIKeys.Put(r.Context(), outbound.PutRequest{
 		AppID: body.AppID, Owner: outbound.Owner{UserID: body.UserID, TenantID: body.TenantID},
-		APIKey: body.APIKey, Fields: body.Fields, Validate: body.Validate,
+		APIKey: body.APIKey, Fields: body.Fields, Validate: body.Validate, NoOverlap: body.NoOverlap,
 	})
 	if err != nil {
 		s.fail(w, r, err)

@@ -215,6 +215,42 @@ func TestAPIKeyRoutesStoreFetchRotateListDelete(t *testing.T) {
 	a.noKeysStoredOrLogged(t)
 }
 
+func TestAPIKeyRoutesRotateWithNoOverlap(t *testing.T) {
+	t.Parallel()
+	a := setupKeyAPI(t)
+	if r := a.do("POST", "/v1/apikeys", `{"appId":"openai","tenantId":"acme","apiKey":"`+liveKey+`"}`); r.status != http.StatusCreated {
+		t.Fatalf("put: %d %s", r.status, r.body)
+	}
+	r := a.do("POST", "/v1/apikeys", `{"appId":"openai","tenantId":"acme","apiKey":"`+nextKey+`","noOverlap":true}`)
+	if r.status != http.StatusCreated {
+		t.Fatalf("rotate: %d %s", r.status, r.body)
+	}
+	if info := r.object(t); info["version"] != float64(2) || info["hasPrevious"] != false {
+		t.Errorf("rotate answered %s", r.body)
+	}
+	r = a.do("POST", "/v1/apikeys/fetch", `{"appId":"openai","tenantId":"acme"}`)
+	if got := r.object(t); r.status != http.StatusOK || got["apiKey"] != nextKey || got["previous"] != nil {
+		t.Errorf("fetch after a rotation with no overlap: %d, version %v, previous %v", r.status, got["version"], got["previous"] != nil)
+	}
+	a.noKeysStoredOrLogged(t)
+
+	var doc struct {
+		Components struct {
+			Schemas map[string]struct {
+				Properties map[string]struct {
+					Description string `json:"description"`
+				} `json:"properties"`
+			} `json:"schemas"`
+		} `json:"components"`
+	}
+	if err := json.Unmarshal(server.OpenAPI(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if p, ok := doc.Components.Schemas["PutAPIKeyRequest"].Properties["noOverlap"]; !ok || p.Description == "" {
+		t.Error("openapi.json does not describe noOverlap on PutAPIKeyRequest")
+	}
+}
+
 func TestAPIKeyRoutesExplainBadRequests(t *testing.T) {
 	t.Parallel()
 	a := setupKeyAPI(t)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"maps"
 	"net/http"
+	"net/url"
 	"reflect"
 	"slices"
 
@@ -98,7 +99,7 @@ func (s *Server) createApp(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	w.Header().Set("Location", "/v1/apps/"+app.ID)
+	w.Header().Set("Location", s.path("/v1/apps/"+url.PathEscape(app.ID)))
 	writeJSON(w, http.StatusCreated, s.opts.Apps.View(app))
 }
 

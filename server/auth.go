@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"net/http"
@@ -16,8 +17,18 @@ func (s *Server) management(h http.HandlerFunc) http.HandlerFunc {
 			s.fail(w, r, errUnauthorized)
 			return
 		}
-		h(w, r)
+		h(w, r.WithContext(context.WithValue(r.Context(), managedKey{}, true)))
 	}
+}
+
+// managedKey marks the context of a request a management route authorized.
+type managedKey struct{}
+
+// managed reports whether r came through a management route, with a valid key: only then may an
+// answer carry what only the backend should see (the input of an expired execution).
+func managed(r *http.Request) bool {
+	ok, _ := r.Context().Value(managedKey{}).(bool)
+	return ok
 }
 
 func (s *Server) validManagementKey(r *http.Request) bool {

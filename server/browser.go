@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"net/http"
+	"net/url"
 	"strings"
 )
 
@@ -32,7 +33,9 @@ func browserCookie(r *http.Request) string {
 	return v
 }
 
-// ensureCookie returns the browser's cookie value, setting a new one when it has none.
+// ensureCookie returns the browser's cookie value, setting a new one when it has none. The
+// cookie's Path is the server's base path; it is Secure when the public URL is https or the
+// request came over TLS.
 func (s *Server) ensureCookie(w http.ResponseWriter, r *http.Request) string {
 	if v := browserCookie(r); v != "" {
 		return v
@@ -40,15 +43,84 @@ func (s *Server) ensureCookie(w http.ResponseWriter, r *http.Request) string {
 	b := make([]byte, cookieBytes)
 	_, _ = rand.Read(b)
 	v := base64.RawURLEncoding.EncodeToString(b)
+	path := s.base
+	if path == "" {
+		path = "/"
+	}
 	http.SetCookie(w, &http.Cookie{
 		Name:     BindingCookie,
 		Value:    v,
-		Path:     "/",
+		Path:     path,
 		HttpOnly: true,
-		Secure:   strings.HasPrefix(s.opts.PublicURL, "https://"),
+		Secure:   strings.HasPrefix(s.origin, "https://") || r.TLS != nil,
 		SameSite: http.SameSiteLaxMode,
 	})
 	return v
+}
+
+// sameSite wraps the handler of a hosted form's POST: it refuses a request another site made the
+// browser send, told by Sec-Fetch-Site: cross-site or by an Origin that is neither the request's
+// own host nor the public URL's. ("Origin: null", which a page with Referrer-Policy: no-referrer
+// sends, passes: the form's CSRF token still has to match.)
+func (s *Server) sameSite(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Sec-Fetch-Site") == "cross-site" || !s.ownOrigin(r, r.Header.Get("Origin")) {
+			s.failPage(w, r, errCrossSite)
+			return
+		}
+		h(w, r)
+	}
+}
+
+// ownOrigin reports whether origin, the Origin header of r, is this server's: absent, "null",
+// the host the request was sent to, or the public URL's origin.
+func (s *Server) ownOrigin(r *http.Request, origin string) bool {
+	if origin == "" || origin == "null" {
+		return true
+	}
+	u, err := url.Parse(origin)
+	if err != nil || u.Host == "" {
+		return false
+	}
+	host := hostPort(u.Scheme, u.Host)
+	if strings.EqualFold(host, hostPort(u.Scheme, r.Host)) {
+		return true
+	}
+	own, err := url.Parse(s.origin)
+	return s.origin != "" && err == nil && strings.EqualFold(u.Scheme, own.Scheme) && strings.EqualFold(host, hostPort(own.Scheme, own.Host))
+}
+
+// hostPort drops the scheme's default port from host, so "example.com:443" and "example.com"
+// compare equal for https.
+func hostPort(scheme, host string) string {
+	switch {
+	case scheme == "https" && strings.HasSuffix(host, ":443"):
+		return strings.TrimSuffix(host, ":443")
+	case scheme == "http" && strings.HasSuffix(host, ":80"):
+		return strings.TrimSuffix(host, ":80")
+	}
+	return host
+}
+
+// readForm reads the form of a hosted page's POST, up to limit bytes, and checks its CSRF token
+// for purpose against the browser's cookie. It answers the browser itself and returns false when
+// the form cannot be used.
+func (s *Server) readForm(w http.ResponseWriter, r *http.Request, limit int64, purpose string) (cookie string, ok bool) {
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
+	if err := r.ParseForm(); err != nil {
+		s.failPage(w, r, &bodyError{msg: "The form could not be read; it may be too large. Go back and try again.", status: statusOf(err)})
+		return "", false
+	}
+	cookie = browserCookie(r)
+	switch {
+	case cookie == "":
+		s.failPage(w, r, errNoCookie)
+		return "", false
+	case !s.validCSRF(cookie, purpose, r.PostForm.Get(formCSRF)):
+		s.failPage(w, r, errBadForm)
+		return "", false
+	}
+	return cookie, true
 }
 
 // bindingOf is the binding of a browser: the hex SHA-256 of its cookie, "" without one. It is

@@ -36,7 +36,7 @@ func (s *Server) afterCallback(w http.ResponseWriter, r *http.Request, res *outb
 			http.Redirect(w, r, resp.Redirect.URL, http.StatusSeeOther)
 			return
 		case res.RedirectURL == "" && binding != "" && s.boundTo(r, id, binding):
-			http.Redirect(w, r, runPath(id), http.StatusSeeOther)
+			http.Redirect(w, r, s.runPath(id), http.StatusSeeOther)
 			return
 		}
 	}

@@ -153,7 +153,8 @@ func setupConnAPI(t *testing.T) *connAPI {
 	if err := reg.Add(oauth.Kinds(a.vault)...); err != nil {
 		t.Fatal(err)
 	}
-	a.eng, err = engine.New(engine.Options{Store: a.s, Registry: reg, Clock: a.clock, Logger: log})
+	a.eng, err = engine.New(engine.Options{Store: a.s, Registry: reg, Clock: a.clock, Logger: log,
+		RedirectAllowed: server.RedirectPolicy("https://auth.example.com", []string{"https://app.example.com"})})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -242,8 +243,9 @@ func (a *connAPI) browse(b *http.Client, path string) connResponse {
 	}
 	if isOneTimeLink(path) && resp.StatusCode == http.StatusOK {
 		// The link's Continue page: press Continue.
+		page, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		if resp, err = b.Post(path, "", nil); err != nil {
+		if resp, err = b.Do(continueRequest(a.t, path, string(page))); err != nil {
 			a.t.Fatal(err)
 		}
 	}

@@ -3,14 +3,14 @@ package server
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"time"
 
+	"github.com/outflowhq/outflow/actions"
 	"github.com/outflowhq/outflow/outbound"
 	"github.com/outflowhq/outflow/store"
 )
@@ -56,15 +56,15 @@ func (s *Server) newConsentLink(ctx context.Context, r *http.Request, rec *conse
 }
 
 func (s *Server) consentLinkKey(token string) string {
-	h := sha256.Sum256([]byte(token))
-	return s.opts.Store.Keys().ConsentLink(hex.EncodeToString(h[:]))
+	return s.opts.Store.Keys().ConsentLink(tokenHash(token))
 }
 
-// showConsentLink is GET /v1/oauth/start/{token}: a Continue page that posts back, so fetching
-// the link never uses it up.
+// showConsentLink is GET /v1/oauth/start/{token}: a Continue page that names the app and posts
+// back, so fetching the link never uses it up. Like a flow's link page, it gives the browser its
+// cookie and its form a CSRF token made from the cookie and the link.
 func (s *Server) showConsentLink(w http.ResponseWriter, r *http.Request) {
 	token := r.PathValue("token")
-	if len(token) < 20 || len(token) > 64 {
+	if !wellFormedToken(token) {
 		s.failPage(w, r, errLinkMalformed)
 		return
 	}
@@ -77,23 +77,30 @@ func (s *Server) showConsentLink(w http.ResponseWriter, r *http.Request) {
 		s.failPage(w, r, err)
 		return
 	}
-	title := "Connect your account"
+	v := continueView{Title: "Connect your account", Text: "Press Continue to go to the provider and choose what to share."}
 	var rec consentRecord
 	if json.Unmarshal(data, &rec) == nil && s.opts.Apps != nil {
 		if app, err := s.opts.Apps.Get(r.Context(), rec.AppID); err == nil {
-			title = "Connect to " + app.Name
+			v.Title = "Connect to " + app.Name
+			v.Text = "Press Continue to go to " + app.Name + " and choose what to share."
+			v.App = newAppView(&actions.AppBadge{Name: app.Name, Logo: app.Logo}, false)
 		}
 	}
-	s.renderContinue(w, r, key, title, "Press Continue to go to the provider and choose what to share.")
+	s.renderContinue(w, r, key, "consent:"+tokenHash(token), consentPathPrefix+url.PathEscape(token), v)
 }
 
-// openConsentLink is POST /v1/oauth/start/{token}: it uses up the link, gives the browser its
-// cookie when it has none, starts the consent bound to that browser, and sends it to the
-// provider. The provider's callback is then refused from any other browser.
+// openConsentLink is POST /v1/oauth/start/{token}, the Continue press: with the CSRF token of
+// the link's page, from the browser that was shown it, it uses up the link, starts the consent
+// bound to that browser, and sends it to the provider. The provider's callback is then refused
+// from any other browser.
 func (s *Server) openConsentLink(w http.ResponseWriter, r *http.Request) {
 	token := r.PathValue("token")
-	if len(token) < 20 || len(token) > 64 {
+	if !wellFormedToken(token) {
 		s.failPage(w, r, errLinkMalformed)
+		return
+	}
+	cookie, ok := s.readForm(w, r, linkFormLimit, "consent:"+tokenHash(token))
+	if !ok {
 		return
 	}
 	data, err := s.opts.Store.TakeOnce(r.Context(), s.consentLinkKey(token))
@@ -111,7 +118,7 @@ func (s *Server) openConsentLink(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req := rec.request()
-	req.Binding = bindingOf(s.ensureCookie(w, r))
+	req.Binding = bindingOf(cookie)
 	res, err := s.opts.Vault.Connect(r.Context(), req)
 	if err != nil {
 		s.failPage(w, r, err)

@@ -29,7 +29,10 @@ func TestConnectLinkBindsTheConsentToTheBrowser(t *testing.T) {
 
 	mine := newBrowser(t)
 	open := a.browse(mine, link)
-	cookieSet := strings.Contains(strings.Join(open.header.Values("Set-Cookie"), "\n"), server.BindingCookie+"=")
+	cookieSet := false
+	for _, c := range mine.Jar.Cookies(mustURL(t, a.url)) {
+		cookieSet = cookieSet || c.Name == server.BindingCookie
+	}
 	if open.status != http.StatusSeeOther || !strings.HasPrefix(open.location, "https://crm.example.com/authorize?") || !cookieSet ||
 		open.header.Get("Referrer-Policy") != "no-referrer" {
 		t.Fatalf("opening the link: %d %q, cookie set %v", open.status, open.location, cookieSet)

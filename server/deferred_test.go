@@ -35,8 +35,9 @@ func TestADeferredStartBindsTheFirstConsentToTheBrowser(t *testing.T) {
 			t.Fatal(err)
 		}
 		if isOneTimeLink(u) && resp.StatusCode == http.StatusOK {
+			page, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()
-			if resp, err = c.Post(u, "", nil); err != nil {
+			if resp, err = c.Do(continueRequest(t, u, string(page))); err != nil {
 				t.Fatal(err)
 			}
 		}

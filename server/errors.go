@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/outflowhq/outflow/engine"
 	"github.com/outflowhq/outflow/outbound"
@@ -26,8 +27,10 @@ type apiError struct {
 }
 
 type restart struct {
-	FlowID string         `json:"flowId"`
-	Input  map[string]any `json:"input,omitempty"`
+	FlowID string `json:"flowId"`
+	// Input is the input the execution was started with. Only management-key callers get it:
+	// anyone who knows an execution's id may call the public next route.
+	Input map[string]any `json:"input,omitempty"`
 }
 
 // httpError is an error with a status and a message for clients.
@@ -40,6 +43,11 @@ func (e *httpError) Error() string { return e.body.Message }
 
 func errNotFound(msg string) error {
 	return &httpError{status: http.StatusNotFound, body: apiError{Code: "not_found", Message: msg}}
+}
+
+func errMethodNotAllowed(method string, allowed []string) error {
+	return &httpError{status: http.StatusMethodNotAllowed, body: apiError{Code: "method_not_allowed",
+		Message: "this route does not take " + method + "; it takes " + strings.Join(allowed, ", ")}}
 }
 
 func errInvalid(fields map[string]string) error {
@@ -60,6 +68,15 @@ var (
 	// errBadForm: a hosted form without a valid CSRF token (an old page, or another site's form).
 	errBadForm = &httpError{status: http.StatusForbidden, body: apiError{Code: "invalid_form",
 		Message: "This form is out of date or did not come from this page. Reload the page and try again."}}
+	// errNoCookie: a Continue press from a browser that did not keep the cookie its page set.
+	errNoCookie = &httpError{status: http.StatusForbidden, body: apiError{Code: "invalid_form",
+		Message: "This browser did not keep the cookie this page needs. Allow cookies for this site, then open the link again."}}
+	// errCrossSite: a form another site made the browser post.
+	errCrossSite = &httpError{status: http.StatusForbidden, body: apiError{Code: "invalid_form",
+		Message: "This form was sent from another site, so it was ignored. Open the link you were given and press Continue there."}}
+	// errNotReady: Redis did not answer the readiness check.
+	errNotReady = &httpError{status: http.StatusServiceUnavailable, body: apiError{Code: "unavailable",
+		Message: "storage is unavailable; try again shortly"}}
 )
 
 // fail maps err to a status and a JSON error body. Debug detail goes to the log, never to the
@@ -68,6 +85,10 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	status, body := s.classify(err)
 	if status >= 500 {
 		s.log.ErrorContext(r.Context(), "request failed", "method", r.Method, "route", r.Pattern, "status", status, "error", err)
+	}
+	var ee *engine.ExpiredError
+	if body.Restart != nil && errors.As(err, &ee) && managed(r) {
+		body.Restart = &restart{FlowID: ee.FlowID, Input: ee.Input}
 	}
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="outflow"`)
@@ -125,7 +146,7 @@ func (s *Server) classify(err error) (int, apiError) {
 		return http.StatusBadRequest, apiError{Code: "invalid_input", Message: "the input has invalid fields", Fields: ie.Fields}
 	case errors.As(err, &ee):
 		return http.StatusGone, apiError{Code: "expired", Message: "This flow took too long and expired. Start it again.",
-			Restart: &restart{FlowID: ee.FlowID, Input: ee.Input}}
+			Restart: &restart{FlowID: ee.FlowID}}
 	case errors.As(err, &ce):
 		return http.StatusConflict, apiError{Code: "conflict", Message: ce.Reason}
 	case errors.Is(err, engine.ErrWrongBrowser):

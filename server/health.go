@@ -6,15 +6,21 @@ import (
 	"time"
 )
 
+// readyTimeout bounds the readiness check's ping.
+const readyTimeout = 2 * time.Second
+
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
+// readyz answers 503 whenever Redis does not answer the ping in time, however it fails: a
+// refused connection, an error, or a Redis that hangs (which ends the ping at its deadline).
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
 	defer cancel()
 	if err := s.opts.Store.Ping(ctx); err != nil {
-		s.fail(w, r, err)
+		s.log.WarnContext(r.Context(), "not ready: Redis did not answer", "error", err)
+		s.fail(w, r, errNotReady)
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})

@@ -11,22 +11,26 @@ import (
 // runPathPrefix is where an execution's hosted page lives: /flows/run/{executionId}.
 const runPathPrefix = "/flows/run/"
 
-func runPath(executionID string) string { return runPathPrefix + url.PathEscape(executionID) }
+// runPath is the path of an execution's hosted page, under the base path.
+func (s *Server) runPath(executionID string) string {
+	return s.path(runPathPrefix + url.PathEscape(executionID))
+}
 
 // pageRoutes registers the browser routes: the index (or the demo landing page), one-time links
 // and the hosted pages of executions. None takes a management key; a hosted page answers only
-// the browser its execution is bound to, and its forms carry a CSRF token.
+// the browser its execution is bound to; its forms carry a CSRF token, and their POSTs are
+// refused when another site sent them (see sameSite).
 func (s *Server) pageRoutes() {
 	s.handle("GET /{$}", s.index)
 	if s.opts.Engine == nil || s.opts.Store == nil {
 		return
 	}
 	s.handle("GET /flows/link/{token}", s.showLink)
-	s.handle("POST /flows/link/{token}", s.openLink)
+	s.handle("POST /flows/link/{token}", s.sameSite(s.openLink))
 	s.handle("GET /flows/run/{executionId}", s.runPage)
-	s.handle("POST /flows/run/{executionId}", s.runSubmit)
+	s.handle("POST /flows/run/{executionId}", s.sameSite(s.runSubmit))
 	if s.opts.Demo != nil {
-		s.handle("POST /flows/try/{flowId}", s.tryFlow)
+		s.handle("POST /flows/try/{flowId}", s.sameSite(s.tryFlow))
 	}
 }
 
@@ -55,7 +59,7 @@ func (s *Server) runPage(w http.ResponseWriter, r *http.Request) {
 	}
 	switch {
 	case resp.Status == engine.StatusWaiting && resp.Screen != nil:
-		v := newScreenView(resp.Screen, runPath(id), s.csrfToken(cookie, "run:"+id), resp.Nonce, resp.StepID)
+		v := newScreenView(resp.Screen, s.runPath(id), s.csrfToken(cookie, "run:"+id), resp.Nonce, resp.StepID)
 		s.renderPage(w, http.StatusOK, "screen", v)
 	case resp.Status == engine.StatusWaiting && resp.Redirect != nil:
 		s.renderPage(w, http.StatusOK, "redirect", redirectView{Title: "Continue on the next site", URL: resp.Redirect.URL})
@@ -100,7 +104,7 @@ func (s *Server) runSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if cur.Status != engine.StatusWaiting || cur.Screen == nil {
-		http.Redirect(w, r, runPath(id), http.StatusSeeOther)
+		http.Redirect(w, r, s.runPath(id), http.StatusSeeOther)
 		return
 	}
 	resp, err := s.opts.Engine.Next(r.Context(), id, engine.NextRequest{
@@ -112,12 +116,12 @@ func (s *Server) runSubmit(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, engine.ErrConflict), errors.Is(err, engine.ErrBadInput):
 		// A page shown before another answer (a second tab, a double click, the back button):
 		// show where the execution stands now.
-		http.Redirect(w, r, runPath(id), http.StatusSeeOther)
+		http.Redirect(w, r, s.runPath(id), http.StatusSeeOther)
 	case err != nil:
 		s.failPage(w, r, err)
 	case resp.Redirect != nil && resp.Redirect.URL != "":
 		http.Redirect(w, r, resp.Redirect.URL, http.StatusSeeOther)
 	default:
-		http.Redirect(w, r, runPath(id), http.StatusSeeOther)
+		http.Redirect(w, r, s.runPath(id), http.StatusSeeOther)
 	}
 }

@@ -91,25 +91,48 @@ steps:
 // hosted is a server with hosted pages, an OAuth app on a fake provider, metrics and a captured
 // log.
 type hosted struct {
-	t       *testing.T
-	base    string
-	clock   *clock.Fake
-	eng     *engine.Engine
-	p       *connProvider
-	store   *store.Store
-	logs    *keyLogBuffer
-	metrics *server.Metrics
-	server  *server.Server
+	t *testing.T
+	// origin is the test server's URL, base the server's own (under its mount, if any).
+	origin, base string
+	// tlsClient trusts the test server's certificate.
+	tlsClient *http.Client
+	clock     *clock.Fake
+	eng       *engine.Engine
+	p         *connProvider
+	store     *store.Store
+	logs      *keyLogBuffer
+	metrics   *server.Metrics
+	server    *server.Server
 }
 
 func setupHosted(t *testing.T, demo *server.Demo) *hosted {
 	t.Helper()
+	return setupHostedWith(t, hostedConfig{demo: demo})
+}
+
+// hostedConfig varies the hosted server.
+type hostedConfig struct {
+	demo *server.Demo
+	// mount serves the server under this path, stripped with http.StripPrefix, and makes it the
+	// public URL's path; h.base is then the URL of the mount.
+	mount string
+	// tls serves over TLS; noPublicURL leaves Options.PublicURL empty.
+	tls, noPublicURL bool
+}
+
+func setupHostedWith(t *testing.T, cfg hostedConfig) *hosted {
+	t.Helper()
 	h := &hosted{t: t, store: storetest.New(t), p: newConnProvider(t), logs: &keyLogBuffer{},
 		clock: clock.NewFake(time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC)), metrics: server.NewMetrics()}
 	ts := httptest.NewUnstartedServer(nil)
-	ts.Start()
+	if cfg.tls {
+		ts.StartTLS()
+	} else {
+		ts.Start()
+	}
 	t.Cleanup(ts.Close)
-	h.base = ts.URL
+	h.origin, h.base = ts.URL, ts.URL+cfg.mount
+	h.tlsClient = ts.Client()
 	log := slog.New(slog.NewJSONHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	ring, err := store.EphemeralKeyring()
 	if err != nil {
@@ -151,11 +174,20 @@ func setupHosted(t *testing.T, demo *server.Demo) *hosted {
 			t.Fatal(err)
 		}
 	}
+	publicURL := h.base
+	if cfg.noPublicURL {
+		publicURL = ""
+	}
 	h.server = server.New(server.Options{
 		Engine: h.eng, Store: h.store, Apps: apps, Vault: vault, APIKeys: outbound.NewAPIKeys(apps), ManagementKeys: []string{hostedKey},
-		PublicURL: h.base, Logger: log, Metrics: h.metrics, Clock: h.clock, PageSecret: []byte("page secret"), Demo: demo,
+		PublicURL: publicURL, Logger: log, Metrics: h.metrics, Clock: h.clock, PageSecret: []byte("page secret"), Demo: cfg.demo,
 	})
 	ts.Config.Handler = h.server
+	if cfg.mount != "" {
+		mux := http.NewServeMux()
+		mux.Handle(cfg.mount+"/", http.StripPrefix(cfg.mount, h.server))
+		ts.Config.Handler = mux
+	}
 	return h
 }
 
@@ -182,7 +214,7 @@ func (h *hosted) api(method, path, body string) connResponse {
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	return do(h.t, noRedirects, req)
+	return do(h.t, &http.Client{Transport: h.tlsClient.Transport, CheckRedirect: noRedirects.CheckRedirect}, req)
 }
 
 // browser is an HTTP client with its own cookies that does not follow redirects, so a test sees
@@ -196,7 +228,8 @@ type browser struct {
 
 func (h *hosted) browser() *browser {
 	jar, _ := cookiejar.New(nil)
-	return &browser{t: h.t, h: h, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	return &browser{t: h.t, h: h, c: &http.Client{Jar: jar, Transport: h.tlsClient.Transport,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 }
 
 // get fetches a page. A one-time link answers with its Continue page, which get presses (a POST),
@@ -209,10 +242,29 @@ func (b *browser) get(u string) connResponse {
 	req, _ := http.NewRequest("GET", u, nil)
 	b.last = do(b.t, b.c, req)
 	if isOneTimeLink(u) && b.last.status == http.StatusOK {
-		req, _ := http.NewRequest("POST", u, nil)
+		req := continueRequest(b.t, u, b.last.body)
 		b.last = do(b.t, b.c, req)
 	}
 	return b.last
+}
+
+// continueRequest is the press on Continue of the page a one-time link u showed: a POST of its
+// form, with its CSRF token, to its action.
+func continueRequest(t *testing.T, u, page string) *http.Request {
+	t.Helper()
+	m := regexp.MustCompile(`<form method="post" action="([^"]+)">`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("the link's page has no Continue form:\n%s", page)
+	}
+	action, err := url.Parse(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	action, _ = action.Parse(m[1])
+	form := url.Values{"_csrf": {hiddenField(page, "_csrf")}}
+	req, _ := http.NewRequest("POST", action.String(), strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return req
 }
 
 // isOneTimeLink reports whether u is a one-time link: a flow's or a consent's.
@@ -237,9 +289,10 @@ func (b *browser) submit(button string, fields url.Values) connResponse {
 	return b.post(action[1], form)
 }
 
+// post posts a form to a path of the test server (under the mount, if any, a path holds it).
 func (b *browser) post(path string, form url.Values) connResponse {
 	b.t.Helper()
-	req, _ := http.NewRequest("POST", b.h.base+path, strings.NewReader(form.Encode()))
+	req, _ := http.NewRequest("POST", b.h.origin+path, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	return do(b.t, b.c, req)
 }

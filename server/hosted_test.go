@@ -16,11 +16,13 @@ func TestALinkBindsTheExecutionToTheBrowserThatOpensIt(t *testing.T) {
 	id, link := h.start("signup", `{"userId":"ada"}`)
 	a := h.browser()
 
-	r := a.get(link)
+	req, _ := http.NewRequest("GET", link, nil)
+	page := do(t, a.c, req)
+	cookie := page.header.Get("Set-Cookie")
+	r := do(t, a.c, continueRequest(t, link, page.body))
 	if r.status != http.StatusSeeOther || r.location != "/flows/run/"+id {
 		t.Fatalf("open the link: %d %q", r.status, r.location)
 	}
-	cookie := r.header.Get("Set-Cookie")
 	for _, want := range []string{"outflow_browser=", "Path=/", "HttpOnly", "SameSite=Lax"} {
 		if !strings.Contains(cookie, want) {
 			t.Errorf("the cookie %q lacks %s", cookie, want)

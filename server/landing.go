@@ -2,18 +2,21 @@ package server
 
 import (
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 
 	"github.com/outflowhq/outflow/flows"
 )
 
-// indexView is the small page at / of a server without the demo.
-type indexView struct{ Title string }
+// indexView is the small page at / of a server without the demo. Base is the base path its
+// links are under.
+type indexView struct{ Title, Base string }
 
 // landingView is the demo landing page.
 type landingView struct {
 	Title  string
+	Base   string
 	UserID string
 	Flows  []landingFlow
 	Notes  []string
@@ -27,13 +30,13 @@ type landingFlow struct {
 // index is GET /: the demo landing page in demo mode, else a page that says what this server is.
 func (s *Server) index(w http.ResponseWriter, r *http.Request) {
 	if s.opts.Demo == nil || s.opts.Engine == nil {
-		s.renderPage(w, http.StatusOK, "index", indexView{Title: "Outflow"})
+		s.renderPage(w, http.StatusOK, "index", indexView{Title: "Outflow", Base: s.base})
 		return
 	}
 	cookie := s.ensureCookie(w, r)
-	v := landingView{Title: "Try Outflow", UserID: s.opts.Demo.UserID, Notes: s.opts.Demo.Notes, CSRF: s.csrfToken(cookie, "try")}
+	v := landingView{Title: "Try Outflow", Base: s.base, UserID: s.opts.Demo.UserID, Notes: s.opts.Demo.Notes, CSRF: s.csrfToken(cookie, "try")}
 	for _, f := range s.demoFlows() {
-		v.Flows = append(v.Flows, landingFlow{Name: flowName(f), Description: strings.TrimSpace(f.Description), Action: "/flows/try/" + f.ID})
+		v.Flows = append(v.Flows, landingFlow{Name: flowName(f), Description: strings.TrimSpace(f.Description), Action: s.path("/flows/try/" + url.PathEscape(f.ID))})
 	}
 	s.renderPage(w, http.StatusOK, "landing", v)
 }
@@ -66,10 +69,8 @@ func flowName(f *flows.Flow) string {
 // backend would, and uses its one-time link in this browser at once (the press on Try it is the
 // person's Continue).
 func (s *Server) tryFlow(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, 4096)
-	_ = r.ParseForm()
-	if !s.validCSRF(browserCookie(r), "try", r.PostForm.Get(formCSRF)) {
-		s.failPage(w, r, errBadForm)
+	cookie, ok := s.readForm(w, r, linkFormLimit, "try")
+	if !ok {
 		return
 	}
 	id := r.PathValue("flowId")
@@ -86,5 +87,5 @@ func (s *Server) tryFlow(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	_, token, _ := strings.Cut(link.URL, linkPathPrefix)
-	s.useLink(w, r, token)
+	s.useLink(w, r, token, cookie)
 }

@@ -9,6 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/outflowhq/outflow/engine"
@@ -18,6 +20,9 @@ import (
 // linkPathPrefix is where one-time links point: GET /flows/link/{token} shows a Continue button,
 // POST uses the link.
 const linkPathPrefix = "/flows/link/"
+
+// linkFormLimit bounds the body of a Continue press (a CSRF token).
+const linkFormLimit = 4096
 
 // linkJSON is the one-time link of a started execution.
 type linkJSON struct {
@@ -29,6 +34,8 @@ type linkJSON struct {
 // linkRecord is what a link points at, kept in Redis under the hash of its token.
 type linkRecord struct {
 	ExecutionID string `json:"executionId"`
+	// FlowID names the flow on the Continue page.
+	FlowID string `json:"flowId,omitempty"`
 }
 
 // newLink makes a single-use link to an execution, valid for LinkTTL (and never past the
@@ -42,7 +49,7 @@ func (s *Server) newLink(ctx context.Context, r *http.Request, resp *engine.Resp
 		return nil, nil
 	}
 	token := rand.Text()
-	data, err := json.Marshal(linkRecord{ExecutionID: resp.ExecutionID})
+	data, err := json.Marshal(linkRecord{ExecutionID: resp.ExecutionID, FlowID: resp.FlowID})
 	if err != nil {
 		return nil, err
 	}
@@ -53,51 +60,83 @@ func (s *Server) newLink(ctx context.Context, r *http.Request, resp *engine.Resp
 }
 
 func (s *Server) linkKey(token string) string {
-	h := sha256.Sum256([]byte(token))
-	return s.opts.Store.Keys().BrowserLink(hex.EncodeToString(h[:]))
+	return s.opts.Store.Keys().BrowserLink(tokenHash(token))
 }
 
-// showLink is GET /flows/link/{token}: a page with a Continue button that posts back. Fetching a
-// link (a mail scanner, a chat preview) therefore never uses it up.
+// tokenHash is the hex SHA-256 of a link's token: its key in Redis, and what its Continue
+// page's CSRF token is made for.
+func tokenHash(token string) string {
+	h := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(h[:])
+}
+
+// wellFormedToken reports whether token can be a link's token.
+func wellFormedToken(token string) bool { return len(token) >= 20 && len(token) <= 64 }
+
+// showLink is GET /flows/link/{token}: a page that says which flow it continues, with a
+// Continue button that posts back. Fetching a link (a mail scanner, a chat preview) therefore
+// never uses it up. The page gives the browser its cookie, and its form a CSRF token made from
+// that cookie and the link: another site cannot make this browser press Continue.
 func (s *Server) showLink(w http.ResponseWriter, r *http.Request) {
 	token := r.PathValue("token")
-	if len(token) < 20 || len(token) > 64 {
+	if !wellFormedToken(token) {
 		s.failPage(w, r, errLinkMalformed)
 		return
 	}
 	key := s.linkKey(token)
-	if _, err := s.opts.Store.Peek(r.Context(), key); err != nil {
+	data, err := s.opts.Store.Peek(r.Context(), key)
+	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			err = errLinkUsed
 		}
 		s.failPage(w, r, err)
 		return
 	}
-	s.renderContinue(w, r, key, "Continue in your browser", "Press Continue to open the next step here.")
-}
-
-// renderContinue shows the Continue page of the single-use value under key.
-func (s *Server) renderContinue(w http.ResponseWriter, r *http.Request, key, title, text string) {
-	expires := ""
-	if ttl, err := s.opts.Store.TTL(r.Context(), key); err == nil && ttl > 0 {
-		expires = s.clock.Now().Add(ttl).UTC().Format("15:04 MST")
+	v := continueView{Title: "Continue in your browser", Text: "Press Continue to open it here."}
+	var rec linkRecord
+	if json.Unmarshal(data, &rec) == nil && rec.FlowID != "" {
+		if f, ok := s.opts.Engine.Flow(rec.FlowID); ok {
+			v.Flow = &continueFlow{Name: flowName(f), Description: strings.TrimSpace(f.Description)}
+		}
 	}
-	w.Header().Set("Referrer-Policy", "no-referrer")
-	s.renderPage(w, http.StatusOK, "continue", continueView{Title: title, Text: text, Action: r.URL.Path, ExpiresAt: expires})
+	if v.Flow == nil {
+		v.Text = "Press Continue to open the next step here."
+	}
+	s.renderContinue(w, r, key, "link:"+tokenHash(token), linkPathPrefix+url.PathEscape(token), v)
 }
 
-// openLink is POST /flows/link/{token}: it uses up the link, gives the browser its cookie when it
-// has none, binds the execution to that browser and sends it to the execution's page.
+// renderContinue shows the Continue page v of the single-use value under key, whose form posts
+// to path with a CSRF token for purpose.
+func (s *Server) renderContinue(w http.ResponseWriter, r *http.Request, key, purpose, path string, v continueView) {
+	if ttl, err := s.opts.Store.TTL(r.Context(), key); err == nil && ttl > 0 {
+		v.ExpiresAt = s.clock.Now().Add(ttl).UTC().Format("15:04 MST")
+	}
+	v.Action = s.path(path)
+	v.CSRF = s.csrfToken(s.ensureCookie(w, r), purpose)
+	// The page's URL holds the link's token: it is never sent to another site. (same-origin, not
+	// no-referrer, so that the Continue press carries the page's Origin.)
+	w.Header().Set("Referrer-Policy", "same-origin")
+	s.renderPage(w, http.StatusOK, "continue", v)
+}
+
+// openLink is POST /flows/link/{token}, the Continue press: with the CSRF token of the link's
+// page, from the browser that was shown it, it uses up the link, binds the execution to that
+// browser and sends it to the execution's page.
 func (s *Server) openLink(w http.ResponseWriter, r *http.Request) {
-	s.useLink(w, r, r.PathValue("token"))
-}
-
-// useLink uses up a link in the browser of request r and sends it on.
-func (s *Server) useLink(w http.ResponseWriter, r *http.Request, token string) {
-	if len(token) < 20 || len(token) > 64 {
+	token := r.PathValue("token")
+	if !wellFormedToken(token) {
 		s.failPage(w, r, errLinkMalformed)
 		return
 	}
+	cookie, ok := s.readForm(w, r, linkFormLimit, "link:"+tokenHash(token))
+	if !ok {
+		return
+	}
+	s.useLink(w, r, token, cookie)
+}
+
+// useLink uses up a link in the browser of request r, whose cookie is given, and sends it on.
+func (s *Server) useLink(w http.ResponseWriter, r *http.Request, token, cookie string) {
 	data, err := s.opts.Store.TakeOnce(r.Context(), s.linkKey(token))
 	if errors.Is(err, store.ErrNotFound) {
 		s.failPage(w, r, errLinkUsed)
@@ -112,7 +151,6 @@ func (s *Server) useLink(w http.ResponseWriter, r *http.Request, token string) {
 		s.failPage(w, r, fmt.Errorf("read link: %w", errors.Join(err, errors.New("no execution"))))
 		return
 	}
-	cookie := s.ensureCookie(w, r)
 	resp, err := s.opts.Engine.Bind(r.Context(), rec.ExecutionID, bindingOf(cookie))
 	if err != nil {
 		s.failPage(w, r, err)
@@ -124,5 +162,5 @@ func (s *Server) useLink(w http.ResponseWriter, r *http.Request, token string) {
 		http.Redirect(w, r, resp.Redirect.URL, http.StatusSeeOther)
 		return
 	}
-	http.Redirect(w, r, runPath(rec.ExecutionID), http.StatusSeeOther)
+	http.Redirect(w, r, s.runPath(rec.ExecutionID), http.StatusSeeOther)
 }

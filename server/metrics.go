@@ -16,8 +16,9 @@ import (
 // Metrics counts and times what Outflow does, in a Prometheus registry of its own (never the
 // global default), served by the Server at GET /metrics. It is an engine.Observer and an
 // outbound.Observer: pass it to engine.Options.Observer and outbound.VaultOptions.Observer.
-// Labels are flow ids, app ids, step kinds, outcomes and route patterns: never a user, a path
-// with ids in it, or a secret.
+// Labels are flow ids, app ids of stored apps (or outbound.UnknownApp), step kinds, outcomes,
+// status codes and route patterns: never a user, a path with ids in it, a secret, or any value
+// a request made up (such a value would add a series per request).
 type Metrics struct {
 	reg *prometheus.Registry
 

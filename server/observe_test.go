@@ -24,9 +24,10 @@ func (h *hosted) connectCRM(user string) (*browser, string, string) {
 	return a, id, "/v1/oauth/callback/crm?" + h.p.approve(h.t, r.location)
 }
 
-// TestTheAccessLogHoldsNoSecrets captures the log around a one-time link, an OAuth callback and a
-// token fetch: one line per request with the route, the path, the status, the size and the
-// duration, and never a query string, a token, a key or a cookie.
+// TestTheAccessLogHoldsNoSecrets captures the log around a flow's one-time link, a consent
+// link, an OAuth callback and a token fetch: one line per request with the route, the path, the
+// status, the size and the duration, and never a query string, a link's token, a token, a key
+// or a cookie.
 func TestTheAccessLogHoldsNoSecrets(t *testing.T) {
 	t.Parallel()
 	h := setupHosted(t, nil)
@@ -35,7 +36,19 @@ func TestTheAccessLogHoldsNoSecrets(t *testing.T) {
 	if r := a.get(callback); r.status != http.StatusSeeOther {
 		t.Fatalf("callback: %d %s", r.status, r.body)
 	}
-	r := h.api("POST", "/v1/tokens/fetch", `{"appId":"crm","userId":"ada","withRefreshToken":true}`)
+	r := h.api("POST", "/v1/connect", `{"appId":"crm","userId":"ada"}`)
+	consentLink, _ := r.obj(t)["url"].(string)
+	if r := h.browser().get(consentLink); r.status != http.StatusSeeOther {
+		t.Fatalf("the consent link: %d %s", r.status, r.body)
+	}
+	_, unused := h.start("signup", `{"userId":"ada"}`)
+	for _, method := range []string{"PUT", "DELETE"} { // no route: the path is still redacted
+		req, _ := http.NewRequest(method, unused, nil)
+		do(t, noRedirects, req)
+		req, _ = http.NewRequest(method, consentLink, nil)
+		do(t, noRedirects, req)
+	}
+	r = h.api("POST", "/v1/tokens/fetch", `{"appId":"crm","userId":"ada","withRefreshToken":true}`)
 	tok, _ := r.obj(t)["token"].(map[string]any)
 	if r.status != 200 || tok["accessToken"] == "" {
 		t.Fatalf("fetch: %d %s", r.status, r.body)
@@ -52,6 +65,9 @@ func TestTheAccessLogHoldsNoSecrets(t *testing.T) {
 		"GET /v1/oauth/callback/{appId}": "/v1/oauth/callback/crm",
 		"POST /v1/tokens/fetch":          "/v1/tokens/fetch",
 		"GET /flows/link/{token}":        "/flows/link/…",
+		"POST /flows/link/{token}":       "/flows/link/…",
+		"GET /v1/oauth/start/{token}":    "/v1/oauth/start/…",
+		"POST /v1/oauth/start/{token}":   "/v1/oauth/start/…",
 		"POST /flows/run/{executionId}":  "",
 	} {
 		rec, ok := lines[route]
@@ -77,7 +93,9 @@ func TestTheAccessLogHoldsNoSecrets(t *testing.T) {
 	}
 	logs := h.logs.String()
 	for name, secret := range map[string]string{
-		"the code": q.Get("code"), "the state": q.Get("state"), "the access token": tok["accessToken"].(string),
+		"the consent link's token": consentLink[strings.LastIndex(consentLink, "/")+1:],
+		"an unused link's token":   unused[strings.LastIndex(unused, "/")+1:],
+		"the code":                 q.Get("code"), "the state": q.Get("state"), "the access token": tok["accessToken"].(string),
 		"the refresh token": tok["refreshToken"].(string), "the management key": hostedKey, "the cookie": cookie,
 		"a query string": "?code=", "an Authorization header": "Bearer",
 	} {
@@ -122,9 +140,9 @@ func TestTheMetricsMove(t *testing.T) {
 		{"outflow_steps_total", `kind="outbound.connect",result="paused"`, 1},
 		{"outflow_step_duration_seconds_count", `kind="outbound.connect"`, 2},
 		{"outflow_connect_started_total", `app="crm"`, 1},
-		{"outflow_connect_callbacks_total", `app="crm",outcome="refused"`, 1},
+		{"outflow_connect_callbacks_total", `app="unknown",outcome="refused"`, 1},
 		{"outflow_connect_callbacks_total", `app="crm",outcome="connected"`, 1},
-		{"outflow_connect_callback_duration_seconds_count", `app="crm"`, 2},
+		{"outflow_connect_callback_duration_seconds_count", `app="crm"`, 1},
 		{"outflow_token_fetches_total", `app="crm",result="ok"`, 2},
 		{"outflow_token_fetches_total", `app="crm",result="not_connected"`, 1},
 		{"outflow_token_fetch_duration_seconds_count", `app="crm"`, 3},
@@ -140,6 +158,41 @@ func TestTheMetricsMove(t *testing.T) {
 	}
 	if m[`go_goroutines{}`] == 0 {
 		t.Error("the Go runtime collector is missing")
+	}
+}
+
+// Requests anyone can send (an OAuth callback for a made-up app, or with a made-up state) and
+// a fetch for an app that does not exist add no metrics series named after what they sent: the
+// app is "unknown".
+func TestMetricsLabelsHoldNothingARequestMadeUp(t *testing.T) {
+	t.Parallel()
+	h := setupHosted(t, nil)
+	for i := range 3 {
+		n := strconv.Itoa(i)
+		h.browser().get("/v1/oauth/callback/made-up-app-" + n + "?state=made-up-state-" + n + "&code=c")
+		h.browser().get("/v1/oauth/callback/made-up-app-" + n)
+		h.api("POST", "/v1/tokens/fetch", `{"appId":"made-up-app-`+n+`","userId":"ada"}`)
+		h.browser().get("/made-up-path-" + n)
+	}
+	h.browser().get("/v1/oauth/callback/crm?state=made-up-state&code=c")
+
+	m := scrape(t, h)
+	for series := range m {
+		if strings.Contains(series, "made-up") {
+			t.Errorf("a series is named after a request: %s", series)
+		}
+	}
+	for _, want := range []struct {
+		series string
+		min    float64
+	}{
+		{`outflow_connect_callbacks_total{app="unknown",outcome="refused"}`, 7},
+		{`outflow_connect_callback_duration_seconds_count{app="unknown"}`, 7},
+		{`outflow_token_fetches_total{app="unknown",result="invalid_request"}`, 3},
+	} {
+		if m[want.series] < want.min {
+			t.Errorf("%s = %v, want at least %v", want.series, m[want.series], want.min)
+		}
 	}
 }
 

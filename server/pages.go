@@ -45,11 +45,17 @@ type problemView struct {
 type linkView struct{ URL, Label string }
 
 // continueView is the page a one-time link shows before it is used: opening the link (a GET, as
-// mail scanners and link previewers do) changes nothing; the person's press on Continue (a POST)
-// uses it.
+// mail scanners and link previewers do) changes nothing; the person's press on Continue (a POST,
+// with the page's CSRF token) uses it. It says what is being continued: the flow, or the app a
+// consent connects.
 type continueView struct {
-	Title, Text, Action, ExpiresAt string
+	Title, Text, Action, CSRF, ExpiresAt string
+	Flow                                 *continueFlow
+	App                                  *appView
 }
+
+// continueFlow is the flow a link continues.
+type continueFlow struct{ Name, Description string }
 
 // redirectView is the page of an execution waiting at another site (an OAuth consent).
 type redirectView struct {

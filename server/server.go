@@ -7,6 +7,7 @@ package server
 import (
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -26,8 +27,12 @@ type Options struct {
 	Logger  *slog.Logger
 	// ManagementKeys protect management and credential routes (Authorization: Bearer <key>).
 	ManagementKeys []string
-	// PublicURL is the externally visible base URL of the server, e.g. "https://auth.example.com".
-	// One-time links are built on it, and the browser cookie is Secure when it is https.
+	// PublicURL is the externally visible base URL of the server, e.g. "https://auth.example.com",
+	// or "https://auth.example.com/outflow" for a server a host mounts under a path with
+	// http.StripPrefix("/outflow", ...). One-time links are built on it, and its path is the base
+	// of every URL the server makes: redirects, form actions, links on its pages and the browser
+	// cookie's Path. Empty builds links on the request's own host, at the root. The browser cookie
+	// is Secure when PublicURL is https or the request came over TLS.
 	PublicURL string
 	// MaxBodyBytes limits request bodies (default 1 MiB).
 	MaxBodyBytes int64
@@ -60,13 +65,17 @@ type Demo struct {
 
 // Server is the HTTP handler.
 type Server struct {
-	opts     Options
-	log      *slog.Logger
-	clock    clock.Clock
-	mux      *http.ServeMux
-	patterns []string
-	metrics  *Metrics
-	handler  http.Handler
+	opts Options
+	// origin ("https://auth.example.com") and base ("/outflow", or "" at the root) split
+	// Options.PublicURL.
+	origin, base string
+	openAPI      []byte
+	log          *slog.Logger
+	clock        clock.Clock
+	mux          *http.ServeMux
+	patterns     []string
+	metrics      *Metrics
+	handler      http.Handler
 }
 
 // New returns the handler.
@@ -87,6 +96,8 @@ func New(opts Options) *Server {
 		log = slog.Default()
 	}
 	s := &Server{opts: opts, log: log, clock: clock.Or(opts.Clock), mux: http.NewServeMux(), metrics: opts.Metrics}
+	s.origin, s.base = splitPublicURL(opts.PublicURL)
+	s.openAPI = openAPIFor(s.base)
 	if s.metrics == nil {
 		s.metrics = NewMetrics()
 	}
@@ -101,15 +112,13 @@ func (s *Server) routes() {
 	s.handle("GET /healthz", s.healthz)
 	s.handle("GET /readyz", s.readyz)
 	s.handle("GET /metrics", s.metrics.serve)
-	s.handle("GET /v1/openapi.json", serveOpenAPI)
+	s.handle("GET /v1/openapi.json", s.serveOpenAPI)
 	s.flowRoutes()
 	s.appRoutes()
 	s.connectionRoutes()
 	s.apikeyRoutes()
 	s.pageRoutes()
-	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		s.fail(w, r, errNotFound("no such route: "+r.Method+" "+r.URL.Path))
-	})
+	s.mux.HandleFunc("/", s.unmatched)
 }
 
 // handle registers a route and remembers its pattern.
@@ -129,12 +138,26 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // publicURL is the base URL for links: Options.PublicURL, or the request's own origin.
 func (s *Server) publicURL(r *http.Request) string {
-	if s.opts.PublicURL != "" {
-		return strings.TrimRight(s.opts.PublicURL, "/")
+	if s.origin != "" {
+		return s.origin + s.base
 	}
 	scheme := "http"
 	if r.TLS != nil {
 		scheme = "https"
 	}
-	return scheme + "://" + r.Host
+	return scheme + "://" + r.Host + s.base
+}
+
+// path is the path a browser uses for p, a path of the server's own routes ("/flows/run/x"):
+// p under the base path of Options.PublicURL.
+func (s *Server) path(p string) string { return s.base + p }
+
+// splitPublicURL splits a public URL into its origin and its path without the trailing slash.
+// A URL that does not parse gives neither.
+func splitPublicURL(raw string) (origin, base string) {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return "", ""
+	}
+	return strings.ToLower(u.Scheme) + "://" + u.Host, strings.TrimRight(u.EscapedPath(), "/")
 }

@@ -1,6 +1,7 @@
 // Command embed is an auth server that embeds Outflow: it builds an action registry with the
 // built-in kinds plus its own `risk.score`, loads its flows, and mounts Outflow's HTTP handler under
-// /outflow/ beside its own routes. Run it with `go run ./examples/embed`.
+// /outflow/ beside its own routes, with its public URL ending in /outflow (PUBLIC_URL, default
+// http://localhost:8081/outflow). Run it with `go run ./examples/embed`.
 package main
 
 import (
@@ -50,20 +51,33 @@ func run(ctx context.Context) error {
 		}
 	}
 
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /login", func(w http.ResponseWriter, r *http.Request) {
-		w.Write([]byte("the host's own login page\n"))
-	})
-	mux.Handle("/outflow/", http.StripPrefix("/outflow", server.New(server.Options{
-		Engine: eng, Store: st, ManagementKeys: []string{os.Getenv("MANAGEMENT_KEY")},
-	})))
-	slog.Info("listening on :8081; Outflow is mounted under /outflow/")
+	// Outflow's links, redirects, forms and cookie live under the path of its public URL, where
+	// the host mounts it.
+	publicURL := os.Getenv("PUBLIC_URL")
+	if publicURL == "" {
+		publicURL = "http://localhost:8081/outflow"
+	}
+	mux := newMux(eng, st, publicURL, os.Getenv("MANAGEMENT_KEY"))
+	slog.Info("listening on :8081; Outflow is mounted under /outflow/", "publicURL", publicURL)
 	srv := &http.Server{Addr: ":8081", Handler: mux}
 	go func() { <-ctx.Done(); srv.Shutdown(context.Background()) }()
 	if err := srv.ListenAndServe(); err != http.ErrServerClosed {
 		return err
 	}
 	return nil
+}
+
+// newMux is the host's router: its own routes, and Outflow's handler under /outflow/ with
+// PublicURL saying so (publicURL ends in /outflow).
+func newMux(eng *engine.Engine, st *store.Store, publicURL, managementKey string) *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /login", func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("the host's own login page\n"))
+	})
+	mux.Handle("/outflow/", http.StripPrefix("/outflow", server.New(server.Options{
+		Engine: eng, Store: st, ManagementKeys: []string{managementKey}, PublicURL: publicURL,
+	})))
+	return mux
 }
 
 // newEngine wires the registry: built-in kinds with one call, then the host's own.

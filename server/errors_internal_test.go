@@ -1,0 +1,40 @@
+package server
+
+import (
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/outflowhq/outflow/engine"
+)
+
+// The input of an expired execution goes to management-key callers only.
+func TestOnlyManagementCallersGetTheInputOfAnExpiredExecution(t *testing.T) {
+	t.Parallel()
+	s := New(Options{ManagementKeys: []string{"k"}, Logger: slog.New(slog.DiscardHandler)})
+	expired := fmt.Errorf("next: %w", &engine.ExpiredError{ExecutionID: "x", FlowID: "signup", Input: map[string]any{"plan": "pro"}})
+	for _, tc := range []struct {
+		name    string
+		handler http.HandlerFunc
+		want    string
+	}{
+		{"a public route", func(w http.ResponseWriter, r *http.Request) { s.fail(w, r, expired) }, `{"flowId":"signup"}`},
+		{"a management route", s.management(func(w http.ResponseWriter, r *http.Request) { s.fail(w, r, expired) }), `{"flowId":"signup","input":{"plan":"pro"}}`},
+	} {
+		r := httptest.NewRequest("GET", "/v1/executions/x", nil)
+		r.Header.Set("Authorization", "Bearer k")
+		w := httptest.NewRecorder()
+		tc.handler(w, r)
+		var body struct {
+			Error struct {
+				Restart json.RawMessage `json:"restart"`
+			} `json:"error"`
+		}
+		if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil || w.Code != http.StatusGone || string(body.Error.Restart) != tc.want {
+			t.Errorf("%s: %d restart %s, want %s", tc.name, w.Code, body.Error.Restart, tc.want)
+		}
+	}
+}
