@@ -35,6 +35,9 @@ func TestDemoTour(t *testing.T) {
 	id, link := d.startFlow("demo-tour", "ada")
 	b.open(link)
 	b.waitHeading("Continue in your browser")
+	if got := b.text(".continues-name"); got != "Demo tour" {
+		t.Errorf("the link's page continues %q, want the demo tour named", got)
+	}
 	b.shot("link")
 	b.click(`form button[type="submit"]`)
 	b.waitHeading("Welcome to Outflow")

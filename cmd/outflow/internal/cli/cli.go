@@ -22,10 +22,9 @@ type command struct {
 	run     func(ctx context.Context, args []string, env Env) int
 }
 
-var commands map[string]command
-
-func init() {
-	commands = map[string]command{
+// commands maps each subcommand to what runs it.
+func commands() map[string]command {
+	return map[string]command{
 		"serve":    {"serve the REST API, hosted screens and OAuth callbacks", runServe},
 		"validate": {"check flow files and list every problem as file:line:col", runValidate},
 		"graph":    {"print a flow as a Mermaid (or Graphviz) diagram", runGraph},
@@ -46,7 +45,7 @@ func Main(ctx context.Context, args []string, env Env) int {
 		}
 		return 0
 	}
-	cmd, ok := commands[args[0]]
+	cmd, ok := commands()[args[0]]
 	if !ok {
 		fmt.Fprintf(env.Stderr, "outflow: unknown command %q\n\n", args[0])
 		usage(env.Stderr)
@@ -58,13 +57,14 @@ func Main(ctx context.Context, args []string, env Env) int {
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: outflow <command> [flags] [arguments]")
 	fmt.Fprintln(w)
-	names := make([]string, 0, len(commands))
-	for n := range commands {
+	cmds := commands()
+	names := make([]string, 0, len(cmds))
+	for n := range cmds {
 		names = append(names, n)
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintf(w, "  %-9s %s\n", n, commands[n].summary)
+		fmt.Fprintf(w, "  %-9s %s\n", n, cmds[n].summary)
 	}
 	fmt.Fprintln(w, "\nRun `outflow <command> -h` for a command's flags.")
 }

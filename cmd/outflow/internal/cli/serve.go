@@ -9,7 +9,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/outflowhq/outflow/flows"
@@ -31,7 +33,7 @@ func runServe(ctx context.Context, args []string, env Env) int {
 	fs.StringVar(&cfg.backend.redisURL, "redis", "", "Redis URL (env REDIS_URL); empty runs the embedded in-memory Redis")
 	fs.StringVar(&cfg.backend.prefix, "prefix", "", "prefix of every Redis key (default \"of\")")
 	fs.StringVar(&cfg.backend.keys, "keys", "", "sealing keyring, comma-separated ID:BASE64 keys, first one seals (env OUTFLOW_KEYS)")
-	fs.StringVar(&cfg.backend.publicURL, "public-url", "", "externally visible base URL, for links and callback URLs (env OUTFLOW_PUBLIC_URL)")
+	fs.StringVar(&cfg.backend.publicURL, "public-url", "", "externally visible base URL, for links and callback URLs; its path, if any, is where everything is served (env OUTFLOW_PUBLIC_URL)")
 	fs.StringVar(&cfg.managementKeys, "management-keys", "", "comma-separated management keys (env OUTFLOW_MANAGEMENT_KEYS)")
 	fs.StringVar(&cfg.allowedRedirects, "allowed-redirects", "", "comma-separated origins or URL prefixes a finished flow may send the browser to, besides the public URL's origin (env OUTFLOW_ALLOWED_REDIRECTS)")
 	fs.StringVar(&cfg.appsFile, "apps", "", "YAML file of apps to create or update at start")
@@ -65,12 +67,18 @@ func newLogger(format string, env Env) *slog.Logger {
 const demoManagementKey = "demo"
 
 func serve(ctx context.Context, cfg serveConfig, env Env, log *slog.Logger) error {
+	mount, err := mountPath(cfg.backend.publicURL)
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
 		return err
 	}
 	defer ln.Close()
-	if cfg.backend.publicURL == "" {
+	cfg.backend.publicURL = strings.TrimRight(cfg.backend.publicURL, "/")
+	publicURLSet := cfg.backend.publicURL != ""
+	if !publicURLSet {
 		cfg.backend.publicURL = localURL(ln.Addr())
 	}
 	metrics := server.NewMetrics()
@@ -81,16 +89,21 @@ func serve(ctx context.Context, cfg serveConfig, env Env, log *slog.Logger) erro
 		return err
 	}
 	defer b.close()
+	if !publicURLSet && !b.store.Embedded() {
+		log.Warn("no --public-url (OUTFLOW_PUBLIC_URL) set: one-time links and OAuth callback URLs point at " + cfg.backend.publicURL +
+			", which only this machine can open; set it to the URL people and providers reach this server at")
+	}
 
 	keys := splitList(cfg.managementKeys)
+	generated := false
 	switch {
 	case len(keys) == 0 && cfg.demo:
 		keys = []string{demoManagementKey}
 		log.Warn("DEMO MODE: the management key is \"" + demoManagementKey + "\" because OUTFLOW_MANAGEMENT_KEYS is not set. " +
 			"Anyone who can reach this server can manage it: never expose a demo server.")
 	case len(keys) == 0 && b.store.Embedded():
-		keys = []string{randomKey()}
-		log.Warn("no OUTFLOW_MANAGEMENT_KEYS set: generated a management key for this process", "managementKey", keys[0])
+		keys, generated = []string{randomKey()}, true
+		log.Warn("no OUTFLOW_MANAGEMENT_KEYS set: generated a management key for this process; it is printed once on stderr, never logged")
 	case len(keys) == 0:
 		return errors.New("no management key: set OUTFLOW_MANAGEMENT_KEYS (or --management-keys) to one or more comma-separated random strings")
 	}
@@ -118,7 +131,7 @@ func serve(ctx context.Context, cfg serveConfig, env Env, log *slog.Logger) erro
 		handler = server.New(opts)
 	}
 	srv := &http.Server{
-		Handler:           handler,
+		Handler:           mountAt(mount, handler),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       15 * time.Second,
 		WriteTimeout:      30 * time.Second,
@@ -132,6 +145,9 @@ func serve(ctx context.Context, cfg serveConfig, env Env, log *slog.Logger) erro
 	if cfg.demo {
 		printDemoBanner(env, cfg.backend.publicURL, keys[0])
 	}
+	if generated {
+		printGeneratedKey(env, keys[0])
+	}
 	select {
 	case err := <-errc:
 		return err
@@ -144,6 +160,41 @@ func serve(ctx context.Context, cfg serveConfig, env Env, log *slog.Logger) erro
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// printGeneratedKey tells the person who started serve the management key it generated: once,
+// on stderr, as a plain line outside the structured log (which may be shipped elsewhere).
+func printGeneratedKey(env Env, key string) {
+	fmt.Fprintf(env.Stderr, "\nManagement key of this process (generated: OUTFLOW_MANAGEMENT_KEYS is not set): %s\n"+
+		"  Use it as Authorization: Bearer <key>. To choose your own, set OUTFLOW_MANAGEMENT_KEYS (or --management-keys)\n"+
+		"  to one or more comma-separated random strings.\n\n", key)
+}
+
+// mountPath is the path of the public URL ("/outflow" of https://auth.example.com/outflow), ""
+// when it has none: serve mounts everything under it, so the links the server makes resolve when
+// a proxy passes paths through unchanged, or when no proxy is in front.
+func mountPath(publicURL string) (string, error) {
+	if publicURL == "" {
+		return "", nil
+	}
+	u, err := url.Parse(publicURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", fmt.Errorf("--public-url %q: want an absolute http(s) URL such as https://auth.example.com", publicURL)
+	}
+	if u.RawQuery != "" || u.Fragment != "" || strings.ContainsAny(u.Path, "{}") {
+		return "", fmt.Errorf("--public-url %q: want a URL without a query, a fragment or braces", publicURL)
+	}
+	return strings.TrimRight(u.Path, "/"), nil
+}
+
+// mountAt serves h under path, with the path stripped, as a host that embeds the server does.
+func mountAt(path string, h http.Handler) http.Handler {
+	if path == "" {
+		return h
+	}
+	mux := http.NewServeMux()
+	mux.Handle(path+"/", http.StripPrefix(path, h))
+	return mux
 }
 
 // pageSecret keys the CSRF tokens of hosted pages. It is derived from the sealing keyring, so
