@@ -27,6 +27,11 @@ type Kind struct {
 	// Terminal is true when the kind ends the flow (end) or fails it (fail): such a step needs no
 	// way out.
 	Terminal bool
+	// Inline is true when the kind does no I/O and returns promptly (it only evaluates its
+	// settings): the engine runs it on the calling goroutine instead of giving it its own, and does
+	// not need to abandon it at a timeout. Leave it false for anything that waits on the network or
+	// on a lock.
+	Inline bool
 	// NewConfig returns a pointer to a new zero config that `with:` decodes into strictly; nil
 	// means the kind takes no `with:`.
 	NewConfig func() any

@@ -3,6 +3,7 @@ package engine_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -254,5 +255,50 @@ steps:
 				t.Fatalf("the copied secret was not scrubbed: %+v", out)
 			}
 		}
+	}
+}
+
+// An inline kind runs on the caller's goroutine: one that overruns its timeout still raises
+// timeout (after it returns), and one that panics is still an internal error, not a crash.
+var (
+	slowInline = actions.Define(actions.Kind{Name: "test.slowinline", Inline: true}, func(ctx context.Context, _ *actions.Call, _ *struct{}) (actions.Result, error) {
+		time.Sleep(40 * time.Millisecond) // ignores ctx
+		return actions.Done("", nil), nil
+	})
+	panicInline = actions.Define(actions.Kind{Name: "test.panicinline", Inline: true}, func(context.Context, *actions.Call, *struct{}) (actions.Result, error) {
+		panic("inline boom")
+	})
+)
+
+func TestInlineKindsKeepTimeoutsAndContainPanics(t *testing.T) {
+	t.Parallel()
+	b := setup(t, storetest.New(t), slowInline, panicInline)
+	b.add(t, b.engine, "inline.yaml", `
+id: inline
+steps:
+  wait:
+    action: test.slowinline
+    timeout: 10ms
+    catch: {timeout: boom}
+    next: done
+  boom:
+    action: test.panicinline
+    next: done
+  done:
+    end: {}
+`)
+	r := mustStart(t, b.engine, "inline", nil)
+	if r.Status != engine.StatusFailed || r.Error == nil || r.Error.Code != actions.CodeInternal || strings.Contains(r.Error.Message, "boom") {
+		t.Fatalf("got %s %+v", r.Status, r.Error)
+	}
+	evs, _ := b.engine.Events(context.Background(), r.ExecutionID)
+	var codes []string
+	for _, ev := range evs {
+		if ev.Type == engine.EventStepFailed {
+			codes = append(codes, ev.Data["code"].(string))
+		}
+	}
+	if strings.Join(codes, ",") != "timeout,internal" {
+		t.Fatalf("failed steps = %v, want timeout then internal", codes)
 	}
 }

@@ -55,34 +55,15 @@ func retryable(err error) bool {
 
 // runOnce runs the action once under the step's timeout. The action runs on its own goroutine with
 // its own copy of the call, so an action that ignores its context is abandoned at the timeout (its
-// late result is dropped) instead of holding the execution.
+// late result is dropped) instead of holding the execution. A kind marked Inline (no I/O, it only
+// evaluates its settings, each evaluation within its budget) runs on the calling goroutine.
 func (t *transition) runOnce(ctx context.Context, step *flows.Step, call *actions.Call, timeout time.Duration) (actions.Result, error) {
 	cctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	type outcome struct {
-		res    actions.Result
-		err    error
-		events []actions.Event
-	}
-	done := make(chan outcome, 1)
-	attempt := call.ForRun()
-	go func() {
-		var o outcome
-		defer func() {
-			if r := recover(); r != nil {
-				t.e.log.Error("action panicked", "execution", attempt.ExecutionID, "step", step.ID, "action", step.Kind.Name, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
-				o = outcome{err: &actions.Error{Code: actions.CodeInternal, Message: "the step failed"}}
-			}
-			done <- o
-		}()
-		o.res, o.err = step.Action.Run(cctx, attempt)
-		o.events = attempt.Emitted()
-	}()
 	timedOut := func(cause error) error {
 		return &actions.Error{Code: actions.CodeTimeout, Message: fmt.Sprintf("Step %s took longer than %s.", step.ID, timeout), Retryable: true, Err: cause}
 	}
-	select {
-	case o := <-done:
+	settle := func(o runOutcome) (actions.Result, error) {
 		for _, ev := range o.events {
 			call.Emit(ev.Type, ev.Data)
 		}
@@ -93,6 +74,16 @@ func (t *transition) runOnce(ctx context.Context, step *flows.Step, call *action
 			return o.res, timedOut(nil)
 		}
 		return o.res, o.err
+	}
+	attempt := call.ForRun()
+	if step.Kind.Inline {
+		return settle(t.runAttempt(cctx, step, attempt))
+	}
+	done := make(chan runOutcome, 1)
+	go func() { done <- t.runAttempt(cctx, step, attempt) }()
+	select {
+	case o := <-done:
+		return settle(o)
 	case <-cctx.Done():
 		if ctx.Err() != nil {
 			return actions.Result{}, &actions.Error{Code: CodeAbandoned, Message: "The request ran out of time.", Err: ctx.Err()}
@@ -100,6 +91,26 @@ func (t *transition) runOnce(ctx context.Context, step *flows.Step, call *action
 		t.e.log.Warn("action ignored its timeout and was abandoned", "execution", call.ExecutionID, "step", step.ID, "action", step.Kind.Name)
 		return actions.Result{}, timedOut(cctx.Err())
 	}
+}
+
+// runOutcome is what one run of an action returned, with the events it emitted.
+type runOutcome struct {
+	res    actions.Result
+	err    error
+	events []actions.Event
+}
+
+// runAttempt runs the action once on attempt, turning a panic into an internal error.
+func (t *transition) runAttempt(ctx context.Context, step *flows.Step, attempt *actions.Call) (o runOutcome) {
+	defer func() {
+		if r := recover(); r != nil {
+			t.e.log.Error("action panicked", "execution", attempt.ExecutionID, "step", step.ID, "action", step.Kind.Name, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			o = runOutcome{err: &actions.Error{Code: actions.CodeInternal, Message: "the step failed"}}
+		}
+	}()
+	o.res, o.err = step.Action.Run(ctx, attempt)
+	o.events = attempt.Emitted()
+	return o
 }
 
 // backoff is the delay before attempt+1: Backoff doubled per attempt, spread by Jitter, capped at

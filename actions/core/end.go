@@ -40,6 +40,7 @@ func End() actions.Kind {
 		Name:     "end",
 		Doc:      "Finishes the flow with an output, and optionally a finished page or a redirect.",
 		Terminal: true,
+		Inline:   true,
 	}, func(_ context.Context, call *actions.Call, c *EndConfig) (actions.Result, error) {
 		out := make(map[string]any, len(c.Output))
 		for k, v := range c.Output {

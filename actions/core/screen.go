@@ -145,6 +145,7 @@ func Screen() actions.Kind {
 		Name:   "screen",
 		Doc:    "Shows a screen and waits. Completes with the pressed button's id as outcome and the non-secret field values as output.",
 		Pauses: true,
+		Inline: true,
 	}, runScreen)
 }
 

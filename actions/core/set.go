@@ -42,8 +42,9 @@ func (c *SetConfig) DeclareOutputs() actions.Type {
 // Set is the `set` kind: it evaluates values and outputs them, for later steps to read.
 func Set() actions.Kind {
 	return actions.Define(actions.Kind{
-		Name: "set",
-		Doc:  "Evaluates values and outputs them under their names, for later steps to read as steps.<id>.output.<name>.",
+		Name:   "set",
+		Doc:    "Evaluates values and outputs them under their names, for later steps to read as steps.<id>.output.<name>.",
+		Inline: true,
 	}, func(_ context.Context, call *actions.Call, c *SetConfig) (actions.Result, error) {
 		out := make(map[string]any, len(*c))
 		for k, v := range *c {
