@@ -18,7 +18,9 @@ func loginLoader(t *testing.T) *Loader {
 	t.Helper()
 	reg := actions.NewRegistry()
 	login := actions.Define(actions.Kind{Name: "login", Doc: "Signs in."},
-		func(context.Context, *actions.Call, *loginConfig) (actions.Result, error) { return actions.Result{}, nil })
+		func(context.Context, *actions.Call, *loginConfig) (actions.Result, error) {
+			return actions.Result{}, nil
+		})
 	if err := reg.Add(append(core.Kinds(), login)...); err != nil {
 		t.Fatal(err)
 	}
