@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/outflowhq/outflow/internal/expression"
 )
 
 // Error codes the engine itself uses.
@@ -12,6 +14,10 @@ const (
 	CodeTimeout = "timeout"
 	// CodeInternal is the code of an error that is not an *Error.
 	CodeInternal = "internal"
+	// CodeExpression is raised when a setting's expression fails at run time (a missing key, a
+	// conversion), and CodeLimit when it goes past its evaluation budget (a value too large).
+	CodeExpression = "expression"
+	CodeLimit      = "limit"
 )
 
 // Error is a failure of an action that a flow can route with `catch:` by its Code.
@@ -45,12 +51,22 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
-// AsError returns err as an *Error, classifying errors that are not one as CodeInternal with a
-// generic message (their text may hold details not fit for clients).
+// AsError returns err as an *Error. An expression that failed at run time becomes CodeExpression,
+// or CodeLimit when it went past its budget, with the line and column of the expression in the flow
+// file (and, for a limit, which one); anything else is CodeInternal with a generic message. Neither
+// repeats the expression's own error text, which may quote the values it read.
 func AsError(err error) *Error {
 	var e *Error
 	if errors.As(err, &e) {
 		return e
+	}
+	var xe *expression.Error
+	if errors.As(err, &xe) {
+		var be *expression.BudgetError
+		if errors.As(err, &be) {
+			return &Error{Code: CodeLimit, Message: fmt.Sprintf("The expression at line %d, column %d went past its limit (%s).", xe.Line, xe.Col, be), Err: err}
+		}
+		return &Error{Code: CodeExpression, Message: fmt.Sprintf("The expression at line %d, column %d could not be evaluated.", xe.Line, xe.Col), Err: err}
 	}
 	return &Error{Code: CodeInternal, Message: "the step failed", Retryable: true, Err: err}
 }

@@ -98,12 +98,19 @@ func (v *Value[T]) Tree() *tree.Node { return v.tree }
 func (v *Value[T]) ValueType() reflect.Type { return reflect.TypeFor[T]() }
 
 // StaticType returns the flow type of the value when known without running it: the type of a
-// literal, or of T; Any for expressions of type any.
+// literal, of a compiled whole-value expression whose type the checker knows, or of T; Any
+// otherwise.
 func (v *Value[T]) StaticType() Type {
 	t := reflect.TypeFor[T]()
 	if t.Kind() == reflect.Interface {
-		if v.hasLit {
+		switch {
+		case v.hasLit:
 			return typeOfValue(normalize(any(v.lit)))
+		case v.tree != nil && v.tree.Kind == tree.Expr && v.tree.Compiled != nil:
+			// A whole-value expression, once compiled, has the type the checker gave it.
+			if rt := v.tree.Compiled.ResultType(); rt != nil && rt.Kind() != reflect.Interface {
+				return typeOf(rt)
+			}
 		}
 		return Any()
 	}

@@ -302,3 +302,48 @@ steps:
 		t.Fatalf("failed steps = %v, want timeout then internal", codes)
 	}
 }
+
+// A setting whose expression goes past its budget fails the step with code limit, saying where and
+// which limit; one that fails otherwise with code expression, without quoting the values it read.
+func TestExpressionFailuresHaveTheirOwnCodes(t *testing.T) {
+	t.Parallel()
+	b := setup(t, storetest.New(t))
+	b.add(t, b.engine, "big.yaml", `
+id: big
+inputs:
+  n: {type: number, default: 1000000000}
+  word: {type: string, default: hunter2}
+steps:
+  grow:
+    action: set
+    with:
+      s: ${{ repeat("x", int(input.n)) }}
+    catch: {limit: parse}
+    next: done
+  parse:
+    action: set
+    with:
+      v: ${{ fromJSON(input.word) }}
+    next: done
+  done:
+    end: {}
+`)
+	r := mustStart(t, b.engine, "big", nil)
+	if r.Status != engine.StatusFailed || r.Error == nil || r.Error.Code != actions.CodeExpression || strings.Contains(r.Error.Message, "hunter2") {
+		t.Fatalf("got %s %+v", r.Status, r.Error)
+	}
+	evs, _ := b.engine.Events(context.Background(), r.ExecutionID)
+	var msgs []string
+	for _, ev := range evs {
+		if ev.Type == engine.EventStepFailed {
+			msgs = append(msgs, ev.Data["code"].(string)+": "+ev.Data["message"].(string))
+		}
+	}
+	want := []string{
+		"limit: The expression at line 10, column 14 went past its limit (repeat: the value would be larger than 65536 bytes).",
+		"expression: The expression at line 16, column 14 could not be evaluated.",
+	}
+	if strings.Join(msgs, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("failed steps:\n%s\nwant:\n%s", strings.Join(msgs, "\n"), strings.Join(want, "\n"))
+	}
+}

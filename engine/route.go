@@ -29,7 +29,7 @@ func route(f *flows.Flow, s *flows.Step, outcome string, scope map[string]any) (
 		}
 		d.Checks = append(d.Checks, check)
 		if err != nil {
-			return d, &actions.Error{Code: "expression", Message: "a condition of step " + s.ID + " could not be evaluated", Err: err}
+			return d, &actions.Error{Code: actions.CodeExpression, Message: "a condition of step " + s.ID + " could not be evaluated", Err: err}
 		}
 		if ok {
 			d.Via, d.Goto = "when", br.Goto

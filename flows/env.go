@@ -110,6 +110,36 @@ func (b *builder) env() expression.Env {
 	}
 }
 
+// compileTyped compiles every expression of the flow, and again while compiling taught it more
+// about the steps' outputs: a `set` of `${{ input.n > 2 }}` outputs a bool, which a later condition
+// may test, but only once that expression is compiled. Each pass can only make outputs more
+// precise, so this ends; problems are reported from the last pass only.
+func (b *builder) compileTyped() {
+	for pass := 0; ; pass++ {
+		mark := len(b.c.diags)
+		b.compile()
+		if pass == len(b.flow.Steps) || !b.refineOutputs() {
+			return
+		}
+		b.c.diags = b.c.diags[:mark]
+	}
+}
+
+// refineOutputs recomputes each step's outputs from its compiled config and reports whether any
+// changed.
+func (b *builder) refineOutputs() bool {
+	changed := false
+	for _, s := range b.flow.Steps {
+		if s.Kind.Name == "" || s.Config == nil {
+			continue
+		}
+		if out := s.Kind.OutputsOf(s.Config); out.String() != s.Outputs.String() {
+			s.Outputs, changed = out, true
+		}
+	}
+	return changed
+}
+
 // compile compiles every expression of the flow: config values and branch conditions.
 func (b *builder) compile() {
 	env := b.env()

@@ -93,7 +93,7 @@ func (l *Loader) Load(file string, src []byte) (*Flow, error) {
 	b := &builder{loader: l, c: c, flow: f, lim: lim, broken: map[string]bool{}}
 	b.top(root)
 	if len(f.Steps) > 0 {
-		b.compile()
+		b.compileTyped()
 		b.lint()
 	}
 	if len(c.diags) > 0 {

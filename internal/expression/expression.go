@@ -169,6 +169,10 @@ func (e *Expr) Eval(env map[string]any) (any, error) {
 	return out, nil
 }
 
+// ResultType is the static type of the expression's result as the type checker sees it: a
+// concrete type for `input.n * 2` or `x == "a"`, nil or an interface type when it cannot know.
+func (e *Expr) ResultType() reflect.Type { return e.prog.Node().Type() }
+
 // WithBudget returns a copy of env in which every evaluation draws from one fresh byte budget (e's),
 // for evaluating several expressions as one value.
 func (e *Expr) WithBudget(env map[string]any) map[string]any {
