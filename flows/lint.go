@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"slices"
 	"sort"
 	"strings"
 
@@ -10,6 +11,9 @@ import (
 
 // lint checks the flow as a graph: every reference names a step, every step is reachable and has a
 // way out for every outcome, and no loop can spin without pausing.
+// engineCodes are the error codes any step can raise, whatever its action.
+var engineCodes = []string{actions.CodeTimeout, actions.CodeInternal, actions.CodeExpression, actions.CodeLimit}
+
 func (b *builder) lint() {
 	f := b.flow
 	ids := make([]string, 0, len(f.Steps))
@@ -39,9 +43,9 @@ func (b *builder) lint() {
 		for code, target := range s.Catch {
 			n := rs.catchNode[code]
 			ref(target, n.Line, n.Column, "catch."+code+" of step "+quote(s.ID))
-			if !rs.broken && len(s.Kind.Errors) > 0 && code != CatchAny && code != actions.CodeTimeout && code != actions.CodeInternal && !contains(s.Kind.Errors, code) {
-				b.c.add(n.Line, n.Column, "step %q: %s raises no error %q; it raises %s, timeout and internal (or use %q)%s",
-					s.ID, s.Kind.Name, code, strings.Join(s.Kind.Errors, ", "), CatchAny, suggest.Hint(code, s.Kind.Errors))
+			if !rs.broken && len(s.Kind.Errors) > 0 && code != CatchAny && !contains(engineCodes, code) && !contains(s.Kind.Errors, code) {
+				b.c.add(n.Line, n.Column, "step %q: %s raises no error %q; it raises %s, and any step can raise %s (or use %q)%s",
+					s.ID, s.Kind.Name, code, strings.Join(s.Kind.Errors, ", "), strings.Join(engineCodes, ", "), CatchAny, suggest.Hint(code, slices.Concat(s.Kind.Errors, engineCodes)))
 			}
 		}
 		for i, br := range s.Next {
@@ -55,8 +59,9 @@ func (b *builder) lint() {
 			b.wayOut(rs)
 		}
 	}
-	if len(b.broken) == 0 {
-		// With a step that failed to load, what it leads to is unknown.
+	if !b.edgesUnknown {
+		// A step whose settings failed to load still has its transitions; only a step that is not
+		// a mapping at all leaves what it leads to unknown.
 		b.reachability()
 	}
 	b.loops()

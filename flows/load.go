@@ -211,6 +211,8 @@ type builder struct {
 	startNode *yaml.Node
 	values    []valueSite
 	broken    map[string]bool
+	// edgesUnknown is set when a step is not even a mapping, so where it leads is unknown.
+	edgesUnknown bool
 }
 
 // valueSite is an expression-capable config value waiting to be compiled.

@@ -77,6 +77,7 @@ func (b *builder) parseStep(id string, k, v *yaml.Node) *rawStep {
 	if v.Kind != yaml.MappingNode {
 		b.c.add(v.Line, v.Column, "step %q must be a mapping with action (or screen or end) and its transitions", id)
 		rs.broken = true
+		b.edgesUnknown = true
 		return rs
 	}
 	for i := 0; i+1 < len(v.Content); i += 2 {

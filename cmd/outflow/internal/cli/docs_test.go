@@ -1,61 +1,50 @@
 package cli
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
+	"regexp"
 	"testing"
 
 	"github.com/outflowhq/outflow/flows"
 )
 
-const (
-	diagramsStart = "<!-- diagrams:start (generated: OUTFLOW_UPDATE_DOCS=1 go test ./cmd/outflow/internal/cli -run TestFlowDocsShowEveryExampleDiagram) -->"
-	diagramsEnd   = "<!-- diagrams:end -->"
+var (
+	// yamlBlock matches a fenced YAML block of a Markdown file.
+	yamlBlock = regexp.MustCompile("(?s)```yaml\n(.*?)```")
+	wholeFlow = regexp.MustCompile(`(?m)^id: `)
+	hasSteps  = regexp.MustCompile(`(?m)^steps:`)
+	elided    = regexp.MustCompile(`(?m)^\s*\.\.\.\s*$`)
 )
 
-// docs/flows.md shows the diagram of every example flow, as `outflow graph` draws it today.
-func TestFlowDocsShowEveryExampleDiagram(t *testing.T) {
+// Every whole flow shown in the README and docs/flows.md loads with the built-in actions, so a
+// reader who copies one starts from a flow that works.
+func TestFlowsInTheDocsLoad(t *testing.T) {
 	reg, err := registry(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	loaded, err := flows.NewLoader(reg).LoadDir(examplesDir(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var b strings.Builder
-	b.WriteString(diagramsStart + "\n")
-	for _, f := range loaded {
-		b.WriteString("\n### " + f.ID + "\n\n")
-		if f.Description != "" {
-			b.WriteString(strings.TrimSpace(f.Description) + "\n\n")
-		}
-		b.WriteString("[`examples/flows/" + filepath.Base(f.File) + "`](../examples/flows/" + filepath.Base(f.File) + ")\n\n")
-		b.WriteString("```mermaid\n" + strings.TrimRight(flows.Mermaid(f), "\n") + "\n```\n")
-	}
-	b.WriteString("\n" + diagramsEnd)
-	want := b.String()
-
-	path := "../../../../docs/flows.md"
-	doc, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	text := string(doc)
-	i, j := strings.Index(text, diagramsStart), strings.Index(text, diagramsEnd)
-	if i < 0 || j < i {
-		t.Fatalf("docs/flows.md has no diagrams section between %q and %q", diagramsStart, diagramsEnd)
-	}
-	current := text[i : j+len(diagramsEnd)]
-	if current == want {
-		return
-	}
-	if os.Getenv("OUTFLOW_UPDATE_DOCS") == "1" {
-		if err := os.WriteFile(path, []byte(text[:i]+want+text[j+len(diagramsEnd):]), 0o644); err != nil {
+	loader := flows.NewLoader(reg)
+	seen := 0
+	for _, doc := range []string{"README.md", "docs/flows.md"} {
+		src, err := os.ReadFile(filepath.Join("..", "..", "..", "..", doc))
+		if err != nil {
 			t.Fatal(err)
 		}
-		return
+		for i, m := range yamlBlock.FindAllSubmatchIndex(src, -1) {
+			block := src[m[2]:m[3]]
+			if !wholeFlow.Match(block) || !hasSteps.Match(block) || elided.Match(block) {
+				continue // a fragment, or an excerpt with "..." for the steps it leaves out
+			}
+			seen++
+			name := fmt.Sprintf("%s#flow%d", doc, i+1)
+			if _, err := loader.Load(name, block); err != nil {
+				t.Errorf("%s does not load:\n%v", name, err)
+			}
+		}
 	}
-	t.Fatal("the diagrams in docs/flows.md are out of date: run OUTFLOW_UPDATE_DOCS=1 go test ./cmd/outflow/internal/cli -run TestFlowDocsShowEveryExampleDiagram")
+	if seen == 0 {
+		t.Fatal("found no whole flow in the docs: the README shows one")
+	}
 }
