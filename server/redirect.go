@@ -9,7 +9,10 @@ import (
 // may be sent when a flow ends) and outbound.VaultOptions.RedirectAllowed (where it may go after
 // a consent): absolute http(s) URLs on the origin of publicURL, or matching an entry of allowed.
 // An entry is an origin ("https://app.example.com", any path on it) or a URL prefix ending in
-// "/" ("https://app.example.com/settings/"). URLs with credentials or fragments are refused.
+// "/" ("https://app.example.com/settings/"). URLs with credentials or fragments are refused, and
+// so are URLs whose path has a "." or ".." segment (raw or percent-encoded), a "\" or an encoded
+// "/", which a browser or the site behind it may resolve out of an allowed prefix:
+// https://app.example.com/settings/../admin is not under https://app.example.com/settings/.
 func RedirectPolicy(publicURL string, allowed []string) func(string) bool {
 	var origins, prefixes []string
 	add := func(entry string) {
@@ -41,6 +44,9 @@ func RedirectPolicy(publicURL string, allowed []string) func(string) bool {
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.Fragment != "" || u.Opaque != "" {
 			return false
 		}
+		if !plainPath(u.EscapedPath()) {
+			return false
+		}
 		origin := strings.ToLower(u.Scheme + "://" + u.Host)
 		for _, o := range origins {
 			if origin == o {
@@ -55,4 +61,16 @@ func RedirectPolicy(publicURL string, allowed []string) func(string) bool {
 		}
 		return false
 	}
+}
+
+// plainPath reports whether an escaped URL path resolves to itself: none of its segments is "."
+// or "..", and none holds a "/" or "\" once unescaped ("%2e%2e", "..%2f", "%5c").
+func plainPath(escaped string) bool {
+	for _, seg := range strings.Split(escaped, "/") {
+		dec, err := url.PathUnescape(seg)
+		if err != nil || dec == "." || dec == ".." || strings.ContainsAny(dec, "/\\") {
+			return false
+		}
+	}
+	return true
 }

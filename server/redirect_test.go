@@ -1,14 +1,21 @@
 package server_test
 
 import (
+	"context"
+	"log/slog"
+	"net/http/httptest"
+	"strings"
 	"testing"
 
+	"github.com/outflowhq/outflow/outbound"
 	"github.com/outflowhq/outflow/server"
+	"github.com/outflowhq/outflow/store"
+	"github.com/outflowhq/outflow/store/storetest"
 )
 
 func TestRedirectPolicy(t *testing.T) {
 	t.Parallel()
-	allowed := server.RedirectPolicy("https://auth.example.com/", []string{"https://app.example.com", "https://docs.example.com/guides", "not a url"})
+	allowed := server.RedirectPolicy("https://auth.example.com/", []string{"https://app.example.com", "https://docs.example.com/guides", "https://github.com/myorg/", "not a url"})
 	for _, tc := range []struct {
 		url  string
 		want bool
@@ -28,6 +35,25 @@ func TestRedirectPolicy(t *testing.T) {
 		{"javascript:alert(1)", false},
 		{"/relative", false},
 		{"", false},
+		// Paths a browser or the site resolves out of an allowed prefix.
+		{"https://github.com/myorg/repo", true},
+		{"https://github.com/myorg/repo?tab=readme", true},
+		{"https://github.com/myorg/../attacker/phish", false},
+		{"https://github.com/myorg/./../attacker", false},
+		{"https://github.com/myorg/%2e%2e/evil", false},
+		{"https://github.com/myorg/%2E%2E/evil", false},
+		{"https://github.com/myorg/.%2e/evil", false},
+		{"https://github.com/myorg/..%2fevil", false},
+		{"https://github.com/myorg/..%2Fevil", false},
+		{"https://github.com/myorg/x%2f..%2f..%2fevil", false},
+		{"https://github.com/myorg/..\\evil", false},
+		{"https://github.com/myorg/..%5cevil", false},
+		{"https://github.com/myorg/%zz", false},
+		{"https://github.com/myorg/..", false},
+		{"https://github.com/myorg/...", true},
+		{"https://github.com/myorg/a..b", true},
+		// On an allowed origin too: the path is refused, whatever the entry.
+		{"https://app.example.com/a/../b", false},
 	} {
 		if got := allowed(tc.url); got != tc.want {
 			t.Errorf("%q: %v, want %v", tc.url, got, tc.want)
@@ -35,5 +61,42 @@ func TestRedirectPolicy(t *testing.T) {
 	}
 	if server.RedirectPolicy("", nil)("https://auth.example.com/") {
 		t.Error("an empty policy allows a URL")
+	}
+}
+
+// POST /v1/connect vets its redirectUrl with the same policy: a path that climbs out of an
+// allowed prefix is refused as a field error, before any link is made.
+func TestConnectRefusesARedirectThatClimbsOutOfAnAllowedPrefix(t *testing.T) {
+	t.Parallel()
+	s := storetest.New(t)
+	ring, err := store.EphemeralKeyring()
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.DiscardHandler)
+	apps, err := outbound.NewApps(outbound.Options{Store: s, Keyring: ring, PublicURL: "https://auth.example.com", Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kind := outbound.KindOAuth2
+	str := func(s string) *string { return &s }
+	if _, err := apps.Create(context.Background(), outbound.AppPatch{
+		ID: str("crm"), Kind: &kind, Name: str("Acme CRM"), ClientID: str("cid"), ClientSecret: &[]outbound.Secret{outbound.NewSecret("cs")}[0],
+		AuthorizationURL: str("https://crm.example.com/authorize"), TokenURL: str("https://crm.example.com/token"),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	vault := outbound.NewVault(apps, outbound.VaultOptions{RedirectAllowed: server.RedirectPolicy("https://auth.example.com", []string{"https://github.com/myorg/"})})
+	ts := httptest.NewServer(server.New(server.Options{Store: s, Apps: apps, Vault: vault, ManagementKeys: []string{connMgmtKey}, Logger: log}))
+	t.Cleanup(ts.Close)
+	a := &connAPI{t: t, url: ts.URL}
+	if r := a.call("POST", "/v1/connect", `{"appId":"crm","userId":"u","redirectUrl":"https://github.com/myorg/repo"}`); r.status != 200 {
+		t.Errorf("an allowed redirect: %d %s", r.status, r.body)
+	}
+	for _, u := range []string{"https://github.com/myorg/../attacker/phish", "https://github.com/myorg/%2e%2e/evil", "https://github.com/myorg/..%2fevil"} {
+		r := a.call("POST", "/v1/connect", `{"appId":"crm","userId":"u","redirectUrl":"`+u+`"}`)
+		if r.status != 400 || !strings.Contains(r.body, `"redirectUrl"`) {
+			t.Errorf("%s: %d %s", u, r.status, r.body)
+		}
 	}
 }
