@@ -3,6 +3,9 @@ package server
 import (
 	"log/slog"
 	"net/http"
+	"net/url"
+	"path"
+	"slices"
 	"strings"
 	"time"
 )
@@ -57,9 +60,13 @@ func (s *Server) observe(next http.Handler) http.Handler {
 	})
 }
 
-// logPath is the request path for the log: no query, and no credential. The segments the
-// route's pattern names {token} (one-time links) are "…", by the matched pattern, or for a
-// request with a method the path has no route for, by the pattern of a method it has.
+// logPath is the request path for the log: no query, and no credential. For a clean path that
+// a route matches, the segments its pattern names {token} (one-time links) are "…"; a request
+// with a method the path has no route for uses the pattern of a method it has. Any other path
+// (no route, a path the router would clean and redirect, encoded slashes, a link with segments
+// added after its token, a server mounted under a base path) is cut after the first segment that
+// precedes a token in a route ("link" of /flows/link/{token}), wherever it sits: a mistyped or
+// mangled link must not log its token either.
 func (s *Server) logPath(r *http.Request) string {
 	p := r.URL.EscapedPath()
 	pattern := r.Pattern
@@ -71,13 +78,68 @@ func (s *Server) logPath(r *http.Request) string {
 			}
 		}
 	}
-	if pattern != "" {
+	if pattern != "" && cleanPath(p) {
 		p = redactTokens(pattern, p)
+	} else {
+		p = s.cutAfterTokenMarker(p)
 	}
 	if len(p) > 512 {
 		p = p[:512] + "…"
 	}
 	return p
+}
+
+// cleanPath reports whether an escaped path is exactly what the router matches: nothing
+// encoded, no backslash, and no empty, "." or ".." segment.
+func cleanPath(p string) bool {
+	return !strings.ContainsAny(p, "%\\") && (p == path.Clean(p) || p == path.Clean(p)+"/")
+}
+
+// tokenMarkers are the segments that precede a {token} segment in patterns: "link" of
+// "GET /flows/link/{token}", "start" of "GET /v1/oauth/start/{token}".
+func tokenMarkers(patterns []string) []string {
+	var out []string
+	for _, pattern := range patterns {
+		before, _, ok := strings.Cut(pattern, "/{token")
+		if !ok {
+			continue
+		}
+		marker := lowerASCII(before[strings.LastIndex(before, "/")+1:])
+		if !slices.Contains(out, marker) {
+			out = append(out, marker)
+		}
+	}
+	return out
+}
+
+// cutAfterTokenMarker cuts an escaped path after the first segment that is a token marker,
+// once unescaped, with "\" taken as "/" and case aside, when anything follows it:
+// "/outflow/flows//link/TOKEN/x" logs as "/outflow/flows/link/…". A path without one is
+// returned as it is.
+func (s *Server) cutAfterTokenMarker(escaped string) string {
+	p, err := url.PathUnescape(escaped)
+	if err != nil {
+		p = escaped
+	}
+	segs := strings.Split(strings.ReplaceAll(p, "\\", "/"), "/")
+	for i, seg := range segs[:len(segs)-1] {
+		if slices.Contains(s.tokenMarkers, lowerASCII(seg)) {
+			u := url.URL{Path: strings.Join(segs[:i+1], "/")}
+			return u.EscapedPath() + "/…"
+		}
+	}
+	return escaped
+}
+
+// lowerASCII lower-cases the ASCII letters of s.
+func lowerASCII(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
 }
 
 // redactTokens replaces the segments of path that pattern ("POST /v1/oauth/start/{token}")

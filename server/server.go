@@ -74,6 +74,8 @@ type Server struct {
 	clock        clock.Clock
 	mux          *http.ServeMux
 	patterns     []string
+	// tokenMarkers are the segments before the {token} of one-time link routes, for the log.
+	tokenMarkers []string
 	metrics      *Metrics
 	handler      http.Handler
 }
@@ -102,6 +104,7 @@ func New(opts Options) *Server {
 		s.metrics = NewMetrics()
 	}
 	s.routes()
+	s.tokenMarkers = tokenMarkers(s.patterns)
 	s.handler = s.observe(s.mux)
 	return s
 }
