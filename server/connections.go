@@ -38,9 +38,11 @@ func (s *Server) connectionRoutes() {
 	if s.opts.Vault == nil {
 		return
 	}
-	s.handle("POST /v1/connect", s.management(s.connect))
-	s.handle("GET /v1/oauth/start/{token}", s.showConsentLink)
-	s.handle("POST /v1/oauth/start/{token}", s.sameSite(s.openConsentLink))
+	if s.opts.Store != nil { // consent links are kept in Redis
+		s.handle("POST /v1/connect", s.management(s.connect))
+		s.handle("GET /v1/oauth/start/{token}", s.showConsentLink)
+		s.handle("POST /v1/oauth/start/{token}", s.sameSite(s.openConsentLink))
+	}
 	s.handle("GET /v1/oauth/callback/{appId}", s.oauthCallback)
 	s.handle("POST /v1/tokens/fetch", s.management(s.fetchToken))
 	s.handle("POST /v1/tokens/import", s.management(s.importTokens))

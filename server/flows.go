@@ -27,7 +27,9 @@ func (s *Server) flowRoutes() {
 	}
 	s.handle("GET /v1/flows", s.listFlows)
 	s.handle("GET /v1/flows/{flowId}", s.getFlow)
-	s.handle("POST /v1/flows/{flowId}/start", s.management(s.startFlow))
+	if s.opts.Store != nil { // a start makes a one-time link, kept in Redis
+		s.handle("POST /v1/flows/{flowId}/start", s.management(s.startFlow))
+	}
 	s.handle("POST /v1/executions/{executionId}/next", s.next)
 	s.handle("GET /v1/executions/{executionId}", s.management(s.getExecution))
 	s.handle("GET /v1/executions/{executionId}/events", s.management(s.events))

@@ -17,9 +17,15 @@ import (
 	"github.com/outflowhq/outflow/store"
 )
 
-// Options configure the HTTP handler.
+// Options configure the HTTP handler. The server serves the routes of the parts it is given:
+// the flow routes with Engine, the app routes with Apps, the connection routes with Vault, the
+// API-key routes with APIKeys.
 type Options struct {
-	Engine  *engine.Engine
+	Engine *engine.Engine
+	// Store keeps one-time links and is what /readyz checks. Without it, the routes that make or
+	// open a link are not served (POST /v1/flows/{flowId}/start, POST /v1/connect,
+	// /v1/oauth/start/{token}, /flows/link/{token} and the hosted pages), and /readyz answers
+	// ready without checking Redis.
 	Store   *store.Store
 	Apps    *outbound.Apps
 	Vault   *outbound.Vault
