@@ -1,12 +1,14 @@
 package outbound
 
 import (
+	"bytes"
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"reflect"
 )
 
 // redacted is what every printed form of a Secret shows instead of its value.
@@ -81,12 +83,13 @@ func (s Secret) MarshalJSON() ([]byte, error) { return nil, ErrSecretMarshal }
 // MarshalYAML always fails: a secret is write-only.
 func (s Secret) MarshalYAML() (any, error) { return nil, ErrSecretMarshal }
 
-// UnmarshalJSON reads a JSON string (null gives the empty secret). The error never quotes the
-// input.
+// UnmarshalJSON reads a JSON string (null gives the empty secret). Any other JSON value gives a
+// *json.UnmarshalTypeError, which encoding/json completes with the field's name; the error
+// names the kind of value sent, never the value.
 func (s *Secret) UnmarshalJSON(b []byte) error {
 	var v *string
 	if err := json.Unmarshal(b, &v); err != nil {
-		return errors.New("outbound: a secret must be a JSON string")
+		return &json.UnmarshalTypeError{Value: jsonValueKind(b), Type: reflect.TypeFor[string]()}
 	}
 	if v == nil {
 		*s = Secret{}
@@ -95,6 +98,31 @@ func (s *Secret) UnmarshalJSON(b []byte) error {
 	*s = NewSecret(*v)
 	return nil
 }
+
+// jsonValueKind names the kind of a JSON value by its first byte, as encoding/json does in its
+// errors: "number", "bool", "object", "array", "string" or "null".
+func jsonValueKind(b []byte) string {
+	b = bytes.TrimLeft(b, " \t\r\n")
+	if len(b) == 0 {
+		return "value"
+	}
+	switch b[0] {
+	case '{':
+		return "object"
+	case '[':
+		return "array"
+	case '"':
+		return "string"
+	case 't', 'f':
+		return "bool"
+	case 'n':
+		return "null"
+	}
+	return "number"
+}
+
+// hasControl reports whether the secret holds a control character: a paste that went wrong.
+func (s Secret) hasControl() bool { return hasControl(s.Reveal()) }
 
 var (
 	_ fmt.Formatter    = Secret{}

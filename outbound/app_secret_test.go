@@ -109,8 +109,9 @@ func TestSecretDecodesFromJSON(t *testing.T) {
 		t.Errorf("decoded secret wrong")
 	}
 	err := json.Unmarshal([]byte(`{"clientSecret":12345}`), &in)
-	if err == nil || strings.Contains(err.Error(), "12345") {
-		t.Errorf("non-string secret: err %v", err)
+	var typ *json.UnmarshalTypeError
+	if !errors.As(err, &typ) || typ.Field != "clientSecret" || typ.Value != "number" || strings.Contains(err.Error(), "12345") {
+		t.Errorf("non-string secret: err %v, want a type error that names the field and not the value", err)
 	}
 	if err := json.Unmarshal([]byte(`{"clientSecret":null}`), &in); err != nil || !in.ClientSecret.IsZero() {
 		t.Errorf("null secret: err %v zero %v", err, in.ClientSecret.IsZero())

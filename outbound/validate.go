@@ -166,8 +166,11 @@ func (a *App) validateOAuth2(p *problems) {
 	case strings.ContainsFunc(a.ClientID, isSpaceOrControl):
 		p.add("clientId", "contains spaces or control characters; paste it again")
 	}
-	if a.ClientSecret.IsZero() && !a.PKCE {
+	switch {
+	case a.ClientSecret.IsZero() && !a.PKCE:
 		p.add("clientSecret", "required when pkce is off: a client without a secret must use PKCE")
+	case a.ClientSecret.hasControl():
+		p.add("clientSecret", "contains control characters; paste it again")
 	}
 	if a.DiscoveryURL == "" {
 		if a.AuthorizationURL == "" {
