@@ -73,7 +73,9 @@ func (s *Server) sameSite(h http.HandlerFunc) http.HandlerFunc {
 }
 
 // ownOrigin reports whether origin, the Origin header of r, is this server's: absent, "null",
-// the host the request was sent to, or the public URL's origin.
+// the public URL's origin, or the host the request was sent to, with the scheme browsers reach
+// the server by (the public URL's; without one, https when the request came over TLS, else http:
+// the server trusts no X-Forwarded-Proto). http://host and https://host are different origins.
 func (s *Server) ownOrigin(r *http.Request, origin string) bool {
 	if origin == "" || origin == "null" {
 		return true
@@ -82,12 +84,22 @@ func (s *Server) ownOrigin(r *http.Request, origin string) bool {
 	if err != nil || u.Host == "" {
 		return false
 	}
-	host := hostPort(u.Scheme, u.Host)
-	if strings.EqualFold(host, hostPort(u.Scheme, r.Host)) {
-		return true
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
 	}
 	own, err := url.Parse(s.origin)
-	return s.origin != "" && err == nil && strings.EqualFold(u.Scheme, own.Scheme) && strings.EqualFold(host, hostPort(own.Scheme, own.Host))
+	if s.origin != "" && err == nil {
+		scheme = own.Scheme
+	}
+	if !strings.EqualFold(u.Scheme, scheme) {
+		return false
+	}
+	host := hostPort(scheme, u.Host)
+	if strings.EqualFold(host, hostPort(scheme, r.Host)) {
+		return true
+	}
+	return s.origin != "" && err == nil && strings.EqualFold(host, hostPort(own.Scheme, own.Host))
 }
 
 // hostPort drops the scheme's default port from host, so "example.com:443" and "example.com"

@@ -118,3 +118,26 @@ func TestHostedFormsRefuseOtherSites(t *testing.T) {
 		t.Errorf("the form from its own page: %d %s", r.status, r.body)
 	}
 }
+
+// An Origin on the server's host with the other scheme is another site: a page served over http
+// cannot post to a server browsers reach over https, and the other way round. The scheme is the
+// public URL's, or without one the request's own.
+func TestAnOriginWithTheOtherSchemeIsAnotherSite(t *testing.T) {
+	t.Parallel()
+	for _, cfg := range []hostedConfig{{tls: true}, {tls: true, noPublicURL: true}, {}, {noPublicURL: true}} {
+		h := setupHostedWith(t, cfg)
+		own := h.origin
+		other := "http://" + strings.TrimPrefix(own, "https://")
+		if !cfg.tls {
+			other = "https://" + strings.TrimPrefix(own, "http://")
+		}
+		for origin, want := range map[string]int{other: http.StatusForbidden, own: http.StatusSeeOther} {
+			_, link := h.start("signup", `{"userId":"ada"}`)
+			b := h.browser()
+			page := show(t, b, link)
+			if r := pressFrom(t, b.c, link, hiddenField(page.body, "_csrf"), origin, ""); r.status != want {
+				t.Errorf("%+v: Continue with Origin %s: %d, want %d", cfg, origin, r.status, want)
+			}
+		}
+	}
+}
