@@ -89,62 +89,77 @@ func (b *builder) env() expression.Env {
 	stepTypes := map[string]actions.Type{}
 	f.zeroSteps = map[string]any{}
 	for _, s := range f.Steps {
-		st := actions.Object(map[string]actions.Type{
-			"output":  s.Outputs,
-			"outcome": actions.String(),
-		})
+		st := stepType(s)
 		stepTypes[s.ID] = st
 		f.zeroSteps[s.ID] = st.Zero()
 	}
 	formType := actions.Object(b.formFields())
 	f.zeroForm = formType.Zero().(map[string]any)
 	subject := actions.Object(map[string]actions.Type{"id": actions.String()})
+	// Each step's type is frozen on its own, so that compile can replace one as it learns more.
+	steps := types.Map{}
+	for id, st := range stepTypes {
+		steps[id] = expression.Frozen(exprType(st))
+	}
 	return expression.Env{
-		ScopeInput:       exprType(actions.Object(inputs)),
-		ScopeSteps:       exprType(actions.Object(stepTypes)),
-		ScopeForm:        exprType(formType),
+		ScopeInput:       expression.Frozen(exprType(actions.Object(inputs))),
+		ScopeSteps:       steps,
+		ScopeForm:        expression.Frozen(exprType(formType)),
 		ScopeInteraction: types.String,
-		ScopeUser:        exprType(subject),
-		ScopeTenant:      exprType(subject),
+		ScopeUser:        expression.Frozen(exprType(subject)),
+		ScopeTenant:      expression.Frozen(exprType(subject)),
 		ScopeNow:         types.TypeOf(time.Time{}),
 	}
 }
 
-// compileTyped compiles every expression of the flow, and again while compiling taught it more
-// about the steps' outputs: a `set` of `${{ input.n > 2 }}` outputs a bool, which a later condition
-// may test, but only once that expression is compiled. Each pass can only make outputs more
-// precise, so this ends; problems are reported from the last pass only.
+// typingPasses bounds how often compileTyped compiles the flow. One pass types every step that
+// reads only earlier steps (outputs are refined step by step, in file order); a step that reads a
+// later one needs another; what is still unknown after that stays "any".
+const typingPasses = 3
+
+// compileTyped compiles every expression of the flow, learning the steps' output types as it goes:
+// a `set` of `${{ input.n > 2 }}` outputs a bool that a later condition may test, which is known
+// only once that expression is compiled. Problems are reported from the last pass only.
 func (b *builder) compileTyped() {
-	for pass := 0; ; pass++ {
+	for pass := 1; ; pass++ {
 		mark := len(b.c.diags)
-		b.compile()
-		if pass == len(b.flow.Steps) || !b.refineOutputs() {
+		if !b.compile() || pass == typingPasses {
+			b.env() // the zero scopes, with the types learned
 			return
 		}
 		b.c.diags = b.c.diags[:mark]
 	}
 }
 
-// refineOutputs recomputes each step's outputs from its compiled config and reports whether any
-// changed.
-func (b *builder) refineOutputs() bool {
-	changed := false
-	for _, s := range b.flow.Steps {
-		if s.Kind.Name == "" || s.Config == nil {
-			continue
-		}
-		if out := s.Kind.OutputsOf(s.Config); out.String() != s.Outputs.String() {
-			s.Outputs, changed = out, true
-		}
+// refine recomputes a step's outputs from its compiled config and reports whether they changed.
+func refine(s *Step) bool {
+	if s.Kind.Name == "" || s.Config == nil {
+		return false
 	}
-	return changed
+	out := s.Kind.OutputsOf(s.Config)
+	if out.String() == s.Outputs.String() {
+		return false
+	}
+	s.Outputs = out
+	return true
 }
 
-// compile compiles every expression of the flow: config values and branch conditions.
-func (b *builder) compile() {
+// stepType is what expressions see as steps.<id>.
+func stepType(s *Step) actions.Type {
+	return actions.Object(map[string]actions.Type{"output": s.Outputs, "outcome": actions.String()})
+}
+
+// compile compiles every expression of the flow: config values and branch conditions. After the
+// values of each step it refines that step's outputs, so later steps compile against them. It
+// reports whether an expression already compiled read a step whose outputs changed after it (it
+// would type differently in another pass).
+func (b *builder) compile() (stale bool) {
+	read := map[string]bool{} // steps read by the values compiled so far
+	readAll := false
 	env := b.env()
+	stepsEnv, _ := env[ScopeSteps].(types.Map)
 	lim := expression.Limits{MaxNodes: b.lim.MaxNodes, MemoryBudget: b.lim.MemoryBudget, ByteBudget: b.lim.ByteBudget}
-	for _, site := range b.values {
+	for i, site := range b.values {
 		ref := site.ref
 		top := ref.Tree
 		ref.Tree.Walk(func(n *tree.Node) {
@@ -165,7 +180,19 @@ func (b *builder) compile() {
 				b.secretReads(e, site)
 			}
 			n.Compiled = e
+			ids, whole := e.Uses(ScopeSteps)
+			readAll = readAll || whole
+			for _, id := range ids {
+				read[id] = true
+			}
 		})
+		lastOfStep := i+1 == len(b.values) || b.values[i+1].step != site.step
+		if lastOfStep && refine(site.step) {
+			stale = stale || readAll || read[site.step.ID]
+			if stepsEnv != nil {
+				stepsEnv[site.step.ID] = expression.Frozen(exprType(stepType(site.step)))
+			}
+		}
 	}
 	for _, rs := range b.steps {
 		for i, when := range rs.whenNodes {
@@ -182,6 +209,7 @@ func (b *builder) compile() {
 			rs.step.Next[i].When = &Condition{expr: e}
 		}
 	}
+	return stale
 }
 
 // secretReads reports an expression of a setting that reads a secret screen field, or the whole

@@ -217,7 +217,8 @@ type builder struct {
 
 // valueSite is an expression-capable config value waiting to be compiled.
 type valueSite struct {
-	ref decode.ValueRef
+	ref  decode.ValueRef
+	step *Step
 	// where names the step in messages, e.g. `set (step "save")`.
 	where string
 }

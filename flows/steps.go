@@ -171,7 +171,7 @@ func (b *builder) config(rs *rawStep, with *yaml.Node) {
 			}
 		}
 		for _, ref := range res.Values {
-			b.values = append(b.values, valueSite{ref: ref, where: where})
+			b.values = append(b.values, valueSite{ref: ref, step: s, where: where})
 		}
 		if v, ok := s.Config.(actions.Validator); ok {
 			if err := v.Validate(); err != nil {

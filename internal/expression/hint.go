@@ -47,7 +47,7 @@ func explain(e *Error, src string, env Env) *Error {
 func keysAt(env Env, path []string) []string {
 	var cur types.Type = env
 	for _, p := range path {
-		m, ok := cur.(types.Map)
+		m, ok := thaw(cur).(types.Map)
 		if !ok {
 			return nil
 		}
@@ -56,7 +56,7 @@ func keysAt(env Env, path []string) []string {
 			return nil
 		}
 	}
-	if m, ok := cur.(types.Map); ok {
+	if m, ok := thaw(cur).(types.Map); ok {
 		return keys(m)
 	}
 	return nil
