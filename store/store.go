@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -38,9 +39,14 @@ type Store struct {
 	closeErr  error
 }
 
-// Open connects to Redis as described by opts and checks the connection with a PING. An
-// unreachable Redis gives an error wrapping ErrUnavailable; a malformed URL gives an error that
-// names the problem without repeating the password.
+// openPingTimeout bounds the PING with which Open checks the connection, so that a Redis or a
+// Sentinel that does not answer fails Open instead of holding it for as long as the client
+// retries.
+const openPingTimeout = 5 * time.Second
+
+// Open connects to Redis as described by opts and checks the connection with a PING, which must
+// answer within 5 seconds. An unreachable Redis gives an error wrapping ErrUnavailable; a
+// malformed URL gives an error that names the problem without repeating the password.
 func Open(ctx context.Context, opts Options) (*Store, error) {
 	prefix := opts.Prefix
 	if prefix == "" {
@@ -74,12 +80,32 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		}
 	}
 	s := &Store{client: client, keys: Keys{prefix: prefix}, log: log, embedded: emb}
-	if err := wrapErr(ctx, client.Ping(ctx).Err(), "open: ping"); err != nil {
+	if err := s.openPing(ctx); err != nil {
 		_ = s.Close()
 		return nil, err
 	}
 	s.loadScripts(ctx)
 	return s, nil
+}
+
+// openPing is Open's PING, bounded by openPingTimeout even where the client would wait longer (a
+// read timeout longer than the bound, its retries, a Sentinel it keeps dialling): the PING runs
+// on its own goroutine, which closing the client ends.
+func (s *Store) openPing(ctx context.Context) error {
+	pingCtx, cancel := context.WithTimeout(ctx, openPingTimeout)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- s.client.Ping(pingCtx).Err() }()
+	var err error
+	select {
+	case err = <-done:
+	case <-pingCtx.Done():
+		err = pingCtx.Err()
+	}
+	if err != nil && ctx.Err() == nil && pingCtx.Err() != nil {
+		return wrapErr(ctx, err, "open: ping: no answer within %s; check the Redis URL and that Redis (or its Sentinels) is up and reachable", openPingTimeout)
+	}
+	return wrapErr(ctx, err, "open: ping")
 }
 
 // NewFromClient wraps a client the host already has (its own TLS, hooks, instrumentation). It

@@ -1,0 +1,67 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/outflowhq/outflow/store"
+)
+
+// hangingPort is the address of a listener that accepts connections and never answers.
+func hangingPort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() { <-t.Context().Done(); c.Close() }()
+		}
+	}()
+	return l.Addr().String()
+}
+
+// Open gives up after its PING has had 5 seconds, whatever the client would wait for: a Sentinel
+// with nothing listening (which go-redis retries for over half a minute) or a Redis that accepts
+// connections and never answers, with a longer read timeout, fails Open with ErrUnavailable and
+// says what to check.
+func TestOpenGivesUpOnARedisThatDoesNotAnswer(t *testing.T) {
+	t.Parallel()
+	for name, url := range map[string]string{
+		"a Sentinel with nothing listening": "redis+sentinel://" + closedPort(t) + "/mymaster",
+		"a Redis that never answers":        "redis://" + hangingPort(t) + "/0?read_timeout=1m",
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			start := time.Now()
+			_, err := store.Open(context.Background(), store.Options{URL: url})
+			if took := time.Since(start); took > 15*time.Second {
+				t.Errorf("Open took %s", took)
+			}
+			if !errors.Is(err, store.ErrUnavailable) || !strings.Contains(err.Error(), "no answer within 5s") {
+				t.Errorf("err = %v, want ErrUnavailable that says Redis did not answer in time", err)
+			}
+		})
+	}
+}
+
+// The caller's own deadline is not unavailability: Open ends with it.
+func TestOpenEndsWithTheCallersContext(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	_, err := store.Open(ctx, store.Options{URL: "redis+sentinel://" + closedPort(t) + "/mymaster"})
+	if !errors.Is(err, context.DeadlineExceeded) || errors.Is(err, store.ErrUnavailable) {
+		t.Errorf("err = %v, want the caller's deadline", err)
+	}
+}
