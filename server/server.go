@@ -40,6 +40,14 @@ type Options struct {
 	// cookie's Path. Empty builds links on the request's own host, at the root. The browser cookie
 	// is Secure when PublicURL is https or the request came over TLS.
 	PublicURL string
+	// CheckHost answers 421 Misdirected Request, with a JSON error, to a request whose Host is not
+	// the host of PublicURL; when that host is a loopback one (localhost, 127.0.0.1, [::1]), any
+	// loopback host with the same port is accepted. A web page cannot then reach a server on a
+	// developer's machine or a private network through a domain of its own that resolves to the
+	// server's address (DNS rebinding). /healthz, /readyz and /metrics answer whatever the Host,
+	// for probes and scrapers that address an instance by its IP. It has no effect without
+	// PublicURL; a proxy in front must pass the Host header through. `outflow serve` sets it.
+	CheckHost bool
 	// MaxBodyBytes limits request bodies (default 1 MiB).
 	MaxBodyBytes int64
 	// Metrics collects the metrics served at GET /metrics. Pass the same value to
@@ -111,7 +119,7 @@ func New(opts Options) *Server {
 	}
 	s.routes()
 	s.tokenMarkers = tokenMarkers(s.patterns)
-	s.handler = s.observe(s.mux)
+	s.handler = s.observe(s.checkHost(s.mux))
 	return s
 }
 
