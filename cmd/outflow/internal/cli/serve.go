@@ -66,8 +66,19 @@ func newLogger(format string, env Env) *slog.Logger {
 // demoManagementKey is the management key of `serve --demo` when none is configured.
 const demoManagementKey = "demo"
 
+// serve opens Redis first and listens only once it answers, so that nothing accepts connections
+// it cannot serve; then it wires the rest on the public URL, which may come from the listener.
 func serve(ctx context.Context, cfg serveConfig, env Env, log *slog.Logger) error {
 	mount, err := mountPath(cfg.backend.publicURL)
+	if err != nil {
+		return err
+	}
+	b, err := openStore(ctx, cfg.backend)
+	if err != nil {
+		return err
+	}
+	defer b.close()
+	keys, generated, err := managementKeys(cfg, b.store.Embedded(), log)
 	if err != nil {
 		return err
 	}
@@ -84,28 +95,12 @@ func serve(ctx context.Context, cfg serveConfig, env Env, log *slog.Logger) erro
 	metrics := server.NewMetrics()
 	cfg.backend.engineObserver, cfg.backend.vaultObserver = metrics, metrics
 	cfg.backend.redirectAllowed = server.RedirectPolicy(cfg.backend.publicURL, splitList(cfg.allowedRedirects))
-	b, err := openBackend(ctx, cfg.backend)
-	if err != nil {
+	if err := b.wire(cfg.backend); err != nil {
 		return err
 	}
-	defer b.close()
 	if !publicURLSet && !b.store.Embedded() {
 		log.Warn("no --public-url (OUTFLOW_PUBLIC_URL) set: one-time links and OAuth callback URLs point at " + cfg.backend.publicURL +
 			", which only this machine can open; set it to the URL people and providers reach this server at")
-	}
-
-	keys := splitList(cfg.managementKeys)
-	generated := false
-	switch {
-	case len(keys) == 0 && cfg.demo:
-		keys = []string{demoManagementKey}
-		log.Warn("DEMO MODE: the management key is \"" + demoManagementKey + "\" because OUTFLOW_MANAGEMENT_KEYS is not set. " +
-			"Anyone who can reach this server can manage it: never expose a demo server.")
-	case len(keys) == 0 && b.store.Embedded():
-		keys, generated = []string{randomKey()}, true
-		log.Warn("no OUTFLOW_MANAGEMENT_KEYS set: generated a management key for this process; it is printed once on stderr, never logged")
-	case len(keys) == 0:
-		return errors.New("no management key: set OUTFLOW_MANAGEMENT_KEYS (or --management-keys) to one or more comma-separated random strings")
 	}
 	if err := loadFlows(ctx, b, cfg.flowsDir); err != nil {
 		return err
@@ -160,6 +155,25 @@ func serve(ctx context.Context, cfg serveConfig, env Env, log *slog.Logger) erro
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// managementKeys returns the management keys to serve with: the configured ones; without any,
+// "demo" in demo mode, or on the embedded Redis one generated for this process.
+func managementKeys(cfg serveConfig, embedded bool, log *slog.Logger) (keys []string, generated bool, err error) {
+	keys = splitList(cfg.managementKeys)
+	switch {
+	case len(keys) > 0:
+	case cfg.demo:
+		keys = []string{demoManagementKey}
+		log.Warn("DEMO MODE: the management key is \"" + demoManagementKey + "\" because OUTFLOW_MANAGEMENT_KEYS is not set. " +
+			"Anyone who can reach this server can manage it: never expose a demo server.")
+	case embedded:
+		keys, generated = []string{randomKey()}, true
+		log.Warn("no OUTFLOW_MANAGEMENT_KEYS set: generated a management key for this process; it is printed once on stderr, never logged")
+	default:
+		return nil, false, errors.New("no management key: set OUTFLOW_MANAGEMENT_KEYS (or --management-keys) to one or more comma-separated random strings")
+	}
+	return keys, generated, nil
 }
 
 // printGeneratedKey tells the person who started serve the management key it generated: once,

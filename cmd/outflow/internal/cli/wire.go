@@ -56,20 +56,35 @@ type backendConfig struct {
 var errNoKeys = errors.New("no sealing key: set OUTFLOW_KEYS (or --keys) to a keyring such as the output of `outflow keys generate`; " +
 	"secrets in a real Redis must survive restarts, so Outflow will not invent a key for you")
 
+// openBackend opens Redis and the keyring, and wires the services and the engine on them.
 func openBackend(ctx context.Context, cfg backendConfig) (*backend, error) {
+	b, err := openStore(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := b.wire(cfg); err != nil {
+		b.close()
+		return nil, err
+	}
+	return b, nil
+}
+
+// openStore opens Redis and the sealing keyring: what must be there before serve listens. wire
+// does the rest, once the public URL is known.
+func openStore(ctx context.Context, cfg backendConfig) (*backend, error) {
 	st, err := store.Open(ctx, store.Options{URL: cfg.redisURL, Prefix: cfg.prefix, Logger: cfg.log})
 	if err != nil {
 		return nil, err
 	}
 	b := &backend{store: st}
-	if err := b.init(ctx, cfg); err != nil {
+	if err := b.openKeyring(cfg); err != nil {
 		_ = st.Close()
 		return nil, err
 	}
 	return b, nil
 }
 
-func (b *backend) init(ctx context.Context, cfg backendConfig) error {
+func (b *backend) openKeyring(cfg backendConfig) error {
 	var err error
 	switch {
 	case strings.TrimSpace(cfg.keys) != "":
@@ -85,6 +100,13 @@ func (b *backend) init(ctx context.Context, cfg backendConfig) error {
 	default:
 		return errNoKeys
 	}
+	return nil
+}
+
+// wire builds the app registry, the token vault, the API-key store, the registry and the engine
+// on the store and keyring of b.
+func (b *backend) wire(cfg backendConfig) error {
+	var err error
 	opts := outbound.Options{Store: b.store, Keyring: b.keyring, PublicURL: cfg.publicURL, Logger: cfg.log}
 	if b.apps, err = outbound.NewApps(opts); err != nil {
 		return err

@@ -1,0 +1,74 @@
+package cli
+
+import (
+	"context"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/outflowhq/outflow/store"
+)
+
+// hangingRedis is the address of a server that accepts connections and never answers.
+func hangingRedis(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() { <-t.Context().Done(); c.Close() }()
+		}
+	}()
+	return l.Addr().String()
+}
+
+// serveUntilExit runs `outflow serve --log-format json` with args and returns its exit code and
+// stderr once it exits, and while it runs, whether something accepted a connection at addr.
+func serveUntilExit(t *testing.T, addr string, args ...string) (code int, stderr string, accepted bool) {
+	t.Helper()
+	keys, err := store.GenerateKey("k1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := append([]string{"serve", "--addr", addr, "--flows", examplesDir(t), "--log-format", "json", "--keys", keys, "--management-keys", "k"}, args...)
+	var buf lockedBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- Main(context.Background(), all, Env{Stdout: &buf, Stderr: &buf, Getenv: func(string) string { return "" }})
+	}()
+	deadline := time.After(30 * time.Second)
+	for {
+		select {
+		case code := <-done:
+			return code, buf.String(), accepted
+		case <-deadline:
+			t.Fatalf("serve did not exit:\n%s", buf.String())
+		case <-time.After(50 * time.Millisecond):
+			if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+				c.Close()
+				accepted = true
+			}
+		}
+	}
+}
+
+// While Redis does not answer, serve does not listen (a health check would hang on a server that
+// cannot serve); it gives up after the store's bound and says why.
+func TestServeListensOnlyOnceRedisAnswers(t *testing.T) {
+	addr := freeAddr(t)
+	code, stderr, accepted := serveUntilExit(t, addr, "--redis", "redis://"+hangingRedis(t)+"/0?read_timeout=1m")
+	if code == 0 || !strings.Contains(stderr, "no answer within 5s") {
+		t.Errorf("exit %d, stderr:\n%s", code, stderr)
+	}
+	if accepted {
+		t.Error("serve accepted connections before Redis answered")
+	}
+}
