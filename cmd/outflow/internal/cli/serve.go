@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/outflowhq/outflow/flows"
 	"github.com/outflowhq/outflow/server"
 )
@@ -49,6 +51,7 @@ func runServe(ctx context.Context, args []string, env Env) int {
 	cfg.allowedRedirects = envOr(cfg.allowedRedirects, "OUTFLOW_ALLOWED_REDIRECTS", env)
 	log := newLogger(cfg.logFormat, env)
 	cfg.backend.log = log
+	redis.SetLogger(redisLogger{log}) // go-redis's own notices join the log, in its format
 	if err := serve(ctx, cfg, env, log); err != nil {
 		log.Error("outflow serve stopped", "error", err)
 		return 1

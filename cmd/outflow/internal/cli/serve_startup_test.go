@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"net"
 	"strings"
 	"testing"
@@ -70,5 +71,28 @@ func TestServeListensOnlyOnceRedisAnswers(t *testing.T) {
 	}
 	if accepted {
 		t.Error("serve accepted connections before Redis answered")
+	}
+}
+
+// go-redis's own notices (here, the pool failing to dial a Sentinel) join the structured log:
+// with --log-format json every line on stderr is JSON.
+func TestServeLogsTheRedisClientsNoticesInItsFormat(t *testing.T) {
+	code, stderr, _ := serveUntilExit(t, freeAddr(t), "--redis", "redis+sentinel://"+freeAddr(t)+"/mymaster")
+	if code == 0 {
+		t.Fatalf("serve started without a Sentinel:\n%s", stderr)
+	}
+	fromRedis := 0
+	for _, line := range strings.Split(strings.TrimSpace(stderr), "\n") {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Errorf("a line on stderr is not JSON: %s", line)
+			continue
+		}
+		if rec["component"] == "go-redis" && rec["level"] == "WARN" {
+			fromRedis++
+		}
+	}
+	if fromRedis == 0 {
+		t.Errorf("no notice of the Redis client in the log:\n%s", stderr)
 	}
 }
