@@ -19,7 +19,8 @@ import (
 	"github.com/outflowhq/outflow/store/storetest"
 )
 
-// demoKey is the management key of `serve --demo` when none is configured.
+// demoKey is the management key of `serve --demo` on the embedded Redis when none is
+// configured; on a real Redis the tests configure it.
 const demoKey = "demo"
 
 // demo is `outflow serve --demo` running in this process.
@@ -47,7 +48,8 @@ func startDemo(t *testing.T) *demo {
 		if err != nil {
 			t.Fatal(err)
 		}
-		args = append(args, "--redis", os.Getenv(storetest.EnvRedisURL), "--prefix", st.Keys().Prefix(), "--keys", keys)
+		// On a real Redis the demo needs management keys of its own; the tests use the demo's.
+		args = append(args, "--redis", os.Getenv(storetest.EnvRedisURL), "--prefix", st.Keys().Prefix(), "--keys", keys, "--management-keys", demoKey)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	var stdout, stderr lockedBuffer

@@ -80,8 +80,13 @@ func putApp(ctx context.Context, apps *outbound.Apps, p outbound.AppPatch) (outb
 	return app, err
 }
 
-// printDemoBanner tells a newcomer what to open and how to drive the API.
-func printDemoBanner(env Env, base, key string) {
+// printDemoBanner tells a newcomer what to open and how to drive the API. It shows the
+// management key only when it is the demo's public one: a key the operator set is theirs to know.
+func printDemoBanner(env Env, base string, publicKey bool) {
+	key := "<a key of OUTFLOW_MANAGEMENT_KEYS>"
+	if publicKey {
+		key = demoManagementKey
+	}
 	fmt.Fprintf(env.Stdout, `
   Outflow demo is running (SANDBOX: nothing here touches a real service)
 

@@ -66,7 +66,8 @@ func newLogger(format string, env Env) *slog.Logger {
 	return slog.New(slog.NewTextHandler(env.Stderr, nil))
 }
 
-// demoManagementKey is the management key of `serve --demo` when none is configured.
+// demoManagementKey is the management key of `serve --demo` on the embedded Redis when none is
+// configured.
 const demoManagementKey = "demo"
 
 // serve opens Redis first and listens only once it answers, so that nothing accepts connections
@@ -141,7 +142,7 @@ func serve(ctx context.Context, cfg serveConfig, env Env, log *slog.Logger) erro
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("outflow is serving", "url", cfg.backend.publicURL, "flows", len(b.engine.Flows()), "embeddedRedis", b.store.Embedded(), "demo", cfg.demo)
 	if cfg.demo {
-		printDemoBanner(env, cfg.backend.publicURL, keys[0])
+		printDemoBanner(env, cfg.backend.publicURL, keys[0] == demoManagementKey)
 	}
 	if generated {
 		printGeneratedKey(env, keys[0])
@@ -161,18 +162,22 @@ func serve(ctx context.Context, cfg serveConfig, env Env, log *slog.Logger) erro
 }
 
 // managementKeys returns the management keys to serve with: the configured ones; without any,
-// "demo" in demo mode, or on the embedded Redis one generated for this process.
+// on the embedded Redis, "demo" in demo mode or one generated for this process. A real Redis
+// outlives the process and may be reachable by others: it needs keys of its own, demo or not.
 func managementKeys(cfg serveConfig, embedded bool, log *slog.Logger) (keys []string, generated bool, err error) {
 	keys = splitList(cfg.managementKeys)
 	switch {
 	case len(keys) > 0:
-	case cfg.demo:
+	case cfg.demo && embedded:
 		keys = []string{demoManagementKey}
 		log.Warn("DEMO MODE: the management key is \"" + demoManagementKey + "\" because OUTFLOW_MANAGEMENT_KEYS is not set. " +
 			"Anyone who can reach this server can manage it: never expose a demo server.")
 	case embedded:
 		keys, generated = []string{randomKey()}, true
 		log.Warn("no OUTFLOW_MANAGEMENT_KEYS set: generated a management key for this process; it is printed once on stderr, never logged")
+	case cfg.demo:
+		return nil, false, errors.New("no management key: --demo on a real Redis needs one; set OUTFLOW_MANAGEMENT_KEYS (or --management-keys) " +
+			"to one or more comma-separated random strings (the demo's public key \"" + demoManagementKey + "\" is only for the embedded Redis)")
 	default:
 		return nil, false, errors.New("no management key: set OUTFLOW_MANAGEMENT_KEYS (or --management-keys) to one or more comma-separated random strings")
 	}
