@@ -30,7 +30,7 @@ type serveConfig struct {
 func runServe(ctx context.Context, args []string, env Env) int {
 	fs := newFlags("serve", "", env)
 	var cfg serveConfig
-	fs.StringVar(&cfg.addr, "addr", ":8080", "address to listen on")
+	fs.StringVar(&cfg.addr, "addr", "", "address to listen on (default \""+defaultAddr+"\", every interface; with --demo \""+defaultDemoAddr+"\", this machine only)")
 	fs.StringVar(&cfg.flowsDir, "flows", "examples/flows", "folder of flow files to serve")
 	fs.StringVar(&cfg.backend.redisURL, "redis", "", "Redis URL (env REDIS_URL); empty runs the embedded in-memory Redis")
 	fs.StringVar(&cfg.backend.prefix, "prefix", "", "prefix of every Redis key (default \"of\")")
@@ -70,6 +70,26 @@ func newLogger(format string, env Env) *slog.Logger {
 // configured.
 const demoManagementKey = "demo"
 
+// Where serve listens without --addr: every interface, or in demo mode (which has a well-known
+// management key) this machine only, with links on localhost as the README shows them.
+const (
+	defaultAddr     = ":8080"
+	defaultDemoAddr = "127.0.0.1:8080"
+	demoLinkHost    = "localhost"
+)
+
+// listenAddr is the address serve listens on, --addr or its default, and the host its links
+// name when no public URL is set ("" for the listener's own).
+func listenAddr(addr string, demo bool) (string, string) {
+	switch {
+	case addr != "":
+		return addr, ""
+	case demo:
+		return defaultDemoAddr, demoLinkHost
+	}
+	return defaultAddr, ""
+}
+
 // serve opens Redis first and listens only once it answers, so that nothing accepts connections
 // it cannot serve; then it wires the rest on the public URL, which may come from the listener.
 func serve(ctx context.Context, cfg serveConfig, env Env, log *slog.Logger) error {
@@ -77,6 +97,7 @@ func serve(ctx context.Context, cfg serveConfig, env Env, log *slog.Logger) erro
 	if err != nil {
 		return err
 	}
+	addr, linkHost := listenAddr(cfg.addr, cfg.demo)
 	b, err := openStore(ctx, cfg.backend)
 	if err != nil {
 		return err
@@ -86,7 +107,7 @@ func serve(ctx context.Context, cfg serveConfig, env Env, log *slog.Logger) erro
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", cfg.addr)
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
 	}
@@ -94,7 +115,7 @@ func serve(ctx context.Context, cfg serveConfig, env Env, log *slog.Logger) erro
 	cfg.backend.publicURL = strings.TrimRight(cfg.backend.publicURL, "/")
 	publicURLSet := cfg.backend.publicURL != ""
 	if !publicURLSet {
-		cfg.backend.publicURL = localURL(ln.Addr())
+		cfg.backend.publicURL = localURL(ln.Addr(), linkHost)
 	}
 	metrics := server.NewMetrics()
 	cfg.backend.engineObserver, cfg.backend.vaultObserver = metrics, metrics
@@ -116,7 +137,7 @@ func serve(ctx context.Context, cfg serveConfig, env Env, log *slog.Logger) erro
 	}
 	opts := server.Options{
 		Engine: b.engine, Store: b.store, Apps: b.apps, Vault: b.vault, APIKeys: b.apikeys,
-		ManagementKeys: keys, PublicURL: cfg.backend.publicURL, Logger: log,
+		ManagementKeys: keys, PublicURL: cfg.backend.publicURL, CheckHost: true, Logger: log,
 		Metrics: metrics, PageSecret: pageSecret(cfg.backend.keys),
 	}
 	var handler http.Handler
@@ -248,14 +269,18 @@ func loadFlows(ctx context.Context, b *backend, dir string) error {
 	return nil
 }
 
-// localURL turns a listener address into a URL a browser on this machine can open.
-func localURL(a net.Addr) string {
-	host, port, err := net.SplitHostPort(a.String())
+// localURL turns a listener address into a URL a browser on this machine can open: on host when
+// it is not empty, else on the listener's address (localhost for every interface).
+func localURL(a net.Addr, host string) string {
+	addrHost, port, err := net.SplitHostPort(a.String())
 	if err != nil {
 		return "http://" + a.String()
 	}
-	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
-		host = "localhost"
+	if host == "" {
+		host = addrHost
+		if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+			host = "localhost"
+		}
 	}
 	return "http://" + net.JoinHostPort(host, port)
 }

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -40,5 +41,67 @@ func TestServeDemoOnARealRedisNeedsManagementKeys(t *testing.T) {
 	}
 	if code, _ := call(t, "GET", base+"/v1/apps", "a-key-of-my-own", nil); code != http.StatusOK {
 		t.Errorf("GET /v1/apps with the configured key: %d", code)
+	}
+}
+
+// Without --addr, the demo (which has a well-known management key) listens on this machine only,
+// with its links on localhost; serve without --demo listens on every interface.
+func TestTheDemoListensOnThisMachineOnlyByDefault(t *testing.T) {
+	for _, tc := range []struct {
+		addr          string
+		demo          bool
+		want, wantURL string
+	}{
+		{"", true, "127.0.0.1:8080", "localhost"},
+		{"", false, ":8080", ""},
+		{":9000", true, ":9000", ""},
+		{"127.0.0.1:0", false, "127.0.0.1:0", ""},
+	} {
+		if addr, host := listenAddr(tc.addr, tc.demo); addr != tc.want || host != tc.wantURL {
+			t.Errorf("--addr %q, demo %v: listens on %q with links on %q, want %q and %q", tc.addr, tc.demo, addr, host, tc.want, tc.wantURL)
+		}
+	}
+	ln := fakeAddr("127.0.0.1:8080")
+	if got := localURL(ln, demoLinkHost); got != "http://localhost:8080" {
+		t.Errorf("the default demo's URL: %s", got)
+	}
+	if got := localURL(fakeAddr("[::]:8080"), ""); got != "http://localhost:8080" {
+		t.Errorf("every interface: %s", got)
+	}
+	if got := localURL(fakeAddr("127.0.0.1:9000"), ""); got != "http://127.0.0.1:9000" {
+		t.Errorf("an explicit address: %s", got)
+	}
+}
+
+// fakeAddr is a net.Addr of a TCP listener at s.
+type fakeAddr string
+
+func (a fakeAddr) Network() string { return "tcp" }
+func (a fakeAddr) String() string  { return string(a) }
+
+// serve answers 421 to a request for another host than its public URL's, derived or set, so a
+// page that rebinds a domain of its own to this machine gets nothing; loopback names are one
+// host for a local URL, and the probes answer whatever the Host.
+func TestServeAnswers421ToAnotherHost(t *testing.T) {
+	addr := freeAddr(t)
+	_, base := serveLog(t, "--demo", "--addr", addr)
+	port := addr[strings.LastIndex(addr, ":")+1:]
+	for host, want := range map[string]int{
+		addr: http.StatusOK, "localhost:" + port: http.StatusOK, "[::1]:" + port: http.StatusOK,
+		"rebind.evil.example:" + port: http.StatusMisdirectedRequest, "rebind.evil.example": http.StatusMisdirectedRequest,
+	} {
+		for path, status := range map[string]int{"/": want, "/v1/flows": want, "/healthz": http.StatusOK} {
+			req, _ := http.NewRequest("GET", base+path, nil)
+			req.Host = host
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != status || (status == http.StatusMisdirectedRequest && !strings.Contains(string(body), "misdirected_request")) {
+				t.Errorf("GET %s with Host %s: %d %s, want %d", path, host, resp.StatusCode, body, status)
+			}
+		}
 	}
 }
