@@ -12,7 +12,10 @@ import (
 
 func runApps(ctx context.Context, args []string, env Env) int {
 	if len(args) == 0 || args[0] != "apply" {
-		fmt.Fprintln(env.Stderr, "usage: outflow apps apply -f apps.yaml [--redis URL] [--keys KEYRING]")
+		fmt.Fprintln(env.Stderr, "usage: outflow apps apply -f apps.yaml [--redis URL] [--keys KEYRING]\n\nRun `outflow apps apply -h` for its flags.")
+		if len(args) > 0 && isHelp(args[0]) {
+			return 0
+		}
 		return 2
 	}
 	fs := newFlags("apps apply", "", env)
@@ -22,7 +25,7 @@ func runApps(ctx context.Context, args []string, env Env) int {
 	fs.StringVar(&cfg.prefix, "prefix", "", "prefix of every Redis key")
 	fs.StringVar(&cfg.keys, "keys", "", "sealing keyring (env OUTFLOW_KEYS)")
 	fs.StringVar(&cfg.publicURL, "public-url", "", "externally visible base URL (env OUTFLOW_PUBLIC_URL)")
-	if ok, code := parse(fs, args[1:]); !ok {
+	if ok, code := parseNoArgs(fs, args[1:]); !ok {
 		return code
 	}
 	if *file == "" {

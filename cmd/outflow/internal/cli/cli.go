@@ -91,6 +91,45 @@ func parse(fs *flag.FlagSet, args []string) (bool, int) {
 	return true, 0
 }
 
+// parseInterspersed parses flags that may come before, between or after the positional
+// arguments (`outflow test examples/flows --require-coverage`), and returns the positional ones.
+func parseInterspersed(fs *flag.FlagSet, args []string) (positional []string, ok bool, code int) {
+	for {
+		if ok, code := parse(fs, args); !ok {
+			return nil, false, code
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return positional, true, 0
+		}
+		if n := len(args) - len(rest); n > 0 && args[n-1] == "--" {
+			return append(positional, rest...), true, 0
+		}
+		positional = append(positional, rest[0])
+		args = rest[1:]
+	}
+}
+
+// parseNoArgs parses the flags of a command that takes no positional argument, wherever they
+// sit, and refuses a positional one: a stray word must not end the flags silently.
+func parseNoArgs(fs *flag.FlagSet, args []string) (bool, int) {
+	rest, ok, code := parseInterspersed(fs, args)
+	if !ok {
+		return false, code
+	}
+	if len(rest) > 0 {
+		fmt.Fprintf(fs.Output(), "%s: unexpected argument %q: this command takes flags only\n", fs.Name(), rest[0])
+		fs.Usage()
+		return false, 2
+	}
+	return true, 0
+}
+
+// isHelp reports whether arg asks for a command's usage.
+func isHelp(arg string) bool {
+	return arg == "-h" || arg == "-help" || arg == "--help" || arg == "help"
+}
+
 // envOr returns the flag value when set, else the environment variable.
 func envOr(flagValue, name string, env Env) string {
 	if flagValue != "" {

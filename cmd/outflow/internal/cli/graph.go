@@ -10,10 +10,11 @@ import (
 func runGraph(ctx context.Context, args []string, env Env) int {
 	fs := newFlags("graph", "FLOW.yaml", env)
 	format := fs.String("format", "mermaid", "diagram format: mermaid or dot")
-	if ok, code := parse(fs, args); !ok {
+	files, ok, code := parseInterspersed(fs, args)
+	if !ok {
 		return code
 	}
-	if fs.NArg() != 1 || (*format != "mermaid" && *format != "dot") {
+	if len(files) != 1 || (*format != "mermaid" && *format != "dot") {
 		fs.Usage()
 		return 2
 	}
@@ -22,7 +23,7 @@ func runGraph(ctx context.Context, args []string, env Env) int {
 		fmt.Fprintln(env.Stderr, "outflow graph:", err)
 		return 2
 	}
-	f, err := flows.NewLoader(reg).LoadFile(fs.Arg(0))
+	f, err := flows.NewLoader(reg).LoadFile(files[0])
 	if err != nil {
 		fmt.Fprintln(env.Stderr, err)
 		return 1
@@ -37,7 +38,7 @@ func runGraph(ctx context.Context, args []string, env Env) int {
 
 func runSchema(ctx context.Context, args []string, env Env) int {
 	fs := newFlags("schema", "", env)
-	if ok, code := parse(fs, args); !ok {
+	if ok, code := parseNoArgs(fs, args); !ok {
 		return code
 	}
 	reg, err := registry(nil)

@@ -11,24 +11,35 @@ import (
 )
 
 func runKeys(ctx context.Context, args []string, env Env) int {
-	if len(args) == 0 {
-		fmt.Fprintln(env.Stderr, "usage: outflow keys generate [--id ID] | outflow keys rotate --redis URL --keys NEW,OLD")
+	switch {
+	case len(args) == 0:
+		keysUsage(env)
 		return 2
-	}
-	switch args[0] {
-	case "generate":
+	case isHelp(args[0]):
+		keysUsage(env)
+		return 0
+	case args[0] == "generate":
 		return keysGenerate(args[1:], env)
-	case "rotate":
+	case args[0] == "rotate":
 		return keysRotate(ctx, args[1:], env)
 	}
-	fmt.Fprintf(env.Stderr, "outflow keys: unknown subcommand %q (generate or rotate)\n", args[0])
+	fmt.Fprintf(env.Stderr, "outflow keys: unknown subcommand %q (generate or rotate)\n\n", args[0])
+	keysUsage(env)
 	return 2
+}
+
+func keysUsage(env Env) {
+	fmt.Fprint(env.Stderr, "usage: outflow keys generate [--id ID]\n"+
+		"       outflow keys rotate --redis URL --keys NEW,OLD[,...] [--prefix PREFIX]\n\n"+
+		"  generate  print a new sealing key, to put first in OUTFLOW_KEYS\n"+
+		"  rotate    re-seal every secret in Redis under the keyring's first key\n\n"+
+		"Run `outflow keys generate -h` or `outflow keys rotate -h` for their flags.\n")
 }
 
 func keysGenerate(args []string, env Env) int {
 	fs := newFlags("keys generate", "", env)
 	id := fs.String("id", "", "key id (default: k<date><random>)")
-	if ok, code := parse(fs, args); !ok {
+	if ok, code := parseNoArgs(fs, args); !ok {
 		return code
 	}
 	k, err := store.GenerateKey(*id)
@@ -50,7 +61,7 @@ func keysRotate(ctx context.Context, args []string, env Env) int {
 	fs.StringVar(&cfg.redisURL, "redis", "", "Redis URL (env REDIS_URL)")
 	fs.StringVar(&cfg.prefix, "prefix", "", "prefix of every Redis key")
 	fs.StringVar(&cfg.keys, "keys", "", "keyring with the new key first (env OUTFLOW_KEYS)")
-	if ok, code := parse(fs, args); !ok {
+	if ok, code := parseNoArgs(fs, args); !ok {
 		return code
 	}
 	cfg.redisURL = envOr(cfg.redisURL, "REDIS_URL", env)

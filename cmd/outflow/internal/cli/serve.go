@@ -41,7 +41,7 @@ func runServe(ctx context.Context, args []string, env Env) int {
 	fs.StringVar(&cfg.appsFile, "apps", "", "YAML file of apps to create or update at start")
 	fs.StringVar(&cfg.logFormat, "log-format", "text", "log format: text or json")
 	fs.BoolVar(&cfg.demo, "demo", false, "serve the demo: a landing page, example apps and a sandbox OAuth provider, offline")
-	if ok, code := parse(fs, args); !ok {
+	if ok, code := parseNoArgs(fs, args); !ok {
 		return code
 	}
 	cfg.backend.redisURL = envOr(cfg.backend.redisURL, "REDIS_URL", env)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"log/slog"
 
@@ -74,23 +73,4 @@ func runTest(ctx context.Context, args []string, env Env) int {
 type testJSON struct {
 	*flowtest.Report
 	OK bool `json:"ok"`
-}
-
-// parseInterspersed parses flags that may come before, between or after the positional
-// arguments (`outflow test examples/flows --require-coverage`), and returns the positional ones.
-func parseInterspersed(fs *flag.FlagSet, args []string) (positional []string, ok bool, code int) {
-	for {
-		if ok, code := parse(fs, args); !ok {
-			return nil, false, code
-		}
-		rest := fs.Args()
-		if len(rest) == 0 {
-			return positional, true, 0
-		}
-		if n := len(args) - len(rest); n > 0 && args[n-1] == "--" {
-			return append(positional, rest...), true, 0
-		}
-		positional = append(positional, rest[0])
-		args = rest[1:]
-	}
 }

@@ -13,14 +13,15 @@ import (
 
 func runValidate(ctx context.Context, args []string, env Env) int {
 	fs := newFlags("validate", "PATH...", env)
-	if ok, code := parse(fs, args); !ok {
+	args, ok, code := parseInterspersed(fs, args)
+	if !ok {
 		return code
 	}
-	if fs.NArg() == 0 {
+	if len(args) == 0 {
 		fs.Usage()
 		return 2
 	}
-	paths, err := flowPaths(fs.Args())
+	paths, err := flowPaths(args)
 	if err != nil {
 		fmt.Fprintln(env.Stderr, "outflow validate:", err)
 		return 2
