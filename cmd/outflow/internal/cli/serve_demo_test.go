@@ -79,7 +79,7 @@ type fakeAddr string
 func (a fakeAddr) Network() string { return "tcp" }
 func (a fakeAddr) String() string  { return string(a) }
 
-// serve answers 421 to a request for another host than its public URL's, derived or set, so a
+// serve on this machine answers 421 to a request for another host than its public URL's, so a
 // page that rebinds a domain of its own to this machine gets nothing; loopback names are one
 // host for a local URL, and the probes answer whatever the Host.
 func TestServeAnswers421ToAnotherHost(t *testing.T) {
@@ -103,5 +103,23 @@ func TestServeAnswers421ToAnotherHost(t *testing.T) {
 				t.Errorf("GET %s with Host %s: %d %s, want %d", path, host, resp.StatusCode, body, status)
 			}
 		}
+	}
+}
+
+// A server whose public URL is elsewhere sits behind proxies that may set the Host header their own
+// way: it takes any Host.
+func TestServeBehindAPublicURLTakesAnyHost(t *testing.T) {
+	addr := freeAddr(t)
+	serveLog(t, "--demo", "--addr", addr, "--public-url", "https://auth.example.com")
+	req, _ := http.NewRequest("GET", "http://"+addr+"/v1/flows", nil)
+	req.Host = "backend.internal:8080"
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /v1/flows with Host backend.internal: %d %s", resp.StatusCode, body)
 	}
 }
