@@ -67,6 +67,9 @@ func (v Value[T]) Eval(scope map[string]any) (T, error) {
 		var zero T
 		return zero, err
 	}
+	if raw == nil && v.StaticType().Kind == KindBool {
+		raw = false // a boolean expression's nil (`c ? true : nil`) is false, as its type says
+	}
 	out, err := convert[T](raw)
 	if err != nil {
 		var zero T
@@ -98,8 +101,7 @@ func (v *Value[T]) Tree() *tree.Node { return v.tree }
 func (v *Value[T]) ValueType() reflect.Type { return reflect.TypeFor[T]() }
 
 // StaticType returns the flow type of the value when known without running it: the type of a
-// literal, of a compiled whole-value expression whose type the checker knows, or of T; Any
-// otherwise.
+// literal, bool for a compiled whole-value boolean expression, or the type of T; Any otherwise.
 func (v *Value[T]) StaticType() Type {
 	t := reflect.TypeFor[T]()
 	if t.Kind() == reflect.Interface {
@@ -107,9 +109,12 @@ func (v *Value[T]) StaticType() Type {
 		case v.hasLit:
 			return typeOfValue(normalize(any(v.lit)))
 		case v.tree != nil && v.tree.Kind == tree.Expr && v.tree.Compiled != nil:
-			// A whole-value expression, once compiled, has the type the checker gave it.
-			if rt := v.tree.Compiled.ResultType(); rt != nil && rt.Kind() != reflect.Interface {
-				return typeOf(rt)
+			// A whole-value expression the checker knows to be a boolean (a comparison, a
+			// logical operator, a predicate) is a bool, which conditions can test; Eval turns a nil
+			// it may still give (`c ? true : nil`) into false. Other types stay any: the checker's
+			// numbers are ints or floats that JSON makes floats, and its strings may be nil.
+			if rt := v.tree.Compiled.ResultType(); rt != nil && rt.Kind() == reflect.Bool {
+				return Bool()
 			}
 		}
 		return Any()

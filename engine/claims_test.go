@@ -347,3 +347,32 @@ steps:
 		t.Fatalf("failed steps:\n%s\nwant:\n%s", strings.Join(msgs, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// A set value the checker types as a boolean is a bool at run time too: the nil that
+// `c ? true : nil` gives is false, so a condition on it takes its default instead of failing.
+func TestABooleanSetOutputIsNeverNil(t *testing.T) {
+	t.Parallel()
+	b := setup(t, storetest.New(t))
+	b.add(t, b.engine, "maybe.yaml", `
+id: maybe
+inputs:
+  flag: {type: bool, default: false}
+steps:
+  a:
+    action: set
+    with:
+      v: '${{ input.flag ? true : nil }}'
+    next:
+      - when: steps.a.output.v
+        goto: yes
+      - goto: no
+  "yes":
+    end: {output: {took: "yes"}}
+  "no":
+    end: {output: {took: "no", v: "${{ steps.a.output.v }}"}}
+`)
+	r := mustStart(t, b.engine, "maybe", nil)
+	if r.Status != engine.StatusCompleted || r.Output["took"] != "no" || r.Output["v"] != false {
+		t.Fatalf("got %s %+v %+v", r.Status, r.Output, r.Error)
+	}
+}

@@ -7,15 +7,15 @@ import (
 	"testing"
 )
 
-// chain is a flow of n set steps, each reading the one before it (or, with literal, each holding
-// a literal), ending with a condition that compares the last number with a string.
+// chain is a flow of n set steps, each negating the one before it (or, with literal, each holding
+// a literal), ending with a condition that compares the last boolean with a string.
 func chain(n int, literal bool) []byte {
 	var b strings.Builder
-	b.WriteString("id: chain\nsteps:\n  s0:\n    action: set\n    with: {x: 1}\n    next: s1\n")
+	b.WriteString("id: chain\nsteps:\n  s0:\n    action: set\n    with: {x: true}\n    next: s1\n")
 	for i := 1; i < n; i++ {
-		val := fmt.Sprintf("${{ steps.s%d.output.x + 1 }}", i-1)
+		val := fmt.Sprintf("${{ !steps.s%d.output.x }}", i-1)
 		if literal {
-			val = "2"
+			val = "false"
 		}
 		fmt.Fprintf(&b, "  s%d:\n    action: set\n    with:\n      x: %s\n    next: s%d\n", i, val, i+1)
 	}
@@ -29,7 +29,7 @@ func TestOutputTypesFlowThroughChains(t *testing.T) {
 	t.Parallel()
 	_, err := coreLoader(t).Load("chain.yaml", chain(200, false))
 	var ds Diagnostics
-	if !errors.As(err, &ds) || len(ds) != 1 || !strings.Contains(ds[0].Message, "mismatched types float64 and string") {
+	if !errors.As(err, &ds) || len(ds) != 1 || !strings.Contains(ds[0].Message, "mismatched types bool and string") {
 		t.Fatalf("got %v, want the string comparison at the end of the chain", err)
 	}
 
@@ -38,11 +38,11 @@ id: back
 steps:
   first:
     action: set
-    with: {ok: "${{ steps.second.output.n > 1 }}"}
+    with: {ok: "${{ steps.second.output.n }}"}
     next: second
   second:
     action: set
-    with: {n: "${{ 2 * 3 }}"}
+    with: {n: "${{ 2 * 3 > 5 }}"}
     next:
       - when: steps.first.output.ok
         goto: done
@@ -63,7 +63,7 @@ func BenchmarkLoadTypedChain(b *testing.B) {
 		literal bool
 	}{{"expressions", false}, {"literals", true}} {
 		src := chain(200, c.literal)
-		src = []byte(strings.Replace(string(src), `== "x"`, `> 0`, 1))
+		src = []byte(strings.Replace(string(src), `== "x"`, `== true`, 1))
 		b.Run(c.name, func(b *testing.B) {
 			for b.Loop() {
 				if _, err := l.Load("chain.yaml", src); err != nil {

@@ -19,6 +19,12 @@ var (
 // explain rewrites expr's "unknown field x" and "unknown name x" into a message that names the
 // path and suggests the closest known key.
 func explain(e *Error, src string, env Env) *Error {
+	if e.Msg == "expected bool, but got unknown" {
+		e.Msg = "a condition must be a boolean, and the type of this one is not known when the flow loads " +
+			"(an output of any type, such as a set value that is not a comparison, or fromJSON); " +
+			"compare it with a value, e.g. `... == true`"
+		return e
+	}
 	if m := unknownName.FindStringSubmatch(e.Msg); m != nil {
 		e.Msg = "unknown variable " + quote(m[1]) + hint(m[1], keys(env)) + "; expressions can read " + strings.Join(keys(env), ", ")
 		return e
