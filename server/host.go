@@ -30,6 +30,11 @@ func (s *Server) checkHost(next http.Handler) http.Handler {
 	})
 }
 
+// HostChecked wraps a handler the host serves beside the server, under the same public URL (the
+// demo's sandbox provider, say), with the server's Host check: with Options.CheckHost, a request
+// for another host is answered 421 there too. Without CheckHost it returns h.
+func (s *Server) HostChecked(h http.Handler) http.Handler { return s.checkHost(h) }
+
 // sameHost reports whether the Host header got names want, a host[:port] without the scheme's
 // default port: the same name, or, when want is a loopback host (localhost, 127.0.0.1, [::1]),
 // any loopback host with the same port.

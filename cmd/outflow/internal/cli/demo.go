@@ -61,9 +61,10 @@ func startDemo(ctx context.Context, b *backend, opts *server.Options, log *slog.
 			"Sandbox AI keys are " + sandbox.APIKeyPrefix + " followed by at least 24 letters or digits, e.g. " + sandbox.APIKeyPrefix + "abcdefghijklmnopqrstuvwx",
 		},
 	}
+	srv := server.New(*opts)
 	mux := http.NewServeMux()
-	mux.Handle("/sandbox/", http.StripPrefix("/sandbox", provider.Handler()))
-	mux.Handle("/", server.New(*opts))
+	mux.Handle("/sandbox/", srv.HostChecked(http.StripPrefix("/sandbox", provider.Handler())))
+	mux.Handle("/", srv)
 	log.Info("demo mode: a SANDBOX OAuth provider is mounted at /sandbox (not a real service); demo apps created",
 		"oauthApp", demoOAuthApp, "apiKeyApp", demoAPIKeyApp, "sandbox", issuer)
 	return mux, nil

@@ -137,7 +137,7 @@ func serve(ctx context.Context, cfg serveConfig, env Env, log *slog.Logger) erro
 	}
 	opts := server.Options{
 		Engine: b.engine, Store: b.store, Apps: b.apps, Vault: b.vault, APIKeys: b.apikeys,
-		ManagementKeys: keys, PublicURL: cfg.backend.publicURL, CheckHost: onThisMachine(cfg.backend.publicURL), Logger: log,
+		ManagementKeys: keys, PublicURL: cfg.backend.publicURL, CheckHost: onThisMachine(cfg.backend.publicURL) && (publicURLSet || loopbackListener(ln.Addr())), Logger: log,
 		Metrics: metrics, PageSecret: pageSecret(cfg.backend.keys),
 	}
 	var handler http.Handler
@@ -285,9 +285,17 @@ func localURL(a net.Addr, host string) string {
 	return "http://" + net.JoinHostPort(host, port)
 }
 
+// loopbackListener reports whether a listener takes connections from this machine only.
+func loopbackListener(a net.Addr) bool {
+	tcp, ok := a.(*net.TCPAddr)
+	return ok && tcp.IP.IsLoopback()
+}
+
 // onThisMachine reports whether a public URL names this machine (localhost or a loopback address).
-// serve then answers only requests for that host, so a web page cannot reach a local server by
-// pointing a name of its own at 127.0.0.1 (DNS rebinding). A server with a public URL elsewhere is
+// serve then answers only requests for that host (when the URL was given, or the listener is on
+// loopback too), so a web page cannot reach a local server by pointing a name of its own at
+// 127.0.0.1 (DNS rebinding). A server listening on every interface with no public URL is
+// reached by whatever names its callers use. A server with a public URL elsewhere is
 // reached through proxies that may set the Host header their own way, so it takes any.
 func onThisMachine(publicURL string) bool {
 	u, err := url.Parse(publicURL)

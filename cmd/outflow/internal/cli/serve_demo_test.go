@@ -90,7 +90,7 @@ func TestServeAnswers421ToAnotherHost(t *testing.T) {
 		addr: http.StatusOK, "localhost:" + port: http.StatusOK, "[::1]:" + port: http.StatusOK,
 		"rebind.evil.example:" + port: http.StatusMisdirectedRequest, "rebind.evil.example": http.StatusMisdirectedRequest,
 	} {
-		for path, status := range map[string]int{"/": want, "/v1/flows": want, "/healthz": http.StatusOK} {
+		for path, status := range map[string]int{"/": want, "/v1/flows": want, "/sandbox/.well-known/openid-configuration": want, "/healthz": http.StatusOK} {
 			req, _ := http.NewRequest("GET", base+path, nil)
 			req.Host = host
 			resp, err := http.DefaultClient.Do(req)
@@ -121,5 +121,24 @@ func TestServeBehindAPublicURLTakesAnyHost(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("GET /v1/flows with Host backend.internal: %d %s", resp.StatusCode, body)
+	}
+}
+
+// A server told to listen on every interface, with no public URL, is reached by whatever names
+// its callers use (another container, a LAN address): it takes any Host.
+func TestServeOnEveryInterfaceTakesAnyHost(t *testing.T) {
+	addr := freeAddr(t)
+	port := addr[strings.LastIndex(addr, ":")+1:]
+	serveLog(t, "--demo", "--addr", "0.0.0.0:"+port)
+	req, _ := http.NewRequest("GET", "http://127.0.0.1:"+port+"/v1/flows", nil)
+	req.Host = "outflow.internal:" + port
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /v1/flows with Host outflow.internal: %d %s", resp.StatusCode, body)
 	}
 }
