@@ -28,7 +28,7 @@ type Kind struct {
 	// way out.
 	Terminal bool
 	// Inline is true when the kind does no I/O and returns promptly (it only evaluates its
-	// settings): the engine runs it on the calling goroutine instead of giving it its own, and does
+	// settings, each evaluation bounded in bytes and in predicate runs): the engine runs it on the calling goroutine instead of giving it its own, and does
 	// not need to abandon it at a timeout. Leave it false for anything that waits on the network or
 	// on a lock.
 	Inline bool

@@ -26,7 +26,15 @@ const reservedPrefix = "__"
 type budget struct {
 	context.Context
 	used, limit int
+	// steps counts the runs of predicates (the closures of all, filter, map, reduce, ...): their
+	// work is not memory, so the byte budget alone would let nested predicates over long lists run
+	// for minutes.
+	steps int
 }
+
+// MaxSteps caps how many times one evaluation may run a predicate: enough for any list a flow
+// sees, and well under a second of work.
+const MaxSteps = 1_000_000
 
 func newBudget(limit uint) *budget {
 	l := int(min(limit, math.MaxInt32))
@@ -51,13 +59,26 @@ type BudgetError struct {
 	Limit int
 	// Value is true when one value went past MaxValueSize.
 	Value bool
+	// Steps is true when the evaluation ran its predicates more than Limit times.
+	Steps bool
 }
 
 func (e *BudgetError) Error() string {
+	if e.Steps {
+		return fmt.Sprintf("%s: the expression would run its predicates more than %d times", e.What, e.Limit)
+	}
 	if e.Value {
 		return fmt.Sprintf("%s: the value would be larger than %d bytes", e.What, e.Limit)
 	}
 	return fmt.Sprintf("%s: the expression would allocate more than %d bytes", e.What, e.Limit)
+}
+
+// step counts one run of a predicate of what, failing past MaxSteps.
+func (b *budget) step(what string) error {
+	if b.steps++; b.steps > MaxSteps {
+		return &BudgetError{What: what, Limit: MaxSteps, Steps: true}
+	}
+	return nil
 }
 
 // charge draws n bytes from the budget for what, failing when it runs out.

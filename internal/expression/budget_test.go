@@ -191,3 +191,43 @@ func TestEncodedSizeBoundsWhatIsBuilt(t *testing.T) {
 		}
 	}
 }
+
+// Nested predicates over a list the flow already has allocate nothing, so only the step count
+// stops them: three levels over 400 items would run 64 million predicates.
+func TestNestedPredicatesAreCounted(t *testing.T) {
+	t.Parallel()
+	tags := make([]any, 400)
+	for i := range tags {
+		tags[i] = fmt.Sprint(i)
+	}
+	scope := map[string]any{"input": map[string]any{"tags": tags}}
+	for _, src := range []string{
+		`all(input.tags, all(input.tags, all(input.tags, true)))`,
+		`sum(input.tags, sum(input.tags, sum(input.tags, 1))) > 0`,
+		`reduce(input.tags, reduce(input.tags, reduce(input.tags, #acc + 1, 0), 0), 0) > 0`,
+		`one(input.tags, one(input.tags, all(input.tags, # != "")))`,
+	} {
+		e, err := Compile(src, nil, testEnv, Want{Bool: true}, DefaultLimits)
+		if err != nil {
+			t.Errorf("%s: %v", src, err)
+			continue
+		}
+		start := time.Now()
+		_, err = e.Eval(scope)
+		var be *BudgetError
+		if !errors.As(err, &be) || !be.Steps {
+			t.Errorf("%s: got %v, want the step limit", src, err)
+		}
+		if d := time.Since(start); d > time.Second {
+			t.Errorf("%s: took %s before failing", src, d)
+		}
+	}
+	// Ordinary predicates are far under the limit.
+	e, err := Compile(`all(input.tags, any(input.tags, # == "50"))`, nil, testEnv, Want{Bool: true}, DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := e.EvalBool(scope); err != nil || !ok {
+		t.Fatalf("got %v %v", ok, err)
+	}
+}

@@ -243,6 +243,7 @@ var (
 
 const (
 	sizedFunc   = "__sized"
+	stepFunc    = "__step"
 	concatFunc  = "__concat"
 	addFunc     = "__add"
 	matchesFunc = "__matches"
@@ -264,6 +265,26 @@ func sized(c *conf.Config) {
 		Validate: func(args []reflect.Type) (reflect.Type, error) {
 			if len(args) != 3 {
 				return nil, fmt.Errorf("%s takes 3 arguments", sizedFunc)
+			}
+			return args[2], nil
+		},
+	}
+}
+
+// step registers stepFunc(budget, name, value): it counts one run of a predicate of the built-in
+// name and passes value through, keeping its static type.
+func step(c *conf.Config) {
+	c.Functions[stepFunc] = &builtin.Function{
+		Name: stepFunc,
+		Func: func(p ...any) (any, error) {
+			if err := budgetOf(p[0].(context.Context)).step(str(p[1])); err != nil {
+				return nil, err
+			}
+			return p[2], nil
+		},
+		Validate: func(args []reflect.Type) (reflect.Type, error) {
+			if len(args) != 3 {
+				return nil, fmt.Errorf("%s takes 3 arguments", stepFunc)
 			}
 			return args[2], nil
 		},

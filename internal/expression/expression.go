@@ -89,7 +89,7 @@ func Compile(src string, at Locator, env Env, want Want, lim Limits) (*Expr, err
 	opts = append(opts, functions...)
 	opts = append(opts, charged...)
 	opts = append(opts, adders...)
-	opts = append(opts, sized, uniq, expr.Patch(g), expr.WithContext(budgetName))
+	opts = append(opts, sized, step, uniq, expr.Patch(g), expr.WithContext(budgetName))
 	if want.Bool {
 		opts = append(opts, expr.AsBool(), expr.WarnOnAny())
 	}

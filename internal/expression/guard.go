@@ -14,7 +14,9 @@ import (
 // budget:
 //   - a `+` that may join strings or lists becomes a call of concatFunc or addFunc;
 //   - a `matches` with a pattern computed at run time becomes a call of matchesFunc;
-//   - the built-ins in after and before are wrapped in sizedFunc.
+//   - the built-ins in after and before are wrapped in sizedFunc;
+//   - the body of every predicate (the closures of all, filter, map, reduce, ...) passes through
+//     stepFunc, which counts its runs.
 //
 // It runs once, after a first type check and before expr.WithContext, which then hands the budget
 // to every call whose function takes a context. It also notes names a flow wrote that are reserved
@@ -41,6 +43,11 @@ func (g *guard) Visit(node *ast.Node) {
 			}
 		}
 	case *ast.BuiltinNode:
+		for _, arg := range n.Arguments {
+			if c, ok := arg.(*ast.PredicateNode); ok && !isStepCall(c.Node) {
+				c.Node = stepCall(n.Name, c.Node)
+			}
+		}
 		g.sized(node, n.Name, n.Arguments)
 	case *ast.CallNode:
 		if id, ok := n.Callee.(*ast.IdentifierNode); ok {
@@ -71,6 +78,24 @@ func sizedCall(name string, value ast.Node) *ast.CallNode {
 	c := call(sizedFunc, &ast.IdentifierNode{Value: budgetName}, &ast.StringNode{Value: name}, value)
 	c.SetLocation(value.Location())
 	return c
+}
+
+// stepCall passes the body of a predicate of the built-in name through stepFunc, which counts its
+// runs.
+func stepCall(name string, body ast.Node) *ast.CallNode {
+	c := call(stepFunc, &ast.IdentifierNode{Value: budgetName}, &ast.StringNode{Value: name}, body)
+	c.SetLocation(body.Location())
+	return c
+}
+
+// isStepCall reports whether n is already a stepCall (the guard may visit a node twice).
+func isStepCall(n ast.Node) bool {
+	c, ok := n.(*ast.CallNode)
+	if !ok {
+		return false
+	}
+	id, ok := c.Callee.(*ast.IdentifierNode)
+	return ok && id.Value == stepFunc
 }
 
 // patch replaces *node by repl, keeping its place in the source for run-time errors.
