@@ -175,9 +175,12 @@ func (s *Server) classify(err error) (int, apiError) {
 }
 
 // appFields maps a validation error to the fields of the error body, one message per field.
-func appFields(ve *outbound.ValidationError) map[string]string {
-	out := make(map[string]string, len(ve.Fields))
-	for _, f := range ve.Fields {
+func appFields(ve *outbound.ValidationError) map[string]string { return fieldMessages(ve.Fields) }
+
+// fieldMessages maps field errors to the fields of an error body, one message per field.
+func fieldMessages(fs []outbound.FieldError) map[string]string {
+	out := make(map[string]string, len(fs))
+	for _, f := range fs {
 		if f.Field != "" {
 			out[f.Field] = f.Message
 		}
@@ -210,11 +213,7 @@ func connectionError(err error) (int, apiError) {
 	)
 	switch {
 	case errors.As(err, &re):
-		fields := make(map[string]string, len(re.Fields))
-		for _, f := range re.Fields {
-			fields[f.Field] = f.Message
-		}
-		return http.StatusBadRequest, apiError{Code: "invalid_request", Message: "the request has invalid fields", Fields: fields}
+		return http.StatusBadRequest, apiError{Code: "invalid_request", Message: "the request has invalid fields", Fields: fieldMessages(re.Fields)}
 	case errors.As(err, &se) && se.Reason == outbound.StateBinding:
 		return http.StatusForbidden, apiError{Code: "wrong_browser",
 			Message: "This sign-in was started in another browser, so it was not completed here. Go back to the browser where you started, or start again from this one."}
@@ -262,11 +261,7 @@ func apikeyError(err error) (int, apiError) {
 	)
 	switch {
 	case errors.As(err, &kre):
-		fields := make(map[string]string, len(kre.Fields))
-		for _, f := range kre.Fields {
-			fields[f.Field] = f.Message
-		}
-		return http.StatusBadRequest, apiError{Code: "invalid_request", Message: "the request has invalid fields", Fields: fields}
+		return http.StatusBadRequest, apiError{Code: "invalid_request", Message: "the request has invalid fields", Fields: fieldMessages(kre.Fields)}
 	case errors.Is(err, outbound.ErrNotAPIKeyApp):
 		return http.StatusBadRequest, apiError{Code: "not_apikey_app", Message: "this app does not use API keys: keys are stored for apps of kind apikey only",
 			Fields: map[string]string{"appId": "names an app of another kind; use an apikey app"}}
