@@ -3,33 +3,13 @@ package store_test
 import (
 	"context"
 	"errors"
-	"net"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/outflowhq/outflow/store"
+	"github.com/outflowhq/outflow/store/storetest"
 )
-
-// hangingPort is the address of a listener that accepts connections and never answers.
-func hangingPort(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go func() { <-t.Context().Done(); c.Close() }()
-		}
-	}()
-	return l.Addr().String()
-}
 
 // Open gives up after its PING has had 5 seconds, whatever the client would wait for: a Sentinel
 // with nothing listening (which go-redis retries for over half a minute) or a Redis that accepts
@@ -39,7 +19,7 @@ func TestOpenGivesUpOnARedisThatDoesNotAnswer(t *testing.T) {
 	t.Parallel()
 	for name, url := range map[string]string{
 		"a Sentinel with nothing listening": "redis+sentinel://" + closedPort(t) + "/mymaster",
-		"a Redis that never answers":        "redis://" + hangingPort(t) + "/0?read_timeout=1m",
+		"a Redis that never answers":        "redis://" + storetest.Silent(t) + "/0?read_timeout=1m",
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()

@@ -9,27 +9,8 @@ import (
 	"time"
 
 	"github.com/outflowhq/outflow/store"
+	"github.com/outflowhq/outflow/store/storetest"
 )
-
-// hangingRedis is the address of a server that accepts connections and never answers.
-func hangingRedis(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go func() { <-t.Context().Done(); c.Close() }()
-		}
-	}()
-	return l.Addr().String()
-}
 
 // serveUntilExit runs `outflow serve --log-format json` with args and returns its exit code and
 // stderr once it exits, and while it runs, whether something accepted a connection at addr.
@@ -65,7 +46,7 @@ func serveUntilExit(t *testing.T, addr string, args ...string) (code int, stderr
 // cannot serve); it gives up after the store's bound and says why.
 func TestServeListensOnlyOnceRedisAnswers(t *testing.T) {
 	addr := freeAddr(t)
-	code, stderr, accepted := serveUntilExit(t, addr, "--redis", "redis://"+hangingRedis(t)+"/0?read_timeout=1m")
+	code, stderr, accepted := serveUntilExit(t, addr, "--redis", "redis://"+storetest.Silent(t)+"/0?read_timeout=1m")
 	if code == 0 || !strings.Contains(stderr, "no answer within 5s") {
 		t.Errorf("exit %d, stderr:\n%s", code, stderr)
 	}
