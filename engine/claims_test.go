@@ -291,14 +291,7 @@ steps:
 	if r.Status != engine.StatusFailed || r.Error == nil || r.Error.Code != actions.CodeInternal || strings.Contains(r.Error.Message, "boom") {
 		t.Fatalf("got %s %+v", r.Status, r.Error)
 	}
-	evs, _ := b.engine.Events(context.Background(), r.ExecutionID)
-	var codes []string
-	for _, ev := range evs {
-		if ev.Type == engine.EventStepFailed {
-			codes = append(codes, ev.Data["code"].(string))
-		}
-	}
-	if strings.Join(codes, ",") != "timeout,internal" {
+	if codes, _ := failures(t, b.engine, r.ExecutionID); strings.Join(codes, ",") != "timeout,internal" {
 		t.Fatalf("failed steps = %v, want timeout then internal", codes)
 	}
 }
@@ -332,12 +325,10 @@ steps:
 	if r.Status != engine.StatusFailed || r.Error == nil || r.Error.Code != actions.CodeExpression || strings.Contains(r.Error.Message, "hunter2") {
 		t.Fatalf("got %s %+v", r.Status, r.Error)
 	}
-	evs, _ := b.engine.Events(context.Background(), r.ExecutionID)
+	codes, messages := failures(t, b.engine, r.ExecutionID)
 	var msgs []string
-	for _, ev := range evs {
-		if ev.Type == engine.EventStepFailed {
-			msgs = append(msgs, ev.Data["code"].(string)+": "+ev.Data["message"].(string))
-		}
+	for i := range codes {
+		msgs = append(msgs, codes[i]+": "+messages[i])
 	}
 	want := []string{
 		"limit: The expression at line 10, column 14 went past its limit (repeat: the value would be larger than 65536 bytes).",

@@ -114,14 +114,7 @@ steps:
 	if strings.Contains(r.Error.Message, "boom") {
 		t.Fatalf("a panic's text reached the client: %q", r.Error.Message)
 	}
-	evs, _ := b.engine.Events(context.Background(), r.ExecutionID)
-	var codes []string
-	for _, ev := range evs {
-		if ev.Type == engine.EventStepFailed {
-			codes = append(codes, ev.Data["code"].(string))
-		}
-	}
-	if strings.Join(codes, ",") != "timeout,internal" {
+	if codes, _ := failures(t, b.engine, r.ExecutionID); strings.Join(codes, ",") != "timeout,internal" {
 		t.Fatalf("failed steps = %v, want timeout then internal", codes)
 	}
 }
@@ -184,4 +177,21 @@ steps:
 	if hits := storetest.Find(t, s, secret); len(hits) > 0 {
 		t.Fatalf("the secret is stored in Redis at %v", hits)
 	}
+}
+
+// failures returns the code and message of every failed step of an execution, in order.
+func failures(t *testing.T, e *engine.Engine, executionID string) (codes, messages []string) {
+	t.Helper()
+	evs, err := e.Events(context.Background(), executionID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ev := range evs {
+		if ev.Type == engine.EventStepFailed {
+			code, _ := ev.Data["code"].(string)
+			msg, _ := ev.Data["message"].(string)
+			codes, messages = append(codes, code), append(messages, msg)
+		}
+	}
+	return codes, messages
 }
