@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -12,7 +11,6 @@ import (
 
 	"github.com/outflowhq/outflow/actions"
 	"github.com/outflowhq/outflow/outbound"
-	"github.com/outflowhq/outflow/store"
 )
 
 // consentPathPrefix is where the links of POST /v1/connect point: GET /v1/oauth/start/{token}.
@@ -63,18 +61,13 @@ func (s *Server) consentLinkKey(token string) string {
 // back, so fetching the link never uses it up. Like a flow's link page, it gives the browser its
 // cookie and its form a CSRF token made from the cookie and the link.
 func (s *Server) showConsentLink(w http.ResponseWriter, r *http.Request) {
-	token := r.PathValue("token")
-	if !wellFormedToken(token) {
-		s.failPage(w, r, errLinkMalformed)
+	token, ok := s.linkToken(w, r)
+	if !ok {
 		return
 	}
 	key := s.consentLinkKey(token)
-	data, err := s.opts.Store.Peek(r.Context(), key)
-	if err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			err = errLinkUsed
-		}
-		s.failPage(w, r, err)
+	data, ok := s.readLink(w, r, key, false)
+	if !ok {
 		return
 	}
 	v := continueView{Title: "Connect your account", Text: "Press Continue to go to the provider and choose what to share."}
@@ -94,22 +87,16 @@ func (s *Server) showConsentLink(w http.ResponseWriter, r *http.Request) {
 // bound to that browser, and sends it to the provider. The provider's callback is then refused
 // from any other browser.
 func (s *Server) openConsentLink(w http.ResponseWriter, r *http.Request) {
-	token := r.PathValue("token")
-	if !wellFormedToken(token) {
-		s.failPage(w, r, errLinkMalformed)
+	token, ok := s.linkToken(w, r)
+	if !ok {
 		return
 	}
 	cookie, ok := s.readForm(w, r, linkFormLimit, "consent:"+tokenHash(token))
 	if !ok {
 		return
 	}
-	data, err := s.opts.Store.TakeOnce(r.Context(), s.consentLinkKey(token))
-	if errors.Is(err, store.ErrNotFound) {
-		s.failPage(w, r, errLinkUsed)
-		return
-	}
-	if err != nil {
-		s.failPage(w, r, err)
+	data, ok := s.readLink(w, r, s.consentLinkKey(token), true)
+	if !ok {
 		return
 	}
 	var rec consentRecord

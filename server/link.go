@@ -73,23 +73,46 @@ func tokenHash(token string) string {
 // wellFormedToken reports whether token can be a link's token.
 func wellFormedToken(token string) bool { return len(token) >= 20 && len(token) <= 64 }
 
+// linkToken returns the token of a link route, or answers the malformed-link page.
+func (s *Server) linkToken(w http.ResponseWriter, r *http.Request) (string, bool) {
+	token := r.PathValue("token")
+	if !wellFormedToken(token) {
+		s.failPage(w, r, errLinkMalformed)
+		return "", false
+	}
+	return token, true
+}
+
+// readLink reads the record of a link at key: only looking (Peek), or using it up (TakeOnce). A
+// link that is gone gets the used-link page, as does any other failure its own page.
+func (s *Server) readLink(w http.ResponseWriter, r *http.Request, key string, useUp bool) ([]byte, bool) {
+	read := s.opts.Store.Peek
+	if useUp {
+		read = s.opts.Store.TakeOnce
+	}
+	data, err := read(r.Context(), key)
+	if errors.Is(err, store.ErrNotFound) {
+		err = errLinkUsed
+	}
+	if err != nil {
+		s.failPage(w, r, err)
+		return nil, false
+	}
+	return data, true
+}
+
 // showLink is GET /flows/link/{token}: a page that says which flow it continues, with a
 // Continue button that posts back. Fetching a link (a mail scanner, a chat preview) therefore
 // never uses it up. The page gives the browser its cookie, and its form a CSRF token made from
 // that cookie and the link: another site cannot make this browser press Continue.
 func (s *Server) showLink(w http.ResponseWriter, r *http.Request) {
-	token := r.PathValue("token")
-	if !wellFormedToken(token) {
-		s.failPage(w, r, errLinkMalformed)
+	token, ok := s.linkToken(w, r)
+	if !ok {
 		return
 	}
 	key := s.linkKey(token)
-	data, err := s.opts.Store.Peek(r.Context(), key)
-	if err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			err = errLinkUsed
-		}
-		s.failPage(w, r, err)
+	data, ok := s.readLink(w, r, key, false)
+	if !ok {
 		return
 	}
 	v := continueView{Title: "Continue in your browser", Text: "Press Continue to open it here."}
@@ -123,9 +146,8 @@ func (s *Server) renderContinue(w http.ResponseWriter, r *http.Request, key, pur
 // page, from the browser that was shown it, it uses up the link, binds the execution to that
 // browser and sends it to the execution's page.
 func (s *Server) openLink(w http.ResponseWriter, r *http.Request) {
-	token := r.PathValue("token")
-	if !wellFormedToken(token) {
-		s.failPage(w, r, errLinkMalformed)
+	token, ok := s.linkToken(w, r)
+	if !ok {
 		return
 	}
 	cookie, ok := s.readForm(w, r, linkFormLimit, "link:"+tokenHash(token))
@@ -137,13 +159,8 @@ func (s *Server) openLink(w http.ResponseWriter, r *http.Request) {
 
 // useLink uses up a link in the browser of request r, whose cookie is given, and sends it on.
 func (s *Server) useLink(w http.ResponseWriter, r *http.Request, token, cookie string) {
-	data, err := s.opts.Store.TakeOnce(r.Context(), s.linkKey(token))
-	if errors.Is(err, store.ErrNotFound) {
-		s.failPage(w, r, errLinkUsed)
-		return
-	}
-	if err != nil {
-		s.failPage(w, r, err)
+	data, ok := s.readLink(w, r, s.linkKey(token), true)
+	if !ok {
 		return
 	}
 	var rec linkRecord
