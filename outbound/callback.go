@@ -47,8 +47,9 @@ type CallbackResult struct {
 	// or same provider account), which keeps its id.
 	Reconnected bool
 	// RedirectURL is where to send the browser: the connect's redirect URL with outflow_status
-	// and outflow_connection or outflow_error added. Empty when the connect named none. It
-	// never carries a token or a code.
+	// and outflow_connection or outflow_error added. Empty when the connect named none and the
+	// app has no defaultRedirectUrl, and always empty for a flow's consent that named none: the
+	// browser goes back to the flow (see Resume). It never carries a token or a code.
 	RedirectURL string
 	// Resume is the execution to resume, when a flow started the consent.
 	Resume *ResumeTarget

@@ -205,7 +205,7 @@ func TestCallbackOutcomes(t *testing.T) {
 			f := setupVault(t, func(p *AppPatch) { p.Issuer = ptr("https://crm.example.com") })
 			f.p.setRespond(tt.respond)
 			ctx := context.Background()
-			cr, err := f.v.Connect(ctx, ConnectRequest{AppID: "crm", Owner: alice,
+			cr, err := f.v.Connect(ctx, ConnectRequest{AppID: "crm", Owner: alice, RedirectURL: "https://app.example.com/connected",
 				Execution: &ResumeTarget{ExecutionID: "x1", StepID: "connect", Nonce: "n1"}})
 			if err != nil {
 				t.Fatal(err)

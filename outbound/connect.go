@@ -24,8 +24,9 @@ type ConnectRequest struct {
 	// RedirectURL is where the browser goes after the callback, with outflow_status (and
 	// outflow_connection or outflow_error) added to its query. It must be the app's
 	// defaultRedirectUrl, one of its allowedRedirectUrls, or admitted by
-	// VaultOptions.RedirectAllowed; empty means the app's defaultRedirectUrl (and, when that is
-	// empty too, the callback answers with a plain page).
+	// VaultOptions.RedirectAllowed. Empty means back to the flow when Execution is set (the
+	// callback names no redirect URL, so the host shows the flow), else the app's
+	// defaultRedirectUrl (and, when that is empty too, the callback answers with a plain page).
 	RedirectURL string
 	// ExternalID tells apart several accounts of one provider for the same owner. A consent with
 	// the external id of an existing connection reconnects it, keeping its id.
@@ -137,7 +138,7 @@ func (v *Vault) checkConnect(ctx context.Context, req *ConnectRequest) (App, str
 	if err != nil {
 		return App{}, "", nil, fmt.Errorf("connect app %q: %w", req.AppID, err)
 	}
-	redirect, err := v.redirectFor(&app, req.RedirectURL)
+	redirect, err := v.redirectFor(&app, req)
 	if err != nil {
 		return App{}, "", nil, err
 	}
@@ -171,8 +172,15 @@ func (req *ConnectRequest) validate() error {
 }
 
 // redirectFor returns the redirect URL a connect may use, refusing any the app or the vault
-// options do not allow: a connect is never an open redirect.
-func (v *Vault) redirectFor(app *App, asked string) (string, error) {
+// options do not allow: a connect is never an open redirect. The request's own URL comes first;
+// a flow's consent without one goes back to the flow (no URL), and only a consent started
+// outside a flow falls back to the app's defaultRedirectUrl, which would otherwise take the
+// browser away from the step the flow waits at.
+func (v *Vault) redirectFor(app *App, req *ConnectRequest) (string, error) {
+	asked := req.RedirectURL
+	if asked == "" && req.Execution != nil {
+		return "", nil
+	}
 	if asked == "" {
 		return app.DefaultRedirectURL, nil
 	}

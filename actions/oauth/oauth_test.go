@@ -78,6 +78,7 @@ func (p *provider) approve(t *testing.T, authURL string) url.Values {
 
 type fixture struct {
 	s     *store.Store
+	apps  *outbound.Apps
 	vault *outbound.Vault
 	eng   *engine.Engine
 	p     *provider
@@ -151,7 +152,7 @@ func setup(t *testing.T, flowSources ...string) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.vault = outbound.NewVault(apps)
+	f.apps, f.vault = apps, outbound.NewVault(apps)
 	f.reg = actions.NewRegistry()
 	if err := core.Register(f.reg); err != nil {
 		t.Fatal(err)

@@ -32,6 +32,11 @@ func TestDemoTour(t *testing.T) {
 	}
 	b.shot("landing")
 
+	// An app's default redirect is for consents started outside a flow: the tour's consent
+	// still comes back to the tour.
+	if code, r := d.api("PATCH", "/v1/apps/sandbox-contacts", map[string]any{"defaultRedirectUrl": d.base + "/?from=app-default"}); code != 200 {
+		t.Fatalf("set the app's default redirect: %d %v", code, r)
+	}
 	id, link := d.startFlow("demo-tour", "ada")
 	b.open(link)
 	b.waitHeading("Continue in your browser")
