@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/outflowhq/outflow/actions"
@@ -196,7 +197,7 @@ func (t *transition) resume(req NextRequest) (*actions.Resume, error) {
 	if len(problems) > 0 {
 		s := *p.Screen
 		s.Messages = append(withoutFieldMessages(s.Messages), problems...)
-		keepTyped(&s, values)
+		keepTyped(&s, values, req.Input)
 		t.rec.Pause = &pause{Screen: &s, State: p.State}
 		t.rec.nonce = randomString(18)
 		fields := make([]string, len(problems))
@@ -220,16 +221,42 @@ func withoutFieldMessages(ms []actions.Message) []actions.Message {
 	return out
 }
 
-// keepTyped pre-fills the re-shown screen with what the user typed (never secrets).
-func keepTyped(s *actions.Screen, values map[string]any) {
+// keepTyped pre-fills the re-shown screen with what the user sent (never secrets): the read
+// value of an accepted field, and the answer as sent of a refused one, so that a required box the
+// user unticked does not come back ticked next to its message.
+func keepTyped(s *actions.Screen, values, input map[string]any) {
 	fields := make([]actions.Field, len(s.Fields))
 	copy(fields, s.Fields)
 	for i, f := range fields {
-		if v, ok := values[f.Name]; ok && !f.Secret {
+		if f.Secret {
+			continue
+		}
+		if v, ok := values[f.Name]; ok {
+			fields[i].Value = v
+		} else if v, ok := showable(input[f.Name]); ok {
 			fields[i].Value = v
 		}
 	}
 	s.Fields = fields
+}
+
+// showable returns a refused answer as a field's value when a form can show it again: a string,
+// a bool, or a list of strings.
+func showable(v any) (any, bool) {
+	switch x := v.(type) {
+	case string, bool:
+		return x, true
+	case []string:
+		return slices.Clone(x), true
+	case []any:
+		for _, e := range x {
+			if _, ok := e.(string); !ok {
+				return nil, false
+			}
+		}
+		return slices.Clone(x), true
+	}
+	return nil, false
 }
 
 func sameBinding(a, b string) bool {

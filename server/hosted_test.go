@@ -86,7 +86,7 @@ func TestAHostedFormShowsMessagesNextToTheirFields(t *testing.T) {
 	}
 	page = a.get(r.location).body
 	for _, want := range []string{
-		`id="f1-email" name="email" value="" required autocomplete="email" aria-invalid="true" aria-describedby="f1-email-error" autofocus`,
+		`id="f1-email" name="email" value="not-an-email" required autocomplete="email" aria-invalid="true" aria-describedby="f1-email-error" autofocus`,
 		`<p class="error" id="f1-email-error">Work email must be an email address.</p>`,
 		`id="f5-terms" name="terms" value="true" aria-required="true" aria-invalid="true" aria-describedby="f5-terms-error">`,
 		`value="Ada"`, `value="pro" checked`,
