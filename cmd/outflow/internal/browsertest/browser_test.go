@@ -24,6 +24,8 @@ const (
 const (
 	desktopWidth, desktopHeight = 1280, 860
 	phoneWidth, phoneHeight     = 390, 844
+	// narrowWidth is the narrowest a page must fit without scrolling sideways (WCAG 1.4.10).
+	narrowWidth = 320
 )
 
 // waitFor bounds each wait for the page to show something.
@@ -34,6 +36,8 @@ type browser struct {
 	t     *testing.T
 	ctx   context.Context
 	shots []shot
+	// axe is the source of axe-core, "" when the pages are not audited.
+	axe string
 }
 
 type shot struct {
@@ -81,6 +85,7 @@ func newBrowser(t *testing.T) *browser {
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(desktopWidth, desktopHeight)); err != nil {
 		t.Fatalf("start Chromium (%s): %v", path, err)
 	}
+	b.loadAxe()
 	return b
 }
 
@@ -115,6 +120,9 @@ func (b *browser) click(css string) {
 	b.t.Helper()
 	b.do("click "+css, chromedp.Click(chromedp.CSS(css)))
 }
+
+// evalVoid runs JavaScript on the page for its effect.
+func evalVoid(js string) chromedp.Action[chromedp.Void] { return chromedp.Evaluate[chromedp.Void](js) }
 
 // typeInto replaces what a text field holds with s.
 func (b *browser) typeInto(css, s string) {
@@ -179,6 +187,20 @@ func (b *browser) shot(name string) {
 		return
 	}
 	b.shots = append(b.shots, shot{name: name, png: png})
+}
+
+// fitsWidth checks that the page does not scroll sideways at width, then goes back to the
+// desktop size.
+func (b *browser) fitsWidth(state string, width int64) {
+	b.t.Helper()
+	b.do("emulate a narrow phone", chromedp.EmulateViewport(width, phoneHeight, chromedp.EmulateMobile))
+	b.waitUntil("the page to fit the phone", func() bool {
+		return eval[int64](b, `document.documentElement.clientWidth`) == width
+	})
+	if w := eval[int64](b, `document.documentElement.scrollWidth`); w > width {
+		b.t.Errorf("%s: the page is %dpx wide on a %dpx phone; it scrolls sideways", state, w, width)
+	}
+	b.do("emulate a laptop", chromedp.EmulateViewport(desktopWidth, desktopHeight))
 }
 
 // phoneShot keeps a screenshot at a phone's width, then goes back to the desktop size.

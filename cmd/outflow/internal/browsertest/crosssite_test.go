@@ -33,6 +33,7 @@ func TestALinkPostedByAnotherSiteIsRefused(t *testing.T) {
 	// localhost is another site than 127.0.0.1, where the demo serves.
 	b.open("http://localhost:" + port + "/")
 	b.waitHeading("Please try that again")
+	b.audit("refused-post")
 	if got := b.text("main .lead"); !strings.Contains(got, "sent from another site") {
 		t.Errorf("the refused post's page says %q", got)
 	}

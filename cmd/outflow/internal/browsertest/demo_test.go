@@ -31,6 +31,8 @@ func TestDemoTour(t *testing.T) {
 		t.Errorf("the landing page lists %q first, want the demo tour", got)
 	}
 	b.shot("landing")
+	b.audit("landing")
+	b.fitsWidth("landing", narrowWidth)
 
 	// An app's default redirect is for consents started outside a flow: the tour's consent
 	// still comes back to the tour.
@@ -44,12 +46,14 @@ func TestDemoTour(t *testing.T) {
 		t.Errorf("the link's page continues %q, want the demo tour named", got)
 	}
 	b.shot("link")
+	b.audit("link")
 	b.click(`form button[type="submit"]`)
 	b.waitHeading("Welcome to Outflow")
 	if code, body := d.get(strings.TrimPrefix(link, d.base)); code != http.StatusGone || !strings.Contains(body, "already been used") {
 		t.Errorf("opening the link a second time: %d, want 410 and a page that says so", code)
 	}
 	b.shot("welcome")
+	b.audit("welcome")
 	b.click(`button[value="start"]`)
 
 	b.waitHeading("Connect to Sandbox Contacts")
@@ -73,6 +77,21 @@ func TestDemoTour(t *testing.T) {
 		}
 		scopes[s] = b.attr(box, "id")
 	}
+	b.audit("connect-scopes")
+
+	// A required scope unticked is refused, and comes back as the user left it.
+	b.click("#" + scopes["contacts.read"])
+	b.click(`button[value="connect"]`)
+	read := "#" + scopes["contacts.read"]
+	b.waitUntil("the message next to contacts.read", func() bool { return b.attr(read, "aria-invalid") == "true" })
+	if msg := b.text(read + "-error"); !strings.Contains(msg, "must be checked") {
+		t.Errorf("the message next to the unticked required scope reads %q", msg)
+	}
+	if eval[bool](b, `document.querySelector('`+read+`').checked`) {
+		t.Error("the required scope the user unticked comes back ticked next to its message")
+	}
+	b.audit("connect-scopes-error")
+	b.click(read)
 	b.click("#" + scopes["contacts.write"]) // the optional scope: leave it out
 	b.shot("connect-scopes")
 	b.phoneShot("connect-scopes-phone")
@@ -86,6 +105,7 @@ func TestDemoTour(t *testing.T) {
 		t.Errorf("the provider's page is not labelled as a sandbox: %q", got)
 	}
 	b.shot("sandbox-consent")
+	b.audit("sandbox-consent")
 	b.click(`button[value="approve"]`)
 
 	b.waitHeading("Add your Sandbox AI key")
@@ -93,6 +113,8 @@ func TestDemoTour(t *testing.T) {
 	if b.attr(key, "type") != "password" || b.text(`label[for="`+b.attr(key, "id")+`"]`) != "Sandbox AI API key" {
 		t.Errorf("the key field must be a labelled password field: type %q", b.attr(key, "type"))
 	}
+	b.audit("apikey")
+	b.checkFieldBorders("apikey")
 	wrong := "sk-sandbox-tooshort"
 	b.typeInto(key, wrong)
 	b.click(`button[value="save"]`)
@@ -114,6 +136,7 @@ func TestDemoTour(t *testing.T) {
 		t.Error("the page shows the refused key")
 	}
 	b.shot("apikey-error")
+	b.audit("apikey-error")
 	b.phoneShot("apikey-error-phone")
 
 	good := "sk-sandbox-" + rand.Text()
@@ -125,6 +148,7 @@ func TestDemoTour(t *testing.T) {
 		t.Errorf("the finished page says %q, want %q", got, want)
 	}
 	b.shot("finished")
+	b.audit("finished")
 
 	// The backend sees the finished execution and can use what the user connected.
 	code, x := d.api("GET", "/v1/executions/"+id, nil)
@@ -151,6 +175,9 @@ func TestDemoTour(t *testing.T) {
 	_, link = d.startFlow("contacts-or-connect", "ada")
 	b.openLink(link)
 	b.waitHeading("You're already connected")
+	b.open(link)
+	b.waitUntil("the page of a used link", func() bool { return strings.Contains(b.text("main"), "already been used") })
+	b.audit("used-link")
 
 	// What the log holds: one line per request, none with a secret or a callback's query.
 	logs := d.logs.String()
