@@ -79,6 +79,10 @@ func TestDemoTour(t *testing.T) {
 	}
 	b.audit("connect-scopes")
 
+	b.click("#" + scopes["contacts.write"]) // the optional scope: leave it out
+	b.shot("connect-scopes")
+	b.phoneShot("connect-scopes-phone")
+
 	// A required scope unticked is refused, and comes back as the user left it.
 	b.click("#" + scopes["contacts.read"])
 	b.click(`button[value="connect"]`)
@@ -92,9 +96,6 @@ func TestDemoTour(t *testing.T) {
 	}
 	b.audit("connect-scopes-error")
 	b.click(read)
-	b.click("#" + scopes["contacts.write"]) // the optional scope: leave it out
-	b.shot("connect-scopes")
-	b.phoneShot("connect-scopes-phone")
 	b.click(`button[value="connect"]`)
 
 	b.waitHeading("Allow Outflow demo to access your sandbox account?")
