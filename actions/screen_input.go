@@ -2,6 +2,7 @@ package actions
 
 import (
 	"fmt"
+	"math"
 	"regexp"
 	"strconv"
 	"strings"
@@ -78,8 +79,9 @@ func readField(f Field, raw any) (any, string) {
 	}
 	switch f.Type {
 	case FieldNumber:
+		// ParseFloat reads "NaN" and "Inf" too: no value of a form is either.
 		n, err := strconv.ParseFloat(str, 64)
-		if err != nil {
+		if err != nil || math.IsNaN(n) || math.IsInf(n, 0) {
 			return nil, label + " must be a number."
 		}
 		return n, ""

@@ -1,0 +1,105 @@
+package server_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/outflowhq/outflow/actions"
+	"github.com/outflowhq/outflow/actions/core"
+	"github.com/outflowhq/outflow/flows"
+)
+
+// teamFlow asks for a seat count.
+const teamFlow = `
+id: team
+steps:
+  team:
+    screen:
+      title: Tell us about your team
+      fields:
+        - {name: company, label: Company, required: true}
+        - {name: seats, type: number, label: Seats, required: true}
+      buttons: [{id: continue, label: Finish}]
+    next: [{goto: done}]
+  done:
+    end:
+      output:
+        seats: ${{ steps.team.output.seats }}
+`
+
+// addFlow loads a flow with the core kinds and makes it current on the test server's engine.
+func (h *hosted) addFlow(name, src string) {
+	h.t.Helper()
+	reg := actions.NewRegistry()
+	if err := core.Register(reg); err != nil {
+		h.t.Fatal(err)
+	}
+	f, err := flows.NewLoader(reg).Load(name, []byte(src))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if err := h.eng.AddFlow(context.Background(), f); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+// next answers the screen of an execution started through the API (not opened in a browser).
+func (h *hosted) next(id string, started connResponse, input map[string]any) connResponse {
+	h.t.Helper()
+	obj := started.obj(h.t)
+	body, _ := json.Marshal(map[string]any{"stepId": obj["stepId"], "interaction": "continue", "nonce": obj["nonce"], "input": input})
+	return h.api("POST", "/v1/executions/"+id+"/next", string(body))
+}
+
+// fieldMessages returns the field messages of the screen in a response, by field.
+func fieldMessages(t *testing.T, r connResponse) map[string]string {
+	t.Helper()
+	var resp struct {
+		StepID string         `json:"stepId"`
+		Screen actions.Screen `json:"screen"`
+	}
+	if err := json.Unmarshal([]byte(r.body), &resp); err != nil {
+		t.Fatalf("%v: %s", err, r.body)
+	}
+	out := map[string]string{}
+	for _, m := range resp.Screen.Messages {
+		if m.Field != "" {
+			out[m.Field] = m.Text
+		}
+	}
+	return out
+}
+
+func TestANonFiniteNumberComesBackNextToItsField(t *testing.T) {
+	t.Parallel()
+	h := setupHosted(t, nil)
+	h.addFlow("team.yaml", teamFlow)
+	for _, typed := range []string{"NaN", "Inf", "-Infinity"} {
+		started := h.api("POST", "/v1/flows/team/start", `{"userId":"ada"}`)
+		id, _ := started.obj(t)["executionId"].(string)
+		r := h.next(id, started, map[string]any{"company": "Acme", "seats": typed})
+		if r.status != http.StatusOK || fieldMessages(t, r)["seats"] != "Seats must be a number." {
+			t.Errorf("seats %q over the API: %d %s", typed, r.status, r.body)
+		}
+		r = h.next(id, r, map[string]any{"company": "Acme", "seats": "3"})
+		if out, _ := r.obj(t)["output"].(map[string]any); r.status != http.StatusOK || out["seats"] != 3.0 {
+			t.Errorf("seats 3 after %q: %d %s", typed, r.status, r.body)
+		}
+	}
+
+	id, link := h.start("team", `{"userId":"ada"}`)
+	a := h.browser()
+	a.get(a.get(link).location)
+	r := a.submit("continue", url.Values{"company": {"Acme"}, "seats": {"-Infinity"}})
+	if r.status != http.StatusSeeOther || r.location != "/flows/run/"+id {
+		t.Fatalf("submit: %d %q %s", r.status, r.location, r.body)
+	}
+	page := a.get(r.location).body
+	if !strings.Contains(page, `<p class="error" id="f1-seats-error">Seats must be a number.</p>`) {
+		t.Errorf("the page after -Infinity lacks the message next to Seats:\n%s", page)
+	}
+}
