@@ -9,11 +9,12 @@ import (
 	"sync"
 
 	"github.com/outflowhq/outflow/internal/expression"
+	"github.com/outflowhq/outflow/internal/suggest"
 )
 
 // ReadInput checks what a client submitted for screen s and returns the typed values (strings,
 // float64, bool, []any of strings) for every field, with one error message per bad field. Values of
-// unknown fields are ignored. Strings are trimmed, except secret ones.
+// unknown fields are ignored (UnknownInput names them). Strings are trimmed, except secret ones.
 func (s *Screen) ReadInput(input map[string]any) (map[string]any, []Message) {
 	values := make(map[string]any, len(s.Fields))
 	var problems []Message
@@ -26,6 +27,38 @@ func (s *Screen) ReadInput(input map[string]any) (map[string]any, []Message) {
 		values[f.Name] = v
 	}
 	return values, problems
+}
+
+// UnknownInput names the keys of input that are none of the screen's fields, as "input.<key>", each
+// with a message that suggests the field it likely meant; nil when every key is a field.
+func (s *Screen) UnknownInput(input map[string]any) map[string]string {
+	var out map[string]string
+	for k := range input {
+		if _, ok := s.Field(k); ok {
+			continue
+		}
+		if out == nil {
+			out = map[string]string{}
+		}
+		out["input."+k] = s.unknownField(k)
+	}
+	return out
+}
+
+// unknownField says that name is not a field of the screen, and what is.
+func (s *Screen) unknownField(name string) string {
+	msg := fmt.Sprintf("is not a field of screen %q", s.ID)
+	names := make([]string, len(s.Fields))
+	for i, f := range s.Fields {
+		names[i] = f.Name
+	}
+	switch hint := suggest.Hint(name, names); {
+	case len(names) == 0:
+		return msg + ", which has none"
+	case hint != "":
+		return msg + hint
+	}
+	return msg + "; its fields are " + strings.Join(names, ", ")
 }
 
 func readField(f Field, raw any) (any, string) {

@@ -35,3 +35,23 @@ func TestANumberFieldRefusesWhatIsNotAFiniteNumber(t *testing.T) {
 		}
 	}
 }
+
+func TestUnknownInputNamesTheFieldsAScreenDoesNotHave(t *testing.T) {
+	t.Parallel()
+	s := actions.Screen{ID: "pick", Fields: []actions.Field{{Name: "plan"}, {Name: "email"}}}
+	got := s.UnknownInput(map[string]any{"plan": "pro", "emial": "ada@example.com", "colour": "red"})
+	want := map[string]string{
+		"input.emial":  `is not a field of screen "pick" (did you mean "email"?)`,
+		"input.colour": `is not a field of screen "pick"; its fields are plan, email`,
+	}
+	if len(got) != len(want) || got["input.emial"] != want["input.emial"] || got["input.colour"] != want["input.colour"] {
+		t.Errorf("got %q\nwant %q", got, want)
+	}
+	if got := s.UnknownInput(map[string]any{"plan": "pro", "email": "ada@example.com"}); got != nil {
+		t.Errorf("known fields: %q", got)
+	}
+	bare := actions.Screen{ID: "hello"}
+	if got := bare.UnknownInput(map[string]any{"x": 1}); got["input.x"] != `is not a field of screen "hello", which has none` {
+		t.Errorf("a screen without fields: %q", got)
+	}
+}

@@ -103,3 +103,34 @@ func TestANonFiniteNumberComesBackNextToItsField(t *testing.T) {
 		t.Errorf("the page after -Infinity lacks the message next to Seats:\n%s", page)
 	}
 }
+
+func TestAMisspelledFieldIsRefusedWithItsLikelyName(t *testing.T) {
+	t.Parallel()
+	h := setupHosted(t, nil)
+	h.addFlow("team.yaml", teamFlow)
+	started := h.api("POST", "/v1/flows/team/start", `{"userId":"ada"}`)
+	id, _ := started.obj(t)["executionId"].(string)
+	r := h.next(id, started, map[string]any{"company": "Acme", "seets": "3"})
+	fields, _ := r.errorBody(t)["fields"].(map[string]any)
+	if r.status != http.StatusBadRequest || r.errorBody(t)["code"] != "invalid_input" ||
+		fields["input.seets"] != `is not a field of screen "team" (did you mean "seats"?)` || len(fields) != 1 {
+		t.Fatalf("a misspelled field: %d %s", r.status, r.body)
+	}
+	// Nothing moved: the same nonce answers with the right name.
+	r = h.next(id, started, map[string]any{"company": "Acme", "seats": "3"})
+	if out, _ := r.obj(t)["output"].(map[string]any); r.status != http.StatusOK || out["seats"] != 3.0 {
+		t.Fatalf("the corrected answer: %d %s", r.status, r.body)
+	}
+
+	// A hosted form posts its own fields besides the screen's, and goes on.
+	id, link := h.start("team", `{"userId":"ada"}`)
+	a := h.browser()
+	a.get(a.get(link).location)
+	r = a.submit("continue", url.Values{"company": {"Acme"}, "seats": {"4"}, "utm_source": {"mail"}})
+	if r.status != http.StatusSeeOther || r.location != "/flows/run/"+id {
+		t.Fatalf("submit: %d %q %s", r.status, r.location, r.body)
+	}
+	if x := h.api("GET", "/v1/executions/"+id, "").obj(t); x["status"] != "completed" {
+		t.Errorf("the hosted form did not finish the flow: %v", x)
+	}
+}
