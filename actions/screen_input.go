@@ -117,6 +117,9 @@ func readField(f Field, raw any) (any, string) {
 		if err != nil || math.IsNaN(n) || math.IsInf(n, 0) {
 			return nil, label + " must be a number."
 		}
+		if msg := f.checkRange(n, label); msg != "" {
+			return nil, msg
+		}
 		return n, ""
 	case FieldEmail:
 		if !LooksLikeEmail(str) {
@@ -126,6 +129,9 @@ func readField(f Field, raw any) (any, string) {
 		if !hasOption(f, str) {
 			return nil, fmt.Sprintf("Choose one of the options for %s.", label)
 		}
+	}
+	if msg := f.checkLength(str, label); msg != "" {
+		return nil, msg
 	}
 	if f.Pattern != "" {
 		re, err := compilePattern(f.Pattern)
@@ -240,8 +246,11 @@ func compilePattern(p string) (*regexp.Regexp, error) {
 	return re, nil
 }
 
-// CheckPattern reports whether p is a valid field pattern.
+// CheckPattern reports whether p is a valid field pattern; its error quotes p as written.
 func CheckPattern(p string) error {
+	if _, err := regexp.Compile(p); err != nil {
+		return err
+	}
 	_, err := compilePattern(p)
 	return err
 }

@@ -55,3 +55,35 @@ func TestUnknownInputNamesTheFieldsAScreenDoesNotHave(t *testing.T) {
 		t.Errorf("a screen without fields: %q", got)
 	}
 }
+
+func TestFieldRulesRefuseValuesOutOfBounds(t *testing.T) {
+	t.Parallel()
+	two, five, ten := 2.0, 5.0, 10.0
+	tests := []struct {
+		field actions.Field
+		raw   any
+		want  string // the message; "" when the value is accepted
+	}{
+		{actions.Field{Name: "seats", Type: actions.FieldNumber, Label: "Seats", Min: &two, Max: &ten}, "1", "Seats must be between 2 and 10."},
+		{actions.Field{Name: "seats", Type: actions.FieldNumber, Label: "Seats", Min: &two, Max: &ten}, "10.5", "Seats must be between 2 and 10."},
+		{actions.Field{Name: "seats", Type: actions.FieldNumber, Label: "Seats", Min: &two, Max: &ten}, "2", ""},
+		{actions.Field{Name: "seats", Type: actions.FieldNumber, Label: "Seats", Min: &two}, "1.5", "Seats must be at least 2."},
+		{actions.Field{Name: "seats", Type: actions.FieldNumber, Label: "Seats", Max: &ten}, "11", "Seats must be at most 10."},
+		{actions.Field{Name: "seats", Type: actions.FieldNumber, Label: "Seats", Min: &two}, "", ""},
+		{actions.Field{Name: "code", Label: "Code", MinLength: 5, MaxLength: 5}, "1234", "Code must be exactly 5 characters long."},
+		{actions.Field{Name: "code", Label: "Code", MinLength: 5, MaxLength: 5}, " 12345 ", ""},
+		{actions.Field{Name: "name", Label: "Name", MinLength: 2, MaxLength: 5}, "Ada Lovelace", "Name must be between 2 and 5 characters long."},
+		{actions.Field{Name: "name", Label: "Name", MinLength: 2}, "A", "Name must be at least 2 characters long."},
+		{actions.Field{Name: "name", Label: "Name", MaxLength: 1}, "Åd", "Name must be at most 1 character long."},
+		{actions.Field{Name: "name", Label: "Name", MaxLength: 3}, "Åda", ""},
+		{actions.Field{Name: "bio", Type: actions.FieldTextarea, Label: "Bio", MaxLength: 5}, "a longer text", "Bio must be at most 5 characters long."},
+		{actions.Field{Name: "pw", Label: "Password", Secret: true, MinLength: 8}, "short", "Password must be at least 8 characters long."},
+		{actions.Field{Name: "n", Type: actions.FieldNumber, Label: "N", Min: &five, Max: &five}, "4", "N must be 5."},
+	}
+	for _, tt := range tests {
+		s := actions.Screen{ID: "s", Fields: []actions.Field{tt.field}}
+		if _, msg := readOne(t, s, tt.field.Name, tt.raw); msg != tt.want {
+			t.Errorf("%s = %q: message %q, want %q", tt.field.Name, tt.raw, msg, tt.want)
+		}
+	}
+}

@@ -21,8 +21,8 @@ steps:
     screen:
       title: Tell us about your team
       fields:
-        - {name: company, label: Company, required: true}
-        - {name: seats, type: number, label: Seats, required: true}
+        - {name: company, label: Company, required: true, minLength: 2, maxLength: 80, pattern: '[A-Za-z0-9 ]+'}
+        - {name: seats, type: number, label: Seats, required: true, min: 2, max: 500}
       buttons: [{id: continue, label: Finish}]
     next: [{goto: done}]
   done:
@@ -132,5 +132,39 @@ func TestAMisspelledFieldIsRefusedWithItsLikelyName(t *testing.T) {
 	}
 	if x := h.api("GET", "/v1/executions/"+id, "").obj(t); x["status"] != "completed" {
 		t.Errorf("the hosted form did not finish the flow: %v", x)
+	}
+}
+
+func TestFieldRulesReachTheAPIAndThePage(t *testing.T) {
+	t.Parallel()
+	h := setupHosted(t, nil)
+	h.addFlow("team.yaml", teamFlow)
+	started := h.api("POST", "/v1/flows/team/start", `{"userId":"ada"}`)
+	id, _ := started.obj(t)["executionId"].(string)
+	fields, _ := started.obj(t)["screen"].(map[string]any)["fields"].([]any)
+	company, _ := fields[0].(map[string]any)
+	seats, _ := fields[1].(map[string]any)
+	if company["minLength"] != 2.0 || company["maxLength"] != 80.0 || company["pattern"] != "[A-Za-z0-9 ]+" || seats["min"] != 2.0 || seats["max"] != 500.0 {
+		t.Errorf("the screen's fields lack their rules: %v %v", company, seats)
+	}
+	r := h.next(id, started, map[string]any{"company": "A", "seats": 1})
+	if msgs := fieldMessages(t, r); r.status != http.StatusOK || msgs["seats"] != "Seats must be between 2 and 500." ||
+		msgs["company"] != "Company must be between 2 and 80 characters long." {
+		t.Fatalf("seats 1 and a one-letter company: %d %s", r.status, r.body)
+	}
+	if r = h.next(id, r, map[string]any{"company": "Acme!", "seats": 2}); fieldMessages(t, r)["company"] != "Company is not in the expected format." {
+		t.Fatalf("a company off its pattern: %d %s", r.status, r.body)
+	}
+
+	_, link := h.start("team", `{"userId":"ada"}`)
+	a := h.browser()
+	page := a.get(a.get(link).location).body
+	for _, want := range []string{
+		`name="company" value="" required minlength="2" maxlength="80" pattern="[A-Za-z0-9 ]&#43;"`,
+		`name="seats" value="" required inputmode="decimal" step="any" min="2" max="500"`,
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the page lacks %s\n%s", want, page)
+		}
 	}
 }
