@@ -45,6 +45,13 @@ type Field struct {
 	// execution and redacted from events; their value is visible to expressions only while the request
 	// that submitted them runs.
 	Secret bool `json:"secret,omitempty"`
+	// Min and Max bound the value of a number field.
+	Min *float64 `json:"min,omitempty"`
+	Max *float64 `json:"max,omitempty"`
+	// MinLength and MaxLength bound the length, in characters, of a text, email or textarea value
+	// (0: no bound).
+	MinLength int `json:"minLength,omitempty"`
+	MaxLength int `json:"maxLength,omitempty"`
 	// Pattern is a regular expression (Go syntax, whole-value match) the value must match.
 	Pattern string `json:"pattern,omitempty"`
 	// PatternMessage is shown when Pattern does not match.

@@ -2,17 +2,19 @@ package actions
 
 import (
 	"fmt"
+	"math"
 	"regexp"
 	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/outflowhq/outflow/internal/expression"
+	"github.com/outflowhq/outflow/internal/suggest"
 )
 
 // ReadInput checks what a client submitted for screen s and returns the typed values (strings,
 // float64, bool, []any of strings) for every field, with one error message per bad field. Values of
-// unknown fields are ignored. Strings are trimmed, except secret ones.
+// unknown fields are ignored (UnknownInput names them). Strings are trimmed, except secret ones.
 func (s *Screen) ReadInput(input map[string]any) (map[string]any, []Message) {
 	values := make(map[string]any, len(s.Fields))
 	var problems []Message
@@ -25,6 +27,38 @@ func (s *Screen) ReadInput(input map[string]any) (map[string]any, []Message) {
 		values[f.Name] = v
 	}
 	return values, problems
+}
+
+// UnknownInput names the keys of input that are none of the screen's fields, as "input.<key>", each
+// with a message that suggests the field it likely meant; nil when every key is a field.
+func (s *Screen) UnknownInput(input map[string]any) map[string]string {
+	var out map[string]string
+	for k := range input {
+		if _, ok := s.Field(k); ok {
+			continue
+		}
+		if out == nil {
+			out = map[string]string{}
+		}
+		out["input."+k] = s.unknownField(k)
+	}
+	return out
+}
+
+// unknownField says that name is not a field of the screen, and what is.
+func (s *Screen) unknownField(name string) string {
+	msg := fmt.Sprintf("is not a field of screen %q", s.ID)
+	names := make([]string, len(s.Fields))
+	for i, f := range s.Fields {
+		names[i] = f.Name
+	}
+	switch hint := suggest.Hint(name, names); {
+	case len(names) == 0:
+		return msg + ", which has none"
+	case hint != "":
+		return msg + hint
+	}
+	return msg + "; its fields are " + strings.Join(names, ", ")
 }
 
 func readField(f Field, raw any) (any, string) {
@@ -78,9 +112,13 @@ func readField(f Field, raw any) (any, string) {
 	}
 	switch f.Type {
 	case FieldNumber:
+		// ParseFloat reads "NaN" and "Inf" too: no value of a form is either.
 		n, err := strconv.ParseFloat(str, 64)
-		if err != nil {
+		if err != nil || math.IsNaN(n) || math.IsInf(n, 0) {
 			return nil, label + " must be a number."
+		}
+		if msg := f.checkRange(n, label); msg != "" {
+			return nil, msg
 		}
 		return n, ""
 	case FieldEmail:
@@ -91,6 +129,9 @@ func readField(f Field, raw any) (any, string) {
 		if !hasOption(f, str) {
 			return nil, fmt.Sprintf("Choose one of the options for %s.", label)
 		}
+	}
+	if msg := f.checkLength(str, label); msg != "" {
+		return nil, msg
 	}
 	if f.Pattern != "" {
 		re, err := compilePattern(f.Pattern)
@@ -205,8 +246,11 @@ func compilePattern(p string) (*regexp.Regexp, error) {
 	return re, nil
 }
 
-// CheckPattern reports whether p is a valid field pattern.
+// CheckPattern reports whether p is a valid field pattern; its error quotes p as written.
 func CheckPattern(p string) error {
+	if _, err := regexp.Compile(p); err != nil {
+		return err
+	}
 	_, err := compilePattern(p)
 	return err
 }

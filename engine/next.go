@@ -190,6 +190,9 @@ func (t *transition) resume(req NextRequest) (*actions.Resume, error) {
 		}
 		return nil, &InputError{Fields: map[string]string{"interaction": fmt.Sprintf("must be one of the screen's buttons %v", ids)}}
 	}
+	if unknown := p.Screen.UnknownInput(req.Input); unknown != nil {
+		return nil, &InputError{Fields: unknown}
+	}
 	values, problems := p.Screen.ReadInput(req.Input)
 	if btn.NoValidate {
 		problems = nil

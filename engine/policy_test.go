@@ -122,10 +122,27 @@ steps:
 func TestFailStepRaisesItsCode(t *testing.T) {
 	t.Parallel()
 	b := setup(t, storetest.New(t))
-	b.add(t, b.engine, "choose-plan.yaml", examplePlanFlow(t))
-	r := mustStart(t, b.engine, "choose-plan", nil)
-	r = mustNext(t, b.engine, r, "continue", map[string]any{"plan": "pro", "email": "a@b.co"})
-	r = mustNext(t, b.engine, r, "continue", map[string]any{"company": "Acme", "seats": 900})
+	b.add(t, b.engine, "seats.yaml", `
+id: seats
+steps:
+  team:
+    screen:
+      fields: [{name: seats, type: number}]
+      buttons: [{id: continue}]
+    next:
+      - when: form.seats > 500
+        goto: too_many
+      - goto: done
+  too_many:
+    action: fail
+    with:
+      code: seats_out_of_range
+      message: ${{ "A Pro plan has at most 500 seats; you asked for " + string(steps.team.output.seats) + "." }}
+  done:
+    end: {}
+`)
+	r := mustStart(t, b.engine, "seats", nil)
+	r = mustNext(t, b.engine, r, "continue", map[string]any{"seats": 900})
 	if r.Status != engine.StatusFailed || r.Error.Code != "seats_out_of_range" || !strings.Contains(r.Error.Message, "900") {
 		t.Fatalf("got %s %+v", r.Status, r.Error)
 	}

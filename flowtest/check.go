@@ -25,10 +25,10 @@ func (r *runner) check(ctx context.Context, e *expectation, when string, final b
 	}
 	pathOK := e.Path == nil || r.checkPath(x, e.Path, when)
 	if pathOK && e.Step != "" && resp.StepID != e.Step {
-		r.failAt(when, "the execution is %s at step %q but the scenario expected step %q%s", resp.Status, resp.StepID, e.Step, arrival(x))
+		r.failAt(when, "the execution is %s at step %q but the scenario expected step %q%s%s", resp.Status, resp.StepID, e.Step, arrival(x), refusedNote(resp))
 	}
 	if e.Status != "" && string(resp.Status) != e.Status {
-		r.failAt(when, "the execution is %s at step %q%s but the scenario expected it %s%s", resp.Status, resp.StepID, errorText(resp.Error), e.Status, arrival(x))
+		r.failAt(when, "the execution is %s at step %q%s but the scenario expected it %s%s%s", resp.Status, resp.StepID, errorText(resp.Error), e.Status, arrival(x), refusedNote(resp))
 	}
 	r.checkScreen(e, when)
 	if e.Output != nil {
@@ -140,6 +140,8 @@ func (r *runner) state() string {
 	switch {
 	case resp.Status == engine.StatusWaiting && resp.Action == engine.ActionRedirect:
 		return "waiting at a redirect"
+	case resp.Status == engine.StatusWaiting && refusedFields(resp) != "":
+		return "waiting at a screen that came back with field errors: " + refusedFields(resp)
 	case resp.Status == engine.StatusWaiting:
 		return "waiting at a screen"
 	case resp.Error != nil:

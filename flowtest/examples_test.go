@@ -48,9 +48,9 @@ func ExampleRun() {
 	// Output:
 	// false the free plan goes straight to the end [pick done]
 	// false pro teams are asked for their size [pick team done]
-	// false a team of one is refused [pick team too_many]
+	// false a team of one is asked again [pick team done]
 	// false cancel skips the checks [pick cancelled]
 	// false an abandoned choice expires after 30 minutes [pick]
-	// choose-plan: 5/5 branches
+	// choose-plan: 4/4 branches
 	// true
 }

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
+	"github.com/outflowhq/outflow/actions"
 	"github.com/outflowhq/outflow/clock"
 	"github.com/outflowhq/outflow/engine"
 	"github.com/outflowhq/outflow/store"
@@ -132,7 +134,7 @@ func (r *runner) press(ctx context.Context, it interaction, where string) bool {
 		r.refresh(ctx)
 		return false
 	case errors.As(err, &inErr):
-		r.fail("%s: pressed %q at step %q: %v", where, it.press, cur.StepID, err)
+		r.fail("%s: pressed %q at step %q: %v%s", where, it.press, cur.StepID, err, refusedNote(cur))
 		return false
 	case err != nil:
 		r.fail("%s: press %q at step %q: %v", where, it.press, cur.StepID, err)
@@ -147,4 +149,28 @@ func (r *runner) refresh(ctx context.Context) {
 	if resp, err := r.eng.Resume(ctx, r.resp.ExecutionID); err == nil {
 		r.resp = resp
 	}
+}
+
+// refusedFields lists the field errors of the screen a response shows, as `email: "Work email is
+// required."`: the answer to it was refused and the screen came back. "" when it has none.
+func refusedFields(resp *engine.Response) string {
+	if resp == nil || resp.Status != engine.StatusWaiting || resp.Screen == nil {
+		return ""
+	}
+	var out []string
+	for _, m := range resp.Screen.Messages {
+		if m.Field != "" && m.Level == actions.LevelError {
+			out = append(out, fmt.Sprintf("%s: %q", m.Field, m.Text))
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
+// refusedNote is `; the screen came back with field errors: ...` when the screen a response shows
+// refused an answer.
+func refusedNote(resp *engine.Response) string {
+	if f := refusedFields(resp); f != "" {
+		return "; the screen came back with field errors: " + f
+	}
+	return ""
 }

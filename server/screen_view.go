@@ -40,6 +40,8 @@ type fieldView struct {
 	Kind     string
 	Required bool
 	Secret   bool
+	// Rules are the field's rules as HTML attributes: min, max, minlength, maxlength, pattern.
+	Rules fieldRules
 	// HintCode shows a one-word hint (a scope name) as code.
 	HintCode  bool
 	Checked   bool
@@ -126,7 +128,7 @@ func newFieldView(i int, f actions.Field) fieldView {
 	}
 	fv := fieldView{
 		ID: fmt.Sprintf("f%d-%s", i, f.Name), Name: f.Name, Label: label, Hint: f.Hint,
-		Placeholder: f.Placeholder, Required: f.Required, Secret: f.Secret,
+		Placeholder: f.Placeholder, Required: f.Required, Secret: f.Secret, Rules: newFieldRules(f),
 	}
 	fv.HintID = fv.ID + "-hint"
 	fv.HintCode = f.Hint != "" && !strings.ContainsAny(f.Hint, " \t")

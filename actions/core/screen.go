@@ -25,7 +25,11 @@ type FieldConfig struct {
 	Label          actions.Value[string]           `yaml:"label"`
 	Required       bool                            `yaml:"required"`
 	Secret         bool                            `yaml:"secret" doc:"masked; never persisted, shown or put in outputs"`
-	Pattern        string                          `yaml:"pattern" doc:"regular expression the whole value must match"`
+	Min            *float64                        `yaml:"min" doc:"smallest value of a number field"`
+	Max            *float64                        `yaml:"max" doc:"largest value of a number field"`
+	MinLength      *int                            `yaml:"minLength" doc:"fewest characters of a text, email or textarea value"`
+	MaxLength      *int                            `yaml:"maxLength" doc:"most characters of a text, email or textarea value"`
+	Pattern        string                          `yaml:"pattern" doc:"regular expression the whole value of a text, email or textarea field must match"`
 	PatternMessage string                          `yaml:"patternMessage" doc:"message when pattern does not match"`
 	Placeholder    string                          `yaml:"placeholder"`
 	Hint           actions.Value[string]           `yaml:"hint"`
@@ -63,11 +67,7 @@ func (c *ScreenConfig) Validate() error {
 		if f.Type != "" && !slices.Contains(actions.FieldTypes, f.Type) {
 			errs.Add(path+".type", "unknown field type %q; use one of %v", f.Type, actions.FieldTypes)
 		}
-		if f.Pattern != "" {
-			if err := actions.CheckPattern(f.Pattern); err != nil {
-				errs.Add(path+".pattern", "pattern does not compile: %v", err)
-			}
-		}
+		f.validateRules(path, &errs)
 		if f.Secret && f.Value.IsSet() {
 			errs.Add(path+".value", "a secret field cannot be pre-filled")
 		}
@@ -182,6 +182,7 @@ func (c *ScreenConfig) render(call *actions.Call) (actions.Screen, error) {
 	for _, f := range c.Fields {
 		field := actions.Field{
 			Name: f.Name, Type: fieldType(f.Type), Required: f.Required, Secret: f.Secret,
+			Min: f.Min, Max: f.Max, MinLength: orZero(f.MinLength), MaxLength: orZero(f.MaxLength),
 			Pattern: f.Pattern, PatternMessage: f.PatternMessage, Placeholder: f.Placeholder,
 		}
 		if field.Label, err = f.Label.Get(call); err != nil {
