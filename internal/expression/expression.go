@@ -151,8 +151,9 @@ func checkResult(got, want reflect.Type) string {
 
 var vms = sync.Pool{New: func() any { return new(vm.VM) }}
 
-// Eval runs the expression against env under its budgets. Run-time failures (a division by zero,
-// an exhausted budget) come back as *Error located in the flow file. env is not modified.
+// Eval runs the expression against env under its budgets. Run-time failures (an exhausted budget,
+// a result holding a number that is not finite) come back as *Error located in the flow file. env
+// is not modified.
 func (e *Expr) Eval(env map[string]any) (any, error) {
 	if e.charged {
 		if _, shared := env[budgetName].(*budget); !shared {
@@ -165,6 +166,9 @@ func (e *Expr) Eval(env map[string]any) (any, error) {
 	vms.Put(m)
 	if err != nil {
 		return nil, locate(err, e.at)
+	}
+	if !finite(out) {
+		return nil, e.notFinite()
 	}
 	return out, nil
 }
