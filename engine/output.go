@@ -13,8 +13,10 @@ import (
 )
 
 // kept returns what a step's action returned as the execution keeps it: its output in JSON form
-// (what later steps read, in this request and in later ones alike) and its state encoded. Anything
-// JSON cannot hold (a number that is not finite, a channel, a function, a cycle) fails the step with
+// (what later steps read, in this request and in later ones alike) and its state encoded. An output
+// that does not match the step's declared outputs (an unknown key, a value of the wrong type) fails
+// the step with CodeOutput, before a condition can take the wrong branch on it. Anything JSON cannot
+// hold (a number that is not finite, a channel, a function, a cycle) fails the step with
 // CodeOutput, naming where it is but never quoting a value, so the execution can always be written
 // and a catch can route the failure.
 func kept(step *flows.Step, res actions.Result) (actions.Result, error) {
@@ -22,6 +24,9 @@ func kept(step *flows.Step, res actions.Result) (actions.Result, error) {
 		out, err := jsonForm(res.Output)
 		if err != nil {
 			return res, outputError(step, "output", res.Output, err)
+		}
+		if _, err := step.Outputs.Coerce(out); err != nil {
+			return res, &actions.Error{Code: actions.CodeOutput, Message: fmt.Sprintf("The output of step %s does not match what %s declares: %v.", step.ID, step.Kind.Name, err)}
 		}
 		res.Output = out
 	}
