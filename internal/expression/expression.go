@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/ast"
 	"github.com/expr-lang/expr/types"
 	"github.com/expr-lang/expr/vm"
 )
@@ -80,7 +81,7 @@ func Compile(src string, at Locator, env Env, want Want, lim Limits) (*Expr, err
 		return nil, &Error{Line: line, Col: col, Msg: "empty expression"}
 	}
 	lim = lim.orDefault()
-	g := &guard{}
+	g := &guard{env: map[*ast.IdentifierNode]bool{}}
 	opts := []expr.Option{
 		expr.Env(withBudgetType(env)),
 		expr.MaxNodes(lim.MaxNodes),
@@ -89,7 +90,7 @@ func Compile(src string, at Locator, env Env, want Want, lim Limits) (*Expr, err
 	opts = append(opts, functions...)
 	opts = append(opts, charged...)
 	opts = append(opts, adders...)
-	opts = append(opts, sized, step, uniq, expr.Patch(g), expr.WithContext(budgetName))
+	opts = append(opts, sized, step, uniq, envView, expr.Patch(g), expr.WithContext(budgetName))
 	if want.Bool {
 		opts = append(opts, expr.AsBool(), expr.WarnOnAny())
 	}
