@@ -35,7 +35,7 @@ func (b *builder) lint() {
 		for outcome, target := range s.On {
 			n := rs.onNodes[outcome]
 			ref(target, n.Line, n.Column, "on."+outcome+" of step "+quote(s.ID))
-			if !rs.broken && !contains(s.Outcomes, outcome) {
+			if rs.outcomesKnown && !contains(s.Outcomes, outcome) {
 				b.c.add(n.Line, n.Column, "step %q: %s has no outcome %q; its outcomes are %s%s",
 					s.ID, s.Kind.Name, outcome, strings.Join(s.Outcomes, ", "), suggest.Hint(outcome, s.Outcomes))
 			}
@@ -43,7 +43,7 @@ func (b *builder) lint() {
 		for code, target := range s.Catch {
 			n := rs.catchNode[code]
 			ref(target, n.Line, n.Column, "catch."+code+" of step "+quote(s.ID))
-			if !rs.broken && len(s.Kind.Errors) > 0 && code != CatchAny && !contains(engineCodes, code) && !contains(s.Kind.Errors, code) {
+			if len(s.Kind.Errors) > 0 && code != CatchAny && !contains(engineCodes, code) && !contains(s.Kind.Errors, code) {
 				b.c.add(n.Line, n.Column, "step %q: %s raises no error %q; it raises %s, and any step can raise %s (or use %q)%s",
 					s.ID, s.Kind.Name, code, strings.Join(s.Kind.Errors, ", "), strings.Join(engineCodes, ", "), CatchAny, suggest.Hint(code, slices.Concat(s.Kind.Errors, engineCodes)))
 			}
@@ -55,7 +55,7 @@ func (b *builder) lint() {
 				b.c.add(n.Line, n.Column, "step %q: the branch without a condition is the default and must come last; the branches after it can never be taken", s.ID)
 			}
 		}
-		if !rs.broken {
+		if rs.outcomesKnown {
 			b.wayOut(rs)
 		}
 	}

@@ -29,6 +29,11 @@ type rawStep struct {
 	catchNode map[string]*yaml.Node
 	// broken marks a step whose kind or config failed to load: later checks skip what depend on it.
 	broken bool
+	// outcomesKnown is true when the step's kind is known and so are its outcomes: they do not
+	// depend on its config, or its config decoded (its Validate may still have failed). The
+	// checks of on, catch and the ways out run on a broken step too when it is set, so one load
+	// reports every problem of the step.
+	outcomesKnown bool
 }
 
 type retryDoc struct {
@@ -115,6 +120,7 @@ func (b *builder) parseStep(id string, k, v *yaml.Node) *rawStep {
 	s.Pauses = kind.Pauses
 	s.Terminal = kind.Terminal
 	s.Outcomes = kind.OutcomesOf(nil)
+	rs.outcomesKnown = !declaresOutcomes(kind)
 	rs.withNode = withNode
 	b.config(rs, withNode)
 	return rs
@@ -173,6 +179,7 @@ func (b *builder) config(rs *rawStep, with *yaml.Node) {
 		for _, ref := range res.Values {
 			b.values = append(b.values, valueSite{ref: ref, step: s, where: where})
 		}
+		b.learnOutcomes(rs)
 		if v, ok := s.Config.(actions.Validator); ok {
 			if err := v.Validate(); err != nil {
 				b.validation(rs, with, where, err)
@@ -192,6 +199,28 @@ func (b *builder) config(rs *rawStep, with *yaml.Node) {
 	s.Action = act
 	s.Outputs = s.Kind.OutputsOf(s.Config)
 	s.Outcomes = s.Kind.OutcomesOf(s.Config)
+}
+
+// declaresOutcomes reports whether the outcomes of kind's steps depend on their config.
+func declaresOutcomes(kind actions.Kind) bool {
+	if kind.NewConfig == nil {
+		return false
+	}
+	_, ok := kind.NewConfig().(actions.OutcomesDeclarer)
+	return ok
+}
+
+// learnOutcomes takes the outcomes of a step whose config decoded, before its Validate runs, so
+// that a step whose settings are wrong still has its on: keys checked. A config that cannot tell
+// them before it is valid (it panics) leaves them unknown.
+func (b *builder) learnOutcomes(rs *rawStep) {
+	defer func() {
+		if recover() != nil {
+			rs.outcomesKnown = false
+		}
+	}()
+	rs.step.Outcomes = rs.step.Kind.OutcomesOf(rs.step.Config)
+	rs.outcomesKnown = true
 }
 
 // validation reports a config's Validate errors at the fields they name.
