@@ -113,9 +113,13 @@ func unencodable(v any, path string, seen []uintptr) (string, string) {
 	return path, reason(err)
 }
 
+// joinPath returns the path of key within path.
 func joinPath(path, key string) string {
-	if path == "" {
+	switch {
+	case path == "":
 		return key
+	case key == "":
+		return path
 	}
 	return path + "." + key
 }

@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"context"
+	"errors"
 	"math"
 	"strings"
 	"testing"
@@ -167,5 +168,31 @@ steps:
 	}
 	if !found {
 		t.Fatalf("events = %+v, want host.measured without its data", evs)
+	}
+}
+
+// A start input JSON cannot hold (possible through the Go API only) is refused as bad input naming
+// the input, before anything runs or is written.
+func TestAStartInputJSONCannotHoldIsBadInput(t *testing.T) {
+	t.Parallel()
+	b := setup(t, storetest.New(t))
+	b.add(t, b.engine, "in.yaml", `
+id: in
+inputs:
+  n: number
+  extra: object
+steps:
+  done:
+    end: {}
+`)
+	for key, input := range map[string]map[string]any{
+		"input.n":          {"n": math.Inf(1)},
+		"input.extra.list[0]": {"extra": map[string]any{"list": []any{math.NaN()}}},
+	} {
+		_, err := b.engine.Start(context.Background(), "in", engine.StartRequest{Input: input})
+		var ie *engine.InputError
+		if !errors.As(err, &ie) || ie.Fields[key] == "" {
+			t.Errorf("start with a bad %s: got %v, want an input error on it", key, err)
+		}
 	}
 }
