@@ -186,7 +186,7 @@ steps:
     end: {}
 `)
 	for key, input := range map[string]map[string]any{
-		"input.n":          {"n": math.Inf(1)},
+		"input.n":             {"n": math.Inf(1)},
 		"input.extra.list[0]": {"extra": map[string]any{"list": []any{math.NaN()}}},
 	} {
 		_, err := b.engine.Start(context.Background(), "in", engine.StartRequest{Input: input})
