@@ -67,6 +67,28 @@ func (b *builder) lint() {
 	b.loops()
 }
 
+// declaresOutcomes reports whether the outcomes of kind's steps depend on their config.
+func declaresOutcomes(kind actions.Kind) bool {
+	if kind.NewConfig == nil {
+		return false
+	}
+	_, ok := kind.NewConfig().(actions.OutcomesDeclarer)
+	return ok
+}
+
+// learnOutcomes takes the outcomes of a step whose config decoded, before its Validate runs, so
+// that a step whose settings are wrong still has its on: keys checked. A config that cannot tell
+// them before it is valid (it panics) leaves them unknown.
+func (b *builder) learnOutcomes(rs *rawStep) {
+	defer func() {
+		if recover() != nil {
+			rs.outcomesKnown = false
+		}
+	}()
+	rs.step.Outcomes = rs.step.Kind.OutcomesOf(rs.step.Config)
+	rs.outcomesKnown = true
+}
+
 // wayOut checks that every outcome of a step leads somewhere.
 func (b *builder) wayOut(rs *rawStep) {
 	s := rs.step

@@ -201,28 +201,6 @@ func (b *builder) config(rs *rawStep, with *yaml.Node) {
 	s.Outcomes = s.Kind.OutcomesOf(s.Config)
 }
 
-// declaresOutcomes reports whether the outcomes of kind's steps depend on their config.
-func declaresOutcomes(kind actions.Kind) bool {
-	if kind.NewConfig == nil {
-		return false
-	}
-	_, ok := kind.NewConfig().(actions.OutcomesDeclarer)
-	return ok
-}
-
-// learnOutcomes takes the outcomes of a step whose config decoded, before its Validate runs, so
-// that a step whose settings are wrong still has its on: keys checked. A config that cannot tell
-// them before it is valid (it panics) leaves them unknown.
-func (b *builder) learnOutcomes(rs *rawStep) {
-	defer func() {
-		if recover() != nil {
-			rs.outcomesKnown = false
-		}
-	}()
-	rs.step.Outcomes = rs.step.Kind.OutcomesOf(rs.step.Config)
-	rs.outcomesKnown = true
-}
-
 // validation reports a config's Validate errors at the fields they name.
 func (b *builder) validation(rs *rawStep, with *yaml.Node, where string, err error) {
 	var errs []error
