@@ -12,7 +12,7 @@ import (
 // lint checks the flow as a graph: every reference names a step, every step is reachable and has a
 // way out for every outcome, and no loop can spin without pausing.
 // engineCodes are the error codes any step can raise, whatever its action.
-var engineCodes = []string{actions.CodeTimeout, actions.CodeInternal, actions.CodeExpression, actions.CodeLimit}
+var engineCodes = []string{actions.CodeTimeout, actions.CodeInternal, actions.CodeExpression, actions.CodeLimit, actions.CodeOutput}
 
 func (b *builder) lint() {
 	f := b.flow
