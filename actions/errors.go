@@ -18,6 +18,10 @@ const (
 	// conversion), and CodeLimit when it goes past its evaluation budget (a value too large).
 	CodeExpression = "expression"
 	CodeLimit      = "limit"
+	// CodeOutput is raised when what an action returned cannot be kept: an output that does not
+	// match the kind's declared outputs, or a value JSON cannot hold (a number that is not finite, a
+	// channel, a function, a cycle).
+	CodeOutput = "output"
 )
 
 // Error is a failure of an action that a flow can route with `catch:` by its Code.
@@ -65,6 +69,9 @@ func AsError(err error) *Error {
 		var be *expression.BudgetError
 		if errors.As(err, &be) {
 			return &Error{Code: CodeLimit, Message: fmt.Sprintf("The expression at line %d, column %d went past its limit (%s).", xe.Line, xe.Col, be), Err: err}
+		}
+		if errors.Is(err, expression.ErrNotFinite) {
+			return &Error{Code: CodeExpression, Message: fmt.Sprintf("The expression at line %d, column %d gave a value that is not a finite number (a division by zero?).", xe.Line, xe.Col), Err: err}
 		}
 		return &Error{Code: CodeExpression, Message: fmt.Sprintf("The expression at line %d, column %d could not be evaluated.", xe.Line, xe.Col), Err: err}
 	}

@@ -14,7 +14,9 @@ type Kind struct {
 	// Doc describes the kind in one or two sentences (schema and docs).
 	Doc string
 	// Outputs is the shape of Result.Output; expressions reading steps.<id>.output are checked
-	// against it when the flow loads. A config implementing OutputsDeclarer refines it.
+	// against it when the flow loads, and every output is checked against it when the step runs:
+	// an unknown key or a value of another type fails the step with CodeOutput. A declared key the
+	// output leaves out reads as its zero value. A config implementing OutputsDeclarer refines it.
 	Outputs Type
 	// Outcomes lists the named outcomes besides Success. A config implementing OutcomesDeclarer
 	// refines it.

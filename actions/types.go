@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/outflowhq/outflow/internal/expression"
+	"github.com/outflowhq/outflow/internal/suggest"
 	"github.com/outflowhq/outflow/internal/tree"
 )
 
@@ -135,7 +136,8 @@ func (t Type) Zero() any {
 
 // Coerce checks v against t and returns it in its canonical JSON form (numbers as float64, lists as
 // []any, objects as map[string]any). The error says what was expected, e.g. "expected a number, got
-// a string".
+// a string", or names an unknown key with the closest declared one; it never quotes a value. A key
+// of a closed object that v leaves out is not an error: it reads as its zero value.
 func (t Type) Coerce(v any) (any, error) {
 	v = normalize(v)
 	switch t.Kind {
@@ -171,13 +173,19 @@ func (t Type) Coerce(v any) (any, error) {
 	case KindObject:
 		if m, ok := v.(map[string]any); ok {
 			out := make(map[string]any, len(m))
-			for k, e := range m {
+			keys := make([]string, 0, len(m))
+			for k := range m {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			for _, k := range keys {
+				e := m[k]
 				ft := Any()
 				switch {
 				case t.Fields != nil:
 					f, ok := t.Fields[k]
 					if !ok {
-						return nil, fmt.Errorf("unknown key %q", k)
+						return nil, fmt.Errorf("unknown key %q%s", k, suggest.Hint(k, t.FieldNames()))
 					}
 					ft = f
 				case t.Elem != nil:

@@ -26,6 +26,9 @@ func (e *Engine) Start(ctx context.Context, flowID string, req StartRequest) (*R
 		}
 		return nil, &InputError{Fields: fields}
 	}
+	if where, why := unencodable(input, "", nil); why != "" {
+		return nil, &InputError{Fields: map[string]string{joinPath("input", where): why}}
+	}
 	now := e.clock.Now().UTC()
 	ttl := f.TTL
 	if ttl <= 0 {

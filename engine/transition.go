@@ -64,12 +64,10 @@ func (t *transition) run(ctx context.Context, resume *actions.Resume) {
 			Logger: t.e.log.With("execution", rec.ID, "flow", rec.FlowID, "step", step.ID),
 		}
 		res, err := t.runStep(ctx, step, call)
-		if out, ok := actions.Normalize(res.Output).(map[string]any); ok {
-			res.Output = out
+		if err == nil {
+			res, err = kept(step, res)
 		}
-		for _, ev := range call.Emitted() {
-			t.event(ev.Type, step.ID, ev.Data)
-		}
+		t.actionEvents(step, call.Emitted())
 		resume, state = nil, nil
 		if err != nil {
 			if !t.caught(step, err) {
@@ -106,6 +104,18 @@ func (t *transition) run(ctx context.Context, resume *actions.Resume) {
 		}
 		t.event(EventBranch, step.ID, decisionData(d))
 		rec.StepID = d.Goto
+	}
+}
+
+// actionEvents adds the events an action emitted. The data of an event that JSON cannot hold is
+// dropped (the event stays), so an event never makes the execution impossible to write.
+func (t *transition) actionEvents(step *flows.Step, evs []actions.Event) {
+	for _, ev := range evs {
+		if _, err := json.Marshal(ev.Data); err != nil {
+			t.e.log.Warn("event data cannot be stored; dropped", "execution", t.rec.ID, "step", step.ID, "event", ev.Type)
+			ev.Data = map[string]any{"dropped": "the event's data could not be stored"}
+		}
+		t.event(ev.Type, step.ID, ev.Data)
 	}
 }
 

@@ -25,7 +25,7 @@ id: catch
 steps:
   find:
     action: crm.lookup
-    catch: {not_found: done, limit: done, expression: done, timeout: done, internal: done, notfound: done}
+    catch: {not_found: done, limit: done, expression: done, timeout: done, internal: done, output: done, notfound: done}
     next: done
   done:
     end: {}
@@ -34,7 +34,7 @@ steps:
 	if !errors.As(err, &ds) || len(ds) != 1 {
 		t.Fatalf("got %v, want one problem", err)
 	}
-	want := `catch.yaml:6:102: step "find": crm.lookup raises no error "notfound"; it raises not_found, and any step can raise timeout, internal, expression, limit (or use "any") (did you mean "not_found"?)`
+	want := `catch.yaml:6:116: step "find": crm.lookup raises no error "notfound"; it raises not_found, and any step can raise timeout, internal, expression, limit, output (or use "any") (did you mean "not_found"?)`
 	if got := ds[0].String(); !strings.HasPrefix(got, want) {
 		t.Fatalf("got  %s\nwant %s", got, want)
 	}

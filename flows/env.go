@@ -2,6 +2,7 @@ package flows
 
 import (
 	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -67,6 +68,11 @@ func (b *builder) formFields() map[string]actions.Type {
 		}
 		for _, f := range d.DeclareFields() {
 			t := f.ValueType()
+			if f.Type != "" && !slices.Contains(actions.FieldTypes, f.Type) {
+				// A misspelt field type (reported with the screen) is no text field: expressions
+				// reading the field are not faulted for it.
+				t = actions.Any()
+			}
 			if prev, seen := fields[f.Name]; seen && prev.Kind != t.Kind {
 				t = actions.Any()
 			}

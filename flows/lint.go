@@ -12,7 +12,7 @@ import (
 // lint checks the flow as a graph: every reference names a step, every step is reachable and has a
 // way out for every outcome, and no loop can spin without pausing.
 // engineCodes are the error codes any step can raise, whatever its action.
-var engineCodes = []string{actions.CodeTimeout, actions.CodeInternal, actions.CodeExpression, actions.CodeLimit}
+var engineCodes = []string{actions.CodeTimeout, actions.CodeInternal, actions.CodeExpression, actions.CodeLimit, actions.CodeOutput}
 
 func (b *builder) lint() {
 	f := b.flow
@@ -35,7 +35,7 @@ func (b *builder) lint() {
 		for outcome, target := range s.On {
 			n := rs.onNodes[outcome]
 			ref(target, n.Line, n.Column, "on."+outcome+" of step "+quote(s.ID))
-			if !rs.broken && !contains(s.Outcomes, outcome) {
+			if rs.outcomesKnown && !contains(s.Outcomes, outcome) {
 				b.c.add(n.Line, n.Column, "step %q: %s has no outcome %q; its outcomes are %s%s",
 					s.ID, s.Kind.Name, outcome, strings.Join(s.Outcomes, ", "), suggest.Hint(outcome, s.Outcomes))
 			}
@@ -43,7 +43,7 @@ func (b *builder) lint() {
 		for code, target := range s.Catch {
 			n := rs.catchNode[code]
 			ref(target, n.Line, n.Column, "catch."+code+" of step "+quote(s.ID))
-			if !rs.broken && len(s.Kind.Errors) > 0 && code != CatchAny && !contains(engineCodes, code) && !contains(s.Kind.Errors, code) {
+			if len(s.Kind.Errors) > 0 && code != CatchAny && !contains(engineCodes, code) && !contains(s.Kind.Errors, code) {
 				b.c.add(n.Line, n.Column, "step %q: %s raises no error %q; it raises %s, and any step can raise %s (or use %q)%s",
 					s.ID, s.Kind.Name, code, strings.Join(s.Kind.Errors, ", "), strings.Join(engineCodes, ", "), CatchAny, suggest.Hint(code, slices.Concat(s.Kind.Errors, engineCodes)))
 			}
@@ -55,7 +55,7 @@ func (b *builder) lint() {
 				b.c.add(n.Line, n.Column, "step %q: the branch without a condition is the default and must come last; the branches after it can never be taken", s.ID)
 			}
 		}
-		if !rs.broken {
+		if rs.outcomesKnown {
 			b.wayOut(rs)
 		}
 	}
@@ -65,6 +65,28 @@ func (b *builder) lint() {
 		b.reachability()
 	}
 	b.loops()
+}
+
+// declaresOutcomes reports whether the outcomes of kind's steps depend on their config.
+func declaresOutcomes(kind actions.Kind) bool {
+	if kind.NewConfig == nil {
+		return false
+	}
+	_, ok := kind.NewConfig().(actions.OutcomesDeclarer)
+	return ok
+}
+
+// learnOutcomes takes the outcomes of a step whose config decoded, before its Validate runs, so
+// that a step whose settings are wrong still has its on: keys checked. A config that cannot tell
+// them before it is valid (it panics) leaves them unknown.
+func (b *builder) learnOutcomes(rs *rawStep) {
+	defer func() {
+		if recover() != nil {
+			rs.outcomesKnown = false
+		}
+	}()
+	rs.step.Outcomes = rs.step.Kind.OutcomesOf(rs.step.Config)
+	rs.outcomesKnown = true
 }
 
 // wayOut checks that every outcome of a step leads somewhere.

@@ -29,6 +29,11 @@ type rawStep struct {
 	catchNode map[string]*yaml.Node
 	// broken marks a step whose kind or config failed to load: later checks skip what depend on it.
 	broken bool
+	// outcomesKnown is true when the step's kind is known and so are its outcomes: they do not
+	// depend on its config, or its config decoded (its Validate may still have failed). The
+	// checks of on, catch and the ways out run on a broken step too when it is set, so one load
+	// reports every problem of the step.
+	outcomesKnown bool
 }
 
 type retryDoc struct {
@@ -115,6 +120,7 @@ func (b *builder) parseStep(id string, k, v *yaml.Node) *rawStep {
 	s.Pauses = kind.Pauses
 	s.Terminal = kind.Terminal
 	s.Outcomes = kind.OutcomesOf(nil)
+	rs.outcomesKnown = !declaresOutcomes(kind)
 	rs.withNode = withNode
 	b.config(rs, withNode)
 	return rs
@@ -173,6 +179,7 @@ func (b *builder) config(rs *rawStep, with *yaml.Node) {
 		for _, ref := range res.Values {
 			b.values = append(b.values, valueSite{ref: ref, step: s, where: where})
 		}
+		b.learnOutcomes(rs)
 		if v, ok := s.Config.(actions.Validator); ok {
 			if err := v.Validate(); err != nil {
 				b.validation(rs, with, where, err)

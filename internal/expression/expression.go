@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/ast"
 	"github.com/expr-lang/expr/types"
 	"github.com/expr-lang/expr/vm"
 )
@@ -80,7 +81,7 @@ func Compile(src string, at Locator, env Env, want Want, lim Limits) (*Expr, err
 		return nil, &Error{Line: line, Col: col, Msg: "empty expression"}
 	}
 	lim = lim.orDefault()
-	g := &guard{}
+	g := &guard{env: map[*ast.IdentifierNode]bool{}}
 	opts := []expr.Option{
 		expr.Env(withBudgetType(env)),
 		expr.MaxNodes(lim.MaxNodes),
@@ -89,7 +90,7 @@ func Compile(src string, at Locator, env Env, want Want, lim Limits) (*Expr, err
 	opts = append(opts, functions...)
 	opts = append(opts, charged...)
 	opts = append(opts, adders...)
-	opts = append(opts, sized, step, uniq, expr.Patch(g), expr.WithContext(budgetName))
+	opts = append(opts, sized, step, uniq, envView, expr.Patch(g), expr.WithContext(budgetName))
 	if want.Bool {
 		opts = append(opts, expr.AsBool(), expr.WarnOnAny())
 	}
@@ -151,8 +152,9 @@ func checkResult(got, want reflect.Type) string {
 
 var vms = sync.Pool{New: func() any { return new(vm.VM) }}
 
-// Eval runs the expression against env under its budgets. Run-time failures (a division by zero,
-// an exhausted budget) come back as *Error located in the flow file. env is not modified.
+// Eval runs the expression against env under its budgets. Run-time failures (an exhausted budget,
+// a result holding a number that is not finite) come back as *Error located in the flow file. env
+// is not modified.
 func (e *Expr) Eval(env map[string]any) (any, error) {
 	if e.charged {
 		if _, shared := env[budgetName].(*budget); !shared {
@@ -165,6 +167,9 @@ func (e *Expr) Eval(env map[string]any) (any, error) {
 	vms.Put(m)
 	if err != nil {
 		return nil, locate(err, e.at)
+	}
+	if !finite(out) {
+		return nil, e.notFinite()
 	}
 	return out, nil
 }

@@ -20,9 +20,11 @@ import (
 //
 // It runs once, after a first type check and before expr.WithContext, which then hands the budget
 // to every call whose function takes a context. It also notes names a flow wrote that are reserved
-// for it.
+// for it, and makes `$env` show the environment without the reserved budget variable.
 type guard struct {
 	reserved []*ast.IdentifierNode
+	// env holds the `$env` nodes the guard wrapped in envFunc (see hideBudget).
+	env map[*ast.IdentifierNode]bool
 }
 
 func (g *guard) Visit(node *ast.Node) {
@@ -30,6 +32,9 @@ func (g *guard) Visit(node *ast.Node) {
 	case *ast.IdentifierNode:
 		if isReserved(n.Value) {
 			g.reserved = append(g.reserved, n)
+		}
+		if n.Value == envName {
+			hideBudget(node, n, g.env)
 		}
 	case *ast.BinaryNode:
 		switch n.Operator {
