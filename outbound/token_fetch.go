@@ -58,6 +58,7 @@ func (v *Vault) Fetch(ctx context.Context, req FetchRequest) (_ *Token, _ *Conne
 	if err != nil {
 		return nil, nil, err
 	}
+	c = v.overlaid(app.ID, req.Owner, c)
 	if !req.ForceRefresh && c.fresh(v.now(), app.Refresh.Margin()) {
 		return v.result(c, req.WithRefreshToken)
 	}
