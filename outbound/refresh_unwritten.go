@@ -200,3 +200,18 @@ func (v *Vault) overlaid(appID string, owner Owner, c *storedConn) *storedConn {
 	next := v.unwritten.current(u)
 	return &next
 }
+
+// takeHeld returns the connection the set held for c stands for, and forgets the set, or c when
+// none is held: a disconnect revokes the newest tokens, which may be held rather than stored.
+func (v *Vault) takeHeld(appID string, owner Owner, c *storedConn) *storedConn {
+	if v.unwritten.n.Load() == 0 {
+		return c
+	}
+	u := v.unwritten.get(v.tokensKey(appID, owner), c)
+	if u == nil {
+		return c
+	}
+	v.unwritten.drop(u)
+	next := v.unwritten.current(u)
+	return &next
+}

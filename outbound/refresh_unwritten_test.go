@@ -168,3 +168,25 @@ func TestHeldTokensAreRedactedInLogs(t *testing.T) {
 		t.Errorf("a held set printed as %q", out)
 	}
 }
+
+// A disconnect revokes the tokens held for Redis, the newest, not only the stored ones.
+func TestDisconnectRevokesTheHeldTokens(t *testing.T) {
+	t.Parallel()
+	f := setupVault(t)
+	triggerRetries(f.v)
+	t.Cleanup(func() { _ = f.v.Close() })
+	res := f.connect(t, alice, "")
+	f.clock.Advance(58 * time.Minute)
+	refusal := storetest.RefuseWrites(f.s, f.s.Keys().Tokens("user", "alice", "crm"))
+	held, _ := f.fetch(t, FetchRequest{Owner: alice, WithRefreshToken: true})
+	refusal.Set(false) // Redis takes writes again before the retry came round
+	if _, err := f.v.Disconnect(context.Background(), DisconnectRequest{ConnectionID: res.ConnectionID}); err != nil {
+		t.Fatal(err)
+	}
+	f.p.mu.Lock()
+	_, live := f.p.refresh[held.RefreshToken]
+	f.p.mu.Unlock()
+	if live {
+		t.Error("the held refresh token is still live at the provider after a disconnect")
+	}
+}

@@ -17,6 +17,7 @@ import (
 // keeps every grant sealed in Redis, hands out fresh access tokens (Fetch) refreshing them
 // safely across any number of processes, revokes them at the provider on disconnect, imports
 // tokens obtained elsewhere, and reports each connection's health. It is safe for concurrent use.
+// Close it when done: it stops the background retry of token pairs Redis did not take.
 //
 // Layout in Redis: all connections of one owner (a user or a tenant) for one app live in one
 // versioned record, Keys.Tokens(ownerKind, ownerID, appID), so a fetch is one round trip and
