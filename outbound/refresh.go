@@ -66,6 +66,7 @@ func (v *Vault) refreshOnce(ctx context.Context, app *App, owner Owner, connID s
 			if err != nil {
 				return storedConn{}, err
 			}
+			c = *v.overlaid(app.ID, owner, &c)
 			if c, done, err := v.settled(app, &c, seenGen, force, v.now()); done {
 				return c, err
 			}
@@ -146,14 +147,16 @@ type lockedRefresh struct {
 }
 
 // refreshLocked refreshes under the grant's lock: it reads the connection again (someone may
-// have refreshed just before the lock was taken), calls the provider, and writes the new token
-// pair with a compare-and-set that only lands on the token generation it refreshed, and only
-// while the lock is still this refresh's.
+// have refreshed just before the lock was taken), writes a token pair this process holds for
+// it (see keepRefreshed) and goes on from that pair when Redis still does not take it, calls the
+// provider, and keeps the new token pair: written with a compare-and-set that only lands on the
+// token generation it refreshed, and only while the lock is still this refresh's, or held.
 func (v *Vault) refreshLocked(ctx context.Context, lr *lockedRefresh, app *App, owner Owner, connID string, seenGen int64, force bool) (storedConn, error) {
-	c, err := v.reread(ctx, app, owner, connID)
+	stored, err := v.reread(ctx, app, owner, connID)
 	if err != nil {
 		return storedConn{}, err
 	}
+	c, held := v.landHeld(ctx, lr.lock, app, owner, stored)
 	now := v.now()
 	if c, done, err := v.settled(app, &c, seenGen, force, now); done {
 		return c, err
@@ -165,8 +168,11 @@ func (v *Vault) refreshLocked(ctx context.Context, lr *lockedRefresh, app *App, 
 			e.Reason = "the provider issued no refresh token"
 			return storedConn{}, e
 		}
-		res, err := v.markNeedsReauth(ctx, lr.lock, app, owner, &c, "the access token expired and the provider issued no refresh token")
-		return res, v.lockLost(app, &c, err)
+		if held != nil {
+			v.unwritten.drop(held)
+		}
+		res, err := v.markNeedsReauth(ctx, lr.lock, app, owner, &stored, "the access token expired and the provider issued no refresh token")
+		return res, v.lockLost(app, &stored, err)
 	}
 	rt, err := v.open(&c, fieldRefresh, c.Refresh)
 	if err != nil {
@@ -180,27 +186,47 @@ func (v *Vault) refreshLocked(ctx context.Context, lr *lockedRefresh, app *App, 
 		cancel()
 	}
 	v.observeRefresh(app.ID, called, err)
+	if err == nil {
+		// Issued tokens are kept even when the lock was lost meanwhile: written, or held.
+		u, err := v.refreshedSet(app, owner, &c, stored.Gen, tr, rt)
+		if err != nil {
+			return storedConn{}, err
+		}
+		return v.keepRefreshed(ctx, lr.lock, app, u)
+	}
 	if errors.Is(context.Cause(ctx), errLockLost) {
 		return storedConn{}, v.lockLost(app, &c, context.Cause(ctx))
-	}
-	if err == nil {
-		res, err := v.storeRefreshed(ctx, lr.lock, app, owner, &c, tr, rt)
-		return res, v.lockLost(app, &c, err)
 	}
 	at, _ := v.open(&c, fieldAccess, c.Access)
 	reason := providerError(err, rt, at, app.ClientSecret.Reveal())
 	if refusedGrant(err) {
-		// Another process may have rotated the token just before ours was refused (its lock
-		// expired, or it refreshed without one): if the stored token moved on, use it.
-		if cur, rerr := v.reread(ctx, app, owner, connID); rerr == nil && cur.Gen != c.Gen && cur.Status == StatusActive {
-			return cur, nil
-		}
-		v.emit(ctx, EventConnectionRefreshFailed, &c.Connection, reason)
-		res, err := v.markNeedsReauth(ctx, lr.lock, app, owner, &c, reason)
-		return res, v.lockLost(app, &c, err)
+		return v.refused(ctx, lr.lock, app, owner, &stored, held, reason)
+	}
+	if held != nil {
+		return v.backOffHeld(ctx, app, held, reason, force, now)
 	}
 	res, err := v.backOff(ctx, lr.lock, app, owner, &c, reason, force, now)
 	return res, v.lockLost(app, &c, err)
+}
+
+// refused handles the provider's refusal of the refresh token of stored (or of held, the set
+// held for it, when there is one): the grant is gone, unless a newer token pair exists — held
+// by this process, or stored by another one — which is then the connection's.
+func (v *Vault) refused(ctx context.Context, lock *store.Lock, app *App, owner Owner, stored *storedConn, held *unwrittenSet, reason string) (storedConn, error) {
+	if held != nil {
+		v.unwritten.drop(held) // its refresh token is the one refused
+	}
+	if u := v.unwritten.get(v.tokensKey(app.ID, owner), stored); u != nil {
+		return v.unwritten.current(u), nil
+	}
+	// Another process may have rotated the token just before ours was refused (its lock
+	// expired, or it refreshed without one): if the stored token moved on, use it.
+	if cur, rerr := v.reread(ctx, app, owner, stored.ID); rerr == nil && cur.Gen != stored.Gen && cur.Status == StatusActive {
+		return cur, nil
+	}
+	v.emit(ctx, EventConnectionRefreshFailed, &stored.Connection, reason)
+	res, err := v.markNeedsReauth(ctx, lock, app, owner, stored, reason)
+	return res, v.lockLost(app, stored, err)
 }
 
 // lockLost passes on the error of a locked step, turning the loss of the lock into a

@@ -43,58 +43,6 @@ func backoffDelay(n int) time.Duration {
 	return time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
 }
 
-// storeRefreshed writes a refreshed token pair, but only onto the token generation it was
-// refreshed from: if the connection's tokens changed meanwhile (a reconnect), those win. A
-// response without a refresh token keeps the stored one; a new one replaces it.
-func (v *Vault) storeRefreshed(ctx context.Context, lock *store.Lock, app *App, owner Owner, c *storedConn, tr tokenResult, usedRT string) (storedConn, error) {
-	now := v.now()
-	var (
-		out     storedConn
-		written bool
-	)
-	unrotated := app.Refresh.RotatesRefreshToken && (tr.refresh == "" || tr.refresh == usedRT)
-	_, err := v.updateIn(ctx, lock, app.ID, owner, func(g *grantRecord) error {
-		i := g.find(c.ID)
-		if i < 0 {
-			return &ConnectionNotFoundError{ConnectionID: c.ID}
-		}
-		cur := &g.Conns[i]
-		if cur.Gen != c.Gen {
-			out, written = *cur, false
-			return errNoChange
-		}
-		newRT := tr.refresh
-		if newRT == usedRT {
-			newRT = ""
-		}
-		if err := v.setTokens(cur, tr.access, newRT); err != nil {
-			return err
-		}
-		cur.TokenType = tr.tokenType
-		cur.ExpiresAt, cur.ExpirySource, cur.IssuedAt = tr.expiresAt, tr.expirySource, now
-		if tr.scopes != nil {
-			cur.Scopes = tr.scopes
-		}
-		cur.LastRefreshAt, cur.LastRefreshError, cur.NextRefreshAt, cur.RefreshFailures = now, "", time.Time{}, 0
-		if unrotated {
-			cur.LastRefreshError = errUnrotated
-		}
-		cur.UpdatedAt = now
-		out, written = *cur, true
-		return nil
-	})
-	if err != nil {
-		return storedConn{}, err
-	}
-	if written {
-		if unrotated {
-			v.log.WarnContext(ctx, "outbound: "+errUnrotated, "connection", out.Connection)
-		}
-		v.emit(ctx, EventConnectionRefreshed, &out.Connection, "")
-	}
-	return out, nil
-}
-
 // errUnrotated is the lastRefreshError of a refresh that succeeded at an app whose provider is
 // said to rotate refresh tokens, but returned none: either the app's setting is wrong or the
 // provider changed; the token still works, but someone should look.

@@ -135,7 +135,7 @@ func (v *Vault) disconnectIn(ctx context.Context, appID string, owner Owner, ski
 	for i := range marked {
 		c := &marked[i]
 		out[i] = DisconnectedConnection{ID: c.ID, AppID: appID, Owner: c.Owner, Revoked: []string{}}
-		out[i].Revoked, out[i].RevokeError = v.tryRevoke(ctx, &app, appErr, c, skipRevoke)
+		out[i].Revoked, out[i].RevokeError = v.tryRevoke(ctx, &app, appErr, v.takeHeld(appID, owner, c), skipRevoke)
 	}
 	// 3. Delete them. A refresh that was already under way may have stored new tokens: those
 	// are revoked too.

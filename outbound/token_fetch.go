@@ -35,7 +35,9 @@ type FetchRequest struct {
 // is refreshed: at most one refresh per connection runs at a time across every process sharing
 // the Redis; the others wait for it and use its result. While the provider fails transiently, a
 // still-valid token keeps being served and the provider is not called again before the
-// connection's nextRefreshAt.
+// connection's nextRefreshAt. Tokens a refresh obtained are never lost to a failed write: when
+// Redis does not take them they are held in the process and served, and refreshed from, until a
+// background retry writes them (see Close).
 //
 // Errors: *NotConnectedError, *MissingScopesError (with the scopes to connect for),
 // *ReauthRequiredError (no provider call is made for such a connection), *RefreshFailedError
@@ -58,6 +60,7 @@ func (v *Vault) Fetch(ctx context.Context, req FetchRequest) (_ *Token, _ *Conne
 	if err != nil {
 		return nil, nil, err
 	}
+	c = v.overlaid(app.ID, req.Owner, c)
 	if !req.ForceRefresh && c.fresh(v.now(), app.Refresh.Margin()) {
 		return v.result(c, req.WithRefreshToken)
 	}

@@ -17,6 +17,7 @@ import (
 // keeps every grant sealed in Redis, hands out fresh access tokens (Fetch) refreshing them
 // safely across any number of processes, revokes them at the provider on disconnect, imports
 // tokens obtained elsewhere, and reports each connection's health. It is safe for concurrent use.
+// Close it when done: it stops the background retry of token pairs Redis did not take.
 //
 // Layout in Redis: all connections of one owner (a user or a tenant) for one app live in one
 // versioned record, Keys.Tokens(ownerKind, ownerID, appID), so a fetch is one round trip and
@@ -34,6 +35,8 @@ type Vault struct {
 	flight singleflight.Group
 
 	decoded decodedCache
+	// unwritten holds the token pairs the provider issued that Redis has not taken yet.
+	unwritten unwrittenSets
 
 	confMu sync.Mutex
 	confs  map[string]*providerConf
@@ -62,6 +65,9 @@ type VaultOptions struct {
 	EventStreamMaxLen int64
 	// Observer is told about consents, fetches and refreshes, for metrics; nil means none.
 	Observer Observer
+	// WriteRetryInterval is how often a token pair the provider issued but Redis did not take
+	// is tried again, in the background, while the process holds it (default 1s).
+	WriteRetryInterval time.Duration
 }
 
 func (o VaultOptions) withDefaults() VaultOptions {
@@ -76,6 +82,9 @@ func (o VaultOptions) withDefaults() VaultOptions {
 	}
 	if o.EventStreamMaxLen <= 0 {
 		o.EventStreamMaxLen = 10000
+	}
+	if o.WriteRetryInterval <= 0 {
+		o.WriteRetryInterval = time.Second
 	}
 	return o
 }
@@ -116,7 +125,7 @@ func (v *Vault) deleteAppConnections(ctx context.Context, appID string) error {
 }
 
 func newVault(apps appSource, opts Options, vo VaultOptions) *Vault {
-	return &Vault{
+	v := &Vault{
 		apps:  apps,
 		opts:  opts,
 		vo:    vo.withDefaults(),
@@ -126,6 +135,9 @@ func newVault(apps appSource, opts Options, vo VaultOptions) *Vault {
 		log:   opts.logger(),
 		confs: map[string]*providerConf{},
 	}
+	v.unwritten.ctx, v.unwritten.cancel = context.WithCancel(context.Background())
+	v.unwritten.loop, v.unwritten.wait = v.retryUnwritten, clock.System().Sleep
+	return v
 }
 
 // oauthApp returns an OAuth app by id, or an error wrapping ErrAppNotFound or ErrNotOAuthApp.

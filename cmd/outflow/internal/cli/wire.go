@@ -121,4 +121,9 @@ func (b *backend) wire(cfg backendConfig) error {
 	return err
 }
 
-func (b *backend) close() { _ = b.store.Close() }
+func (b *backend) close() {
+	if b.vault != nil {
+		_ = b.vault.Close()
+	}
+	_ = b.store.Close()
+}

@@ -115,7 +115,9 @@ func (e *env) instance(s *store.Store) (*outbound.Apps, *outbound.Vault) {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	return apps, outbound.NewVault(apps)
+	v := outbound.NewVault(apps)
+	e.t.Cleanup(func() { _ = v.Close() })
+	return apps, v
 }
 
 // otherProcess returns a vault on its own Redis client to the same Redis and key prefix: what a
