@@ -44,7 +44,7 @@ func (v *Vault) provider(ctx context.Context, app App) (*providerConf, error) {
 		Endpoint:     oauth2.Endpoint{AuthURL: ep.authorization, TokenURL: ep.token, AuthStyle: authStyle(app.TokenAuthStyle)},
 		RedirectURL:  app.CallbackURL(v.opts.PublicURL),
 	}
-	base := v.opts.httpClient()
+	base := v.client
 	client := *base
 	client.Transport = &tokenTransport{
 		base:     transportOf(base),
@@ -162,7 +162,7 @@ func (v *Vault) endpoints(ctx context.Context, app App) (endpointsOf, error) {
 	if app.DiscoveryURL == "" || (ep.authorization != "" && ep.token != "" && ep.revocation != "" && ep.issuer != "") {
 		return ep, nil
 	}
-	md, err := v.disco.get(ctx, v.opts.httpClient(), app.DiscoveryURL, v.clock.Now(), v.vo.ProviderTimeout)
+	md, err := v.disco.get(ctx, v.client, app.DiscoveryURL, v.clock.Now(), v.vo.ProviderTimeout)
 	if err != nil {
 		err = &DiscoveryError{AppID: app.ID, Problem: "is unavailable", cause: err}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net/http"
 	"sync"
 	"time"
 
@@ -32,6 +33,8 @@ type Vault struct {
 	clock  clock.Clock
 	log    *slog.Logger
 	flight singleflight.Group
+	// client makes every call to a provider; it never follows a redirect.
+	client *http.Client
 
 	decoded decodedCache
 
@@ -117,14 +120,15 @@ func (v *Vault) deleteAppConnections(ctx context.Context, appID string) error {
 
 func newVault(apps appSource, opts Options, vo VaultOptions) *Vault {
 	return &Vault{
-		apps:  apps,
-		opts:  opts,
-		vo:    vo.withDefaults(),
-		store: opts.Store,
-		keys:  opts.Store.Keys(),
-		clock: opts.clock(),
-		log:   opts.logger(),
-		confs: map[string]*providerConf{},
+		apps:   apps,
+		opts:   opts,
+		vo:     vo.withDefaults(),
+		store:  opts.Store,
+		keys:   opts.Store.Keys(),
+		clock:  opts.clock(),
+		log:    opts.logger(),
+		client: opts.providerClient(),
+		confs:  map[string]*providerConf{},
 	}
 }
 
