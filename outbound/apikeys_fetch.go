@@ -69,8 +69,8 @@ func (k *APIKeys) Check(ctx context.Context, owner Owner, appID string) (KeyInfo
 // List returns the metadata of every key an owner holds, sorted by app id. It never opens a
 // key.
 func (k *APIKeys) List(ctx context.Context, owner Owner) ([]KeyInfo, error) {
-	if owner.Validate() != nil {
-		return nil, &KeyRequestError{Fields: []FieldError{{Field: "userId", Message: "set userId or tenantId: a key belongs to a user or a tenant"}}}
+	if fe, bad := ownerProblem(owner, msgKeyOwner); bad {
+		return nil, &KeyRequestError{Fields: []FieldError{fe}}
 	}
 	owner = keyOwner(owner)
 	members, err := k.opts.Store.SetMembers(ctx, k.indexKey(owner))
