@@ -155,6 +155,7 @@ func (a *App) validateCommon(p *problems) {
 		p.add("templateId", "is not a template id (lowercase letters, digits and '-')")
 	}
 	checkDocLinkField(p, "docsUrl", a.DocsURL)
+	checkDocLinkField(p, "scopesDocsUrl", a.ScopesDocsURL)
 }
 
 func (a *App) validateOAuth2(p *problems) {
