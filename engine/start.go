@@ -18,6 +18,9 @@ func (e *Engine) Start(ctx context.Context, flowID string, req StartRequest) (*R
 	if !ok {
 		return nil, fmt.Errorf("start flow %q: %w", flowID, ErrFlowNotFound)
 	}
+	if fields := req.Subject.Problems(); fields != nil {
+		return nil, &InputError{Fields: fields}
+	}
 	input, problems := f.ApplyInputs(req.Input)
 	if problems != nil {
 		fields := make(map[string]string, len(problems))

@@ -152,7 +152,7 @@ type APIKeys struct {
 // with apps so that deleting an app deletes every key stored for it.
 func NewAPIKeys(apps *Apps) *APIKeys {
 	opts := apps.Options()
-	k := &APIKeys{apps: apps, opts: opts, log: opts.logger(), probe: probeClient(opts.httpClient())}
+	k := &APIKeys{apps: apps, opts: opts, log: opts.logger(), probe: probeClient(opts)}
 	apps.OnDelete(k.deleteApp)
 	return k
 }

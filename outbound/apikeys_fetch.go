@@ -69,8 +69,8 @@ func (k *APIKeys) Check(ctx context.Context, owner Owner, appID string) (KeyInfo
 // List returns the metadata of every key an owner holds, sorted by app id. It never opens a
 // key.
 func (k *APIKeys) List(ctx context.Context, owner Owner) ([]KeyInfo, error) {
-	if owner.Validate() != nil {
-		return nil, &KeyRequestError{Fields: []FieldError{{Field: "userId", Message: "set userId or tenantId: a key belongs to a user or a tenant"}}}
+	if fe, bad := ownerProblem(owner, msgKeyOwner); bad {
+		return nil, &KeyRequestError{Fields: []FieldError{fe}}
 	}
 	owner = keyOwner(owner)
 	members, err := k.opts.Store.SetMembers(ctx, k.indexKey(owner))
@@ -119,8 +119,9 @@ func (k *APIKeys) Delete(ctx context.Context, owner Owner, appID string) error {
 	return nil
 }
 
-// deleteApp removes every owner's key for an app; it runs when the app is deleted. It is
-// idempotent, as Apps requires of its hooks.
+// deleteApp removes every owner's key for an app, and for an apikey app the app's owner index
+// too (the vault drops it for an OAuth app); it runs when the app is deleted. It is idempotent,
+// as Apps requires of its hooks.
 func (k *APIKeys) deleteApp(ctx context.Context, appID string) error {
 	keys := k.opts.Store.Keys()
 	members, err := k.opts.Store.SetMembers(ctx, keys.AppSubjects(appID))
@@ -143,6 +144,15 @@ func (k *APIKeys) deleteApp(ctx context.Context, appID string) error {
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("delete API keys of app %q: %w", appID, err)
+	}
+	app, err := k.apps.Get(ctx, appID)
+	if err != nil && !errors.Is(err, ErrAppNotFound) {
+		return fmt.Errorf("delete API keys of app %q: %w", appID, err)
+	}
+	if err == nil && app.Kind == KindAPIKey {
+		if err := k.opts.Store.Delete(ctx, keys.AppSubjects(appID)); err != nil {
+			return fmt.Errorf("delete API keys of app %q: %w", appID, err)
+		}
 	}
 	k.log.InfoContext(ctx, "API keys of deleted app removed", "app", appID, "owners", deleted)
 	return nil

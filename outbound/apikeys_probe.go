@@ -111,14 +111,12 @@ func (k *APIKeys) Probe(ctx context.Context, app App, key Secret, fields map[str
 	return perr
 }
 
-// probeClient is base that never follows a redirect (the response is judged as it is), keeps
-// no cookies and leaves the time bound to each probe's own timeout.
-func probeClient(base *http.Client) *http.Client {
-	c := *base
-	c.Jar = nil
+// probeClient is the provider client (no redirects, no cookies) leaving the time bound to
+// each probe's own timeout.
+func probeClient(o Options) *http.Client {
+	c := o.providerClient()
 	c.Timeout = 0
-	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	return &c
+	return c
 }
 
 // probeCause strips the URL (which may carry the key in its query) from a request error, and

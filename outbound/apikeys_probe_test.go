@@ -211,3 +211,41 @@ func TestProbeGivesUpAfterItsTimeout(t *testing.T) {
 		t.Errorf("message = %q", pe.Message())
 	}
 }
+
+// A connection field that would break the probe's URL or user name ("." or ".." as a path
+// segment, ':' in a basic user name) is the user's mistake: a *KeyRequestError naming the
+// field, before anything is sent, never an internal error.
+func TestFieldsThatCannotBeSentAreRefusedNextToTheField(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := keysSetup(t, storetest.New(t))
+	app := e.createKeyApp(t, "twilioish", func(k *outbound.APIKeyPatch) {
+		k.Fields = &[]outbound.ConnectionField{
+			{Name: "region", Label: "Region", Required: true},
+			{Name: "account", Label: "Account SID", Required: true},
+		}
+		k.Probe.Path = strp("/{region}/models")
+		k.Probe.KeyIn = placep(outbound.KeyInBasic)
+		k.Probe.BasicUsername = strp("{account}")
+	})
+	for _, tt := range []struct {
+		fields map[string]string
+		field  string
+	}{
+		{map[string]string{"region": "..", "account": "AC1"}, "fields.region"},
+		{map[string]string{"region": ".", "account": "AC1"}, "fields.region"},
+		{map[string]string{"region": "eu", "account": "AC1:x"}, "fields.account"},
+	} {
+		before := e.provider.hits.Load()
+		_, err := e.keys.Put(ctx, outbound.PutRequest{AppID: app.ID, Owner: outbound.Owner{UserID: "ann"},
+			APIKey: outbound.NewSecret(goodKey), Fields: tt.fields, Validate: true})
+		var kre *outbound.KeyRequestError
+		if !errors.As(err, &kre) || len(kre.Fields) != 1 || kre.Fields[0].Field != tt.field {
+			t.Errorf("fields %v: err = %v, want a request error on %s only", tt.fields, err, tt.field)
+		}
+		if e.provider.hits.Load() != before {
+			t.Errorf("fields %v: the probe was sent", tt.fields)
+		}
+	}
+	e.noKeyLeaks(t, goodKey)
+}

@@ -143,14 +143,17 @@ func (k *APIKeys) rotate(ctx context.Context, app App, st *keyState, key Secret,
 	return setPrevious(&prev, now)
 }
 
+// msgKeyOwner is the message of a key request that names no owner.
+const msgKeyOwner = "set userId or tenantId: a key belongs to a user or a tenant"
+
 // app returns the apikey app id names after checking the request's app id and owner.
 func (k *APIKeys) app(ctx context.Context, appID string, owner Owner) (App, error) {
 	var p problems
 	if appID == "" {
 		p.add("appId", "required: the id of an apikey app, for example openai")
 	}
-	if owner.Validate() != nil {
-		p.add("userId", "set userId or tenantId: a key belongs to a user or a tenant")
+	for _, fe := range (idChecks{owner: &owner, missingOwner: msgKeyOwner, appID: appID}).problems("") {
+		p.add(fe.Field, "%s", fe.Message)
 	}
 	if len(p.list) > 0 {
 		return App{}, &KeyRequestError{Fields: p.list}

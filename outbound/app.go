@@ -86,9 +86,12 @@ type App struct {
 	// TemplateID names the catalog template the app was created from, if any.
 	TemplateID string `json:"templateId,omitempty" yaml:"templateId,omitempty"`
 	// DocsURL links to the provider's API documentation.
-	DocsURL   string    `json:"docsUrl,omitempty" yaml:"docsUrl,omitempty"`
-	CreatedAt time.Time `json:"createdAt,omitzero" yaml:"createdAt,omitempty"`
-	UpdatedAt time.Time `json:"updatedAt,omitzero" yaml:"updatedAt,omitempty"`
+	DocsURL string `json:"docsUrl,omitempty" yaml:"docsUrl,omitempty"`
+	// ScopesDocsURL links to the provider's list of scopes (an app made from a template keeps
+	// the template's).
+	ScopesDocsURL string    `json:"scopesDocsUrl,omitempty" yaml:"scopesDocsUrl,omitempty"`
+	CreatedAt     time.Time `json:"createdAt,omitzero" yaml:"createdAt,omitempty"`
+	UpdatedAt     time.Time `json:"updatedAt,omitzero" yaml:"updatedAt,omitempty"`
 
 	ClientID     string `json:"clientId,omitempty" yaml:"clientId,omitempty"`
 	ClientSecret Secret `json:"-" yaml:"-"`

@@ -151,8 +151,9 @@ func (k *APIKeyConfig) CheckKey(key string) error {
 }
 
 // CheckFields validates the extra connection values against Fields: required ones present,
-// patterns and options respected, no unknown names. Problems come back as a *ValidationError
-// with paths like "fields.accountSid".
+// patterns and options respected, no unknown names, and each value sendable where the probe
+// uses it (not "." or ".." in its path, no ':' in its basic user name). Problems come back as a
+// *ValidationError with paths like "fields.accountSid".
 func (k *APIKeyConfig) CheckFields(values map[string]string) error {
 	var p problems
 	known := make(map[string]bool, len(k.Fields))
@@ -181,7 +182,11 @@ func (k *APIKeyConfig) CheckFields(values map[string]string) error {
 					msg += ", for example " + f.Placeholder
 				}
 				p.add(path, "%s", msg)
+				continue
 			}
+		}
+		if msg := k.unsendable(f.Name, v); msg != "" {
+			p.add(path, "%s", msg)
 		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(values)) {
@@ -190,6 +195,23 @@ func (k *APIKeyConfig) CheckFields(values map[string]string) error {
 		}
 	}
 	return p.err()
+}
+
+// unsendable says why the probe could not send v where it uses the field name (a path segment
+// of "." or "..", a ':' in the basic user name), or returns "".
+func (k *APIKeyConfig) unsendable(name, v string) string {
+	if k.Probe == nil {
+		return ""
+	}
+	placeholder := "{" + name + "}"
+	pathPart, _, _ := strings.Cut(k.Probe.Path, "?")
+	switch {
+	case (v == "." || v == "..") && strings.Contains(pathPart, placeholder):
+		return fmt.Sprintf("cannot be %q: it is part of the address the key is checked at", v)
+	case strings.Contains(v, ":") && k.Probe.KeyIn == KeyInBasic && strings.Contains(k.Probe.BasicUsername, placeholder):
+		return "cannot contain ':': it is part of the user name the key is checked with"
+	}
+	return ""
 }
 
 func (k *APIKeyConfig) fieldNames() []string {

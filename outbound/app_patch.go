@@ -29,6 +29,8 @@ type AppPatch struct {
 	Description *string `json:"description,omitempty" yaml:"description,omitempty"`
 	Logo        *string `json:"logo,omitempty" yaml:"logo,omitempty"`
 	DocsURL     *string `json:"docsUrl,omitempty" yaml:"docsUrl,omitempty"`
+	// ScopesDocsURL links to the provider's list of scopes.
+	ScopesDocsURL *string `json:"scopesDocsUrl,omitempty" yaml:"scopesDocsUrl,omitempty"`
 
 	ClientID *string `json:"clientId,omitempty" yaml:"clientId,omitempty"`
 	// ClientSecret is write-only; it never marshals (see Secret).
@@ -146,6 +148,7 @@ func (p *AppPatch) applyTo(a *App) {
 	set(&a.Description, p.Description)
 	set(&a.Logo, p.Logo)
 	set(&a.DocsURL, p.DocsURL)
+	set(&a.ScopesDocsURL, p.ScopesDocsURL)
 	set(&a.ClientID, p.ClientID)
 	if p.ClearClientSecret {
 		a.ClientSecret = Secret{}

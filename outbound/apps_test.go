@@ -98,6 +98,11 @@ func TestCreateFromTemplateAndGet(t *testing.T) {
 		len(got.Scopes) != 2 || !got.CreatedAt.Equal(appsEpoch) || !got.UpdatedAt.Equal(appsEpoch) {
 		t.Errorf("stored app = %+v", got)
 	}
+	// The link to the provider's scope reference comes along, so a console can show it.
+	tmpl, _ := f.apps.Catalog().Get("google-contacts")
+	if tmpl.ScopesDocsURL == "" || got.ScopesDocsURL != tmpl.ScopesDocsURL {
+		t.Errorf("stored app's scopesDocsUrl %q, want the template's %q", got.ScopesDocsURL, tmpl.ScopesDocsURL)
+	}
 	v := f.apps.View(got)
 	if !v.HasClientSecret || v.CallbackURL != "https://auth.example.com/v1/oauth/callback/google-contacts" {
 		t.Errorf("view = %+v", v)

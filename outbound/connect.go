@@ -154,16 +154,12 @@ func (req *ConnectRequest) validate() error {
 	if req.AppID == "" {
 		p.add("appId", "is required")
 	}
-	if req.Owner.Validate() != nil {
-		p.add("userId", "set userId or tenantId: the connection belongs to a user or a tenant")
-	}
+	p.addAll(idChecks{owner: &req.Owner, missingOwner: "set userId or tenantId: the connection belongs to a user or a tenant",
+		appID: req.AppID, externalID: req.ExternalID}.problems(""))
 	for i, s := range req.Scopes {
 		if s == "" || strings.ContainsFunc(s, isSpaceOrControl) || strings.Contains(s, ",") {
 			p.add(fmt.Sprintf("scopes[%d]", i), "a scope is one non-empty word without spaces or commas")
 		}
-	}
-	if len(req.ExternalID) > 256 {
-		p.add("externalId", "is longer than 256 characters")
 	}
 	if x := req.Execution; x != nil && (x.ExecutionID == "" || x.Nonce == "") {
 		p.add("execution", "needs the execution id and the nonce of its pause")

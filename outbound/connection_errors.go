@@ -181,6 +181,12 @@ func (p *fieldProblems) add(field, format string, args ...any) {
 	p.list = append(p.list, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
 }
 
+func (p *fieldProblems) addAll(fs []FieldError) {
+	for _, f := range fs {
+		p.add(f.Field, "%s", f.Message)
+	}
+}
+
 func (p *fieldProblems) err() error {
 	if len(p.list) == 0 {
 		return nil

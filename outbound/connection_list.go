@@ -10,8 +10,8 @@ import (
 // recently connected first; with appID, only that app's. One round trip per app the owner
 // has connections of, plus one for the owner's index.
 func (v *Vault) List(ctx context.Context, owner Owner, appID string) ([]Connection, error) {
-	if err := owner.Validate(); err != nil {
-		return nil, &RequestError{Fields: []FieldError{{Field: "userId", Message: "set userId or tenantId"}}}
+	if fs := (idChecks{owner: &owner, missingOwner: "set userId or tenantId", appID: appID}).problems(""); len(fs) > 0 {
+		return nil, &RequestError{Fields: fs}
 	}
 	apps := []string{appID}
 	if appID == "" {
@@ -37,6 +37,9 @@ func (v *Vault) List(ctx context.Context, owner Owner, appID string) ([]Connecti
 func (v *Vault) ListApp(ctx context.Context, appID string) ([]Connection, error) {
 	if appID == "" {
 		return nil, &RequestError{Fields: []FieldError{{Field: "appId", Message: "is required"}}}
+	}
+	if msg := appIDMessage(appID); msg != "" {
+		return nil, &RequestError{Fields: []FieldError{{Field: "appId", Message: msg}}}
 	}
 	owners, err := v.appOwners(ctx, appID)
 	if err != nil {

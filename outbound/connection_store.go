@@ -140,6 +140,9 @@ func (v *Vault) linked(ctx context.Context, appID string, o Owner, connIDs ...st
 
 // locate finds the app and owner of a connection id.
 func (v *Vault) locate(ctx context.Context, connID string) (pointer, error) {
+	if msg := connectionIDMessage(connID); msg != "" {
+		return pointer{}, &RequestError{Fields: []FieldError{{Field: "connectionId", Message: msg}}}
+	}
 	b, err := v.store.GetValue(ctx, v.keys.Connection(connID))
 	if errors.Is(err, store.ErrNotFound) {
 		return pointer{}, &ConnectionNotFoundError{ConnectionID: connID}

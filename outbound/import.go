@@ -98,9 +98,8 @@ func (v *Vault) checkImport(ctx context.Context, req *ImportRequest, prefix stri
 	if req.AppID == "" {
 		p.add(f("appId"), "is required")
 	}
-	if req.Owner.Validate() != nil {
-		p.add(f("userId"), "set userId or tenantId")
-	}
+	p.addAll(idChecks{owner: &req.Owner, missingOwner: "set userId or tenantId",
+		appID: req.AppID, externalID: req.ExternalID}.problems(prefix))
 	if req.AccessToken == "" && req.RefreshToken == "" {
 		p.add(f("accessToken"), "give an access token, a refresh token, or both")
 	}
@@ -111,9 +110,6 @@ func (v *Vault) checkImport(ctx context.Context, req *ImportRequest, prefix stri
 		if s == "" || strings.ContainsFunc(s, isSpaceOrControl) {
 			p.add(fmt.Sprintf("%sscopes[%d]", prefix, i), "a scope is one non-empty word without spaces")
 		}
-	}
-	if len(req.ExternalID) > 256 {
-		p.add(f("externalId"), "is longer than 256 characters")
 	}
 	var app App
 	if req.AppID != "" {

@@ -19,8 +19,10 @@ type Options struct {
 	Catalog *Catalog
 	// PublicURL is the base of callback URLs, e.g. "https://auth.example.com".
 	PublicURL string
-	// HTTPClient makes provider calls (token exchange, refresh, revocation, API-key probes); nil
-	// means a client with a 10s timeout. Each call also has its own shorter deadline.
+	// HTTPClient makes provider calls (token exchange, refresh, revocation, user info, discovery,
+	// API-key probes); nil means a client with a 10s timeout. Each call also has its own shorter
+	// deadline. Whatever its CheckRedirect and Jar, these calls never follow a redirect and
+	// keep no cookies: they carry credentials, which must reach the endpoint named and no other.
 	HTTPClient *http.Client
 	Clock      clock.Clock
 	Logger     *slog.Logger
@@ -40,4 +42,13 @@ func (o Options) httpClient() *http.Client {
 		return &http.Client{Timeout: 10 * time.Second}
 	}
 	return o.HTTPClient
+}
+
+// providerClient is the client of every credential-bearing call: httpClient without redirects
+// (a redirect's response is returned as it is) and without a cookie jar.
+func (o Options) providerClient() *http.Client {
+	c := *o.httpClient()
+	c.Jar = nil
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &c
 }

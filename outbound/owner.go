@@ -38,10 +38,21 @@ func (o Owner) ID() string {
 	return o.TenantID
 }
 
-// Validate reports ErrNoOwner when neither id is set.
+// IsZero reports whether the owner names neither a user nor a tenant.
+func (o Owner) IsZero() bool { return o.UserID == "" && o.TenantID == "" }
+
+// Validate reports ErrNoOwner when neither id is set, and an *IDError (ErrInvalidID) when an
+// id is set that breaks the id rule (actions.CheckID: 1 to 256 characters, no control
+// characters).
 func (o Owner) Validate() error {
-	if o.UserID == "" && o.TenantID == "" {
+	if o.IsZero() {
 		return ErrNoOwner
+	}
+	problems := actions.Subject{UserID: o.UserID, TenantID: o.TenantID}.Problems()
+	for _, field := range []string{"userId", "tenantId"} {
+		if msg, bad := problems[field]; bad {
+			return &IDError{Field: field, Message: msg}
+		}
 	}
 	return nil
 }

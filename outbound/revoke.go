@@ -73,7 +73,7 @@ func (v *Vault) revokeToken(ctx context.Context, app *App, endpoint, token, hint
 	if basic {
 		req.SetBasicAuth(url.QueryEscape(app.ClientID), url.QueryEscape(secret))
 	}
-	resp, err := v.opts.httpClient().Do(req)
+	resp, err := v.client.Do(req)
 	if err != nil {
 		return fmt.Errorf("provider unreachable: %s", oneLine(strings.ReplaceAll(err.Error(), endpoint, "revocationUrl"), 200))
 	}

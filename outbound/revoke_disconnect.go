@@ -45,6 +45,13 @@ type DisconnectedConnection struct {
 // cancelled); ctx ending only stops the disconnect from starting on further connections.
 func (v *Vault) Disconnect(ctx context.Context, req DisconnectRequest) (*DisconnectReport, error) {
 	rep := &DisconnectReport{Connections: []DisconnectedConnection{}}
+	ids := idChecks{appID: req.AppID, connID: req.ConnectionID}
+	if !req.Owner.IsZero() {
+		ids.owner = &req.Owner
+	}
+	if fs := ids.problems(""); len(fs) > 0 {
+		return nil, &RequestError{Fields: fs}
+	}
 	switch {
 	case req.ConnectionID != "":
 		p, err := v.locate(ctx, req.ConnectionID)

@@ -123,6 +123,9 @@ func TestDeletingAnAPIKeyAppLeavesItsKeysToTheKeyStore(t *testing.T) {
 	if hits := storetest.Find(t, f.s, ":key:openai"); len(hits) > 0 {
 		t.Errorf("the API key of a deleted app is left in Redis: %v", hits)
 	}
+	if n, err := f.s.Client().Exists(ctx, f.s.Keys().AppSubjects("openai")).Result(); err != nil || n != 0 {
+		t.Errorf("the owner index of a deleted API-key app is left in Redis (%d, %v)", n, err)
+	}
 }
 
 // A disconnect whose caller goes away (a cancelled DELETE) while the provider revokes still

@@ -16,8 +16,6 @@ import (
 // template rules.
 type Template struct {
 	App `yaml:",inline"`
-	// ScopesDocsURL links to the provider's list of scopes.
-	ScopesDocsURL string `json:"scopesDocsUrl,omitempty" yaml:"scopesDocsUrl,omitempty"`
 	// Variables are filled when an app is created from the template.
 	Variables []Variable `json:"variables,omitempty" yaml:"variables,omitempty"`
 	// Quirks are notes on how the provider departs from the norm, for people configuring it.

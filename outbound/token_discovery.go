@@ -3,6 +3,7 @@ package outbound
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -12,6 +13,47 @@ import (
 
 // discoveryTTL is how long a discovery document is reused.
 const discoveryTTL = time.Hour
+
+// ErrDiscovery matches every *DiscoveryError (errors.Is): the app's discovery document could not
+// be fetched, or names endpoints the vault may not use. The provider is misconfigured or down;
+// an HTTP layer maps it to 502.
+var ErrDiscovery = errors.New("outbound: the provider's discovery document cannot be used")
+
+// DiscoveryError says why an app's discovery document was not used. Field is the member of the
+// document at fault ("token_endpoint"), or "" when the document itself could not be fetched or
+// read. It never repeats a URL from the document, which could carry credentials.
+type DiscoveryError struct {
+	AppID   string
+	Field   string
+	Problem string
+	cause   error
+}
+
+func (e *DiscoveryError) Error() string {
+	msg := fmt.Sprintf("discover the endpoints of app %q: %s", e.AppID, e.Message())
+	if e.cause != nil {
+		msg += ": " + e.cause.Error()
+	}
+	return msg
+}
+
+// Message says what is wrong in a sentence safe for clients, without the cause of a failed
+// fetch: "the provider's discovery document's token_endpoint must use https (...)".
+func (e *DiscoveryError) Message() string {
+	msg := "the provider's discovery document"
+	if e.Field != "" {
+		msg += "'s " + e.Field
+	}
+	return msg + " " + e.Problem
+}
+
+// Unwrap returns ErrDiscovery and the cause of a failed fetch, if any.
+func (e *DiscoveryError) Unwrap() []error {
+	if e.cause == nil {
+		return []error{ErrDiscovery}
+	}
+	return []error{ErrDiscovery, e.cause}
+}
 
 // metadataDoc holds the fields of an OpenID Connect discovery / RFC 8414 metadata document the
 // vault uses.
@@ -66,4 +108,29 @@ func (d *discoveryCache) get(ctx context.Context, client *http.Client, url strin
 	d.docs[url] = cachedDoc{doc: doc, at: now}
 	d.mu.Unlock()
 	return doc, nil
+}
+
+// fillFrom returns ep with its empty endpoints taken from the discovery document md. Every
+// endpoint taken must pass the same URL rules as the app's own settings; the first that does
+// not makes the whole document unusable.
+func (ep endpointsOf) fillFrom(md metadataDoc, appID string) (endpointsOf, error) {
+	for _, f := range []struct {
+		dst         *string
+		src, member string
+		check       func(string) string
+	}{
+		{&ep.authorization, md.AuthorizationEndpoint, "authorization_endpoint", checkURL},
+		{&ep.token, md.TokenEndpoint, "token_endpoint", checkURL},
+		{&ep.revocation, md.RevocationEndpoint, "revocation_endpoint", checkURL},
+		{&ep.issuer, md.Issuer, "issuer", checkIssuer},
+	} {
+		if *f.dst != "" || f.src == "" {
+			continue
+		}
+		if msg := f.check(f.src); msg != "" {
+			return ep, &DiscoveryError{AppID: appID, Field: f.member, Problem: msg}
+		}
+		*f.dst = f.src
+	}
+	return ep, nil
 }

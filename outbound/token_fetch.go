@@ -85,9 +85,8 @@ func (r *FetchRequest) validate() error {
 	if r.AppID == "" {
 		p.add("appId", "is required")
 	}
-	if r.Owner.Validate() != nil {
-		p.add("userId", "set userId or tenantId")
-	}
+	p.addAll(idChecks{owner: &r.Owner, missingOwner: "set userId or tenantId",
+		appID: r.AppID, connID: r.ConnectionID, externalID: r.ExternalID}.problems(""))
 	for i, s := range r.Scopes {
 		if s == "" {
 			p.add(fmt.Sprintf("scopes[%d]", i), "is empty")

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -45,7 +44,7 @@ func (v *Vault) provider(ctx context.Context, app App) (*providerConf, error) {
 		Endpoint:     oauth2.Endpoint{AuthURL: ep.authorization, TokenURL: ep.token, AuthStyle: authStyle(app.TokenAuthStyle)},
 		RedirectURL:  app.CallbackURL(v.opts.PublicURL),
 	}
-	base := v.opts.httpClient()
+	base := v.client
 	client := *base
 	client.Transport = &tokenTransport{
 		base:     transportOf(base),
@@ -163,25 +162,23 @@ func (v *Vault) endpoints(ctx context.Context, app App) (endpointsOf, error) {
 	if app.DiscoveryURL == "" || (ep.authorization != "" && ep.token != "" && ep.revocation != "" && ep.issuer != "") {
 		return ep, nil
 	}
-	md, err := v.disco.get(ctx, v.opts.httpClient(), app.DiscoveryURL, v.clock.Now(), v.vo.ProviderTimeout)
+	md, err := v.disco.get(ctx, v.client, app.DiscoveryURL, v.clock.Now(), v.vo.ProviderTimeout)
+	if err != nil {
+		err = &DiscoveryError{AppID: app.ID, Problem: "is unavailable", cause: err}
+	}
+	found := ep
+	if err == nil {
+		found, err = ep.fillFrom(md, app.ID)
+	}
 	if err != nil {
 		if ep.authorization != "" && ep.token != "" {
-			v.log.WarnContext(ctx, "outbound: discovery document unavailable; using the app's endpoints", "app", app.ID, "error", err)
+			v.log.WarnContext(ctx, "outbound: discovery document not used; using the app's endpoints", "app", app.ID, "error", err)
 			return ep, nil
 		}
-		return ep, fmt.Errorf("discover the endpoints of app %q: %w", app.ID, err)
+		return ep, err
 	}
-	fill := func(dst *string, src string) {
-		if *dst == "" {
-			*dst = src
-		}
+	if found.authorization == "" || found.token == "" {
+		return ep, &DiscoveryError{AppID: app.ID, Problem: "names no authorization or token endpoint"}
 	}
-	fill(&ep.authorization, md.AuthorizationEndpoint)
-	fill(&ep.token, md.TokenEndpoint)
-	fill(&ep.revocation, md.RevocationEndpoint)
-	fill(&ep.issuer, md.Issuer)
-	if ep.authorization == "" || ep.token == "" {
-		return ep, fmt.Errorf("discover the endpoints of app %q: the discovery document names no authorization or token endpoint", app.ID)
-	}
-	return ep, nil
+	return found, nil
 }

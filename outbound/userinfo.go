@@ -31,7 +31,7 @@ func (v *Vault) userInfoSubject(ctx context.Context, app *App, accessToken strin
 	}
 	req.Header.Set("Authorization", "Bearer "+accessToken)
 	req.Header.Set("Accept", "application/json")
-	resp, err := v.opts.httpClient().Do(req)
+	resp, err := v.client.Do(req)
 	if err != nil {
 		return fail(oneLine(scrub(err.Error(), accessToken), 200))
 	}

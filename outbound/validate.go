@@ -155,6 +155,7 @@ func (a *App) validateCommon(p *problems) {
 		p.add("templateId", "is not a template id (lowercase letters, digits and '-')")
 	}
 	checkDocLinkField(p, "docsUrl", a.DocsURL)
+	checkDocLinkField(p, "scopesDocsUrl", a.ScopesDocsURL)
 }
 
 func (a *App) validateOAuth2(p *problems) {
@@ -185,9 +186,10 @@ func (a *App) validateOAuth2(p *problems) {
 	checkURLField(p, "revocationUrl", a.RevocationURL)
 	checkURLField(p, "discoveryUrl", a.DiscoveryURL)
 	checkURLField(p, "userInfoUrl", a.UserInfoURL)
-	checkURLField(p, "issuer", a.Issuer)
-	if a.Issuer != "" && strings.ContainsAny(a.Issuer, "?#") {
-		p.add("issuer", "must have no query or fragment (RFC 8414)")
+	if a.Issuer != "" {
+		if msg := checkIssuer(a.Issuer); msg != "" {
+			p.add("issuer", "%s", msg)
+		}
 	}
 	a.validateScopes(p)
 	a.validateRequestKnobs(p)

@@ -103,6 +103,11 @@ func TestValidateReportsOneMessagePerBadField(t *testing.T) {
 			"authorizationUrl": "absolute", "tokenUrl": "https",
 			"revocationUrl": "user name or password", "userInfoUrl": "fragment", "issuer": "no query",
 		}},
+		{"link-local addresses are refused", validOAuth2, func(a *App) {
+			a.TokenURL = "https://169.254.169.254/latest/meta-data"
+			a.RevocationURL = "https://[fe80::1%25eth0]/revoke"
+			a.UserInfoURL = "https://[::ffff:169.254.10.1]/userinfo"
+		}, map[string]string{"tokenUrl": "link-local", "revocationUrl": "link-local", "userInfoUrl": "link-local"}},
 		{"scopes", validOAuth2, func(a *App) {
 			a.Scopes = []Scope{{Name: "read"}, {Name: "write"}, {Name: "read"}, {Name: "two words"}}
 			a.DefaultScopes = []string{"read", "admin", "read"}

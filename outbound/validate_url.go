@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"maps"
 	"net"
+	"net/netip"
 	"net/url"
 	"regexp"
 	"slices"
@@ -56,6 +57,8 @@ func checkURL(raw string) string {
 		return "must not contain a user name or password"
 	case u.Fragment != "" || strings.Contains(raw, "#"):
 		return "must not contain a fragment (#...)"
+	case isLinkLocal(u.Hostname()):
+		return "must not point at a link-local address (169.254.0.0/16 or fe80::/10)"
 	case u.Scheme == "https":
 		return ""
 	case u.Scheme == "http" && isLoopback(u.Hostname()):
@@ -63,6 +66,28 @@ func checkURL(raw string) string {
 	default:
 		return "must use https (http is allowed only for localhost, 127.0.0.1 and ::1)"
 	}
+}
+
+// checkIssuer is checkURL for an issuer identifier, which also has no query (RFC 8414).
+func checkIssuer(raw string) string {
+	if msg := checkURL(raw); msg != "" {
+		return msg
+	}
+	if strings.ContainsAny(raw, "?#") {
+		return "must have no query or fragment (RFC 8414)"
+	}
+	return ""
+}
+
+// isLinkLocal reports whether host is a link-local IP address (such as a cloud metadata
+// service's), however it is written.
+func isLinkLocal(host string) bool {
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		return false
+	}
+	ip = ip.Unmap()
+	return ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast()
 }
 
 // isLoopback reports whether host is localhost or a loopback IP address.

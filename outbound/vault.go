@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net/http"
 	"sync"
 	"time"
 
@@ -33,6 +34,8 @@ type Vault struct {
 	clock  clock.Clock
 	log    *slog.Logger
 	flight singleflight.Group
+	// client makes every call to a provider; it never follows a redirect.
+	client *http.Client
 
 	decoded decodedCache
 	// unwritten holds the token pairs the provider issued that Redis has not taken yet.
@@ -126,14 +129,15 @@ func (v *Vault) deleteAppConnections(ctx context.Context, appID string) error {
 
 func newVault(apps appSource, opts Options, vo VaultOptions) *Vault {
 	v := &Vault{
-		apps:  apps,
-		opts:  opts,
-		vo:    vo.withDefaults(),
-		store: opts.Store,
-		keys:  opts.Store.Keys(),
-		clock: opts.clock(),
-		log:   opts.logger(),
-		confs: map[string]*providerConf{},
+		apps:   apps,
+		opts:   opts,
+		vo:     vo.withDefaults(),
+		store:  opts.Store,
+		keys:   opts.Store.Keys(),
+		clock:  opts.clock(),
+		log:    opts.logger(),
+		client: opts.providerClient(),
+		confs:  map[string]*providerConf{},
 	}
 	v.unwritten.ctx, v.unwritten.cancel = context.WithCancel(context.Background())
 	v.unwritten.loop, v.unwritten.wait = v.retryUnwritten, clock.System().Sleep

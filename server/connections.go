@@ -243,7 +243,7 @@ func (s *Server) listConnections(w http.ResponseWriter, r *http.Request) {
 		list []outbound.Connection
 		err  error
 	)
-	if owner.Validate() != nil && q.Get("appId") != "" {
+	if owner.IsZero() && q.Get("appId") != "" {
 		list, err = s.opts.Vault.ListApp(r.Context(), q.Get("appId"))
 	} else {
 		list, err = s.opts.Vault.List(r.Context(), owner, q.Get("appId"))

@@ -136,6 +136,7 @@ func (s *Server) classify(err error) (int, apiError) {
 		ee *engine.ExpiredError
 		ce *engine.ConflictError
 		ve *outbound.ValidationError
+		de *outbound.DiscoveryError
 	)
 	switch {
 	case errors.As(err, &he):
@@ -164,6 +165,8 @@ func (s *Server) classify(err error) (int, apiError) {
 		return http.StatusNotFound, apiError{Code: "not_found", Message: "no template has this id; GET /v1/templates lists them"}
 	case errors.Is(err, outbound.ErrAppExists):
 		return http.StatusConflict, apiError{Code: "app_exists", Message: "an app with this id already exists; choose another id, or change the app with PATCH /v1/apps/{id}"}
+	case errors.As(err, &de):
+		return http.StatusBadGateway, apiError{Code: "provider_misconfigured", Message: de.Message()}
 	case isConnectionError(err):
 		return connectionError(err)
 	case isAPIKeyError(err):

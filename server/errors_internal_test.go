@@ -6,9 +6,11 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/outflowhq/outflow/engine"
+	"github.com/outflowhq/outflow/outbound"
 )
 
 // The input of an expired execution goes to management-key callers only.
@@ -36,5 +38,17 @@ func TestOnlyManagementCallersGetTheInputOfAnExpiredExecution(t *testing.T) {
 		if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil || w.Code != http.StatusGone || string(body.Error.Restart) != tc.want {
 			t.Errorf("%s: %d restart %s, want %s", tc.name, w.Code, body.Error.Restart, tc.want)
 		}
+	}
+}
+
+// A provider whose discovery document cannot be used is the provider's fault: 502, with the
+// reason, never a 500.
+func TestAnUnusableDiscoveryDocumentIsABadGateway(t *testing.T) {
+	t.Parallel()
+	s := New(Options{Logger: slog.New(slog.DiscardHandler)})
+	err := fmt.Errorf("connect app %q: %w", "crm", &outbound.DiscoveryError{AppID: "crm", Field: "token_endpoint", Problem: "must use https"})
+	status, body := s.classify(err)
+	if status != http.StatusBadGateway || body.Code != "provider_misconfigured" || !strings.Contains(body.Message, "token_endpoint must use https") {
+		t.Errorf("classify = %d %+v, want 502 provider_misconfigured naming the endpoint", status, body)
 	}
 }

@@ -257,6 +257,33 @@ func TestCollectForTheTenantWithExtraFields(t *testing.T) {
 	rn.noLeaks(t, goodKey)
 }
 
+// A field value the probe cannot send (a path segment of "." or "..", a ':' in the basic user
+// name) is shown next to its field, like any other mistake; the step does not fail.
+func TestCollectShowsFieldsTheProbeCannotSendNextToThem(t *testing.T) {
+	t.Parallel()
+	e := setup(t, storetest.New(t))
+	e.createApp(t, "regional", func(k *outbound.APIKeyPatch) {
+		k.Fields = &[]outbound.ConnectionField{{Name: "region", Label: "Region", Required: true}}
+		k.Probe.Path = strp("/{region}/models")
+	})
+	e.load(t, "tenant-key.yaml", tenantFlow)
+	rn, r := e.start(t, "tenant-key", ann)
+	wantScreen(t, r, "ask")
+	r = rn.next(t, r, apikey.ButtonSave, map[string]any{apikey.KeyField: goodKey, "region": ".."})
+	screen := wantScreen(t, r, "ask")
+	if msg := fieldMessage(screen, "region"); !strings.HasPrefix(msg, "Region ") || !strings.Contains(msg, `".."`) {
+		t.Errorf("region message = %q, want one naming the value's problem", msg)
+	}
+	if e.provider.hits.Load() != 0 {
+		t.Error("the probe was sent")
+	}
+	r = rn.next(t, r, apikey.ButtonSave, map[string]any{apikey.KeyField: goodKey, "region": "eu"})
+	if r.Status != engine.StatusCompleted || r.Output["stored"] != true {
+		t.Fatalf("status %s output %+v error %+v", r.Status, r.Output, r.Error)
+	}
+	rn.noLeaks(t, goodKey)
+}
+
 func TestCollectStepsFailCleanlyForUnknownOrOAuthApps(t *testing.T) {
 	t.Parallel()
 	e := setup(t, storetest.New(t))

@@ -1,0 +1,95 @@
+package outbound
+
+import (
+	"errors"
+	"regexp"
+
+	"github.com/outflowhq/outflow/actions"
+)
+
+// The rules for the ids a request names. User, tenant and external ids are the host's own:
+// 1 to 256 characters of UTF-8 text without control characters (actions.CheckID). App ids are
+// slugs of 1 to 63 lowercase letters, digits and '-'. Connection ids are the vault's own
+// ("cn_" and 26 letters or digits); any id of 1 to 64 letters, digits, '_' or '-' is looked up.
+// An id that breaks its rule is a request error naming the field, never a lookup: it could not
+// name a record anyway, and a record made with it could not be listed or deleted again.
+
+// ErrInvalidID matches every *IDError (errors.Is).
+var ErrInvalidID = errors.New("outbound: invalid id")
+
+// IDError says which id of a request breaks its rule, and how. It never repeats the id.
+type IDError struct {
+	// Field is the request field: userId, tenantId, externalId, appId or connectionId.
+	Field   string
+	Message string
+}
+
+func (e *IDError) Error() string { return "invalid " + e.Field + ": " + e.Message }
+
+// Is reports whether target is ErrInvalidID.
+func (e *IDError) Is(target error) bool { return target == ErrInvalidID }
+
+var connectionIDRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+
+// appIDMessage says what is wrong with id as an app id named in a request, or returns "".
+func appIDMessage(id string) string {
+	if idRE.MatchString(id) {
+		return ""
+	}
+	return "is not an app id: 1 to 63 lowercase letters, digits or '-', starting with a letter or digit"
+}
+
+// connectionIDMessage says what is wrong with id as a connection id, or returns "".
+func connectionIDMessage(id string) string {
+	if connectionIDRE.MatchString(id) {
+		return ""
+	}
+	return "is not a connection id: 1 to 64 letters, digits, '_' or '-' (for example cn_3kq...)"
+}
+
+// ownerProblem is the field error of an owner that Validate refuses: missing is the message
+// when it names no one. ok is false for a valid owner.
+func ownerProblem(o Owner, missing string) (fe FieldError, ok bool) {
+	err := o.Validate()
+	var ie *IDError
+	switch {
+	case err == nil:
+		return FieldError{}, false
+	case errors.As(err, &ie):
+		return FieldError{Field: ie.Field, Message: ie.Message}, true
+	}
+	return FieldError{Field: "userId", Message: missing}, true
+}
+
+// idChecks is the ids of one request, each checked by its rule; an empty id is not checked
+// (whether it is required is the request's own rule).
+type idChecks struct {
+	owner                     *Owner
+	missingOwner              string
+	appID, connID, externalID string
+}
+
+// problems lists the field errors of the ids, prefixing each field with prefix.
+func (c idChecks) problems(prefix string) []FieldError {
+	var out []FieldError
+	add := func(field, msg string) {
+		if msg != "" {
+			out = append(out, FieldError{Field: prefix + field, Message: msg})
+		}
+	}
+	if c.owner != nil {
+		if fe, bad := ownerProblem(*c.owner, c.missingOwner); bad {
+			add(fe.Field, fe.Message)
+		}
+	}
+	if c.appID != "" {
+		add("appId", appIDMessage(c.appID))
+	}
+	if c.connID != "" {
+		add("connectionId", connectionIDMessage(c.connID))
+	}
+	if c.externalID != "" {
+		add("externalId", actions.CheckID(c.externalID))
+	}
+	return out
+}
