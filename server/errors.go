@@ -164,6 +164,11 @@ func (s *Server) classify(err error) (int, apiError) {
 		return http.StatusNotFound, apiError{Code: "not_found", Message: "no template has this id; GET /v1/templates lists them"}
 	case errors.Is(err, outbound.ErrAppExists):
 		return http.StatusConflict, apiError{Code: "app_exists", Message: "an app with this id already exists; choose another id, or change the app with PATCH /v1/apps/{id}"}
+	case errors.Is(err, outbound.ErrSecretUnreadable):
+		// Not 503: retrying cannot help until an operator configures the key that sealed the
+		// secret, and the request itself is fine. The log names the key id.
+		return http.StatusInternalServerError, apiError{Code: "secret_unreadable",
+			Message: "a stored secret this request would replace does not open with the server's sealing keys, so nothing was changed; the server's operator must configure the key that sealed it"}
 	case isConnectionError(err):
 		return connectionError(err)
 	case isAPIKeyError(err):

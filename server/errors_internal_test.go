@@ -6,9 +6,12 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/outflowhq/outflow/engine"
+	"github.com/outflowhq/outflow/outbound"
+	"github.com/outflowhq/outflow/store"
 )
 
 // The input of an expired execution goes to management-key callers only.
@@ -36,5 +39,24 @@ func TestOnlyManagementCallersGetTheInputOfAnExpiredExecution(t *testing.T) {
 		if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil || w.Code != http.StatusGone || string(body.Error.Restart) != tc.want {
 			t.Errorf("%s: %d restart %s, want %s", tc.name, w.Code, body.Error.Restart, tc.want)
 		}
+	}
+}
+
+// A write refused because it would replace a stored secret that does not open with the keyring
+// is the server's fault and lasts until an operator fixes the keyring: 500 with its own code
+// (not 503: retrying cannot help), and neither the key id nor any secret reaches the client.
+func TestASecretThatDoesNotOpenIsAServerErrorOfItsOwn(t *testing.T) {
+	t.Parallel()
+	s := New(Options{Logger: slog.New(slog.DiscardHandler)})
+	err := fmt.Errorf("store API key for app %q: %w", "openai",
+		&outbound.SecretUnreadableError{What: `API key of app "openai" version 1`, KeyID: "k1", Err: store.ErrSealBroken})
+	w := httptest.NewRecorder()
+	s.fail(w, httptest.NewRequest("POST", "/v1/apikeys", nil), err)
+	var body errorBody
+	if jerr := json.Unmarshal(w.Body.Bytes(), &body); jerr != nil || w.Code != http.StatusInternalServerError || body.Error.Code != "secret_unreadable" {
+		t.Fatalf("%d %s, want 500 secret_unreadable", w.Code, w.Body)
+	}
+	if w.Header().Get("Retry-After") != "" || strings.Contains(body.Error.Message, "k1") {
+		t.Errorf("Retry-After %q, message %q: want no retry hint and no key id", w.Header().Get("Retry-After"), body.Error.Message)
 	}
 }
