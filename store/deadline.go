@@ -21,13 +21,26 @@ const (
 // that is sooner. With the client's ContextTimeoutEnabled, the deadline reaches the socket, the
 // connection pool and the retries, so a Redis that accepts connections and never answers fails
 // the call when its deadline passes.
+// A call whose context holds ownDeadline{} keeps the deadline its caller gave (Open's PING,
+// bounded by Options.PingTimeout).
 type deadlineHook struct{ d time.Duration }
+
+// ownDeadline marks a context whose deadline deadlineHook leaves as it is.
+type ownDeadline struct{}
+
+// bound gives ctx the hook's deadline unless the caller set its own with ownDeadline.
+func (h deadlineHook) bound(ctx context.Context) (context.Context, context.CancelFunc) {
+	if ctx.Value(ownDeadline{}) != nil {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, h.d)
+}
 
 var _ redis.Hook = deadlineHook{}
 
 func (h deadlineHook) DialHook(next redis.DialHook) redis.DialHook {
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
-		ctx, cancel := context.WithTimeout(ctx, h.d)
+		ctx, cancel := h.bound(ctx)
 		defer cancel()
 		return next(ctx, network, addr)
 	}
@@ -35,7 +48,7 @@ func (h deadlineHook) DialHook(next redis.DialHook) redis.DialHook {
 
 func (h deadlineHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 	return func(ctx context.Context, cmd redis.Cmder) error {
-		ctx, cancel := context.WithTimeout(ctx, h.d)
+		ctx, cancel := h.bound(ctx)
 		defer cancel()
 		return next(ctx, cmd)
 	}
@@ -43,7 +56,7 @@ func (h deadlineHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 
 func (h deadlineHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
 	return func(ctx context.Context, cmds []redis.Cmder) error {
-		ctx, cancel := context.WithTimeout(ctx, h.d)
+		ctx, cancel := h.bound(ctx)
 		defer cancel()
 		return next(ctx, cmds)
 	}

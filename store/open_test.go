@@ -35,6 +35,16 @@ func TestOpenGivesUpOnARedisThatDoesNotAnswer(t *testing.T) {
 	}
 }
 
+// Open's PING has its own bound, longer than the bound of later calls when so configured.
+func TestOpensPingIsBoundByPingTimeoutAlone(t *testing.T) {
+	t.Parallel()
+	_, err := store.Open(context.Background(), store.Options{URL: "redis://" + storetest.Silent(t) + "/0",
+		PingTimeout: 600 * time.Millisecond, CommandTimeout: 100 * time.Millisecond})
+	if !errors.Is(err, store.ErrUnavailable) || !strings.Contains(err.Error(), "no answer within 600ms") {
+		t.Errorf("err = %v, want ErrUnavailable that says Redis did not answer within 600ms", err)
+	}
+}
+
 // The caller's own deadline is not unavailability: Open ends with it.
 func TestOpenEndsWithTheCallersContext(t *testing.T) {
 	t.Parallel()

@@ -96,7 +96,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 // openPing is Open's PING, bounded by d even where the client would wait longer (a Sentinel it
 // keeps dialling): the PING runs on its own goroutine, which closing the client ends.
 func (s *Store) openPing(ctx context.Context, d time.Duration) error {
-	pingCtx, cancel := context.WithTimeout(ctx, d)
+	pingCtx, cancel := context.WithTimeout(context.WithValue(ctx, ownDeadline{}, true), d)
 	defer cancel()
 	err := within(pingCtx, func(ctx context.Context) error { return s.client.Ping(ctx).Err() })
 	if err != nil && ctx.Err() == nil && pingCtx.Err() != nil {
