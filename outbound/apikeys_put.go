@@ -30,8 +30,9 @@ const maxPutTries = 5
 // window, stop being fetchable when Put returns.
 //
 // Errors: ErrAppNotFound, ErrNotAPIKeyApp, a *KeyRequestError (ErrInvalidKeyRequest) listing
-// bad fields, a *ProbeError (ErrKeyRejected or ErrProbeFailed) when validation fails. None of
-// them contains the key.
+// bad fields, a *ProbeError (ErrKeyRejected or ErrProbeFailed) when validation fails, a
+// *SecretUnreadableError (ErrSecretUnreadable) when the stored key does not open with the
+// keyring, which is then never replaced. None of them contains the key.
 func (k *APIKeys) Put(ctx context.Context, req PutRequest) (KeyInfo, error) {
 	app, err := k.app(ctx, req.AppID, req.Owner)
 	if err != nil {
@@ -112,7 +113,7 @@ func (k *APIKeys) write(ctx context.Context, app App, owner Owner, key Secret, f
 // st.prev to match.
 func (k *APIKeys) rotate(ctx context.Context, app App, st *keyState, key Secret, noOverlap bool, now time.Time) (store.Companion, error) {
 	drop := store.Companion{Op: store.CompanionDelete}
-	if st.rev == 0 || noOverlap {
+	if st.rev == 0 {
 		// A new record clears whatever an earlier record of the same name may have left.
 		st.prev = nil
 		return drop, nil
@@ -120,10 +121,14 @@ func (k *APIKeys) rotate(ctx context.Context, app App, st *keyState, key Secret,
 	rec := st.rec
 	old, err := k.open(rec, &rec.Current)
 	if err != nil {
-		// A key that no longer opens (its sealing key left the keyring) cannot be served
-		// during an overlap; replace it outright rather than refuse the new one.
-		k.log.WarnContext(ctx, "the active API key does not open; replacing it without an overlap",
+		// A key that does not open is never replaced: its sealing key may come back (a key
+		// dropped from the keyring too early, a key id configured with the wrong bytes).
+		k.log.ErrorContext(ctx, "the stored API key does not open with the keyring; it was not replaced",
 			"app", app.ID, "owner", rec.Owner.Kind(), "version", rec.Current.Version, "error", err)
+		what := fmt.Sprintf("API key of app %q version %d", app.ID, rec.Current.Version)
+		return store.Companion{}, unreadable(k.opts.Keyring, what, rec.Current.Sealed, err)
+	}
+	if noOverlap {
 		st.prev = nil
 		return drop, nil
 	}

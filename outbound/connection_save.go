@@ -62,6 +62,9 @@ func (v *Vault) applyGrant(g *grantRecord, in grantInput, newID string, now time
 					oldest = j
 				}
 			}
+			if err := v.readable(&g.Conns[oldest]); err != nil {
+				return applied{}, err
+			}
 			a.pruned = append(a.pruned, g.Conns[oldest].ID)
 			g.Conns = slices.Delete(g.Conns, oldest, oldest+1)
 		}
@@ -71,6 +74,10 @@ func (v *Vault) applyGrant(g *grantRecord, in grantInput, newID string, now time
 		g.Conns = append(g.Conns, storedConn{Connection: Connection{ID: newID, AppID: g.AppID, Owner: g.Owner, CreatedAt: now}})
 		i = len(g.Conns) - 1
 	} else {
+		// Tokens that do not open are never overwritten: their sealing key may come back.
+		if err := v.readable(&g.Conns[i]); err != nil {
+			return applied{}, err
+		}
 		a.reconnected = true
 	}
 	c := &g.Conns[i]

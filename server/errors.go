@@ -79,6 +79,10 @@ var (
 		Message: "storage is unavailable; try again shortly"}}
 )
 
+// storageRetryAfter is the Retry-After, in seconds, of a 503 unavailable: about how long a
+// Redis failover, a restart that loads the dataset or a freed-up maxmemory takes to pass.
+const storageRetryAfter = "5"
+
 // fail maps err to a status and a JSON error body. Debug detail goes to the log, never to the
 // client.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
@@ -86,6 +90,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if status >= 500 {
 		s.log.ErrorContext(r.Context(), "request failed", "method", r.Method, "route", r.Pattern, "status", status, "error", err)
 	}
+	retryLater(w, body)
 	var ee *engine.ExpiredError
 	if body.Restart != nil && errors.As(err, &ee) && managed(r) {
 		body.Restart = &restart{FlowID: ee.FlowID, Input: ee.Input}
@@ -102,7 +107,15 @@ func (s *Server) failPage(w http.ResponseWriter, r *http.Request, err error) {
 	if status >= 500 {
 		s.log.ErrorContext(r.Context(), "page failed", "method", r.Method, "route", r.Pattern, "status", status, "error", err)
 	}
+	retryLater(w, body)
 	s.renderPage(w, status, "problem", problemView{Title: pageTitle(body.Code), Message: body.Message, Expired: body.Code == "expired"})
+}
+
+// retryLater tells a client when to try again after storage was unavailable.
+func retryLater(w http.ResponseWriter, body apiError) {
+	if body.Code == "unavailable" {
+		w.Header().Set("Retry-After", storageRetryAfter)
+	}
 }
 
 // pageTitle is the heading of an error page.
@@ -167,6 +180,11 @@ func (s *Server) classify(err error) (int, apiError) {
 		return http.StatusConflict, apiError{Code: "app_exists", Message: "an app with this id already exists; choose another id, or change the app with PATCH /v1/apps/{id}"}
 	case errors.As(err, &de):
 		return http.StatusBadGateway, apiError{Code: "provider_misconfigured", Message: de.Message()}
+	case errors.Is(err, outbound.ErrSecretUnreadable):
+		// Not 503: retrying cannot help until an operator configures the key that sealed the
+		// secret, and the request itself is fine. The log names the key id.
+		return http.StatusInternalServerError, apiError{Code: "secret_unreadable",
+			Message: "a stored secret this request would replace does not open with the server's sealing keys, so nothing was changed; the server's operator must configure the key that sealed it"}
 	case isConnectionError(err):
 		return connectionError(err)
 	case isAPIKeyError(err):

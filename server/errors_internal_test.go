@@ -11,6 +11,7 @@ import (
 
 	"github.com/outflowhq/outflow/engine"
 	"github.com/outflowhq/outflow/outbound"
+	"github.com/outflowhq/outflow/store"
 )
 
 // The input of an expired execution goes to management-key callers only.
@@ -50,5 +51,24 @@ func TestAnUnusableDiscoveryDocumentIsABadGateway(t *testing.T) {
 	status, body := s.classify(err)
 	if status != http.StatusBadGateway || body.Code != "provider_misconfigured" || !strings.Contains(body.Message, "token_endpoint must use https") {
 		t.Errorf("classify = %d %+v, want 502 provider_misconfigured naming the endpoint", status, body)
+	}
+}
+
+// A write refused because it would replace a stored secret that does not open with the keyring
+// is the server's fault and lasts until an operator fixes the keyring: 500 with its own code
+// (not 503: retrying cannot help), and neither the key id nor any secret reaches the client.
+func TestASecretThatDoesNotOpenIsAServerErrorOfItsOwn(t *testing.T) {
+	t.Parallel()
+	s := New(Options{Logger: slog.New(slog.DiscardHandler)})
+	err := fmt.Errorf("store API key for app %q: %w", "openai",
+		&outbound.SecretUnreadableError{What: `API key of app "openai" version 1`, KeyID: "k1", Err: store.ErrSealBroken})
+	w := httptest.NewRecorder()
+	s.fail(w, httptest.NewRequest("POST", "/v1/apikeys", nil), err)
+	var body errorBody
+	if jerr := json.Unmarshal(w.Body.Bytes(), &body); jerr != nil || w.Code != http.StatusInternalServerError || body.Error.Code != "secret_unreadable" {
+		t.Fatalf("%d %s, want 500 secret_unreadable", w.Code, w.Body)
+	}
+	if w.Header().Get("Retry-After") != "" || strings.Contains(body.Error.Message, "k1") {
+		t.Errorf("Retry-After %q, message %q: want no retry hint and no key id", w.Header().Get("Retry-After"), body.Error.Message)
 	}
 }

@@ -21,7 +21,7 @@ var (
 	// moved on, or a lock is no longer held by its owner.
 	ErrConflict = errors.New("conflict")
 	// ErrUnavailable means Redis could not be reached or cannot serve right now (connection
-	// refused or reset, timeout, closed client, LOADING, CLUSTERDOWN, MASTERDOWN, ...). The
+	// refused or reset, timeout, closed client, OOM, READONLY, LOADING, CLUSTERDOWN, ...). The
 	// original error is wrapped as well, so errors.Is works for both.
 	ErrUnavailable = errors.New("redis unavailable")
 	// ErrLocked means a lock is held by someone else.
@@ -32,8 +32,25 @@ var (
 )
 
 // transientPrefixes are Redis error replies that mean "the server cannot serve now" rather than
-// "this command is wrong".
-var transientPrefixes = []string{"LOADING", "CLUSTERDOWN", "MASTERDOWN", "TRYAGAIN", "READONLY", "BUSY ", "NOREPLICAS"}
+// "this command is wrong": out of memory, a replica (a failover in progress), loading, a cluster
+// or master down, a slot moving, a busy script, too few replicas, a disk it cannot write, and a
+// transaction Redis aborted because it refused one of its commands for one of these reasons.
+var transientPrefixes = []string{"LOADING", "CLUSTERDOWN", "MASTERDOWN", "TRYAGAIN", "READONLY", "BUSY ", "NOREPLICAS",
+	"OOM ", "MISCONF", "EXECABORT"}
+
+// refusedForNow reports whether a Redis error reply is one of transientPrefixes, alone or as the
+// error of a command a script ran (older Redis reports those as "ERR Error running script ...:
+// -OOM ...").
+func refusedForNow(reply string) bool {
+	msg := strings.TrimPrefix(reply, "ERR ")
+	inScript := strings.HasPrefix(msg, "Error running script")
+	for _, p := range transientPrefixes {
+		if strings.HasPrefix(msg, p) || inScript && strings.Contains(msg, " -"+p) {
+			return true
+		}
+	}
+	return false
+}
 
 // wrapErr turns an error from go-redis into a store error that says what was being done. It maps
 // redis.Nil to ErrNotFound (without exposing redis.Nil) and connection-level failures to
@@ -75,12 +92,7 @@ func unavailable(ctx context.Context, err error) bool {
 		// A deadline that is not the caller's: a dial or read timeout inside the client.
 		return true
 	case errors.As(err, &rerr):
-		msg := strings.TrimPrefix(rerr.Error(), "ERR ")
-		for _, p := range transientPrefixes {
-			if strings.HasPrefix(msg, p) {
-				return true
-			}
-		}
+		return refusedForNow(rerr.Error())
 	}
 	return false
 }

@@ -118,6 +118,10 @@ func (k Keys) AppSubjects(appID string) string { return k.tagged("appsub:" + Esc
 // Connection is a pointer record from a connection id to its owner: p:{conn:ID}.
 func (k Keys) Connection(connID string) string { return k.tagged("conn:" + EscapeID(connID)) }
 
+// KeyCheck holds the check value of a sealing key id, sealed with that key (see
+// Store.CheckKeyring): p:{keyring}:check:ID.
+func (k Keys) KeyCheck(keyID string) string { return k.tagged("keyring", "check", EscapeID(keyID)) }
+
 // Events is the stream of audit and lifecycle events: p:events. It has no hash tag: it is a
 // single key, never used with another one in a script.
 func (k Keys) Events() string { return k.Prefix() + ":events" }

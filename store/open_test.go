@@ -11,10 +11,10 @@ import (
 	"github.com/outflowhq/outflow/store/storetest"
 )
 
-// Open gives up after its PING has had 5 seconds, whatever the client would wait for: a Sentinel
-// with nothing listening (which go-redis retries for over half a minute) or a Redis that accepts
-// connections and never answers, with a longer read timeout, fails Open with ErrUnavailable and
-// says what to check.
+// Open gives up once its PING has had Options.PingTimeout, whatever the client would wait for:
+// a Sentinel with nothing listening (which go-redis retries for over half a minute) or a Redis
+// that accepts connections and never answers, with a longer read timeout, fails Open with
+// ErrUnavailable and says what to check.
 func TestOpenGivesUpOnARedisThatDoesNotAnswer(t *testing.T) {
 	t.Parallel()
 	for name, url := range map[string]string{
@@ -24,14 +24,24 @@ func TestOpenGivesUpOnARedisThatDoesNotAnswer(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			start := time.Now()
-			_, err := store.Open(context.Background(), store.Options{URL: url})
-			if took := time.Since(start); took > 15*time.Second {
+			_, err := store.Open(context.Background(), store.Options{URL: url, PingTimeout: 300 * time.Millisecond})
+			if took := time.Since(start); took > 3*time.Second {
 				t.Errorf("Open took %s", took)
 			}
-			if !errors.Is(err, store.ErrUnavailable) || !strings.Contains(err.Error(), "no answer within 5s") {
+			if !errors.Is(err, store.ErrUnavailable) || !strings.Contains(err.Error(), "no answer within 300ms") {
 				t.Errorf("err = %v, want ErrUnavailable that says Redis did not answer in time", err)
 			}
 		})
+	}
+}
+
+// Open's PING has its own bound, longer than the bound of later calls when so configured.
+func TestOpensPingIsBoundByPingTimeoutAlone(t *testing.T) {
+	t.Parallel()
+	_, err := store.Open(context.Background(), store.Options{URL: "redis://" + storetest.Silent(t) + "/0",
+		PingTimeout: 600 * time.Millisecond, CommandTimeout: 100 * time.Millisecond})
+	if !errors.Is(err, store.ErrUnavailable) || !strings.Contains(err.Error(), "no answer within 600ms") {
+		t.Errorf("err = %v, want ErrUnavailable that says Redis did not answer within 600ms", err)
 	}
 }
 

@@ -27,12 +27,18 @@ var (
 // aad (associated data) binds the ciphertext to its owner, e.g. the record key and field: Open
 // fails unless given the same aad, so a sealed value copied onto another record is useless.
 func (k *Keyring) Seal(plaintext, aad []byte) (string, error) {
-	buf := make([]byte, nonceSize, nonceSize+len(plaintext)+k.aeads[k.active].Overhead())
+	return k.sealWith(k.active, plaintext, aad)
+}
+
+// sealWith is Seal with the key id names, which must be in the ring.
+func (k *Keyring) sealWith(id string, plaintext, aad []byte) (string, error) {
+	aead := k.aeads[id]
+	buf := make([]byte, nonceSize, nonceSize+len(plaintext)+aead.Overhead())
 	if _, err := rand.Read(buf); err != nil {
 		return "", fmt.Errorf("store: seal: nonce: %w", err)
 	}
-	header := sealVersion + "." + k.active + "."
-	out := k.aeads[k.active].Seal(buf, buf[:nonceSize], plaintext, sealAAD(header, aad))
+	header := sealVersion + "." + id + "."
+	out := aead.Seal(buf, buf[:nonceSize], plaintext, sealAAD(header, aad))
 	return header + base64.RawURLEncoding.EncodeToString(out), nil
 }
 

@@ -26,6 +26,13 @@ type Options struct {
 	Prefix string
 	// Logger receives connection notices; nil means slog.Default().
 	Logger *slog.Logger
+	// PingTimeout bounds the PING with which Open checks the connection; 0 means
+	// DefaultPingTimeout (5s).
+	PingTimeout time.Duration
+	// CommandTimeout bounds every Redis call of a Store made by Open (waiting for a
+	// connection and retries included), whatever the caller's context allows; 0 means
+	// DefaultCommandTimeout (3s). A call past it fails with ErrUnavailable.
+	CommandTimeout time.Duration
 }
 
 // Store is Outflow's access to Redis. It is safe for concurrent use.
@@ -39,14 +46,11 @@ type Store struct {
 	closeErr  error
 }
 
-// openPingTimeout bounds the PING with which Open checks the connection, so that a Redis or a
-// Sentinel that does not answer fails Open instead of holding it for as long as the client
-// retries.
-const openPingTimeout = 5 * time.Second
-
 // Open connects to Redis as described by opts and checks the connection with a PING, which must
-// answer within 5 seconds. An unreachable Redis gives an error wrapping ErrUnavailable; a
-// malformed URL gives an error that names the problem without repeating the password.
+// answer within opts.PingTimeout (5 seconds by default). Every later call gives up after
+// opts.CommandTimeout (3 seconds by default) or the caller's deadline, whichever comes first. An
+// unreachable Redis gives an error wrapping ErrUnavailable; a malformed URL gives an error that
+// names the problem without repeating the password.
 func Open(ctx context.Context, opts Options) (*Store, error) {
 	prefix := opts.Prefix
 	if prefix == "" {
@@ -70,7 +74,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		if err != nil {
 			return nil, err
 		}
-		client = redis.NewClient(&redis.Options{Addr: emb.addr()})
+		client = redis.NewClient(&redis.Options{Addr: emb.addr(), ContextTimeoutEnabled: true})
 		log.Warn("using the embedded in-memory Redis: ALL STATE (executions, tokens, API keys) IS LOST WHEN THE PROCESS EXITS; set a Redis URL for anything but a trial",
 			slog.String("addr", emb.addr()))
 	} else {
@@ -79,8 +83,9 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 			return nil, err
 		}
 	}
+	client.AddHook(deadlineHook{d: orDefault(opts.CommandTimeout, DefaultCommandTimeout)})
 	s := &Store{client: client, keys: Keys{prefix: prefix}, log: log, embedded: emb}
-	if err := s.openPing(ctx); err != nil {
+	if err := s.openPing(ctx, orDefault(opts.PingTimeout, DefaultPingTimeout)); err != nil {
 		_ = s.Close()
 		return nil, err
 	}
@@ -88,24 +93,23 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	return s, nil
 }
 
-// openPing is Open's PING, bounded by openPingTimeout even where the client would wait longer (a
-// read timeout longer than the bound, its retries, a Sentinel it keeps dialling): the PING runs
-// on its own goroutine, which closing the client ends.
-func (s *Store) openPing(ctx context.Context) error {
-	pingCtx, cancel := context.WithTimeout(ctx, openPingTimeout)
+// openPing is Open's PING, bounded by d even where the client would wait longer (a Sentinel it
+// keeps dialling): the PING runs on its own goroutine, which closing the client ends.
+func (s *Store) openPing(ctx context.Context, d time.Duration) error {
+	pingCtx, cancel := context.WithTimeout(context.WithValue(ctx, ownDeadline{}, true), d)
 	defer cancel()
-	done := make(chan error, 1)
-	go func() { done <- s.client.Ping(pingCtx).Err() }()
-	var err error
-	select {
-	case err = <-done:
-	case <-pingCtx.Done():
-		err = pingCtx.Err()
-	}
+	err := within(pingCtx, func(ctx context.Context) error { return s.client.Ping(ctx).Err() })
 	if err != nil && ctx.Err() == nil && pingCtx.Err() != nil {
-		return wrapErr(ctx, err, "open: ping: no answer within %s; check the Redis URL and that Redis (or its Sentinels) is up and reachable", openPingTimeout)
+		return wrapErr(ctx, err, "open: ping: no answer within %s; check the Redis URL and that Redis (or its Sentinels) is up and reachable", d)
 	}
 	return wrapErr(ctx, err, "open: ping")
+}
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d <= 0 {
+		return def
+	}
+	return d
 }
 
 // NewFromClient wraps a client the host already has (its own TLS, hooks, instrumentation). It
@@ -134,9 +138,10 @@ func (s *Store) Close() error {
 	return s.closeErr
 }
 
-// Ping checks that Redis answers.
+// Ping checks that Redis answers. It returns when ctx ends at the latest, even with a client
+// (see NewFromClient) that does not follow contexts.
 func (s *Store) Ping(ctx context.Context) error {
-	return wrapErr(ctx, s.client.Ping(ctx).Err(), "ping")
+	return wrapErr(ctx, within(ctx, func(ctx context.Context) error { return s.client.Ping(ctx).Err() }), "ping")
 }
 
 // Embedded reports whether the store runs on the embedded in-memory Redis.

@@ -26,6 +26,7 @@ func newClient(raw string) (redis.UniversalClient, error) {
 	if err != nil {
 		return nil, err
 	}
+	honourContexts(cfg)
 	switch {
 	case cfg.single != nil:
 		return redis.NewClient(cfg.single), nil

@@ -21,12 +21,17 @@ import (
 // sealedValue matches a sealed value wherever it sits (a whole value, or a field of a JSON record).
 var sealedValue = regexp.MustCompile(`of1\.[A-Za-z0-9_-]{1,32}\.[A-Za-z0-9_-]+`)
 
-// sealedValues returns every sealed value stored under the store's prefix.
+// sealedValues returns every sealed secret stored under the store's prefix: not the keyring's
+// check values, each sealed with its own key id and holding no secret.
 func sealedValues(t *testing.T, s *store.Store) []string {
 	t.Helper()
 	ctx := context.Background()
 	var out []string
+	checks := strings.TrimSuffix(s.Keys().KeyCheck("x"), "x")
 	for _, key := range storetest.Find(t, s, "of1.") {
+		if strings.HasPrefix(key, checks) {
+			continue
+		}
 		var vals []string
 		switch typ, _ := s.Client().Type(ctx, key).Result(); typ {
 		case "string":

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -75,5 +76,35 @@ func TestServeLogsTheRedisClientsNoticesInItsFormat(t *testing.T) {
 	}
 	if fromRedis == 0 {
 		t.Errorf("no notice of the Redis client in the log:\n%s", stderr)
+	}
+}
+
+// A keyring whose key has the id of the key that sealed what Redis holds, and other bytes, would
+// seal new secrets the original key cannot open and leave the stored ones unreadable: serve
+// refuses to start and names the key id, never the key.
+func TestServeRefusesAKeyringThatDoesNotOpenWhatRedisHolds(t *testing.T) {
+	s := storetest.Real(t)
+	original, err := store.GenerateKey("k1") // serveUntilExit makes another k1
+	if err != nil {
+		t.Fatal(err)
+	}
+	kr, err := store.ParseKeyring(original)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CheckKeyring(context.Background(), kr); err != nil {
+		t.Fatal(err)
+	}
+	addr := freeAddr(t)
+	code, stderr, accepted := serveUntilExit(t, addr, "--redis", os.Getenv(storetest.EnvRedisURL), "--prefix", s.Keys().Prefix())
+	if code == 0 || !strings.Contains(stderr, `keyring key \"k1\"`) {
+		t.Errorf("exit %d, want a refusal naming key k1; stderr:\n%s", code, stderr)
+	}
+	if accepted {
+		t.Error("serve accepted connections with the wrong keyring")
+	}
+	_, b64, _ := strings.Cut(original, ":")
+	if strings.Contains(stderr, b64) {
+		t.Error("the log shows key material")
 	}
 }

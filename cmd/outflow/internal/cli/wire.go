@@ -69,8 +69,10 @@ func openBackend(ctx context.Context, cfg backendConfig) (*backend, error) {
 	return b, nil
 }
 
-// openStore opens Redis and the sealing keyring: what must be there before serve listens. wire
-// does the rest, once the public URL is known.
+// openStore opens Redis and the sealing keyring, and checks that the keyring opens what Redis
+// holds (a key with a known id and other bytes would make stored secrets unreadable and seal new
+// ones the original key cannot open): what must be there before serve listens. wire does the
+// rest, once the public URL is known.
 func openStore(ctx context.Context, cfg backendConfig) (*backend, error) {
 	st, err := store.Open(ctx, store.Options{URL: cfg.redisURL, Prefix: cfg.prefix, Logger: cfg.log})
 	if err != nil {
@@ -80,6 +82,10 @@ func openStore(ctx context.Context, cfg backendConfig) (*backend, error) {
 	if err := b.openKeyring(cfg); err != nil {
 		_ = st.Close()
 		return nil, err
+	}
+	if err := st.CheckKeyring(ctx, b.keyring); err != nil {
+		_ = st.Close()
+		return nil, fmt.Errorf("the sealing keyring (OUTFLOW_KEYS) does not match what Redis holds: %w", err)
 	}
 	return b, nil
 }
