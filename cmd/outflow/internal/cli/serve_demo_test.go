@@ -35,11 +35,11 @@ func TestServeDemoOnARealRedisNeedsManagementKeys(t *testing.T) {
 		t.Errorf("the demo banner was printed:\n%s", stdout.String())
 	}
 
-	_, base := serveLog(t, append(args[4:], "--demo", "--addr", "127.0.0.1:0", "--management-keys", "a-key-of-my-own")...)
+	_, base := serveLog(t, append(args[4:], "--demo", "--addr", "127.0.0.1:0", "--management-keys", "a-key-of-my-own-32-characters-long")...)
 	if code, _ := call(t, "GET", base+"/v1/apps", demoManagementKey, nil); code != http.StatusUnauthorized {
 		t.Errorf("GET /v1/apps with the demo key: %d, want 401", code)
 	}
-	if code, _ := call(t, "GET", base+"/v1/apps", "a-key-of-my-own", nil); code != http.StatusOK {
+	if code, _ := call(t, "GET", base+"/v1/apps", "a-key-of-my-own-32-characters-long", nil); code != http.StatusOK {
 		t.Errorf("GET /v1/apps with the configured key: %d", code)
 	}
 }
