@@ -9,11 +9,11 @@ import (
 // leaves the app unchanged. It is also the body of a create (see NewApp) and the overrides of
 // a creation from a template (see TemplateInput).
 //
-// Differences from RFC 7396, so that Go callers and JSON callers mean the same thing:
-//   - null is treated like an absent field. Clear a value with its zero instead: "" for a
-//     string, [] for a list, 0 for a number (which restores its default).
+// A null in the JSON of a merge patch (RFC 7396) removes its field: the HTTP server lists those
+// fields in Remove. Go callers set Remove, or send a field's zero value, which means the same: ""
+// for a string, [] for a list, 0 for a number (which restores its default). Besides:
 //   - Lists replace the whole list. Maps (authorizationParams, tokenParams, probe headers) merge
-//     key by key; a key whose value is null is removed.
+//     key by key; a key whose value is null is removed, and null for the whole map removes it.
 //   - Nested objects (refresh, apiKey, apiKey.formatHint, apiKey.probe) merge field by field.
 //   - The client secret is write-only: absent keeps the current one; an empty string is refused
 //     (a form that sends an empty password field must not wipe the secret); clearClientSecret:
@@ -60,6 +60,11 @@ type AppPatch struct {
 	Refresh             *RefreshPolicyPatch `json:"refresh,omitempty" yaml:"refresh,omitempty"`
 
 	APIKey *APIKeyPatch `json:"apiKey,omitempty" yaml:"apiKey,omitempty"`
+
+	// Remove names the fields to remove, by their JSON names, dotted below the top
+	// ("refresh.marginSeconds", "apiKey.probe"): what null means in a JSON merge patch. A removed
+	// field gets its default; id and kind cannot be removed. Removals apply before the fields set.
+	Remove []string `json:"-" yaml:"-"`
 }
 
 // RefreshPolicyPatch is a partial update of a RefreshPolicy.
@@ -120,6 +125,7 @@ func (p AppPatch) Apply(a App) (App, error) {
 		probs.add("clientSecret", "is empty; omit it to keep the current secret, or send clearClientSecret: true to remove it")
 	}
 	out := a.Clone()
+	p.remove(&out, &probs)
 	p.applyTo(&out)
 	out = out.WithDefaults()
 	probs.merge(out.Validate())

@@ -171,3 +171,25 @@ func TestNewAppDefaults(t *testing.T) {
 		t.Errorf("create without id and kind: %v", probs)
 	}
 }
+
+// Remove is what null means in a JSON merge patch: the field gets its default again; a name
+// that is no field of an app, or the id, is a problem and changes nothing.
+func TestPatchRemoveRestoresDefaults(t *testing.T) {
+	t.Parallel()
+	a := validOAuth2(t)
+	a.Logo, a.ScopeSeparator, a.PKCE, a.Refresh.MarginSeconds = "https://crm.example.com/logo.png", ",", false, 5
+	got, err := AppPatch{Remove: []string{"logo", "scopeSeparator", "pkce", "refresh.marginSeconds", "clientSecret"}}.Apply(a)
+	fresh := validOAuth2(t)
+	def := fresh.WithDefaults()
+	if err != nil || got.Logo != "" || got.ScopeSeparator != def.ScopeSeparator || !got.PKCE ||
+		got.Refresh.MarginSeconds != def.Refresh.MarginSeconds || !got.ClientSecret.IsZero() {
+		t.Errorf("after Remove: %+v, %v", got, err)
+	}
+	if a.Logo == "" || a.ClientSecret.IsZero() {
+		t.Error("Remove changed the app it was applied to")
+	}
+	_, err = AppPatch{Remove: []string{"id", "refresh.nope"}}.Apply(a)
+	if probs := problemsOf(t, err); probs["id"] != "cannot be removed" || probs["refresh.nope"] != "is not a field of an app" {
+		t.Errorf("problems = %v", probs)
+	}
+}

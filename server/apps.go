@@ -185,8 +185,8 @@ func (s *Server) getApp(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) updateApp(w http.ResponseWriter, r *http.Request) {
-	var p outbound.AppPatch
-	if err := s.readJSON(w, r, &p); err != nil {
+	p, err := s.readAppPatch(w, r)
+	if err != nil {
 		s.fail(w, r, err)
 		return
 	}

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"errors"
 	"net/http"
 
 	"github.com/outflowhq/outflow/outbound"
@@ -12,6 +13,10 @@ import (
 func (s *Server) oauthCallback(w http.ResponseWriter, r *http.Request) {
 	binding := bindingOf(browserCookie(r))
 	res, err := s.opts.Vault.HandleCallback(r.Context(), r.PathValue("appId"), r.URL.Query(), binding)
+	var se *outbound.StateError
+	if binding == "" && errors.As(err, &se) && se.Reason == outbound.StateBinding {
+		err = s.errCookieMissing(r, true)
+	}
 	if err != nil {
 		s.failPage(w, r, err)
 		return

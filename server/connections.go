@@ -285,5 +285,8 @@ func (s *Server) deleteConnections(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	if rep.Connections == nil { // none matched: an empty list, as documented, not null
+		rep.Connections = []outbound.DisconnectedConnection{}
+	}
 	writeJSON(w, http.StatusOK, rep)
 }

@@ -83,6 +83,20 @@ var (
 // Redis failover, a restart that loads the dataset or a freed-up maxmemory takes to pass.
 const storageRetryAfter = "5"
 
+// errCookieMissing: a hosted page, or the OAuth callback, opened by a browser that sent no
+// cookie at all: another browser, or the same one at another address than the public URL, as
+// browsers keep cookies per address. It names the address to use.
+func (s *Server) errCookieMissing(r *http.Request, callback bool) error {
+	at := s.publicURL(r)
+	msg := "This browser did not send the cookie of this page, so this page cannot continue here: it was opened in another browser, " +
+		"or at another address than " + at + ". Open it in the browser you started in, at " + at + "."
+	if callback {
+		msg = "This browser did not send the cookie of this sign-in: it was started in another browser, or at another address than " +
+			at + ". Go back to the browser where you started, at " + at + ", or start again from this one."
+	}
+	return &httpError{status: http.StatusForbidden, body: apiError{Code: "wrong_browser", Message: msg}}
+}
+
 // fail maps err to a status and a JSON error body. Debug detail goes to the log, never to the
 // client.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {

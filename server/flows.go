@@ -11,8 +11,10 @@ import (
 // flowRoutes registers the flow and execution routes. They are left out when the server has no
 // Engine.
 //
-//	GET  /v1/flows                               every flow (id, version, description, inputs)
-//	GET  /v1/flows/{flowId}                      one flow with its steps and its Mermaid diagram
+//	GET  /v1/flows                               management key; every flow (id, version,
+//	                                             description, inputs)
+//	GET  /v1/flows/{flowId}                      management key; one flow with its steps and its
+//	                                             Mermaid diagram
 //	POST /v1/flows/{flowId}/start                management key; {"input","userId","tenantId"} →
 //	                                             the execution, plus a one-time browser link
 //	POST /v1/executions/{executionId}/next       the nonce of the last response (and the browser's
@@ -25,8 +27,10 @@ func (s *Server) flowRoutes() {
 	if s.opts.Engine == nil {
 		return
 	}
-	s.handle("GET /v1/flows", s.listFlows)
-	s.handle("GET /v1/flows/{flowId}", s.getFlow)
+	// A definition shows every step and expression: it is for the backend. (The demo landing
+	// page lists the flows it offers by name on its own.)
+	s.handle("GET /v1/flows", s.management(s.listFlows))
+	s.handle("GET /v1/flows/{flowId}", s.management(s.getFlow))
 	if s.opts.Store != nil { // a start makes a one-time link, kept in Redis
 		s.handle("POST /v1/flows/{flowId}/start", s.management(s.startFlow))
 	}

@@ -39,7 +39,7 @@ func (s *Server) pageRoutes() {
 func (s *Server) boundExecution(r *http.Request, id string) (*engine.Response, string, error) {
 	cookie := browserCookie(r)
 	if cookie == "" {
-		return nil, "", errNoBrowser
+		return nil, "", s.errCookieMissing(r, false)
 	}
 	resp, err := s.opts.Engine.BindingOf(r.Context(), id, bindingOf(cookie))
 	if errors.Is(err, engine.ErrWrongBrowser) {

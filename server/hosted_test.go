@@ -177,7 +177,7 @@ func TestTheOAuthCallbackReturnsToTheFlowOnlyInItsBrowser(t *testing.T) {
 	before := h.api("GET", "/v1/executions/"+id+"/events", "").obj(t)["events"].([]any)
 
 	other := h.browser()
-	if r := other.get(callback); r.status != http.StatusForbidden || !strings.Contains(r.body, "started in another browser") {
+	if r := other.get(callback); r.status != http.StatusForbidden || !strings.Contains(r.body, "started in another browser") || !strings.Contains(r.body, h.base) {
 		t.Errorf("the callback in another browser: %d %s", r.status, r.body)
 	}
 	x := h.api("GET", "/v1/executions/"+id, "").obj(t)

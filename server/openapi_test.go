@@ -103,7 +103,7 @@ func TestManagementRoutesNeedAKey(t *testing.T) {
 		}
 	}
 	for _, must := range []string{
-		"POST /v1/flows/{flowId}/start", "GET /v1/executions/{executionId}", "GET /v1/executions/{executionId}/events",
+		"GET /v1/flows", "GET /v1/flows/{flowId}", "POST /v1/flows/{flowId}/start", "GET /v1/executions/{executionId}", "GET /v1/executions/{executionId}/events",
 		"GET /v1/executions/{executionId}/explain", "GET /v1/templates", "POST /v1/apps", "DELETE /v1/apps/{appId}",
 		"POST /v1/connect", "POST /v1/tokens/fetch", "POST /v1/tokens/import", "GET /v1/connections", "DELETE /v1/connections/{id}",
 		"POST /v1/apikeys", "POST /v1/apikeys/fetch", "GET /v1/apikeys", "DELETE /v1/apikeys",

@@ -119,7 +119,7 @@ func New(opts Options) *Server {
 	}
 	s.routes()
 	s.tokenMarkers = tokenMarkers(s.patterns)
-	s.handler = s.observe(s.checkHost(s.mux))
+	s.handler = s.observe(s.checkHost(s.toPublicHost(s.mux)))
 	return s
 }
 

@@ -1,7 +1,9 @@
 package server
 
 import (
+	"mime"
 	"net/http"
+	"strconv"
 	"strings"
 )
 
@@ -19,7 +21,29 @@ func (s *Server) unmatched(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, errMethodNotAllowed(r.Method, allowed))
 		return
 	}
+	if (r.Method == http.MethodGet || r.Method == http.MethodHead) && acceptsHTML(r) {
+		s.renderPage(w, http.StatusNotFound, "problem", problemView{Title: pageTitle("not_found"),
+			Message: "There is no page at this address. Check the link you followed.",
+			Link:    &linkView{URL: s.path("/"), Label: "Go to the start page"}})
+		return
+	}
 	s.fail(w, r, errNotFound("no such route: "+r.Method+" "+r.URL.Path))
+}
+
+// acceptsHTML reports whether the Accept header of r asks for HTML, as a browser's does when it
+// opens a page.
+func acceptsHTML(r *http.Request) bool {
+	for _, part := range strings.Split(r.Header.Get("Accept"), ",") {
+		mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
+		if err != nil || (mt != "text/html" && mt != "application/xhtml+xml") {
+			continue
+		}
+		if q, err := strconv.ParseFloat(params["q"], 64); err == nil && q <= 0 {
+			continue
+		}
+		return true
+	}
+	return false
 }
 
 // allowedMethods lists the methods the server has a route for at the path of r.

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 )
 
@@ -32,6 +33,34 @@ func TestAWrongMethodAnswers405WithAllow(t *testing.T) {
 		}
 		if tc.code != "" && r.errorBody(t)["code"] != tc.code {
 			t.Errorf("%s %s: %s, want code %s", tc.method, tc.path, r.body, tc.code)
+		}
+	}
+}
+
+// A browser that opens an unknown path gets the hosted "Page not found" page, with a way back to
+// the start page; API clients still get the JSON error.
+func TestAnUnknownPathShowsABrowserThePageNotFoundPage(t *testing.T) {
+	t.Parallel()
+	h := setupHosted(t, nil)
+	for accept, html := range map[string]bool{
+		"text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8": true,
+		"application/json": false, "": false, "text/html;q=0": false,
+	} {
+		req, _ := http.NewRequest("GET", h.base+"/flows/nothing-here", nil)
+		if accept != "" {
+			req.Header.Set("Accept", accept)
+		}
+		r := do(t, noRedirects, req)
+		isHTML := strings.HasPrefix(r.header.Get("Content-Type"), "text/html")
+		if r.status != http.StatusNotFound || isHTML != html {
+			t.Errorf("Accept %q: %d %s, want 404 (HTML %v)", accept, r.status, r.header.Get("Content-Type"), html)
+			continue
+		}
+		if html && (!strings.Contains(r.body, "<h1>Page not found</h1>") || !strings.Contains(r.body, `href="/"`)) {
+			t.Errorf("the page: %s", r.body)
+		}
+		if !html && r.errorBody(t)["code"] != "not_found" {
+			t.Errorf("Accept %q: %s", accept, r.body)
 		}
 	}
 }

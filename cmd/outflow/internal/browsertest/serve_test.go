@@ -20,13 +20,18 @@ import (
 )
 
 // demoKey is the management key of `serve --demo` on the embedded Redis when none is
-// configured; on a real Redis the tests configure it.
-const demoKey = "demo"
+// configured; on a real Redis the tests configure realRedisKey, as long as a key must be.
+const (
+	demoKey      = "demo"
+	realRedisKey = "browser-test-management-key-0123456789"
+)
 
 // demo is `outflow serve --demo` running in this process.
 type demo struct {
 	t    *testing.T
 	base string
+	// key is the management key.
+	key  string
 	logs *lockedBuffer
 }
 
@@ -42,14 +47,16 @@ func startDemo(t *testing.T) *demo {
 		t.Fatal(err)
 	}
 	args := []string{"serve", "--demo", "--addr", "127.0.0.1:0", "--flows", flowsDir, "--log-format", "json"}
+	key := demoKey
 	if os.Getenv(storetest.EnvRedisURL) != "" {
 		st := storetest.Real(t) // its prefix's keys are deleted when the test ends
 		keys, err := store.GenerateKey("k1")
 		if err != nil {
 			t.Fatal(err)
 		}
-		// On a real Redis the demo needs management keys of its own; the tests use the demo's.
-		args = append(args, "--redis", os.Getenv(storetest.EnvRedisURL), "--prefix", st.Keys().Prefix(), "--keys", keys, "--management-keys", demoKey)
+		// On a real Redis the demo needs management keys of its own.
+		key = realRedisKey
+		args = append(args, "--redis", os.Getenv(storetest.EnvRedisURL), "--prefix", st.Keys().Prefix(), "--keys", keys, "--management-keys", key)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	var stdout, stderr lockedBuffer
@@ -57,7 +64,7 @@ func startDemo(t *testing.T) *demo {
 	go func() {
 		done <- cli.Main(ctx, args, cli.Env{Stdout: &stdout, Stderr: &stderr, Getenv: func(string) string { return "" }})
 	}()
-	d := &demo{t: t, logs: &stderr}
+	d := &demo{t: t, key: key, logs: &stderr}
 	t.Cleanup(func() {
 		cancel()
 		select {
@@ -104,7 +111,7 @@ func (d *demo) api(method, path string, body any) (int, map[string]any) {
 		d.t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+demoKey)
+	req.Header.Set("Authorization", "Bearer "+d.key)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		d.t.Fatal(err)

@@ -22,7 +22,7 @@ import (
 // These tests run the real `outflow serve` in-process and speak to it over HTTP, as the README's curl
 // session does.
 
-const testManagementKey = "contract-test-key"
+const testManagementKey = "contract-test-key-of-32-characters"
 
 type served struct {
 	base   string

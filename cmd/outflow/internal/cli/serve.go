@@ -66,6 +66,10 @@ func newLogger(format string, env Env) *slog.Logger {
 	return slog.New(slog.NewTextHandler(env.Stderr, nil))
 }
 
+// minManagementKeyLen is the length a configured management key needs at least: 32 characters
+// of a random string cannot be guessed.
+const minManagementKeyLen = 32
+
 // demoManagementKey is the management key of `serve --demo` on the embedded Redis when none is
 // configured.
 const demoManagementKey = "demo"
@@ -189,6 +193,9 @@ func managementKeys(cfg serveConfig, embedded bool, log *slog.Logger) (keys []st
 	keys = splitList(cfg.managementKeys)
 	switch {
 	case len(keys) > 0:
+		if err := checkManagementKeys(keys); err != nil {
+			return nil, false, err
+		}
 	case cfg.demo && embedded:
 		keys = []string{demoManagementKey}
 		log.Warn("DEMO MODE: the management key is \"" + demoManagementKey + "\" because OUTFLOW_MANAGEMENT_KEYS is not set. " +
@@ -203,6 +210,19 @@ func managementKeys(cfg serveConfig, embedded bool, log *slog.Logger) (keys []st
 		return nil, false, errors.New("no management key: set OUTFLOW_MANAGEMENT_KEYS (or --management-keys) to one or more comma-separated random strings")
 	}
 	return keys, generated, nil
+}
+
+// checkManagementKeys refuses a configured key shorter than minManagementKeyLen. The error says
+// which key, by its place in the list, never the key itself.
+func checkManagementKeys(keys []string) error {
+	for i, k := range keys {
+		if len(k) < minManagementKeyLen {
+			return fmt.Errorf("management key %d of %d is %d characters long: management keys need at least %d characters, "+
+				"random ones; set OUTFLOW_MANAGEMENT_KEYS (or --management-keys) to such keys, or leave it unset on the embedded Redis "+
+				"for serve to generate one", i+1, len(keys), len(k), minManagementKeyLen)
+		}
+	}
+	return nil
 }
 
 // printGeneratedKey tells the person who started serve the management key it generated: once,

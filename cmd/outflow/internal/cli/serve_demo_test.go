@@ -35,11 +35,11 @@ func TestServeDemoOnARealRedisNeedsManagementKeys(t *testing.T) {
 		t.Errorf("the demo banner was printed:\n%s", stdout.String())
 	}
 
-	_, base := serveLog(t, append(args[4:], "--demo", "--addr", "127.0.0.1:0", "--management-keys", "a-key-of-my-own")...)
+	_, base := serveLog(t, append(args[4:], "--demo", "--addr", "127.0.0.1:0", "--management-keys", "a-key-of-my-own-32-characters-long")...)
 	if code, _ := call(t, "GET", base+"/v1/apps", demoManagementKey, nil); code != http.StatusUnauthorized {
 		t.Errorf("GET /v1/apps with the demo key: %d, want 401", code)
 	}
-	if code, _ := call(t, "GET", base+"/v1/apps", "a-key-of-my-own", nil); code != http.StatusOK {
+	if code, _ := call(t, "GET", base+"/v1/apps", "a-key-of-my-own-32-characters-long", nil); code != http.StatusOK {
 		t.Errorf("GET /v1/apps with the configured key: %d", code)
 	}
 }
@@ -90,7 +90,7 @@ func TestServeAnswers421ToAnotherHost(t *testing.T) {
 		addr: http.StatusOK, "localhost:" + port: http.StatusOK, "[::1]:" + port: http.StatusOK,
 		"rebind.evil.example:" + port: http.StatusMisdirectedRequest, "rebind.evil.example": http.StatusMisdirectedRequest,
 	} {
-		for path, status := range map[string]int{"/": want, "/v1/flows": want, "/sandbox/.well-known/openid-configuration": want, "/healthz": http.StatusOK} {
+		for path, status := range map[string]int{"/": want, "/v1/openapi.json": want, "/sandbox/.well-known/openid-configuration": want, "/healthz": http.StatusOK} {
 			req, _ := http.NewRequest("GET", base+path, nil)
 			req.Host = host
 			resp, err := http.DefaultClient.Do(req)
@@ -111,7 +111,7 @@ func TestServeAnswers421ToAnotherHost(t *testing.T) {
 func TestServeBehindAPublicURLTakesAnyHost(t *testing.T) {
 	addr := freeAddr(t)
 	serveLog(t, "--demo", "--addr", addr, "--public-url", "https://auth.example.com")
-	req, _ := http.NewRequest("GET", "http://"+addr+"/v1/flows", nil)
+	req, _ := http.NewRequest("GET", "http://"+addr+"/v1/openapi.json", nil)
 	req.Host = "backend.internal:8080"
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -120,7 +120,7 @@ func TestServeBehindAPublicURLTakesAnyHost(t *testing.T) {
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET /v1/flows with Host backend.internal: %d %s", resp.StatusCode, body)
+		t.Fatalf("GET /v1/openapi.json with Host backend.internal: %d %s", resp.StatusCode, body)
 	}
 }
 
@@ -130,7 +130,7 @@ func TestServeOnEveryInterfaceTakesAnyHost(t *testing.T) {
 	addr := freeAddr(t)
 	port := addr[strings.LastIndex(addr, ":")+1:]
 	serveLog(t, "--demo", "--addr", "0.0.0.0:"+port)
-	req, _ := http.NewRequest("GET", "http://127.0.0.1:"+port+"/v1/flows", nil)
+	req, _ := http.NewRequest("GET", "http://127.0.0.1:"+port+"/v1/openapi.json", nil)
 	req.Host = "outflow.internal:" + port
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -139,6 +139,6 @@ func TestServeOnEveryInterfaceTakesAnyHost(t *testing.T) {
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET /v1/flows with Host outflow.internal: %d %s", resp.StatusCode, body)
+		t.Fatalf("GET /v1/openapi.json with Host outflow.internal: %d %s", resp.StatusCode, body)
 	}
 }

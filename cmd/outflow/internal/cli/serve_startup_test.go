@@ -21,7 +21,7 @@ func serveUntilExit(t *testing.T, addr string, args ...string) (code int, stderr
 	if err != nil {
 		t.Fatal(err)
 	}
-	all := append([]string{"serve", "--addr", addr, "--flows", examplesDir(t), "--log-format", "json", "--keys", keys, "--management-keys", "k"}, args...)
+	all := append([]string{"serve", "--addr", addr, "--flows", examplesDir(t), "--log-format", "json", "--keys", keys, "--management-keys", testManagementKey}, args...)
 	var buf lockedBuffer
 	done := make(chan int, 1)
 	go func() {

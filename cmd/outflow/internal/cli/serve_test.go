@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"regexp"
@@ -102,7 +103,7 @@ func TestServeWarnsWhenLinksWouldPointAtThisMachine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	args := []string{"--addr", "127.0.0.1:0", "--redis", "redis://" + redis.Addr(), "--keys", keys, "--management-keys", "k"}
+	args := []string{"--addr", "127.0.0.1:0", "--redis", "redis://" + redis.Addr(), "--keys", keys, "--management-keys", testManagementKey}
 	stderr, _ := serveLog(t, args...)
 	if !strings.Contains(stderr.String(), "no --public-url (OUTFLOW_PUBLIC_URL) set") {
 		t.Errorf("no warning about the public URL:\n%s", stderr)
@@ -117,7 +118,7 @@ func TestServeWarnsWhenLinksWouldPointAtThisMachine(t *testing.T) {
 // and the links it makes point there.
 func TestServeServesUnderThePublicURLsPath(t *testing.T) {
 	addr := freeAddr(t)
-	_, base := serveLog(t, "--addr", addr, "--public-url", "http://"+addr+"/outflow/", "--management-keys", "k")
+	_, base := serveLog(t, "--addr", addr, "--public-url", "http://"+addr+"/outflow/", "--management-keys", testManagementKey)
 	if base != "http://"+addr+"/outflow" {
 		t.Fatalf("serve says it serves at %q", base)
 	}
@@ -125,7 +126,7 @@ func TestServeServesUnderThePublicURLsPath(t *testing.T) {
 	if code, _ := call(t, "GET", root+"/outflow/healthz", "", nil); code != http.StatusOK {
 		t.Errorf("GET /outflow/healthz: %d", code)
 	}
-	code, r := call(t, "POST", root+"/outflow/v1/flows/choose-plan/start", "k", map[string]any{"userId": "u1", "input": map[string]any{"greeting": "Hi"}})
+	code, r := call(t, "POST", root+"/outflow/v1/flows/choose-plan/start", testManagementKey, map[string]any{"userId": "u1", "input": map[string]any{"greeting": "Hi"}})
 	link, _ := r["link"].(map[string]any)
 	u, _ := link["url"].(string)
 	if code != http.StatusOK || !strings.HasPrefix(u, root+"/outflow/flows/link/") {
@@ -139,5 +140,29 @@ func TestServeServesUnderThePublicURLsPath(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK || !strings.Contains(string(page), `action="/outflow/flows/link/`) {
 		t.Errorf("the link's page: %d\n%s", resp.StatusCode, page)
+	}
+}
+
+// A management key anyone could guess is refused at start, before anything listens: every
+// configured key needs 32 characters or more. The message says which key is short and how to
+// make one, never the key.
+func TestServeRefusesShortManagementKeys(t *testing.T) {
+	long := strings.Repeat("k", minManagementKeyLen)
+	for keys, which := range map[string]string{"k": "management key 1 of 1", long + ",short-key-9": "management key 2 of 2", "demo": "management key 1 of 1"} {
+		var stderr lockedBuffer
+		args := []string{"serve", "--addr", "127.0.0.1:0", "--flows", examplesDir(t), "--management-keys", keys}
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second) // a server that starts stops then, with 0
+		code := Main(ctx, args, Env{Stdout: io.Discard, Stderr: &stderr, Getenv: func(string) string { return "" }})
+		cancel()
+		out := stderr.String()
+		if code == 0 || !strings.Contains(out, which) || !strings.Contains(out, "at least 32 characters") {
+			t.Errorf("--management-keys %q: exit %d:\n%s", keys, code, out)
+		}
+		if strings.Contains(out, "short-key-9") || strings.Contains(out, long) {
+			t.Errorf("the error names the key:\n%s", out)
+		}
+	}
+	if _, _, err := managementKeys(serveConfig{managementKeys: long}, true, slog.New(slog.DiscardHandler)); err != nil {
+		t.Errorf("a key of %d characters: %v", len(long), err)
 	}
 }

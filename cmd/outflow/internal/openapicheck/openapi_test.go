@@ -1,5 +1,6 @@
-// Package openapicheck checks the server's OpenAPI document with an OpenAPI library: it must
-// parse as OpenAPI 3.1 with every reference resolved and every schema buildable.
+// Package openapicheck checks the server's OpenAPI document: with an OpenAPI library, it must
+// parse as OpenAPI 3.1 with every reference resolved and every schema buildable; with a JSON
+// Schema validator, every answer of a running server must match it.
 package openapicheck
 
 import (
