@@ -85,11 +85,11 @@ func TestEveryOtherPageStateIsAccessible(t *testing.T) {
 	b.audit("malformed-link")
 
 	b.open(d.base + "/no-such-page")
-	if eval[string](b, `document.contentType`) == "text/html" {
-		b.audit("not-found")
-	} else {
-		t.Logf("an unknown address answers %s, not a page: not audited", eval[string](b, `document.contentType`))
+	if ct := eval[string](b, `document.contentType`); ct != "text/html" {
+		t.Fatalf("a browser that opens an unknown address gets %s, want the Page not found page", ct)
 	}
+	b.waitHeading("Page not found")
+	b.audit("not-found")
 }
 
 // radiosJS describes the plan radios: what describes each (the text of its aria-describedby),
