@@ -52,6 +52,7 @@ func runServe(ctx context.Context, args []string, env Env) int {
 		fmt.Fprintln(env.Stderr, "outflow serve:", err)
 		return 2
 	}
+	warnMisspelledVars(env, log)
 	cfg.backend.log = log
 	redis.SetLogger(redisLogger{log}) // go-redis's own notices join the log, in its format
 	if err := serve(ctx, cfg, env, log); err != nil {
@@ -95,7 +96,7 @@ func serve(ctx context.Context, cfg serveConfig, env Env, log *slog.Logger) erro
 	addr, linkHost := listenAddr(cfg.addr, cfg.demo)
 	b, err := openStore(ctx, cfg.backend)
 	if err != nil {
-		return err
+		return offerEmbedded(err)
 	}
 	defer b.close()
 	keys, generated, err := managementKeys(cfg, b.store.Embedded(), log)

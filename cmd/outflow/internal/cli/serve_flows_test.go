@@ -91,3 +91,36 @@ func TestServeListsEveryFlowProblemOnALineOfItsOwn(t *testing.T) {
 		t.Errorf("exit %d, problems %q, stderr:\n%s", code, problems, stderr)
 	}
 }
+
+// --log-format takes text or json; anything else is refused before serve starts, with the
+// formats there are.
+func TestServeRefusesAnUnknownLogFormat(t *testing.T) {
+	code, stderr := serveExit(t, Env{}, "--log-format", "yaml")
+	if code != 2 || !strings.Contains(stderr, `--log-format "yaml": want text or json`) || strings.Contains(stderr, "embedded") {
+		t.Errorf("exit %d, stderr:\n%s", code, stderr)
+	}
+	code, stderr = serveExit(t, Env{}, "--log-format", "jsn")
+	if code != 2 || !strings.Contains(stderr, `did you mean "json"?`) {
+		t.Errorf("exit %d, stderr:\n%s", code, stderr)
+	}
+}
+
+// A Redis that does not answer stops serve with how to go on without one: the embedded Redis.
+func TestServeSaysHowToRunWithoutARedis(t *testing.T) {
+	closed := freeAddr(t) // nothing listens there
+	for _, env := range []Env{{}, {Getenv: func(name string) string {
+		if name == "REDIS_URL" {
+			return "redis://" + closed
+		}
+		return ""
+	}}} {
+		args := []string{"--flows", examplesDir(t)}
+		if env.Getenv == nil {
+			args = append(args, "--redis", "redis://"+closed)
+		}
+		code, stderr := serveExit(t, env, args...)
+		if code != 1 || !strings.Contains(stderr, "omit --redis and unset REDIS_URL") {
+			t.Errorf("exit %d, stderr:\n%s", code, stderr)
+		}
+	}
+}
