@@ -70,7 +70,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		if err != nil {
 			return nil, err
 		}
-		client = redis.NewClient(&redis.Options{Addr: emb.addr()})
+		client = redis.NewClient(&redis.Options{Addr: emb.addr(), Password: emb.password})
 		log.Warn("using the embedded in-memory Redis: ALL STATE (executions, tokens, API keys) IS LOST WHEN THE PROCESS EXITS; set a Redis URL for anything but a trial",
 			slog.String("addr", emb.addr()))
 	} else {
