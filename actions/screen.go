@@ -11,7 +11,16 @@ type Screen struct {
 	Fields   []Field   `json:"fields,omitempty"`
 	Buttons  []Button  `json:"buttons,omitempty"`
 	Messages []Message `json:"messages,omitempty"`
+	// Tone is how a finished flow's page reads: "" or ToneSuccess shows a success mark,
+	// ToneNeutral a neutral one (the user declined, nothing was done). Only an end sets it.
+	Tone string `json:"tone,omitempty"`
 }
+
+// Tones of a finished flow's page.
+const (
+	ToneSuccess = "success"
+	ToneNeutral = "neutral"
+)
 
 // AppBadge brands a screen or a button with an outbound app ("Connect to …").
 type AppBadge struct {

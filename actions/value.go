@@ -78,9 +78,14 @@ func (v Value[T]) Eval(scope map[string]any) (T, error) {
 	return out, nil
 }
 
-// SetTree is called by the flow loader with the decoded value. It converts a tree without
+// SetTree is how the flow loader hands a Value what it decoded from a flow file: a value tree of
+// the loader's own, opaque to hosts; any other argument is refused. It converts a tree without
 // expressions to T at once and reports a mismatch.
-func (v *Value[T]) SetTree(n *tree.Node) error {
+func (v *Value[T]) SetTree(decoded any) error {
+	n, ok := decoded.(*tree.Node)
+	if !ok || n == nil {
+		return fmt.Errorf("actions.Value takes a value tree from the flow loader, not %T", decoded)
+	}
 	v.tree = n
 	v.hasLit = false
 	if n.HasExpr() {
@@ -93,9 +98,6 @@ func (v *Value[T]) SetTree(n *tree.Node) error {
 	v.lit, v.hasLit = lit, true
 	return nil
 }
-
-// Tree returns the decoded value tree (nil for a Value built with Literal).
-func (v *Value[T]) Tree() *tree.Node { return v.tree }
 
 // ValueType returns the Go type T, which expressions are checked against.
 func (v *Value[T]) ValueType() reflect.Type { return reflect.TypeFor[T]() }

@@ -157,11 +157,17 @@ func IsFlowFile(name string) bool {
 
 // LoadFiles loads several flow files, reporting every problem in every file, and duplicate flow ids.
 func (l *Loader) LoadFiles(paths ...string) ([]*Flow, error) {
+	return l.loadEach(paths, l.LoadFile)
+}
+
+// loadEach loads the flows named by paths with load, reporting every problem in every file, and
+// duplicate flow ids.
+func (l *Loader) loadEach(paths []string, load func(string) (*Flow, error)) ([]*Flow, error) {
 	var all Diagnostics
 	var out []*Flow
 	byID := map[string]string{}
 	for _, p := range paths {
-		f, err := l.LoadFile(p)
+		f, err := load(p)
 		var ds Diagnostics
 		switch {
 		case errors.As(err, &ds):

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/outflowhq/outflow/actions"
 	"github.com/outflowhq/outflow/engine"
 )
 
@@ -69,6 +70,9 @@ func (s *Server) runPage(w http.ResponseWriter, r *http.Request) {
 		v := problemView{Title: "All done", Message: "You can close this window.", Done: true}
 		if sc := resp.Screen; sc != nil && (sc.Title != "" || sc.Text != "") {
 			v.Title, v.Message = sc.Title, sc.Text
+		}
+		if sc := resp.Screen; sc != nil && sc.Tone == actions.ToneNeutral {
+			v.Done, v.Neutral = false, true
 		}
 		s.renderPage(w, http.StatusOK, "problem", v)
 	case resp.Status == engine.StatusExpired:

@@ -64,6 +64,8 @@ steps:
         terms: ${{ steps.about.output.terms }}
   cancelled:
     end:
+      title: Nothing was saved
+      tone: neutral
       output: {cancelled: true}
 `
 

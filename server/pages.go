@@ -35,8 +35,9 @@ type pageData struct {
 type problemView struct {
 	Title   string
 	Message string
-	// Done shows a check mark (a finished flow, a completed connection).
-	Done bool
+	// Done shows a check mark (a finished flow, a completed connection); Neutral a neutral mark
+	// (a flow that finished with nothing done).
+	Done, Neutral bool
 	// Expired adds how to start again.
 	Expired bool
 	Link    *linkView

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"crypto/rand"
 	"fmt"
 	"sync"
 	"time"
@@ -13,18 +14,24 @@ const tickEvery = 250 * time.Millisecond
 
 // embedded is the in-process Redis used when no URL is given. Miniredis only expires keys when
 // told time has passed, so a ticker fast-forwards it by the wall time elapsed since the last tick.
+//
+// It listens on loopback, where any process of the machine can connect, so it requires a password
+// generated for this process, which only the store's own client knows.
 type embedded struct {
-	srv  *miniredis.Miniredis
-	stop chan struct{}
-	done sync.WaitGroup
+	srv      *miniredis.Miniredis
+	password string
+	stop     chan struct{}
+	done     sync.WaitGroup
 }
 
 func startEmbedded() (*embedded, error) {
 	srv := miniredis.NewMiniRedis()
+	password := rand.Text()
+	srv.RequireAuth(password)
 	if err := srv.StartAddr("127.0.0.1:0"); err != nil {
 		return nil, fmt.Errorf("store: start embedded redis: %w", err)
 	}
-	e := &embedded{srv: srv, stop: make(chan struct{})}
+	e := &embedded{srv: srv, password: password, stop: make(chan struct{})}
 	e.done.Add(1)
 	go e.tick()
 	return e, nil

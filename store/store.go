@@ -74,7 +74,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		if err != nil {
 			return nil, err
 		}
-		client = redis.NewClient(&redis.Options{Addr: emb.addr(), ContextTimeoutEnabled: true})
+		client = redis.NewClient(&redis.Options{Addr: emb.addr(), Password: emb.password, ContextTimeoutEnabled: true})
 		log.Warn("using the embedded in-memory Redis: ALL STATE (executions, tokens, API keys) IS LOST WHEN THE PROCESS EXITS; set a Redis URL for anything but a trial",
 			slog.String("addr", emb.addr()))
 	} else {

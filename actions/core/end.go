@@ -12,15 +12,21 @@ type EndConfig struct {
 	RedirectURL actions.Value[string]         `yaml:"redirectUrl" doc:"where the browser goes when the flow ends (must be allowed by the host)"`
 	Title       actions.Value[string]         `yaml:"title" doc:"heading of the finished page"`
 	Text        actions.Value[string]         `yaml:"text" doc:"text of the finished page"`
+	Tone        string                        `yaml:"tone" doc:"how the finished page reads: success (the default, a check mark) or neutral (the user declined, nothing was done)"`
 }
 
-// Validate checks output names.
+// Validate checks output names and the tone.
 func (c *EndConfig) Validate() error {
 	var errs actions.Errors
 	for k := range c.Output {
 		if !actions.ValidName(k) {
 			errs.Add("output."+k, "output name %q must be a letter followed by letters, digits or underscores", k)
 		}
+	}
+	switch c.Tone {
+	case "", actions.ToneSuccess, actions.ToneNeutral:
+	default:
+		errs.Add("tone", "tone %q: want %s or %s", c.Tone, actions.ToneSuccess, actions.ToneNeutral)
 	}
 	return errs.Err()
 }
@@ -63,8 +69,8 @@ func End() actions.Kind {
 		if err != nil {
 			return res, err
 		}
-		if title != "" || text != "" {
-			res.Screen = &actions.Screen{ID: call.StepID, Title: title, Text: text}
+		if title != "" || text != "" || c.Tone != "" {
+			res.Screen = &actions.Screen{ID: call.StepID, Title: title, Text: text, Tone: c.Tone}
 		}
 		return res, nil
 	})

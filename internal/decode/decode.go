@@ -29,7 +29,9 @@ type Problem struct {
 
 // TreeSetter is implemented by fields that accept expressions (actions.Value).
 type TreeSetter interface {
-	SetTree(n *tree.Node) error
+	// SetTree receives a *tree.Node: the argument is any so that no internal type appears in
+	// the public API of actions.Value.
+	SetTree(n any) error
 	ValueType() reflect.Type
 }
 

@@ -16,7 +16,8 @@ import (
 // value is a TreeSetter like actions.Value: it keeps the tree it was given.
 type value struct{ t *tree.Node }
 
-func (v *value) SetTree(n *tree.Node) error {
+func (v *value) SetTree(decoded any) error {
+	n := decoded.(*tree.Node)
 	if n.Kind == tree.Literal && n.Lit == "refuse" {
 		return fmt.Errorf("refused")
 	}

@@ -35,7 +35,8 @@ func runApps(ctx context.Context, args []string, env Env) int {
 	cfg.redisURL = envOr(cfg.redisURL, "REDIS_URL", env)
 	cfg.keys = envOr(cfg.keys, "OUTFLOW_KEYS", env)
 	cfg.publicURL = envOr(cfg.publicURL, "OUTFLOW_PUBLIC_URL", env)
-	cfg.log = newLogger("text", env)
+	cfg.log = textLogger(env)
+	warnMisspelledVars(env, cfg.log)
 	if cfg.redisURL == "" {
 		fmt.Fprintln(env.Stderr, "outflow apps apply: set --redis or REDIS_URL (the embedded Redis would forget the apps at exit)")
 		return 2

@@ -51,3 +51,22 @@ func TestKeysHelp(t *testing.T) {
 		t.Errorf("apps -h: %d\n%s", code, errOut)
 	}
 }
+
+// Every command's -h says what it does and lists its flags, -h itself included, so a command
+// without flags of its own does not print an empty "[flags]".
+func TestEveryCommandsHelpListsItsFlags(t *testing.T) {
+	t.Parallel()
+	for name, want := range map[string][]string{
+		"validate": {"usage: outflow validate [flags] PATH...", capitalize(commands()["validate"].summary), "Flags:", "-h, --help"},
+		"schema":   {"usage: outflow schema [flags]", capitalize(commands()["schema"].summary), "Flags:", "-h, --help"},
+		"serve":    {"usage: outflow serve [flags]", capitalize(commands()["serve"].summary), "Flags:", "-demo", "-log-format", "-h, --help"},
+		"graph":    {"usage: outflow graph [flags]", "Flags:", "-format", "-h, --help"},
+	} {
+		code, out, errOut := runCLI(t, nil, name, "-h")
+		for _, w := range want {
+			if code != 0 || out != "" || !strings.Contains(errOut, w) {
+				t.Errorf("%s -h: %d, lacks %q:\n%s%s", name, code, w, out, errOut)
+			}
+		}
+	}
+}

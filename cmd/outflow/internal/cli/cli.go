@@ -15,6 +15,9 @@ import (
 type Env struct {
 	Stdout, Stderr io.Writer
 	Getenv         func(string) string
+	// Environ lists the environment as NAME=value strings, to spot misspelled variables; nil
+	// means none.
+	Environ func() []string
 }
 
 type command struct {
@@ -75,9 +78,22 @@ func newFlags(name, args string, env Env) *flag.FlagSet {
 	fs.SetOutput(env.Stderr)
 	fs.Usage = func() {
 		fmt.Fprintf(env.Stderr, "usage: outflow %s [flags] %s\n", name, args)
+		if cmd, ok := commands()[name]; ok {
+			fmt.Fprintf(env.Stderr, "\n%s\n", capitalize(cmd.summary))
+		}
+		fmt.Fprintln(env.Stderr, "\nFlags:")
 		fs.PrintDefaults()
+		fmt.Fprintln(env.Stderr, "  -h, --help\n    \tprint this help")
 	}
 	return fs
+}
+
+// capitalize starts s with a capital letter.
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 // parse parses flags and reports whether to continue (with the code to exit with otherwise).

@@ -66,7 +66,8 @@ func keysRotate(ctx context.Context, args []string, env Env) int {
 	}
 	cfg.redisURL = envOr(cfg.redisURL, "REDIS_URL", env)
 	cfg.keys = envOr(cfg.keys, "OUTFLOW_KEYS", env)
-	cfg.log = newLogger("text", env)
+	cfg.log = textLogger(env)
+	warnMisspelledVars(env, cfg.log)
 	if cfg.redisURL == "" {
 		fmt.Fprintln(env.Stderr, "outflow keys rotate: set --redis or REDIS_URL: rotation re-seals what a real Redis holds")
 		return 2

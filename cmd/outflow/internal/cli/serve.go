@@ -10,13 +10,11 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/outflowhq/outflow/flows"
 	"github.com/outflowhq/outflow/server"
 )
 
@@ -31,7 +29,7 @@ func runServe(ctx context.Context, args []string, env Env) int {
 	fs := newFlags("serve", "", env)
 	var cfg serveConfig
 	fs.StringVar(&cfg.addr, "addr", "", "address to listen on (default \""+defaultAddr+"\", every interface; with --demo \""+defaultDemoAddr+"\", this machine only)")
-	fs.StringVar(&cfg.flowsDir, "flows", "examples/flows", "folder of flow files to serve")
+	fs.StringVar(&cfg.flowsDir, "flows", "", "folder of flow files to serve (default: the example flows built into outflow)")
 	fs.StringVar(&cfg.backend.redisURL, "redis", "", "Redis URL (env REDIS_URL); empty runs the embedded in-memory Redis")
 	fs.StringVar(&cfg.backend.prefix, "prefix", "", "prefix of every Redis key (default \"of\")")
 	fs.StringVar(&cfg.backend.keys, "keys", "", "sealing keyring, comma-separated ID:BASE64 keys, first one seals (env OUTFLOW_KEYS)")
@@ -49,21 +47,19 @@ func runServe(ctx context.Context, args []string, env Env) int {
 	cfg.backend.publicURL = envOr(cfg.backend.publicURL, "OUTFLOW_PUBLIC_URL", env)
 	cfg.managementKeys = envOr(cfg.managementKeys, "OUTFLOW_MANAGEMENT_KEYS", env)
 	cfg.allowedRedirects = envOr(cfg.allowedRedirects, "OUTFLOW_ALLOWED_REDIRECTS", env)
-	log := newLogger(cfg.logFormat, env)
+	log, err := newLogger(cfg.logFormat, env)
+	if err != nil {
+		fmt.Fprintln(env.Stderr, "outflow serve:", err)
+		return 2
+	}
+	warnMisspelledVars(env, log)
 	cfg.backend.log = log
 	redis.SetLogger(redisLogger{log}) // go-redis's own notices join the log, in its format
 	if err := serve(ctx, cfg, env, log); err != nil {
-		log.Error("outflow serve stopped", "error", err)
+		logStop(log, cfg.logFormat, env, err)
 		return 1
 	}
 	return 0
-}
-
-func newLogger(format string, env Env) *slog.Logger {
-	if format == "json" {
-		return slog.New(slog.NewJSONHandler(env.Stderr, nil))
-	}
-	return slog.New(slog.NewTextHandler(env.Stderr, nil))
 }
 
 // minManagementKeyLen is the length a configured management key needs at least: 32 characters
@@ -104,7 +100,7 @@ func serve(ctx context.Context, cfg serveConfig, env Env, log *slog.Logger) erro
 	addr, linkHost := listenAddr(cfg.addr, cfg.demo)
 	b, err := openStore(ctx, cfg.backend)
 	if err != nil {
-		return err
+		return offerEmbedded(err)
 	}
 	defer b.close()
 	keys, generated, err := managementKeys(cfg, b.store.Embedded(), log)
@@ -271,22 +267,6 @@ func pageSecret(keyring string) []byte {
 	}
 	h := sha256.Sum256([]byte("outflow page secret\x00" + keyring))
 	return h[:]
-}
-
-func loadFlows(ctx context.Context, b *backend, dir string) error {
-	if _, err := os.Stat(dir); err != nil {
-		return fmt.Errorf("flows folder %q: %w (set --flows)", dir, err)
-	}
-	loaded, err := flows.NewLoader(b.registry).LoadDir(dir)
-	if err != nil {
-		return fmt.Errorf("load flows from %s:\n%w", dir, err)
-	}
-	for _, f := range loaded {
-		if err := b.engine.AddFlow(ctx, f); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // localURL turns a listener address into a URL a browser on this machine can open: on host when

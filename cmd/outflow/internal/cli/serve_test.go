@@ -17,14 +17,21 @@ import (
 	"github.com/outflowhq/outflow/store"
 )
 
-// serveLog runs `outflow serve --log-format json` with args (and no management key unless args
-// has one) until the test ends, and returns its stderr and the URL it says it serves at.
+// serveLog runs `outflow serve --log-format json` on the example flows' folder with args (and no
+// management key unless args has one) until the test ends, and returns its stderr and the URL it
+// says it serves at.
 func serveLog(t *testing.T, args ...string) (*lockedBuffer, string) {
+	t.Helper()
+	return serveArgs(t, append([]string{"--flows", examplesDir(t)}, args...)...)
+}
+
+// serveArgs is serveLog without a --flows of its own.
+func serveArgs(t *testing.T, args ...string) (*lockedBuffer, string) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	stderr := &lockedBuffer{}
 	done := make(chan int, 1)
-	all := append([]string{"serve", "--flows", examplesDir(t), "--log-format", "json"}, args...)
+	all := append([]string{"serve", "--log-format", "json"}, args...)
 	go func() {
 		done <- Main(ctx, all, Env{Stdout: io.Discard, Stderr: stderr, Getenv: func(string) string { return "" }})
 	}()

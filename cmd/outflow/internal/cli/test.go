@@ -31,7 +31,7 @@ func runTest(ctx context.Context, args []string, env Env) int {
 	}
 	log := slog.New(slog.DiscardHandler)
 	if *verbose {
-		log = newLogger("text", env)
+		log = textLogger(env)
 	}
 	rep, err := flowtest.Run(ctx, flowtest.Options{Registry: reg, Paths: paths, RequireCoverage: *requireCoverage, Logger: log})
 	var ds flows.Diagnostics

@@ -90,6 +90,14 @@ func openStore(ctx context.Context, cfg backendConfig) (*backend, error) {
 	return b, nil
 }
 
+// offerEmbedded adds to the error of a Redis that does not answer how serve runs without one.
+func offerEmbedded(err error) error {
+	if errors.Is(err, store.ErrUnavailable) {
+		return fmt.Errorf("%w; to try Outflow without a Redis of your own, omit --redis and unset REDIS_URL: serve then runs an embedded in-memory one", err)
+	}
+	return err
+}
+
 func (b *backend) openKeyring(cfg backendConfig) error {
 	var err error
 	switch {

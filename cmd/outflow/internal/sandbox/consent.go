@@ -46,6 +46,8 @@ var scopeDescriptions = map[string]string{
 	"email":          "See your email address",
 	"offline":        "Stay connected while you are away (a refresh token)",
 	"offline_access": "Stay connected while you are away (a refresh token)",
+	"contacts.read":  "See and download your sandbox contacts",
+	"contacts.write": "Add and edit your sandbox contacts",
 }
 
 // consentCookie binds a consent form to the browser that loaded it: the form's CSRF token is an

@@ -80,6 +80,10 @@ func TestConsentPageShowsTheRequest(t *testing.T) {
 		if !strings.Contains(page, "<code>"+scope+"</code>") {
 			t.Errorf("consent page does not list scope %q", scope)
 		}
+		// Each scope the demo asks for says what it allows, under its name.
+		if !regexp.MustCompile(`<code>` + regexp.QuoteMeta(scope) + `</code><br><span class="muted">[^<]+</span>`).MatchString(page) {
+			t.Errorf("consent page does not say what scope %q allows", scope)
+		}
 	}
 	if strings.Contains(page, "<script") {
 		t.Error("the consent page must work without JavaScript")
