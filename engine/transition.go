@@ -138,8 +138,9 @@ func (t *transition) takeForm(resume *actions.Resume) {
 			if sv, ok := v.(string); ok && sv != "" {
 				t.secrets = append(t.secrets, sv)
 			}
-			// Secret values reach expressions only for generic screens, and only during this request.
-			if step != nil && step.Kind.Name == "screen" {
+			// Secret values reach expressions only for kinds that ask to read them, and only during
+			// this request.
+			if step != nil && step.Kind.ReadsSecretInput {
 				visible[f.Name] = v
 			}
 			continue

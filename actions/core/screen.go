@@ -142,10 +142,11 @@ func fieldType(t string) string {
 // outcome and the submitted (non-secret) values as its output.
 func Screen() actions.Kind {
 	return actions.Define(actions.Kind{
-		Name:   "screen",
-		Doc:    "Shows a screen and waits. Completes with the pressed button's id as outcome and the non-secret field values as output.",
-		Pauses: true,
-		Inline: true,
+		Name:             "screen",
+		Doc:              "Shows a screen and waits. Completes with the pressed button's id as outcome and the non-secret field values as output.",
+		Pauses:           true,
+		Inline:           true,
+		ReadsSecretInput: true,
 	}, runScreen)
 }
 
