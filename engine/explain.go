@@ -85,54 +85,49 @@ func Explain(events []Event) *Explanation {
 		return &x.Steps[len(x.Steps)-1]
 	}
 	for _, ev := range events {
-		switch ev.Type {
-		case EventStarted:
-			x.Started = ev.At
-			x.FlowVersion, _ = ev.Data["flowVersion"].(string)
-			x.FlowHash, _ = ev.Data["flowHash"].(string)
-			if m, ok := ev.Data["subject"].(map[string]any); ok {
-				x.Subject.UserID, _ = m["userId"].(string)
-				x.Subject.TenantID, _ = m["tenantId"].(string)
-			}
+		p, ok := ev.Payload()
+		if !ok {
+			cur(ev.StepID).Events = append(cur(ev.StepID).Events, ev)
 			continue
-		case EventStepEntered:
-			action, _ := ev.Data["action"].(string)
-			x.Steps = append(x.Steps, StepTrace{Step: ev.StepID, Action: action, Entered: ev.At})
+		}
+		switch p := p.(type) {
+		case StartedEvent:
+			x.Started = ev.At
+			x.FlowVersion, x.FlowHash, x.Subject = p.FlowVersion, p.FlowHash, p.Subject
+			continue
+		case StepEnteredEvent:
+			x.Steps = append(x.Steps, StepTrace{Step: ev.StepID, Action: p.Action, Entered: ev.At})
 			continue
 		}
 		st := cur(ev.StepID)
-		switch ev.Type {
-		case EventStepPaused:
-			st.Pauses = append(st.Pauses, PauseTrace{Kind: str(ev.Data["action"])})
-		case EventInputRejected:
+		switch p := p.(type) {
+		case StepPausedEvent:
+			st.Pauses = append(st.Pauses, PauseTrace{Kind: p.Action})
+		case InputRejectedEvent:
 			if len(st.Pauses) == 0 {
 				st.Pauses = append(st.Pauses, PauseTrace{Kind: ActionScreen})
 			}
-			p := &st.Pauses[len(st.Pauses)-1]
-			p.Refused = append(p.Refused, stringList(ev.Data["fields"]))
-		case EventStepRetried:
+			pt := &st.Pauses[len(st.Pauses)-1]
+			pt.Refused = append(pt.Refused, orEmpty(p.Fields))
+		case StepRetriedEvent:
 			st.Retries = append(st.Retries, RetryTrace{
-				Attempt: int(number(ev.Data["attempt"])), Code: str(ev.Data["code"]),
-				Delay: time.Duration(number(ev.Data["delayMs"])) * time.Millisecond,
+				Attempt: p.Attempt, Code: p.Code, Delay: time.Duration(p.DelayMs) * time.Millisecond,
 			})
-		case EventStepCompleted:
-			st.Outcome = str(ev.Data["outcome"])
-			st.Output, _ = ev.Data["output"].(map[string]any)
-		case EventStepFailed:
-			st.Error = &ErrorInfo{Code: str(ev.Data["code"]), Message: str(ev.Data["message"])}
-		case EventBranch:
-			if d, ok := ev.Decision(); ok {
-				st.Branches = append(st.Branches, d)
-			}
-		case EventCompleted:
+		case StepCompletedEvent:
+			st.Outcome, st.Output = p.Outcome, p.Output
+		case StepFailedEvent:
+			st.Error = &ErrorInfo{Code: p.Code, Message: p.Message}
+		case Decision:
+			st.Branches = append(st.Branches, p)
+		case CompletedEvent:
 			st.Ended = "completed"
 			x.Status = StatusCompleted
-			x.Output, _ = ev.Data["output"].(map[string]any)
+			x.Output = p.Output
 			st.Output = x.Output
-		case EventFailed:
+		case FailedEvent:
 			st.Ended = "failed"
 			x.Status = StatusFailed
-			x.Error = &ErrorInfo{Code: str(ev.Data["code"]), Message: str(ev.Data["message"])}
+			x.Error = &ErrorInfo{Code: p.Code, Message: p.Message}
 		default:
 			st.Events = append(st.Events, ev)
 		}
@@ -166,14 +161,9 @@ func (e *Engine) Explain(ctx context.Context, executionID string) (*Explanation,
 
 // Decision reads the decision a branch event records; ok is false for other events.
 func (ev Event) Decision() (d Decision, ok bool) {
-	if ev.Type != EventBranch {
-		return d, false
-	}
-	b, err := json.Marshal(ev.Data)
-	if err != nil {
-		return d, false
-	}
-	return d, json.Unmarshal(b, &d) == nil
+	p, _ := ev.Payload()
+	d, ok = p.(Decision)
+	return d, ok
 }
 
 // String renders a check as `form.plan == "pro" → false (form.plan = "free")`.
@@ -227,28 +217,10 @@ func FormatValue(v any) string {
 	return string(b)
 }
 
-func str(v any) string {
-	s, _ := v.(string)
-	return s
-}
-
-func number(v any) float64 {
-	switch n := v.(type) {
-	case float64:
-		return n
-	case int:
-		return float64(n)
-	case int64:
-		return float64(n)
+// orEmpty returns list, or an empty list for nil.
+func orEmpty(list []string) []string {
+	if list == nil {
+		return []string{}
 	}
-	return 0
-}
-
-func stringList(v any) []string {
-	list, _ := v.([]any)
-	out := make([]string, 0, len(list))
-	for _, e := range list {
-		out = append(out, str(e))
-	}
-	return out
+	return list
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"maps"
 	"time"
 
 	"github.com/outflowhq/outflow/actions"
@@ -33,6 +32,17 @@ func (t *transition) event(typ, stepID string, data map[string]any) {
 	t.events = append(t.events, Event{Seq: t.rec.Seq, At: t.e.clock.Now().UTC(), Type: typ, StepID: stepID, Data: data})
 }
 
+// emit records one of the engine's own events. Its data is dropped (the event stays) if JSON cannot
+// hold it, as for an action's events.
+func (t *transition) emit(stepID string, p Payload) {
+	data, err := payloadData(p)
+	if err != nil {
+		t.e.log.Warn("event data cannot be stored; dropped", "execution", t.rec.ID, "step", stepID, "event", p.EventType())
+		data = map[string]any{"dropped": "the event's data could not be stored"}
+	}
+	t.event(p.EventType(), stepID, data)
+}
+
 // run executes steps from the current one; resume answers the current step's pause.
 func (t *transition) run(ctx context.Context, resume *actions.Resume) {
 	rec := t.rec
@@ -55,7 +65,7 @@ func (t *transition) run(ctx context.Context, resume *actions.Resume) {
 			return
 		}
 		if resume == nil {
-			t.event(EventStepEntered, step.ID, map[string]any{"action": step.Kind.Name})
+			t.emit(step.ID, StepEnteredEvent{Action: step.Kind.Name})
 		}
 		nonce := randomString(18)
 		call := &actions.Call{
@@ -88,11 +98,11 @@ func (t *transition) run(ctx context.Context, resume *actions.Resume) {
 			outcome = actions.Success
 		}
 		rec.Results[step.ID] = map[string]any{"output": res.Output, "outcome": outcome}
-		t.event(EventStepCompleted, step.ID, map[string]any{"outcome": outcome, "output": res.Output})
+		t.emit(step.ID, StepCompletedEvent{Outcome: outcome, Output: res.Output})
 		t.observe(step, "completed")
 		d, err := route(t.f, step, outcome, t.scope())
 		if err != nil {
-			t.event(EventBranch, step.ID, decisionData(d))
+			t.emit(step.ID, d)
 			if !t.caught(step, err) {
 				return
 			}
@@ -102,7 +112,7 @@ func (t *transition) run(ctx context.Context, resume *actions.Resume) {
 			t.failExecution(step.ID, &ErrorInfo{Code: "no_branch", Message: fmt.Sprintf("Step %s completed with outcome %q, which leads nowhere.", step.ID, outcome)})
 			return
 		}
-		t.event(EventBranch, step.ID, decisionData(d))
+		t.emit(step.ID, d)
 		rec.StepID = d.Goto
 	}
 }
@@ -168,7 +178,7 @@ func (t *transition) caught(step *flows.Step, err error) bool {
 	if ae.Code == actions.CodeInternal {
 		t.e.log.Error("step failed", "execution", t.rec.ID, "flow", t.rec.FlowID, "step", step.ID, "error", err)
 	}
-	t.event(EventStepFailed, step.ID, map[string]any{"code": ae.Code, "message": ae.Message})
+	t.emit(step.ID, StepFailedEvent{Code: ae.Code, Message: ae.Message})
 	t.observe(step, "failed")
 	target := catchTarget(step, ae.Code)
 	if target == "" {
@@ -176,7 +186,7 @@ func (t *transition) caught(step *flows.Step, err error) bool {
 		return false
 	}
 	t.rec.Results[step.ID] = map[string]any{"outcome": "error:" + ae.Code}
-	t.event(EventBranch, step.ID, decisionData(Decision{Outcome: "error:" + ae.Code, Via: "catch", Goto: target}))
+	t.emit(step.ID, Decision{Outcome: "error:" + ae.Code, Via: "catch", Goto: target})
 	t.rec.StepID = target
 	return true
 }
@@ -190,7 +200,7 @@ func (t *transition) complete(step *flows.Step, res actions.Result) {
 	}
 	fin := &finish{Screen: res.Screen, RedirectURL: res.FinishRedirect}
 	if fin.RedirectURL != "" && (t.e.opts.RedirectAllowed == nil || !t.e.opts.RedirectAllowed(fin.RedirectURL)) {
-		t.event(EventRedirectRefused, step.ID, map[string]any{"reason": "the redirect URL is not allowed"})
+		t.emit(step.ID, RedirectRefusedEvent{Reason: "the redirect URL is not allowed"})
 		fin.RedirectURL = ""
 	}
 	if fin.Screen != nil || fin.RedirectURL != "" {
@@ -198,7 +208,7 @@ func (t *transition) complete(step *flows.Step, res actions.Result) {
 	}
 	rec.nonce = ""
 	t.observe(step, "completed")
-	t.event(EventCompleted, step.ID, map[string]any{"output": rec.Output})
+	t.emit(step.ID, CompletedEvent{Output: rec.Output})
 }
 
 func (t *transition) pause(step *flows.Step, res actions.Result, nonce string) {
@@ -221,14 +231,14 @@ func (t *transition) pause(step *flows.Step, res actions.Result, nonce string) {
 	rec.Pause = p
 	rec.nonce = nonce
 	t.observe(step, "paused")
-	t.event(EventStepPaused, step.ID, map[string]any{"action": kind})
+	t.emit(step.ID, StepPausedEvent{Action: kind})
 }
 
 func (t *transition) failExecution(stepID string, info *ErrorInfo) {
 	t.rec.Status = StatusFailed
 	t.rec.Error = info
 	t.rec.nonce = ""
-	t.event(EventFailed, stepID, map[string]any{"code": info.Code, "message": info.Message})
+	t.emit(stepID, FailedEvent{Code: info.Code, Message: info.Message})
 }
 
 // observe tells the Observer how a step's run ended: completed (with an outcome, or ending the
@@ -267,19 +277,3 @@ func (t *transition) encode() ([]byte, [][]byte, error) {
 
 // response renders the execution as it now stands, with the nonce of its pause.
 func (t *transition) response() *Response { return t.rec.response(true) }
-
-func decisionData(d Decision) map[string]any {
-	out := map[string]any{"outcome": d.Outcome, "via": d.Via, "goto": d.Goto}
-	if len(d.Checks) > 0 {
-		checks := make([]any, len(d.Checks))
-		for i, c := range d.Checks {
-			m := map[string]any{"when": c.When, "line": c.Line, "result": c.Result}
-			if len(c.Values) > 0 {
-				m["values"] = maps.Clone(c.Values)
-			}
-			checks[i] = m
-		}
-		out["checks"] = checks
-	}
-	return out
-}
