@@ -43,22 +43,6 @@ type Event struct {
 // Redacted stands in for a secret value in events.
 const Redacted = "[redacted]"
 
-// Decision records how a step chose its next step, for "why did it branch".
-type Decision struct {
-	Outcome string  `json:"outcome"`
-	Via     string  `json:"via"` // "on", "when", "default", "catch"
-	Goto    string  `json:"goto"`
-	Checks  []Check `json:"checks,omitempty"`
-}
-
-// Check is one evaluated condition with the values it read.
-type Check struct {
-	When   string         `json:"when"`
-	Line   int            `json:"line"`
-	Result bool           `json:"result"`
-	Values map[string]any `json:"values,omitempty"`
-}
-
 // Events returns an execution's event log, oldest first.
 func (e *Engine) Events(ctx context.Context, executionID string) ([]Event, error) {
 	raw, err := e.store.ExecutionEvents(ctx, executionID)

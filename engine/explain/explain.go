@@ -1,14 +1,13 @@
-package engine
+// Package explain tells, from an execution's event log, what the execution did and why it went
+// where it went, as a structure (JSON) and as text for people.
+package explain
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
-	"sort"
-	"strings"
 	"time"
 
 	"github.com/outflowhq/outflow/actions"
+	"github.com/outflowhq/outflow/engine"
 )
 
 // Explanation tells, step by step, what an execution did and why it went where it went: each step
@@ -23,11 +22,11 @@ type Explanation struct {
 	// Subject is who the execution runs for, as the start event recorded it.
 	Subject actions.Subject `json:"subject"`
 	Started time.Time       `json:"started,omitzero"`
-	// Status is the execution's status: from its record with Engine.Explain; from the log alone with
-	// Explain (waiting until a completed or failed event says otherwise).
-	Status Status         `json:"status"`
-	Output map[string]any `json:"output,omitempty"`
-	Error  *ErrorInfo     `json:"error,omitempty"`
+	// Status is the execution's status: from its record with Execution; from the log alone with
+	// Events (waiting until a completed or failed event says otherwise).
+	Status engine.Status     `json:"status"`
+	Output map[string]any    `json:"output,omitempty"`
+	Error  *engine.ErrorInfo `json:"error,omitempty"`
 	// Truncated is true when the capped log lost its oldest events.
 	Truncated bool        `json:"truncated,omitempty"`
 	Steps     []StepTrace `json:"steps"`
@@ -45,14 +44,14 @@ type StepTrace struct {
 	Outcome string         `json:"outcome,omitempty"`
 	Output  map[string]any `json:"output,omitempty"`
 	// Error is set when the step failed (after its retries).
-	Error *ErrorInfo `json:"error,omitempty"`
+	Error *engine.ErrorInfo `json:"error,omitempty"`
 	// Branches holds how the step chose the next one: usually one decision; two when evaluating a
 	// condition failed and the error was then caught.
-	Branches []Decision `json:"branches,omitempty"`
+	Branches []engine.Decision `json:"branches,omitempty"`
 	// Ended is "completed" or "failed" when the execution ended at this step.
 	Ended string `json:"ended,omitempty"`
 	// Events are the other entries of the step: those its action added, refused redirects.
-	Events []Event `json:"events,omitempty"`
+	Events []engine.Event `json:"events,omitempty"`
 }
 
 // PauseTrace is one pause of a step.
@@ -71,9 +70,9 @@ type RetryTrace struct {
 	Delay   time.Duration `json:"delayNs"`
 }
 
-// Explain builds the explanation of an execution from its event log (oldest first).
-func Explain(events []Event) *Explanation {
-	x := &Explanation{Status: StatusWaiting, Steps: []StepTrace{}}
+// Events builds the explanation of an execution from its event log (oldest first).
+func Events(events []engine.Event) *Explanation {
+	x := &Explanation{Status: engine.StatusWaiting, Steps: []StepTrace{}}
 	if len(events) > 0 && events[0].Seq > 1 {
 		x.Truncated = true
 	}
@@ -91,43 +90,43 @@ func Explain(events []Event) *Explanation {
 			continue
 		}
 		switch p := p.(type) {
-		case StartedEvent:
+		case engine.StartedEvent:
 			x.Started = ev.At
 			x.FlowVersion, x.FlowHash, x.Subject = p.FlowVersion, p.FlowHash, p.Subject
 			continue
-		case StepEnteredEvent:
+		case engine.StepEnteredEvent:
 			x.Steps = append(x.Steps, StepTrace{Step: ev.StepID, Action: p.Action, Entered: ev.At})
 			continue
 		}
 		st := cur(ev.StepID)
 		switch p := p.(type) {
-		case StepPausedEvent:
+		case engine.StepPausedEvent:
 			st.Pauses = append(st.Pauses, PauseTrace{Kind: p.Action})
-		case InputRejectedEvent:
+		case engine.InputRejectedEvent:
 			if len(st.Pauses) == 0 {
-				st.Pauses = append(st.Pauses, PauseTrace{Kind: ActionScreen})
+				st.Pauses = append(st.Pauses, PauseTrace{Kind: engine.ActionScreen})
 			}
 			pt := &st.Pauses[len(st.Pauses)-1]
 			pt.Refused = append(pt.Refused, orEmpty(p.Fields))
-		case StepRetriedEvent:
+		case engine.StepRetriedEvent:
 			st.Retries = append(st.Retries, RetryTrace{
 				Attempt: p.Attempt, Code: p.Code, Delay: time.Duration(p.DelayMs) * time.Millisecond,
 			})
-		case StepCompletedEvent:
+		case engine.StepCompletedEvent:
 			st.Outcome, st.Output = p.Outcome, p.Output
-		case StepFailedEvent:
-			st.Error = &ErrorInfo{Code: p.Code, Message: p.Message}
-		case Decision:
+		case engine.StepFailedEvent:
+			st.Error = &engine.ErrorInfo{Code: p.Code, Message: p.Message}
+		case engine.Decision:
 			st.Branches = append(st.Branches, p)
-		case CompletedEvent:
+		case engine.CompletedEvent:
 			st.Ended = "completed"
-			x.Status = StatusCompleted
+			x.Status = engine.StatusCompleted
 			x.Output = p.Output
 			st.Output = x.Output
-		case FailedEvent:
+		case engine.FailedEvent:
 			st.Ended = "failed"
-			x.Status = StatusFailed
-			x.Error = &ErrorInfo{Code: p.Code, Message: p.Message}
+			x.Status = engine.StatusFailed
+			x.Error = &engine.ErrorInfo{Code: p.Code, Message: p.Message}
 		default:
 			st.Events = append(st.Events, ev)
 		}
@@ -135,8 +134,9 @@ func Explain(events []Event) *Explanation {
 	return x
 }
 
-// Explain reads an execution's record and event log and explains it.
-func (e *Engine) Explain(ctx context.Context, executionID string) (*Explanation, error) {
+// Execution reads an execution's record and event log from e and explains it. It fails with
+// engine.ErrExecutionNotFound for an unknown execution.
+func Execution(ctx context.Context, e *engine.Engine, executionID string) (*Explanation, error) {
 	resp, err := e.Get(ctx, executionID)
 	if err != nil {
 		return nil, err
@@ -145,7 +145,7 @@ func (e *Engine) Explain(ctx context.Context, executionID string) (*Explanation,
 	if err != nil {
 		return nil, err
 	}
-	x := Explain(events)
+	x := Events(events)
 	x.ExecutionID, x.FlowID, x.Status = resp.ExecutionID, resp.FlowID, resp.Status
 	if resp.FlowVersion != "" {
 		x.FlowVersion = resp.FlowVersion
@@ -157,64 +157,6 @@ func (e *Engine) Explain(ctx context.Context, executionID string) (*Explanation,
 		x.Error = resp.Error
 	}
 	return x, nil
-}
-
-// Decision reads the decision a branch event records; ok is false for other events.
-func (ev Event) Decision() (d Decision, ok bool) {
-	p, _ := ev.Payload()
-	d, ok = p.(Decision)
-	return d, ok
-}
-
-// String renders a check as `form.plan == "pro" → false (form.plan = "free")`.
-func (c Check) String() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s → %t", c.When, c.Result)
-	if len(c.Values) > 0 {
-		paths := make([]string, 0, len(c.Values))
-		for p := range c.Values {
-			paths = append(paths, p)
-		}
-		sort.Strings(paths)
-		parts := make([]string, len(paths))
-		for i, p := range paths {
-			parts[i] = p + " = " + FormatValue(c.Values[p])
-		}
-		fmt.Fprintf(&b, " (%s)", strings.Join(parts, ", "))
-	}
-	return b.String()
-}
-
-// Reason says in words why the decision went where it went, e.g. `default branch`, `on outcome
-// "cancel"`, `catch timeout`.
-func (d Decision) Reason() string {
-	code, _ := strings.CutPrefix(d.Outcome, "error:")
-	switch d.Via {
-	case "on":
-		return fmt.Sprintf("on outcome %q", d.Outcome)
-	case "when":
-		if n := len(d.Checks); n > 0 {
-			return fmt.Sprintf("the condition on line %d held", d.Checks[n-1].Line)
-		}
-		return "a condition held"
-	case "default":
-		if len(d.Checks) == 0 {
-			return "next"
-		}
-		return "default branch"
-	case "catch":
-		return "catch " + code
-	}
-	return "no branch: a condition could not be evaluated"
-}
-
-// FormatValue renders a value of an event the way explanations show it: JSON.
-func FormatValue(v any) string {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return fmt.Sprint(v)
-	}
-	return string(b)
 }
 
 // orEmpty returns list, or an empty list for nil.
