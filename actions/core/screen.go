@@ -3,7 +3,6 @@ package core
 import (
 	"context"
 	"fmt"
-	"slices"
 
 	"github.com/outflowhq/outflow/actions"
 )
@@ -64,8 +63,8 @@ func (c *ScreenConfig) Validate() error {
 			errs.Add(path+".name", "duplicate field name %q", f.Name)
 		}
 		seen[f.Name] = true
-		if f.Type != "" && !slices.Contains(actions.FieldTypes, f.Type) {
-			errs.Add(path+".type", "unknown field type %q; use one of %v", f.Type, actions.FieldTypes)
+		if f.Type != "" && !actions.IsFieldType(f.Type) {
+			errs.Add(path+".type", "unknown field type %q; use one of %v", f.Type, actions.FieldTypes())
 		}
 		f.validateRules(path, &errs)
 		if f.Secret && f.Value.IsSet() {
