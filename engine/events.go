@@ -38,6 +38,8 @@ type Event struct {
 	Type   string         `json:"type"`
 	StepID string         `json:"stepId,omitempty"`
 	Data   map[string]any `json:"data,omitempty"`
+	// payload is the data of an event the engine has just emitted, until it is stored.
+	payload Payload
 }
 
 // Redacted stands in for a secret value in events.

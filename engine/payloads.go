@@ -1,7 +1,10 @@
 package engine
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
+	"time"
 
 	"github.com/outflowhq/outflow/actions"
 )
@@ -117,6 +120,9 @@ func (RedirectRefusedEvent) EventType() string { return EventRedirectRefused }
 // EventStepFailed, a Decision for EventBranch, ...). ok is false for an event an action added and
 // for data that does not decode.
 func (ev Event) Payload() (p Payload, ok bool) {
+	if ev.payload != nil {
+		return ev.payload, true
+	}
 	switch ev.Type {
 	case EventStarted:
 		return decodePayload[StartedEvent](ev)
@@ -161,9 +167,43 @@ func decodePayload[P Payload](ev Event) (Payload, bool) {
 	return p, true
 }
 
-// payloadData encodes a payload as the Data of its event: the JSON object it marshals to, read back
-// as maps, lists, strings, float64 and bools, so the stored shape is the payload's JSON and the
-// scrubber reaches every string in it.
+// storedEvent is an Event as it is written.
+type storedEvent struct {
+	Seq    int             `json:"seq"`
+	At     time.Time       `json:"at"`
+	Type   string          `json:"type"`
+	StepID string          `json:"stepId,omitempty"`
+	Data   json.RawMessage `json:"data,omitempty"`
+}
+
+// errPayload is returned by encodeEvent for a payload JSON cannot hold.
+var errPayload = errors.New("event payload cannot be encoded")
+
+// encodeEvent is the one place an event becomes what is stored: the engine's own events carry their
+// payload's JSON as data (none when the payload has no fields), an action's its Data.
+func encodeEvent(ev Event) ([]byte, error) {
+	w := storedEvent{Seq: ev.Seq, At: ev.At, Type: ev.Type, StepID: ev.StepID}
+	switch {
+	case ev.payload != nil:
+		b, err := json.Marshal(ev.payload)
+		if err != nil {
+			return nil, errors.Join(errPayload, err)
+		}
+		if !bytes.Equal(b, []byte("{}")) {
+			w.Data = b
+		}
+	case len(ev.Data) > 0:
+		b, err := json.Marshal(ev.Data)
+		if err != nil {
+			return nil, err
+		}
+		w.Data = b
+	}
+	return json.Marshal(w)
+}
+
+// payloadData turns a payload into the Data of its event: the JSON object it marshals to, read
+// back as maps, lists, strings, float64 and bools, so the scrubber reaches every string in it.
 func payloadData(p Payload) (map[string]any, error) {
 	b, err := json.Marshal(p)
 	if err != nil {

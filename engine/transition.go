@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -32,15 +33,10 @@ func (t *transition) event(typ, stepID string, data map[string]any) {
 	t.events = append(t.events, Event{Seq: t.rec.Seq, At: t.e.clock.Now().UTC(), Type: typ, StepID: stepID, Data: data})
 }
 
-// emit records one of the engine's own events. Its data is dropped (the event stays) if JSON cannot
-// hold it, as for an action's events.
+// emit records one of the engine's own events; encode writes its payload as the event's data.
 func (t *transition) emit(stepID string, p Payload) {
-	data, err := payloadData(p)
-	if err != nil {
-		t.e.log.Warn("event data cannot be stored; dropped", "execution", t.rec.ID, "step", stepID, "event", p.EventType())
-		data = map[string]any{"dropped": "the event's data could not be stored"}
-	}
-	t.event(p.EventType(), stepID, data)
+	t.rec.Seq++
+	t.events = append(t.events, Event{Seq: t.rec.Seq, At: t.e.clock.Now().UTC(), Type: p.EventType(), StepID: stepID, payload: p})
 }
 
 // run executes steps from the current one; resume answers the current step's pause.
@@ -266,7 +262,13 @@ func (t *transition) encode() ([]byte, [][]byte, error) {
 	}
 	events := make([][]byte, 0, len(t.events))
 	for _, ev := range t.events {
-		b, err := json.Marshal(ev)
+		b, err := encodeEvent(ev)
+		if errors.Is(err, errPayload) {
+			// As for an action's events: the data is dropped, the event stays.
+			t.e.log.Warn("event data cannot be stored; dropped", "execution", t.rec.ID, "step", ev.StepID, "event", ev.Type)
+			ev.payload, ev.Data = nil, map[string]any{"dropped": "the event's data could not be stored"}
+			b, err = encodeEvent(ev)
+		}
 		if err != nil {
 			return nil, nil, fmt.Errorf("encode event: %w", err)
 		}
