@@ -30,7 +30,7 @@ type Kind struct {
 	// way out.
 	Terminal bool
 	// Fails is true when every run of the kind raises an error (fail): diagrams draw its steps as
-	// failures. It describes the kind, it does not make it fail.
+	// failures. It describes the kind, it does not make it fail; a kind that Fails is Terminal.
 	Fails bool
 	// ReadsSecretInput is true when the values of a paused step's secret fields may reach the
 	// expressions evaluated after it (such as its `next:` conditions), during the request that
