@@ -29,6 +29,14 @@ type Kind struct {
 	// Terminal is true when the kind ends the flow (end) or fails it (fail): such a step needs no
 	// way out.
 	Terminal bool
+	// Fails is true when every run of the kind raises an error (fail): diagrams draw its steps as
+	// failures. It describes the kind, it does not make it fail; a kind that Fails is Terminal.
+	Fails bool
+	// ReadsSecretInput is true when the values of a paused step's secret fields may reach the
+	// expressions evaluated after it (such as its `next:` conditions), during the request that
+	// submits them only: they are never stored. Leave it false for a kind that collects a secret
+	// for itself, such as an API key it seals.
+	ReadsSecretInput bool
 	// Inline is true when the kind does no I/O and returns promptly (it only evaluates its
 	// settings, each evaluation bounded in bytes and in predicate runs): the engine runs it on the calling goroutine instead of giving it its own, and does
 	// not need to abandon it at a timeout. Leave it false for anything that waits on the network or

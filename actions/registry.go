@@ -36,6 +36,8 @@ func (r *Registry) Add(kinds ...Kind) error {
 			return fmt.Errorf("%w: name %q must be dot-separated lowercase words", ErrInvalidKind, k.Name)
 		case k.Build == nil:
 			return fmt.Errorf("%w: %q has no Build function", ErrInvalidKind, k.Name)
+		case k.Fails && !k.Terminal:
+			return fmt.Errorf("%w: %q fails every run, so it must be Terminal too", ErrInvalidKind, k.Name)
 		case seen[k.Name]:
 			return fmt.Errorf("%w: %q", ErrDuplicateKind, k.Name)
 		}

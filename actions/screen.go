@@ -1,5 +1,7 @@
 package actions
 
+import "slices"
+
 // Screen is what a paused step shows the end user: the same typed description drives the JSON API and
 // the hosted HTML pages. It never carries a secret value.
 type Screen struct {
@@ -40,8 +42,14 @@ const (
 	FieldTextarea    = "textarea"
 )
 
-// FieldTypes lists the field types a screen supports.
-var FieldTypes = []string{FieldText, FieldEmail, FieldNumber, FieldCheckbox, FieldSelect, FieldMultiSelect, FieldTextarea}
+// fieldTypes lists the field types a screen supports.
+var fieldTypes = [...]string{FieldText, FieldEmail, FieldNumber, FieldCheckbox, FieldSelect, FieldMultiSelect, FieldTextarea}
+
+// FieldTypes returns the field types a screen supports, in a new slice the caller may change.
+func FieldTypes() []string { return slices.Clone(fieldTypes[:]) }
+
+// IsFieldType reports whether a screen supports fields of type typ.
+func IsFieldType(typ string) bool { return slices.Contains(fieldTypes[:], typ) }
 
 // Field is one input on a screen.
 type Field struct {

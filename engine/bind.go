@@ -42,13 +42,13 @@ func (e *Engine) Bind(ctx context.Context, executionID, binding string) (*Respon
 		if t, err = c.transition(ctx); err != nil {
 			return c.failVersion(ctx, err)
 		}
-		t.event(EventBound, rec.StepID, nil)
+		t.emit(rec.StepID, BoundEvent{})
 		rec.Pending = false
 		runCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), runBudget)
 		t.run(runCtx, nil)
 		cancel()
 	} else {
-		t.event(EventBound, rec.StepID, nil)
+		t.emit(rec.StepID, BoundEvent{})
 	}
 	return c.commit(ctx, t)
 }

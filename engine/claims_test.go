@@ -15,13 +15,20 @@ import (
 	"github.com/outflowhq/outflow/store/storetest"
 )
 
-// counted shows a screen, and counts how often it is answered.
-func counted(runs *atomic.Int32, gate <-chan struct{}) actions.Kind {
+// counted shows a screen, and counts how often it is answered. With a gate, an answer signals
+// answered (when not nil) and waits for the gate to open.
+func counted(runs *atomic.Int32, gate <-chan struct{}, answered chan<- struct{}) actions.Kind {
 	return actions.Define(actions.Kind{Name: "test.counted", Pauses: true}, func(ctx context.Context, call *actions.Call, _ *struct{}) (actions.Result, error) {
 		if call.Resume == nil {
 			return actions.ShowScreen(actions.Screen{ID: "s", Buttons: []actions.Button{{ID: "go", Label: "Go"}}}, nil), nil
 		}
 		runs.Add(1)
+		if answered != nil {
+			select {
+			case answered <- struct{}{}:
+			default:
+			}
+		}
 		if gate != nil {
 			select {
 			case <-gate:
@@ -31,6 +38,18 @@ func counted(runs *atomic.Int32, gate <-chan struct{}) actions.Kind {
 		}
 		return actions.Done("", nil), nil
 	})
+}
+
+// waitFor waits for a value on ch, failing the test after a generous deadline.
+func waitFor[T any](t *testing.T, ch <-chan T, what string) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(10 * time.Second):
+		t.Fatalf("gave up waiting for %s", what)
+		panic("unreachable")
+	}
 }
 
 const countedFlow = `
@@ -46,7 +65,7 @@ steps:
 func TestOneNonceRunsTheActionOnce(t *testing.T) {
 	storetest.ForEachBackend(t, func(t *testing.T, s *store.Store) {
 		var runs atomic.Int32
-		b := setup(t, s, counted(&runs, nil))
+		b := setup(t, s, counted(&runs, nil, nil))
 		b.add(t, b.engine, "counted.yaml", countedFlow)
 		r := mustStart(t, b.engine, "counted", nil)
 		var wg sync.WaitGroup
@@ -68,8 +87,8 @@ func TestOneNonceRunsTheActionOnce(t *testing.T) {
 func TestACallerGoingAwayDoesNotLoseTheStep(t *testing.T) {
 	t.Parallel()
 	var runs atomic.Int32
-	gate := make(chan struct{})
-	b := setup(t, storetest.New(t), counted(&runs, gate))
+	gate, answered := make(chan struct{}), make(chan struct{}, 1)
+	b := setup(t, storetest.New(t), counted(&runs, gate, answered))
 	b.add(t, b.engine, "counted.yaml", countedFlow)
 	r := mustStart(t, b.engine, "counted", nil)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -78,12 +97,10 @@ func TestACallerGoingAwayDoesNotLoseTheStep(t *testing.T) {
 		_, err := b.engine.Next(ctx, r.ExecutionID, engine.NextRequest{StepID: "ask", Interaction: "go", Nonce: r.Nonce})
 		done <- err
 	}()
-	for runs.Load() == 0 {
-		time.Sleep(time.Millisecond)
-	}
+	waitFor(t, answered, "the action to run")
 	cancel() // the client disconnects while the action runs
 	close(gate)
-	if err := <-done; err != nil {
+	if err := waitFor(t, done, "the next to return"); err != nil {
 		t.Fatalf("next: %v", err)
 	}
 	got, err := b.engine.Get(context.Background(), r.ExecutionID)
@@ -97,8 +114,8 @@ func TestACallerGoingAwayDoesNotLoseTheStep(t *testing.T) {
 func TestBindTakesTheClaim(t *testing.T) {
 	t.Parallel()
 	var runs atomic.Int32
-	gate := make(chan struct{})
-	b := setup(t, storetest.New(t), counted(&runs, gate))
+	gate, answered := make(chan struct{}), make(chan struct{}, 1)
+	b := setup(t, storetest.New(t), counted(&runs, gate, answered))
 	b.add(t, b.engine, "counted.yaml", countedFlow)
 	ctx := context.Background()
 	r := mustStart(t, b.engine, "counted", nil)
@@ -107,9 +124,7 @@ func TestBindTakesTheClaim(t *testing.T) {
 		_, err := b.engine.Next(ctx, r.ExecutionID, engine.NextRequest{StepID: "ask", Interaction: "go", Nonce: r.Nonce})
 		done <- err
 	}()
-	for runs.Load() == 0 {
-		time.Sleep(time.Millisecond)
-	}
+	waitFor(t, answered, "the action to run")
 	if _, err := b.engine.Bind(ctx, r.ExecutionID, "browser-a"); !errors.Is(err, engine.ErrConflict) {
 		t.Fatalf("bind during a next: %v, want a conflict", err)
 	}
@@ -117,7 +132,7 @@ func TestBindTakesTheClaim(t *testing.T) {
 		t.Fatalf("a second next during the first: %v", err)
 	}
 	close(gate)
-	if err := <-done; err != nil || runs.Load() != 1 {
+	if err := waitFor(t, done, "the first next to return"); err != nil || runs.Load() != 1 {
 		t.Fatalf("the first next: %v, runs %d", err, runs.Load())
 	}
 
@@ -167,15 +182,20 @@ func TestAMissingFlowVersionFailsTheExecution(t *testing.T) {
 	}
 }
 
-var stubborn = actions.Define(actions.Kind{Name: "test.stubborn"}, func(ctx context.Context, _ *actions.Call, _ *struct{}) (actions.Result, error) {
-	time.Sleep(300 * time.Millisecond) // ignores ctx
-	return actions.Done("", nil), nil
-})
+// stubborn ignores its context: it returns only once release is closed.
+func stubborn(release <-chan struct{}) actions.Kind {
+	return actions.Define(actions.Kind{Name: "test.stubborn"}, func(context.Context, *actions.Call, *struct{}) (actions.Result, error) {
+		<-release
+		return actions.Done("", nil), nil
+	})
+}
 
 // An action that ignores its context is abandoned at the step's timeout.
 func TestAnActionIgnoringItsTimeoutIsAbandoned(t *testing.T) {
 	t.Parallel()
-	b := setup(t, storetest.New(t), stubborn)
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) }) // the abandoned action returns when the test is over
+	b := setup(t, storetest.New(t), stubborn(release))
 	b.add(t, b.engine, "stubborn.yaml", `
 id: stubborn
 steps:
@@ -189,10 +209,9 @@ steps:
   done:
     end: {}
 `)
-	start := time.Now()
 	r := mustStart(t, b.engine, "stubborn", nil)
-	if r.Output["late"] != true || time.Since(start) > 250*time.Millisecond {
-		t.Fatalf("got %+v after %s", r.Output, time.Since(start))
+	if r.Status != engine.StatusCompleted || r.Output["late"] != true {
+		t.Fatalf("got %s %+v %+v", r.Status, r.Output, r.Error)
 	}
 }
 
@@ -262,8 +281,8 @@ steps:
 // timeout (after it returns), and one that panics is still an internal error, not a crash.
 var (
 	slowInline = actions.Define(actions.Kind{Name: "test.slowinline", Inline: true}, func(ctx context.Context, _ *actions.Call, _ *struct{}) (actions.Result, error) {
-		time.Sleep(40 * time.Millisecond) // ignores ctx
-		return actions.Done("", nil), nil
+		<-ctx.Done()
+		return actions.Done("", nil), nil // succeeds anyway, past its timeout
 	})
 	panicInline = actions.Define(actions.Kind{Name: "test.panicinline", Inline: true}, func(context.Context, *actions.Call, *struct{}) (actions.Result, error) {
 		panic("inline boom")

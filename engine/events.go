@@ -38,26 +38,12 @@ type Event struct {
 	Type   string         `json:"type"`
 	StepID string         `json:"stepId,omitempty"`
 	Data   map[string]any `json:"data,omitempty"`
+	// payload is the data of an event the engine has just emitted, until it is stored.
+	payload Payload
 }
 
 // Redacted stands in for a secret value in events.
 const Redacted = "[redacted]"
-
-// Decision records how a step chose its next step, for "why did it branch".
-type Decision struct {
-	Outcome string  `json:"outcome"`
-	Via     string  `json:"via"` // "on", "when", "default", "catch"
-	Goto    string  `json:"goto"`
-	Checks  []Check `json:"checks,omitempty"`
-}
-
-// Check is one evaluated condition with the values it read.
-type Check struct {
-	When   string         `json:"when"`
-	Line   int            `json:"line"`
-	Result bool           `json:"result"`
-	Values map[string]any `json:"values,omitempty"`
-}
 
 // Events returns an execution's event log, oldest first.
 func (e *Engine) Events(ctx context.Context, executionID string) ([]Event, error) {

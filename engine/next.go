@@ -207,7 +207,7 @@ func (t *transition) resume(req NextRequest) (*actions.Resume, error) {
 		for i, m := range problems {
 			fields[i] = m.Field
 		}
-		t.event(EventInputRejected, t.rec.StepID, map[string]any{"fields": fields})
+		t.emit(t.rec.StepID, InputRejectedEvent{Fields: fields})
 		return nil, nil
 	}
 	return &actions.Resume{Interaction: btn.ID, Input: values}, nil

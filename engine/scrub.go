@@ -42,6 +42,13 @@ func (t *transition) scrub() {
 		rec.Error.Message = r.str(rec.Error.Message)
 	}
 	for i := range t.events {
+		if ev := &t.events[i]; ev.payload != nil {
+			data, err := payloadData(ev.payload)
+			if err != nil {
+				data = map[string]any{"dropped": "the event's data could not be stored"}
+			}
+			ev.payload, ev.Data = nil, data
+		}
 		if t.events[i].Data != nil {
 			t.events[i].Data = r.value(t.events[i].Data).(map[string]any)
 		}

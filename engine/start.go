@@ -46,7 +46,7 @@ func (e *Engine) Start(ctx context.Context, flowID string, req StartRequest) (*R
 		Pending: req.Deferred,
 	}
 	t := &transition{e: e, f: f, rec: rec, now: now}
-	t.event(EventStarted, "", map[string]any{"flowVersion": f.Version, "flowHash": f.Hash, "subject": req.Subject, "deferred": req.Deferred})
+	t.emit("", StartedEvent{FlowVersion: f.Version, FlowHash: f.Hash, Subject: req.Subject, Deferred: req.Deferred})
 	if !req.Deferred {
 		runCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), runBudget)
 		t.run(runCtx, nil)

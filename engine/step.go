@@ -37,7 +37,7 @@ func (t *transition) runStep(ctx context.Context, step *flows.Step, call *action
 			return res, err
 		}
 		delay := backoff(step.Retry, attempt)
-		t.event(EventStepRetried, step.ID, map[string]any{"attempt": attempt, "code": ae.Code, "delayMs": delay.Milliseconds()})
+		t.emit(step.ID, StepRetriedEvent{Attempt: attempt, Code: ae.Code, DelayMs: delay.Milliseconds()})
 		t.observe(step, "retried")
 		if err := t.e.clock.Sleep(ctx, delay); err != nil {
 			return res, ae

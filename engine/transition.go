@@ -3,8 +3,8 @@ package engine
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"maps"
 	"time"
 
 	"github.com/outflowhq/outflow/actions"
@@ -33,6 +33,12 @@ func (t *transition) event(typ, stepID string, data map[string]any) {
 	t.events = append(t.events, Event{Seq: t.rec.Seq, At: t.e.clock.Now().UTC(), Type: typ, StepID: stepID, Data: data})
 }
 
+// emit records one of the engine's own events; encode writes its payload as the event's data.
+func (t *transition) emit(stepID string, p Payload) {
+	t.rec.Seq++
+	t.events = append(t.events, Event{Seq: t.rec.Seq, At: t.e.clock.Now().UTC(), Type: p.EventType(), StepID: stepID, payload: p})
+}
+
 // run executes steps from the current one; resume answers the current step's pause.
 func (t *transition) run(ctx context.Context, resume *actions.Resume) {
 	rec := t.rec
@@ -55,7 +61,7 @@ func (t *transition) run(ctx context.Context, resume *actions.Resume) {
 			return
 		}
 		if resume == nil {
-			t.event(EventStepEntered, step.ID, map[string]any{"action": step.Kind.Name})
+			t.emit(step.ID, StepEnteredEvent{Action: step.Kind.Name})
 		}
 		nonce := randomString(18)
 		call := &actions.Call{
@@ -88,11 +94,11 @@ func (t *transition) run(ctx context.Context, resume *actions.Resume) {
 			outcome = actions.Success
 		}
 		rec.Results[step.ID] = map[string]any{"output": res.Output, "outcome": outcome}
-		t.event(EventStepCompleted, step.ID, map[string]any{"outcome": outcome, "output": res.Output})
+		t.emit(step.ID, StepCompletedEvent{Outcome: outcome, Output: res.Output})
 		t.observe(step, "completed")
 		d, err := route(t.f, step, outcome, t.scope())
 		if err != nil {
-			t.event(EventBranch, step.ID, decisionData(d))
+			t.emit(step.ID, d)
 			if !t.caught(step, err) {
 				return
 			}
@@ -102,7 +108,7 @@ func (t *transition) run(ctx context.Context, resume *actions.Resume) {
 			t.failExecution(step.ID, &ErrorInfo{Code: "no_branch", Message: fmt.Sprintf("Step %s completed with outcome %q, which leads nowhere.", step.ID, outcome)})
 			return
 		}
-		t.event(EventBranch, step.ID, decisionData(d))
+		t.emit(step.ID, d)
 		rec.StepID = d.Goto
 	}
 }
@@ -138,8 +144,9 @@ func (t *transition) takeForm(resume *actions.Resume) {
 			if sv, ok := v.(string); ok && sv != "" {
 				t.secrets = append(t.secrets, sv)
 			}
-			// Secret values reach expressions only for generic screens, and only during this request.
-			if step != nil && step.Kind.Name == "screen" {
+			// Secret values reach expressions only for kinds that ask to read them, and only during
+			// this request.
+			if step != nil && step.Kind.ReadsSecretInput {
 				visible[f.Name] = v
 			}
 			continue
@@ -167,7 +174,7 @@ func (t *transition) caught(step *flows.Step, err error) bool {
 	if ae.Code == actions.CodeInternal {
 		t.e.log.Error("step failed", "execution", t.rec.ID, "flow", t.rec.FlowID, "step", step.ID, "error", err)
 	}
-	t.event(EventStepFailed, step.ID, map[string]any{"code": ae.Code, "message": ae.Message})
+	t.emit(step.ID, StepFailedEvent{Code: ae.Code, Message: ae.Message})
 	t.observe(step, "failed")
 	target := catchTarget(step, ae.Code)
 	if target == "" {
@@ -175,7 +182,7 @@ func (t *transition) caught(step *flows.Step, err error) bool {
 		return false
 	}
 	t.rec.Results[step.ID] = map[string]any{"outcome": "error:" + ae.Code}
-	t.event(EventBranch, step.ID, decisionData(Decision{Outcome: "error:" + ae.Code, Via: "catch", Goto: target}))
+	t.emit(step.ID, Decision{Outcome: "error:" + ae.Code, Via: "catch", Goto: target})
 	t.rec.StepID = target
 	return true
 }
@@ -189,7 +196,7 @@ func (t *transition) complete(step *flows.Step, res actions.Result) {
 	}
 	fin := &finish{Screen: res.Screen, RedirectURL: res.FinishRedirect}
 	if fin.RedirectURL != "" && (t.e.opts.RedirectAllowed == nil || !t.e.opts.RedirectAllowed(fin.RedirectURL)) {
-		t.event(EventRedirectRefused, step.ID, map[string]any{"reason": "the redirect URL is not allowed"})
+		t.emit(step.ID, RedirectRefusedEvent{Reason: "the redirect URL is not allowed"})
 		fin.RedirectURL = ""
 	}
 	if fin.Screen != nil || fin.RedirectURL != "" {
@@ -197,7 +204,7 @@ func (t *transition) complete(step *flows.Step, res actions.Result) {
 	}
 	rec.nonce = ""
 	t.observe(step, "completed")
-	t.event(EventCompleted, step.ID, map[string]any{"output": rec.Output})
+	t.emit(step.ID, CompletedEvent{Output: rec.Output})
 }
 
 func (t *transition) pause(step *flows.Step, res actions.Result, nonce string) {
@@ -220,14 +227,14 @@ func (t *transition) pause(step *flows.Step, res actions.Result, nonce string) {
 	rec.Pause = p
 	rec.nonce = nonce
 	t.observe(step, "paused")
-	t.event(EventStepPaused, step.ID, map[string]any{"action": kind})
+	t.emit(step.ID, StepPausedEvent{Action: kind})
 }
 
 func (t *transition) failExecution(stepID string, info *ErrorInfo) {
 	t.rec.Status = StatusFailed
 	t.rec.Error = info
 	t.rec.nonce = ""
-	t.event(EventFailed, stepID, map[string]any{"code": info.Code, "message": info.Message})
+	t.emit(stepID, FailedEvent{Code: info.Code, Message: info.Message})
 }
 
 // observe tells the Observer how a step's run ended: completed (with an outcome, or ending the
@@ -255,7 +262,13 @@ func (t *transition) encode() ([]byte, [][]byte, error) {
 	}
 	events := make([][]byte, 0, len(t.events))
 	for _, ev := range t.events {
-		b, err := json.Marshal(ev)
+		b, err := encodeEvent(ev)
+		if errors.Is(err, errPayload) {
+			// As for an action's events: the data is dropped, the event stays.
+			t.e.log.Warn("event data cannot be stored; dropped", "execution", t.rec.ID, "step", ev.StepID, "event", ev.Type)
+			ev.payload, ev.Data = nil, map[string]any{"dropped": "the event's data could not be stored"}
+			b, err = encodeEvent(ev)
+		}
 		if err != nil {
 			return nil, nil, fmt.Errorf("encode event: %w", err)
 		}
@@ -266,19 +279,3 @@ func (t *transition) encode() ([]byte, [][]byte, error) {
 
 // response renders the execution as it now stands, with the nonce of its pause.
 func (t *transition) response() *Response { return t.rec.response(true) }
-
-func decisionData(d Decision) map[string]any {
-	out := map[string]any{"outcome": d.Outcome, "via": d.Via, "goto": d.Goto}
-	if len(d.Checks) > 0 {
-		checks := make([]any, len(d.Checks))
-		for i, c := range d.Checks {
-			m := map[string]any{"when": c.When, "line": c.Line, "result": c.Result}
-			if len(c.Values) > 0 {
-				m["values"] = maps.Clone(c.Values)
-			}
-			checks[i] = m
-		}
-		out["checks"] = checks
-	}
-	return out
-}

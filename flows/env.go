@@ -2,7 +2,6 @@ package flows
 
 import (
 	"maps"
-	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -68,7 +67,7 @@ func (b *builder) formFields() map[string]actions.Type {
 		}
 		for _, f := range d.DeclareFields() {
 			t := f.ValueType()
-			if f.Type != "" && !slices.Contains(actions.FieldTypes, f.Type) {
+			if f.Type != "" && !actions.IsFieldType(f.Type) {
 				// A misspelt field type (reported with the screen) is no text field: expressions
 				// reading the field are not faulted for it.
 				t = actions.Any()

@@ -185,7 +185,7 @@ func grouped(from string, m map[string]string, prefix string, catch bool) []grap
 
 func shapeOf(s *Step) nodeShape {
 	switch {
-	case s.Terminal && s.Kind.Name == "fail":
+	case s.Kind.Fails:
 		return shapeFail
 	case s.Terminal:
 		return shapeEnd

@@ -8,6 +8,7 @@ import (
 
 	"github.com/outflowhq/outflow/actions"
 	"github.com/outflowhq/outflow/engine"
+	"github.com/outflowhq/outflow/engine/explain"
 )
 
 // check compares where the execution stands with an expectation. At the end (final), an execution
@@ -92,7 +93,7 @@ func (r *runner) checkScreen(e *expectation, when string) {
 
 // checkPath compares the steps entered with the expected path; on a difference it names the step
 // where they part and both branches.
-func (r *runner) checkPath(x *engine.Explanation, want []string, when string) bool {
+func (r *runner) checkPath(x *explain.Explanation, want []string, when string) bool {
 	got := pathOf(x)
 	if slices.Equal(got, want) {
 		return true
@@ -155,7 +156,7 @@ func (r *runner) why(ctx context.Context) string { return arrival(r.explain(ctx)
 
 // unmocked points at the steps that failed with an internal error and were not mocked: often
 // actions that need services the test does not provide.
-func (r *runner) unmocked(x *engine.Explanation) []string {
+func (r *runner) unmocked(x *explain.Explanation) []string {
 	if x == nil {
 		return nil
 	}
@@ -171,11 +172,11 @@ func (r *runner) unmocked(x *engine.Explanation) []string {
 	return out
 }
 
-func (r *runner) explain(ctx context.Context) *engine.Explanation {
+func (r *runner) explain(ctx context.Context) *explain.Explanation {
 	if r.eng == nil || r.resp == nil {
 		return nil
 	}
-	x, err := r.eng.Explain(ctx, r.resp.ExecutionID)
+	x, err := explain.Execution(ctx, r.eng, r.resp.ExecutionID)
 	if err != nil {
 		return nil
 	}
@@ -183,7 +184,7 @@ func (r *runner) explain(ctx context.Context) *engine.Explanation {
 }
 
 // pathOf returns the steps an execution entered, in order.
-func pathOf(x *engine.Explanation) []string {
+func pathOf(x *explain.Explanation) []string {
 	if x == nil {
 		return nil
 	}
@@ -195,7 +196,7 @@ func pathOf(x *engine.Explanation) []string {
 }
 
 // into returns the decision that led from step i-1 to step i of the path.
-func into(x *engine.Explanation, i int) (engine.Decision, bool) {
+func into(x *explain.Explanation, i int) (engine.Decision, bool) {
 	if x == nil || i <= 0 || i >= len(x.Steps)+1 {
 		return engine.Decision{}, false
 	}
@@ -209,7 +210,7 @@ func into(x *engine.Explanation, i int) (engine.Decision, bool) {
 }
 
 // reasonOf renders how the decision into step i was made: ` (default branch)`.
-func reasonOf(x *engine.Explanation, i int) string {
+func reasonOf(x *explain.Explanation, i int) string {
 	d, ok := into(x, i)
 	if !ok {
 		return ""
@@ -221,7 +222,7 @@ func reasonOf(x *engine.Explanation, i int) string {
 }
 
 // conditionsOf renders the conditions evaluated on the way into step i: `; conditions: a → false (...)`.
-func conditionsOf(x *engine.Explanation, i int) string {
+func conditionsOf(x *explain.Explanation, i int) string {
 	d, ok := into(x, i)
 	if !ok || len(d.Checks) == 0 {
 		return ""
@@ -234,7 +235,7 @@ func conditionsOf(x *engine.Explanation, i int) string {
 }
 
 // arrival explains how the execution reached its last step: `; it went from "pick" to "done" (...)`.
-func arrival(x *engine.Explanation) string {
+func arrival(x *explain.Explanation) string {
 	if x == nil || len(x.Steps) < 2 {
 		return ""
 	}

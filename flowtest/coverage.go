@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/outflowhq/outflow/engine"
+	"github.com/outflowhq/outflow/engine/explain"
 	"github.com/outflowhq/outflow/flows"
 )
 
@@ -151,7 +152,7 @@ func keysOf(m map[string]string) []string {
 }
 
 // take counts the edges an execution took, from its explanation.
-func take(edges []Edge, f *flows.Flow, x *engine.Explanation) {
+func take(edges []Edge, f *flows.Flow, x *explain.Explanation) {
 	if x == nil {
 		return
 	}

@@ -60,8 +60,9 @@ type Options struct {
 	Logger *slog.Logger
 }
 
-// DefaultNow is the fake clock's time when a scenario starts, unless Options.Now is set.
-var DefaultNow = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+// DefaultNow returns the fake clock's time when a scenario starts, unless Options.Now is set:
+// 2026-01-01T00:00:00Z.
+func DefaultNow() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) }
 
 // ErrNoScenarios is returned when the paths hold no flow and no scenario file.
 var ErrNoScenarios = errors.New("no flows and no scenario files found")

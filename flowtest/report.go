@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/outflowhq/outflow/engine"
+	"github.com/outflowhq/outflow/engine/explain"
 	"github.com/outflowhq/outflow/flows"
 )
 
@@ -30,7 +30,7 @@ type ScenarioResult struct {
 	Status      string   `json:"status,omitempty"`
 	ExecutionID string   `json:"executionId,omitempty"`
 	// Trace explains the execution step by step.
-	Trace *engine.Explanation `json:"-"`
+	Trace *explain.Explanation `json:"-"`
 
 	flow *flows.Flow
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/outflowhq/outflow/actions"
 	"github.com/outflowhq/outflow/clock"
 	"github.com/outflowhq/outflow/engine"
+	"github.com/outflowhq/outflow/engine/explain"
 	"github.com/outflowhq/outflow/store"
 )
 
@@ -43,7 +44,7 @@ func (s *suite) run(ctx context.Context, st *store.Store, sc *scenario, log *slo
 	if r.resp != nil {
 		res.ExecutionID = r.resp.ExecutionID
 		res.Status = string(r.resp.Status)
-		if x, err := r.eng.Explain(ctx, r.resp.ExecutionID); err == nil {
+		if x, err := explain.Execution(ctx, r.eng, r.resp.ExecutionID); err == nil {
 			res.Trace = x
 			res.Path = pathOf(x)
 			if res.Failed() {

@@ -122,7 +122,7 @@ scenarios:
       output: {text: Hello Ada, user: u1, tenant: acme, year: 2031}
 `,
 	})
-	rep := run(t, flowtest.Options{Paths: []string{dir}, Now: flowtest.DefaultNow.AddDate(5, 0, 0), RequireCoverage: true})
+	rep := run(t, flowtest.Options{Paths: []string{dir}, Now: flowtest.DefaultNow().AddDate(5, 0, 0), RequireCoverage: true})
 	if !rep.OK() {
 		t.Fatalf("report:\n%s", rep)
 	}

@@ -176,7 +176,7 @@ func (s *suite) log() *slog.Logger {
 
 func (s *suite) now() time.Time {
 	if s.opts.Now.IsZero() {
-		return DefaultNow
+		return DefaultNow()
 	}
 	return s.opts.Now
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/outflowhq/outflow/actions"
 	"github.com/outflowhq/outflow/engine"
+	"github.com/outflowhq/outflow/engine/explain"
 	"github.com/outflowhq/outflow/flows"
 )
 
@@ -205,7 +206,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) explain(w http.ResponseWriter, r *http.Request) {
-	x, err := s.opts.Engine.Explain(r.Context(), r.PathValue("executionId"))
+	x, err := explain.Execution(r.Context(), s.opts.Engine, r.PathValue("executionId"))
 	if err != nil {
 		s.fail(w, r, err)
 		return

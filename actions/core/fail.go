@@ -27,6 +27,7 @@ func Fail() actions.Kind {
 		Name:     "fail",
 		Doc:      "Raises an error with a code and message; the step's catch routes it, otherwise the execution fails.",
 		Terminal: true,
+		Fails:    true,
 		Inline:   true,
 	}, func(_ context.Context, call *actions.Call, c *FailConfig) (actions.Result, error) {
 		msg, err := c.Message.Get(call)

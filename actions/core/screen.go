@@ -3,7 +3,6 @@ package core
 import (
 	"context"
 	"fmt"
-	"slices"
 
 	"github.com/outflowhq/outflow/actions"
 )
@@ -64,8 +63,8 @@ func (c *ScreenConfig) Validate() error {
 			errs.Add(path+".name", "duplicate field name %q", f.Name)
 		}
 		seen[f.Name] = true
-		if f.Type != "" && !slices.Contains(actions.FieldTypes, f.Type) {
-			errs.Add(path+".type", "unknown field type %q; use one of %v", f.Type, actions.FieldTypes)
+		if f.Type != "" && !actions.IsFieldType(f.Type) {
+			errs.Add(path+".type", "unknown field type %q; use one of %v", f.Type, actions.FieldTypes())
 		}
 		f.validateRules(path, &errs)
 		if f.Secret && f.Value.IsSet() {
@@ -142,10 +141,11 @@ func fieldType(t string) string {
 // outcome and the submitted (non-secret) values as its output.
 func Screen() actions.Kind {
 	return actions.Define(actions.Kind{
-		Name:   "screen",
-		Doc:    "Shows a screen and waits. Completes with the pressed button's id as outcome and the non-secret field values as output.",
-		Pauses: true,
-		Inline: true,
+		Name:             "screen",
+		Doc:              "Shows a screen and waits. Completes with the pressed button's id as outcome and the non-secret field values as output.",
+		Pauses:           true,
+		Inline:           true,
+		ReadsSecretInput: true,
 	}, runScreen)
 }
 

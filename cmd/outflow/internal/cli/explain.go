@@ -9,6 +9,7 @@ import (
 	"log/slog"
 
 	"github.com/outflowhq/outflow/engine"
+	"github.com/outflowhq/outflow/engine/explain"
 	"github.com/outflowhq/outflow/store"
 )
 
@@ -54,7 +55,7 @@ func explainExecution(ctx context.Context, st *store.Store, id string, asJSON bo
 	if err != nil {
 		return err
 	}
-	x, err := eng.Explain(ctx, id)
+	x, err := explain.Execution(ctx, eng, id)
 	if errors.Is(err, engine.ErrExecutionNotFound) {
 		return fmt.Errorf("no execution %q under key prefix %q: check the id and --prefix; executions are removed some time after they end or expire", id, st.Keys().Prefix())
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/outflowhq/outflow/actions"
 	"github.com/outflowhq/outflow/engine"
+	"github.com/outflowhq/outflow/engine/explain"
 	"github.com/outflowhq/outflow/flows"
 	"github.com/outflowhq/outflow/store"
 	"github.com/outflowhq/outflow/store/storetest"
@@ -70,7 +71,7 @@ func TestExplainExecution(t *testing.T) {
 	if err := explainExecution(context.Background(), st, id, true, &out); err != nil {
 		t.Fatal(err)
 	}
-	var x engine.Explanation
+	var x explain.Explanation
 	if err := json.Unmarshal(out.Bytes(), &x); err != nil || x.ExecutionID != id || len(x.Steps) != 2 || x.Steps[0].Branches[0].Goto != "done" {
 		t.Fatalf("json: %v\n%s", err, out.String())
 	}

@@ -1,9 +1,11 @@
-package engine
+package explain
 
 import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/outflowhq/outflow/engine"
 )
 
 // String renders the explanation for people, one block per step visit:
@@ -49,8 +51,8 @@ func (x *Explanation) String() string {
 	switch {
 	case x.Error != nil:
 		status += " (" + x.Error.Code + ": " + x.Error.Message + ")"
-	case x.Status == StatusCompleted:
-		status += ", output " + FormatValue(nonNil(x.Output))
+	case x.Status == engine.StatusCompleted:
+		status += ", output " + engine.FormatValue(nonNil(x.Output))
 	}
 	state = append(state, status)
 	b.WriteString(strings.Join(state, " · ") + "\n")
@@ -76,7 +78,7 @@ func (st *StepTrace) write(b *strings.Builder, n int, x *Explanation) {
 		b.WriteString("\n")
 	}
 	for _, p := range st.Pauses {
-		if p.Kind == ActionRedirect {
+		if p.Kind == engine.ActionRedirect {
 			line("paused at a redirect")
 		} else {
 			line("paused at a screen")
@@ -90,13 +92,13 @@ func (st *StepTrace) write(b *strings.Builder, n int, x *Explanation) {
 	}
 	for _, ev := range st.Events {
 		if len(ev.Data) > 0 {
-			line("event %s %s", ev.Type, FormatValue(ev.Data))
+			line("event %s %s", ev.Type, engine.FormatValue(ev.Data))
 		} else {
 			line("event %s", ev.Type)
 		}
 	}
 	if st.Outcome != "" {
-		line("completed with outcome %q, output %s", st.Outcome, FormatValue(nonNil(st.Output)))
+		line("completed with outcome %q, output %s", st.Outcome, engine.FormatValue(nonNil(st.Output)))
 	}
 	if st.Error != nil {
 		line("failed with %s: %s", st.Error.Code, st.Error.Message)
@@ -113,7 +115,7 @@ func (st *StepTrace) write(b *strings.Builder, n int, x *Explanation) {
 	}
 	switch st.Ended {
 	case "completed":
-		line("the flow completed here with output %s", FormatValue(nonNil(st.Output)))
+		line("the flow completed here with output %s", engine.FormatValue(nonNil(st.Output)))
 	case "failed":
 		if x.Error != nil && (st.Error == nil || st.Error.Code != x.Error.Code) {
 			line("the execution failed here with %s: %s", x.Error.Code, x.Error.Message)
@@ -123,7 +125,7 @@ func (st *StepTrace) write(b *strings.Builder, n int, x *Explanation) {
 	}
 }
 
-func errorCode(e *ErrorInfo) string {
+func errorCode(e *engine.ErrorInfo) string {
 	if e == nil {
 		return "the error"
 	}

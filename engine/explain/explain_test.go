@@ -1,4 +1,4 @@
-package engine_test
+package explain_test
 
 import (
 	"bytes"
@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/outflowhq/outflow/engine"
+	"github.com/outflowhq/outflow/engine/explain"
 	"github.com/outflowhq/outflow/store/storetest"
 )
 
@@ -34,7 +35,7 @@ func golden(t *testing.T, name string, got []byte) {
 		t.Fatalf("read golden file (run go test -update to create it): %v", err)
 	}
 	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs; if the change is intended, run go test ./engine -run %s -update\n--- got ---\n%s", path, t.Name(), got)
+		t.Errorf("%s differs; if the change is intended, run go test ./engine/explain -run %s -update\n--- got ---\n%s", path, t.Name(), got)
 	}
 }
 
@@ -108,7 +109,7 @@ func TestExplainGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	x := engine.Explain(events)
+	x := explain.Events(events)
 	text := x.String()
 	golden(t, "explain.golden.txt", []byte(text))
 	if strings.Contains(text, "hunter2") || bytes.Contains(mustJSON(t, x), []byte("hunter2")) || bytes.Contains(mustJSON(t, events), []byte("hunter2")) {
@@ -128,7 +129,7 @@ func mustJSON(t *testing.T, v any) []byte {
 func TestExplainStructure(t *testing.T) {
 	t.Parallel()
 	b, id := runExplained(t)
-	x, err := b.engine.Explain(context.Background(), id)
+	x, err := explain.Execution(context.Background(), b.engine, id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +172,7 @@ func TestExplainAnExpiredExecution(t *testing.T) {
 	b.add(t, b.engine, "choose-plan.yaml", examplePlanFlow(t))
 	r := mustStart(t, b.engine, "choose-plan", nil)
 	b.clock.Advance(31 * time.Minute)
-	x, err := b.engine.Explain(context.Background(), r.ExecutionID)
+	x, err := explain.Execution(context.Background(), b.engine, r.ExecutionID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,14 +187,14 @@ func TestExplainAnExpiredExecution(t *testing.T) {
 func TestExplainUnknownExecution(t *testing.T) {
 	t.Parallel()
 	b := setup(t, storetest.New(t))
-	if _, err := b.engine.Explain(context.Background(), "nope"); !errors.Is(err, engine.ErrExecutionNotFound) {
+	if _, err := explain.Execution(context.Background(), b.engine, "nope"); !errors.Is(err, engine.ErrExecutionNotFound) {
 		t.Fatalf("err = %v, want ErrExecutionNotFound", err)
 	}
 }
 
 func TestExplainNotesATruncatedLog(t *testing.T) {
 	t.Parallel()
-	x := engine.Explain([]engine.Event{
+	x := explain.Events([]engine.Event{
 		{Seq: 7, Type: engine.EventStepCompleted, StepID: "pick", Data: map[string]any{"outcome": "continue"}},
 		{Seq: 8, Type: engine.EventBranch, StepID: "pick", Data: map[string]any{"outcome": "continue", "via": "default", "goto": "done"}},
 	})
@@ -202,22 +203,5 @@ func TestExplainNotesATruncatedLog(t *testing.T) {
 	}
 	if !strings.Contains(x.String(), "oldest events are gone") {
 		t.Errorf("text:\n%s", x)
-	}
-}
-
-func TestCheckString(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		check engine.Check
-		want  string
-	}{
-		{engine.Check{When: `form.plan == "pro"`, Result: false, Values: map[string]any{"form.plan": "free"}}, `form.plan == "pro" → false (form.plan = "free")`},
-		{engine.Check{When: "a > 1 && b", Result: true, Values: map[string]any{"b": true, "a": float64(2)}}, `a > 1 && b → true (a = 2, b = true)`},
-		{engine.Check{When: "true", Result: true}, `true → true`},
-	}
-	for _, tt := range tests {
-		if got := tt.check.String(); got != tt.want {
-			t.Errorf("got %s, want %s", got, tt.want)
-		}
 	}
 }

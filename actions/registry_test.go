@@ -1,0 +1,30 @@
+package actions_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/outflowhq/outflow/actions"
+)
+
+// TestAKindThatFailsMustBeTerminal checks that a kind declaring that it always fails, but that
+// would need a way out, is refused with a message naming it.
+func TestAKindThatFailsMustBeTerminal(t *testing.T) {
+	t.Parallel()
+	run := func(context.Context, *actions.Call, *struct{}) (actions.Result, error) {
+		return actions.Result{}, &actions.Error{Code: "denied", Message: "Denied."}
+	}
+	reg := actions.NewRegistry()
+	err := reg.Add(actions.Define(actions.Kind{Name: "host.deny", Fails: true}, run))
+	if !errors.Is(err, actions.ErrInvalidKind) || !strings.Contains(err.Error(), `"host.deny"`) {
+		t.Fatalf("err = %v, want ErrInvalidKind naming host.deny", err)
+	}
+	if _, ok := reg.Lookup("host.deny"); ok {
+		t.Fatal("the refused kind was registered")
+	}
+	if err := reg.Add(actions.Define(actions.Kind{Name: "host.deny", Fails: true, Terminal: true}, run)); err != nil {
+		t.Fatalf("a terminal kind that fails: %v", err)
+	}
+}
