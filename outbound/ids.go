@@ -4,11 +4,11 @@ import (
 	"errors"
 	"regexp"
 
-	"github.com/outflowhq/outflow/actions"
+	"github.com/outflowhq/outflow/internal/ids"
 )
 
 // The rules for the ids a request names. User, tenant and external ids are the host's own:
-// 1 to 256 characters of UTF-8 text without control characters (actions.CheckID). App ids are
+// 1 to 256 characters of UTF-8 text without control characters (internal/ids). App ids are
 // slugs of 1 to 63 lowercase letters, digits and '-'. Connection ids are the vault's own
 // ("cn_" and 26 letters or digits); any id of 1 to 64 letters, digits, '_' or '-' is looked up.
 // An id that breaks its rule is a request error naming the field, never a lookup: it could not
@@ -93,7 +93,7 @@ func (c IDChecks) Problems(prefix string) []FieldError {
 		add("connectionId", ConnectionIDMessage(c.ConnID))
 	}
 	if c.ExternalID != "" {
-		add("externalId", actions.CheckID(c.ExternalID))
+		add("externalId", ids.Check(c.ExternalID))
 	}
 	return out
 }

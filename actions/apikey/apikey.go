@@ -56,12 +56,12 @@ func owner(call *actions.Call, tenant bool) (outbound.Owner, error) {
 		if call.Subject.TenantID == "" {
 			return outbound.Owner{}, actions.Errorf(CodeNoOwner, "This step keeps the key for the tenant, but the flow runs without a tenant.")
 		}
-		return outbound.TenantOwner(call.Subject), nil
+		return outbound.Owner{TenantID: call.Subject.TenantID}, nil
 	}
 	if call.Subject.IsZero() {
 		return outbound.Owner{}, actions.Errorf(CodeNoOwner, "This step keeps the key for the user, but the flow runs without a user or tenant.")
 	}
-	return outbound.OwnerOf(call.Subject), nil
+	return outbound.Owner{UserID: call.Subject.UserID, TenantID: call.Subject.TenantID}, nil
 }
 
 // app loads the apikey app a step names, mapping lookup failures to flow errors.

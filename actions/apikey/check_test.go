@@ -50,7 +50,7 @@ func TestCheckTellsWhetherAKeyIsOnFile(t *testing.T) {
 		t.Fatalf("without a key: status %s output %+v error %+v", r.Status, r.Output, r.Error)
 	}
 
-	if _, err := e.keys.Put(ctx, apikeys.PutRequest{AppID: "openai", Owner: outbound.OwnerOf(ann), APIKey: outbound.NewSecret(goodKey)}); err != nil {
+	if _, err := e.keys.Put(ctx, apikeys.PutRequest{AppID: "openai", Owner: outbound.Owner{UserID: ann.UserID, TenantID: ann.TenantID}, APIKey: outbound.NewSecret(goodKey)}); err != nil {
 		t.Fatal(err)
 	}
 	e.clock.Advance(90 * time.Minute)

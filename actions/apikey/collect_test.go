@@ -79,7 +79,7 @@ func TestTheExampleFlowCollectsAnOpenAIKey(t *testing.T) {
 			t.Errorf("finished page = %+v", r.Screen)
 		}
 
-		got, err := e.keys.Fetch(context.Background(), outbound.OwnerOf(ann), "openai")
+		got, err := e.keys.Fetch(context.Background(), outbound.Owner{UserID: ann.UserID, TenantID: ann.TenantID}, "openai")
 		if err != nil || got.APIKey.Reveal() != goodKey {
 			t.Fatalf("fetch after the flow: %v", err)
 		}
@@ -107,7 +107,7 @@ func TestCollectingAgainRotatesTheKey(t *testing.T) {
 	e.createApp(t, "openai", nil)
 	e.load(t, "collect-openai-key.yaml", exampleFlow(t))
 	ctx := context.Background()
-	if _, err := e.keys.Put(ctx, apikeys.PutRequest{AppID: "openai", Owner: outbound.OwnerOf(ann), APIKey: outbound.NewSecret("sk-proj-older0123456789abcdefWXYZ")}); err != nil {
+	if _, err := e.keys.Put(ctx, apikeys.PutRequest{AppID: "openai", Owner: outbound.Owner{UserID: ann.UserID, TenantID: ann.TenantID}, APIKey: outbound.NewSecret("sk-proj-older0123456789abcdefWXYZ")}); err != nil {
 		t.Fatal(err)
 	}
 	e.clock.Advance(48 * time.Hour)
@@ -123,7 +123,7 @@ func TestCollectingAgainRotatesTheKey(t *testing.T) {
 	if r.Status != engine.StatusCompleted || r.Output["version"] != float64(2) {
 		t.Fatalf("status %s output %+v error %+v", r.Status, r.Output, r.Error)
 	}
-	got, err := e.keys.Fetch(ctx, outbound.OwnerOf(ann), "openai")
+	got, err := e.keys.Fetch(ctx, outbound.Owner{UserID: ann.UserID, TenantID: ann.TenantID}, "openai")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,7 +148,7 @@ func TestCollectCancelStoresNothing(t *testing.T) {
 	if r.Status != engine.StatusCompleted || r.Output["connected"] != false {
 		t.Fatalf("status %s output %+v", r.Status, r.Output)
 	}
-	if _, found, _ := e.keys.Check(context.Background(), outbound.OwnerOf(ann), "openai"); found {
+	if _, found, _ := e.keys.Check(context.Background(), outbound.Owner{UserID: ann.UserID, TenantID: ann.TenantID}, "openai"); found {
 		t.Error("a cancelled collection stored a key")
 	}
 }

@@ -51,12 +51,12 @@ func owner(call *actions.Call, tenant bool) (outbound.Owner, error) {
 		if s.TenantID == "" {
 			return outbound.Owner{}, actions.Errorf(CodeNoSubject, "this step connects for the tenant, but the execution has no tenant; start it with a tenantId")
 		}
-		return outbound.TenantOwner(s), nil
+		return outbound.Owner{TenantID: s.TenantID}, nil
 	}
 	if s.UserID == "" {
 		return outbound.Owner{}, actions.Errorf(CodeNoSubject, "this step connects for the user, but the execution has no user; start it with a userId, or set tenant: true")
 	}
-	return outbound.OwnerOf(s), nil
+	return outbound.Owner{UserID: s.UserID, TenantID: s.TenantID}, nil
 }
 
 // vaultError turns a vault error into an action error with a code a flow can catch.
