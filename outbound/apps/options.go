@@ -28,8 +28,10 @@ type Options struct {
 	Logger     *slog.Logger
 }
 
+// ClockOrDefault is Clock, or the system clock when it is nil.
 func (o Options) ClockOrDefault() clock.Clock { return clock.Or(o.Clock) }
 
+// LoggerOrDefault is Logger, or slog.Default() when it is nil.
 func (o Options) LoggerOrDefault() *slog.Logger {
 	if o.Logger == nil {
 		return slog.Default()
@@ -44,8 +46,8 @@ func (o Options) httpClient() *http.Client {
 	return o.HTTPClient
 }
 
-// ProviderClient is the client of every credential-bearing call: httpClient without redirects
-// (a redirect's response is returned as it is) and without a cookie jar.
+// ProviderClient is the client of every credential-bearing call: HTTPClient (or its default)
+// without redirects (a redirect's response is returned as it is) and without a cookie jar.
 func (o Options) ProviderClient() *http.Client {
 	c := *o.httpClient()
 	c.Jar = nil

@@ -113,7 +113,7 @@ func (t *Template) resolveVariables(probs *Problems, given map[string]string) ma
 		}
 		values[v.Name] = val
 	}
-	for _, name := range SortedKeys(given) {
+	for _, name := range sortedKeys(given) {
 		if !slices.ContainsFunc(t.Variables, func(v Variable) bool { return v.Name == name }) {
 			probs.Add("variables."+name, "unknown variable; template %q takes %s", t.ID, listOrNone(t.variableNames()))
 		}
@@ -247,11 +247,11 @@ func (t *Template) validateVariables(p *Problems) map[string]string {
 	used := map[string]bool{}
 	a := t.App.Clone()
 	strs := a.templatedFields()
-	for _, k := range SortedKeys(a.AuthorizationParams) {
+	for _, k := range sortedKeys(a.AuthorizationParams) {
 		v := a.AuthorizationParams[k]
 		strs = append(strs, templatedField{"authorizationParams." + k, &v})
 	}
-	for _, k := range SortedKeys(a.TokenParams) {
+	for _, k := range sortedKeys(a.TokenParams) {
 		v := a.TokenParams[k]
 		strs = append(strs, templatedField{"tokenParams." + k, &v})
 	}

@@ -311,7 +311,7 @@ func (a *App) validateRequestKnobs(p *Problems) {
 }
 
 func checkParams(p *Problems, field string, params map[string]string, reserved map[string]string) {
-	for _, k := range SortedKeys(params) {
+	for _, k := range sortedKeys(params) {
 		path := field + "." + k
 		switch {
 		case k == "" || strings.ContainsFunc(k, IsSpaceOrControl):

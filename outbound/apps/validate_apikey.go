@@ -146,7 +146,7 @@ func validateProbe(p *Problems, pr *Probe, fields map[string]bool) {
 			p.Add("apiKey.probe.basicUsername", "must not contain ':' or control characters")
 		}
 	}
-	for _, name := range SortedKeys(pr.Headers) {
+	for _, name := range sortedKeys(pr.Headers) {
 		at := "apiKey.probe.headers." + name
 		canon := http.CanonicalHeaderKey(name)
 		switch {

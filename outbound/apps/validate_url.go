@@ -127,7 +127,6 @@ func checkLogo(raw string) string {
 	return ""
 }
 
-// SortedKeys returns the keys of m in order.
-func SortedKeys[V any](m map[string]V) []string {
+func sortedKeys[V any](m map[string]V) []string {
 	return slices.Sorted(maps.Keys(m))
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/url"
 	"slices"
 	"strings"
@@ -93,7 +94,7 @@ func (v *Vault) Connect(ctx context.Context, req ConnectRequest) (*ConnectResult
 		st.BindingHash = hashHex(req.Binding)
 	}
 	opts := make([]oauth2.AuthCodeOption, 0, 8)
-	for _, k := range apps.SortedKeys(app.AuthorizationParams) {
+	for _, k := range slices.Sorted(maps.Keys(app.AuthorizationParams)) {
 		opts = append(opts, oauth2.SetAuthURLParam(k, app.AuthorizationParams[k]))
 	}
 	switch app.AccessType {

@@ -5,8 +5,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -73,7 +75,7 @@ func appFingerprint(a apps.App) string {
 		h.Write([]byte(s))
 		h.Write([]byte{0})
 	}
-	for _, k := range apps.SortedKeys(a.TokenParams) {
+	for _, k := range slices.Sorted(maps.Keys(a.TokenParams)) {
 		h.Write([]byte(k + "=" + a.TokenParams[k] + "\x00"))
 	}
 	return hex.EncodeToString(h.Sum(nil))
