@@ -1,36 +1,19 @@
 package actions
 
-import (
-	"fmt"
-	"strings"
-	"unicode"
-	"unicode/utf8"
-)
+import "github.com/outflowhq/outflow/internal/ids"
 
 // MaxIDLen is the most characters (Unicode code points) a user, tenant or external id may
 // hold.
-const MaxIDLen = 256
+const MaxIDLen = ids.MaxLen
 
 // IDRule describes the ids CheckID accepts, for messages and documentation.
-const IDRule = "1 to 256 characters of UTF-8 text without control characters"
+const IDRule = ids.Rule
 
 // CheckID says what is wrong with id as a user, tenant or external id, or returns "". An id is
 // 1 to MaxIDLen characters of valid UTF-8 with no control character (U+0000–U+001F,
 // U+007F–U+009F: no NUL, CR, LF or tab), so it can always be stored, listed and deleted again.
-// The message never repeats the id.
-func CheckID(id string) string {
-	switch {
-	case id == "":
-		return "is empty; use " + IDRule
-	case !utf8.ValidString(id):
-		return "is not valid UTF-8; use " + IDRule
-	case utf8.RuneCountInString(id) > MaxIDLen:
-		return fmt.Sprintf("is longer than %d characters; use %s", MaxIDLen, IDRule)
-	case strings.ContainsFunc(id, unicode.IsControl):
-		return "contains control characters (such as NUL, CR or LF); use " + IDRule
-	}
-	return ""
-}
+// The message never repeats the id. Credential owners (outbound.Owner) follow the same rule.
+func CheckID(id string) string { return ids.Check(id) }
 
 // Problems lists, by field name ("userId", "tenantId"), what is wrong with the ids the subject
 // sets (see CheckID); nil when each is unset or acceptable. An empty subject has no problems.

@@ -9,10 +9,11 @@ import (
 	"io"
 	"log/slog"
 	"reflect"
+	"strings"
 )
 
-// redacted is what every printed form of a Secret shows instead of its value.
-const redacted = "REDACTED"
+// Redacted is what every printed form of a Secret shows instead of its value.
+const Redacted = "REDACTED"
 
 // ErrSecretMarshal is returned when something tries to serialise a Secret. A secret never
 // travels inside JSON or YAML written by this package: store Reveal() sealed, separately.
@@ -59,7 +60,7 @@ func (s Secret) String() string {
 	if s.IsZero() {
 		return ""
 	}
-	return redacted
+	return Redacted
 }
 
 // GoString returns the same as String, so %#v never shows the value.
@@ -121,8 +122,8 @@ func jsonValueKind(b []byte) string {
 	return "number"
 }
 
-// hasControl reports whether the secret holds a control character: a paste that went wrong.
-func (s Secret) hasControl() bool { return hasControl(s.Reveal()) }
+// HasControl reports whether the secret holds a control character: a paste that went wrong.
+func (s Secret) HasControl() bool { return HasControl(s.Reveal()) }
 
 var (
 	_ fmt.Formatter    = Secret{}
@@ -132,3 +133,8 @@ var (
 	_ json.Marshaler   = Secret{}
 	_ json.Unmarshaler = (*Secret)(nil)
 )
+
+// HasControl reports whether s holds a control character.
+func HasControl(s string) bool {
+	return strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f })
+}

@@ -4,11 +4,11 @@ import (
 	"errors"
 	"regexp"
 
-	"github.com/outflowhq/outflow/actions"
+	"github.com/outflowhq/outflow/internal/ids"
 )
 
 // The rules for the ids a request names. User, tenant and external ids are the host's own:
-// 1 to 256 characters of UTF-8 text without control characters (actions.CheckID). App ids are
+// 1 to 256 characters of UTF-8 text without control characters (internal/ids). App ids are
 // slugs of 1 to 63 lowercase letters, digits and '-'. Connection ids are the vault's own
 // ("cn_" and 26 letters or digits); any id of 1 to 64 letters, digits, '_' or '-' is looked up.
 // An id that breaks its rule is a request error naming the field, never a lookup: it could not
@@ -31,25 +31,28 @@ func (e *IDError) Is(target error) bool { return target == ErrInvalidID }
 
 var connectionIDRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 
-// appIDMessage says what is wrong with id as an app id named in a request, or returns "".
-func appIDMessage(id string) string {
-	if idRE.MatchString(id) {
+// AppIDPattern is the app id rule: a slug of 1 to 63 lowercase letters, digits and '-'.
+var AppIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+
+// AppIDMessage says what is wrong with id as an app id named in a request, or returns "".
+func AppIDMessage(id string) string {
+	if AppIDPattern.MatchString(id) {
 		return ""
 	}
 	return "is not an app id: 1 to 63 lowercase letters, digits or '-', starting with a letter or digit"
 }
 
-// connectionIDMessage says what is wrong with id as a connection id, or returns "".
-func connectionIDMessage(id string) string {
+// ConnectionIDMessage says what is wrong with id as a connection id, or returns "".
+func ConnectionIDMessage(id string) string {
 	if connectionIDRE.MatchString(id) {
 		return ""
 	}
 	return "is not a connection id: 1 to 64 letters, digits, '_' or '-' (for example cn_3kq...)"
 }
 
-// ownerProblem is the field error of an owner that Validate refuses: missing is the message
+// OwnerProblem is the field error of an owner that Validate refuses: missing is the message
 // when it names no one. ok is false for a valid owner.
-func ownerProblem(o Owner, missing string) (fe FieldError, ok bool) {
+func OwnerProblem(o Owner, missing string) (fe FieldError, ok bool) {
 	err := o.Validate()
 	var ie *IDError
 	switch {
@@ -61,35 +64,36 @@ func ownerProblem(o Owner, missing string) (fe FieldError, ok bool) {
 	return FieldError{Field: "userId", Message: missing}, true
 }
 
-// idChecks is the ids of one request, each checked by its rule; an empty id is not checked
+// IDChecks is the ids of one request, each checked by its rule; an empty id is not checked
 // (whether it is required is the request's own rule).
-type idChecks struct {
-	owner                     *Owner
-	missingOwner              string
-	appID, connID, externalID string
+type IDChecks struct {
+	// Owner is checked when set; MissingOwner is the message when it names no one.
+	Owner                     *Owner
+	MissingOwner              string
+	AppID, ConnID, ExternalID string
 }
 
-// problems lists the field errors of the ids, prefixing each field with prefix.
-func (c idChecks) problems(prefix string) []FieldError {
+// Problems lists the field errors of the ids, prefixing each field with prefix.
+func (c IDChecks) Problems(prefix string) []FieldError {
 	var out []FieldError
 	add := func(field, msg string) {
 		if msg != "" {
 			out = append(out, FieldError{Field: prefix + field, Message: msg})
 		}
 	}
-	if c.owner != nil {
-		if fe, bad := ownerProblem(*c.owner, c.missingOwner); bad {
+	if c.Owner != nil {
+		if fe, bad := OwnerProblem(*c.Owner, c.MissingOwner); bad {
 			add(fe.Field, fe.Message)
 		}
 	}
-	if c.appID != "" {
-		add("appId", appIDMessage(c.appID))
+	if c.AppID != "" {
+		add("appId", AppIDMessage(c.AppID))
 	}
-	if c.connID != "" {
-		add("connectionId", connectionIDMessage(c.connID))
+	if c.ConnID != "" {
+		add("connectionId", ConnectionIDMessage(c.ConnID))
 	}
-	if c.externalID != "" {
-		add("externalId", actions.CheckID(c.externalID))
+	if c.ExternalID != "" {
+		add("externalId", ids.Check(c.ExternalID))
 	}
 	return out
 }

@@ -3,7 +3,7 @@ package outbound
 import (
 	"errors"
 
-	"github.com/outflowhq/outflow/actions"
+	"github.com/outflowhq/outflow/internal/ids"
 )
 
 // Owner kinds.
@@ -42,23 +42,18 @@ func (o Owner) ID() string {
 func (o Owner) IsZero() bool { return o.UserID == "" && o.TenantID == "" }
 
 // Validate reports ErrNoOwner when neither id is set, and an *IDError (ErrInvalidID) when an
-// id is set that breaks the id rule (actions.CheckID: 1 to 256 characters, no control
-// characters).
+// id is set that breaks the id rule (1 to 256 characters, no control characters).
 func (o Owner) Validate() error {
 	if o.IsZero() {
 		return ErrNoOwner
 	}
-	problems := actions.Subject{UserID: o.UserID, TenantID: o.TenantID}.Problems()
-	for _, field := range []string{"userId", "tenantId"} {
-		if msg, bad := problems[field]; bad {
-			return &IDError{Field: field, Message: msg}
+	for _, f := range []struct{ field, id string }{{"userId", o.UserID}, {"tenantId", o.TenantID}} {
+		if f.id == "" {
+			continue
+		}
+		if msg := ids.Check(f.id); msg != "" {
+			return &IDError{Field: f.field, Message: msg}
 		}
 	}
 	return nil
 }
-
-// OwnerOf returns the owner a flow's subject stands for.
-func OwnerOf(s actions.Subject) Owner { return Owner{UserID: s.UserID, TenantID: s.TenantID} }
-
-// TenantOwner returns the tenant owner of a subject (the tenant's shared credential).
-func TenantOwner(s actions.Subject) Owner { return Owner{TenantID: s.TenantID} }

@@ -35,9 +35,9 @@ func (e *SecretUnreadableError) Is(target error) bool { return target == ErrSecr
 // Unwrap returns why the secret does not open.
 func (e *SecretUnreadableError) Unwrap() error { return e.Err }
 
-// unreadable turns the error of opening sealed into a *SecretUnreadableError when the value
+// Unreadable turns the error of opening sealed into a *SecretUnreadableError when the value
 // does not open (rather than, say, Redis failing); other errors and nil come back as they are.
-func unreadable(kr *store.Keyring, what, sealed string, err error) error {
+func Unreadable(kr *store.Keyring, what, sealed string, err error) error {
 	if !errors.Is(err, store.ErrUnknownKey) && !errors.Is(err, store.ErrSealBroken) {
 		return err
 	}
@@ -47,15 +47,4 @@ func unreadable(kr *store.Keyring, what, sealed string, err error) error {
 		cause = store.ErrUnknownKey
 	}
 	return &SecretUnreadableError{What: what, KeyID: id, Err: cause}
-}
-
-// readable reports, as a *SecretUnreadableError, whether a connection's stored tokens do not
-// open: a write must not overwrite or drop them then.
-func (v *Vault) readable(c *storedConn) error {
-	for _, f := range []struct{ name, sealed string }{{fieldAccess, c.Access}, {fieldRefresh, c.Refresh}} {
-		if _, err := v.open(c, f.name, f.sealed); err != nil {
-			return unreadable(v.opts.Keyring, fmt.Sprintf("%s of connection %q", f.name, c.ID), f.sealed, err)
-		}
-	}
-	return nil
 }

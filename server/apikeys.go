@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/outflowhq/outflow/outbound"
+	"github.com/outflowhq/outflow/outbound/apikeys"
 )
 
 // apikeyRoutes registers the API-key routes (management key required). They are left out when
@@ -51,7 +52,7 @@ func (s *Server) putAPIKey(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	info, err := s.opts.APIKeys.Put(r.Context(), outbound.PutRequest{
+	info, err := s.opts.APIKeys.Put(r.Context(), apikeys.PutRequest{
 		AppID: body.AppID, Owner: outbound.Owner{UserID: body.UserID, TenantID: body.TenantID},
 		APIKey: body.APIKey, Fields: body.Fields, Validate: body.Validate, NoOverlap: body.NoOverlap,
 	})

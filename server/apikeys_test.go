@@ -14,7 +14,8 @@ import (
 	"time"
 
 	"github.com/outflowhq/outflow/clock"
-	"github.com/outflowhq/outflow/outbound"
+	"github.com/outflowhq/outflow/outbound/apikeys"
+	"github.com/outflowhq/outflow/outbound/apps"
 	"github.com/outflowhq/outflow/server"
 	"github.com/outflowhq/outflow/store"
 	"github.com/outflowhq/outflow/store/storetest"
@@ -46,7 +47,7 @@ func setupKeyAPI(t *testing.T) *keyAPI {
 	}
 	a := &keyAPI{t: t, store: s, clock: clock.NewFake(time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)), logs: &keyLogBuffer{}}
 	log := slog.New(slog.NewTextHandler(a.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	apps, err := outbound.NewApps(outbound.Options{Store: s, Keyring: ring, Clock: a.clock, Logger: log})
+	registry, err := apps.NewApps(apps.Options{Store: s, Keyring: ring, Clock: a.clock, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,26 +61,26 @@ func setupKeyAPI(t *testing.T) *keyAPI {
 	}))
 	t.Cleanup(provider.Close)
 	ctx := context.Background()
-	kind := outbound.KindAPIKey
-	if _, err := apps.Create(ctx, outbound.AppPatch{
+	kind := apps.KindAPIKey
+	if _, err := registry.Create(ctx, apps.AppPatch{
 		ID: keyStr("openai"), Kind: &kind, Name: keyStr("OpenAI"),
-		APIKey: &outbound.APIKeyPatch{
+		APIKey: &apps.APIKeyPatch{
 			Label:      keyStr("OpenAI API key"),
-			FormatHint: &outbound.FormatHintPatch{Prefix: keyStr("sk-")},
-			Fields:     &[]outbound.ConnectionField{{Name: "org", Label: "Organization", Pattern: `org-[a-z0-9]+`}},
-			BaseURL:    keyStr(provider.URL), Probe: &outbound.ProbePatch{Path: keyStr("/v1/models")},
+			FormatHint: &apps.FormatHintPatch{Prefix: keyStr("sk-")},
+			Fields:     &[]apps.ConnectionField{{Name: "org", Label: "Organization", Pattern: `org-[a-z0-9]+`}},
+			BaseURL:    keyStr(provider.URL), Probe: &apps.ProbePatch{Path: keyStr("/v1/models")},
 		},
 	}); err != nil {
 		t.Fatal(err)
 	}
-	oauth := outbound.KindOAuth2
-	if _, err := apps.Create(ctx, outbound.AppPatch{
+	oauth := apps.KindOAuth2
+	if _, err := registry.Create(ctx, apps.AppPatch{
 		ID: keyStr("google"), Kind: &oauth, Name: keyStr("Google"), ClientID: keyStr("cid"),
 		AuthorizationURL: keyStr("https://accounts.example.com/auth"), TokenURL: keyStr("https://accounts.example.com/token"),
 	}); err != nil {
 		t.Fatal(err)
 	}
-	srv := server.New(server.Options{Store: s, Apps: apps, APIKeys: outbound.NewAPIKeys(apps),
+	srv := server.New(server.Options{Store: s, Apps: registry, APIKeys: apikeys.NewAPIKeys(registry),
 		ManagementKeys: []string{keysMgmtKey}, Logger: log})
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)

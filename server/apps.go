@@ -9,6 +9,7 @@ import (
 	"slices"
 
 	"github.com/outflowhq/outflow/outbound"
+	"github.com/outflowhq/outflow/outbound/apps"
 )
 
 // appRoutes registers the app registry and catalog routes (management key required). They are
@@ -28,17 +29,17 @@ func (s *Server) appRoutes() {
 
 // templateSummary is a catalog entry as listed: enough to choose a template and fill it in.
 type templateSummary struct {
-	ID            string              `json:"id"`
-	Kind          outbound.Kind       `json:"kind"`
-	Name          string              `json:"name"`
-	Description   string              `json:"description,omitempty"`
-	Logo          string              `json:"logo,omitempty"`
-	DocsURL       string              `json:"docsUrl,omitempty"`
-	ScopesDocsURL string              `json:"scopesDocsUrl,omitempty"`
-	Scopes        []outbound.Scope    `json:"scopes,omitempty"`
-	DefaultScopes []string            `json:"defaultScopes,omitempty"`
-	Variables     []outbound.Variable `json:"variables,omitempty"`
-	Quirks        []string            `json:"quirks,omitempty"`
+	ID            string          `json:"id"`
+	Kind          apps.Kind       `json:"kind"`
+	Name          string          `json:"name"`
+	Description   string          `json:"description,omitempty"`
+	Logo          string          `json:"logo,omitempty"`
+	DocsURL       string          `json:"docsUrl,omitempty"`
+	ScopesDocsURL string          `json:"scopesDocsUrl,omitempty"`
+	Scopes        []apps.Scope    `json:"scopes,omitempty"`
+	DefaultScopes []string        `json:"defaultScopes,omitempty"`
+	Variables     []apps.Variable `json:"variables,omitempty"`
+	Quirks        []string        `json:"quirks,omitempty"`
 }
 
 func (s *Server) listTemplates(w http.ResponseWriter, r *http.Request) {
@@ -56,7 +57,7 @@ func (s *Server) listTemplates(w http.ResponseWriter, r *http.Request) {
 func (s *Server) getTemplate(w http.ResponseWriter, r *http.Request) {
 	t, ok := s.opts.Apps.Catalog().Get(r.PathValue("templateId"))
 	if !ok {
-		s.fail(w, r, outbound.ErrTemplateNotFound)
+		s.fail(w, r, apps.ErrTemplateNotFound)
 		return
 	}
 	writeJSON(w, http.StatusOK, t)
@@ -65,10 +66,10 @@ func (s *Server) getTemplate(w http.ResponseWriter, r *http.Request) {
 // createAppBody is the body of POST /v1/apps: a custom app (every AppPatch field at the top), or
 // a template app: templateId with id, clientId, clientSecret, variables and overrides.
 type createAppBody struct {
-	outbound.AppPatch
-	TemplateID string             `json:"templateId,omitempty"`
-	Variables  map[string]string  `json:"variables,omitempty"`
-	Overrides  *outbound.AppPatch `json:"overrides,omitempty"`
+	apps.AppPatch
+	TemplateID string            `json:"templateId,omitempty"`
+	Variables  map[string]string `json:"variables,omitempty"`
+	Overrides  *apps.AppPatch    `json:"overrides,omitempty"`
 }
 
 func (s *Server) createApp(w http.ResponseWriter, r *http.Request) {
@@ -78,7 +79,7 @@ func (s *Server) createApp(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var (
-		app outbound.App
+		app apps.App
 		err error
 	)
 	if body.TemplateID == "" {
@@ -113,15 +114,15 @@ func customAppBodyErr(body createAppBody) error {
 		fields["overrides"] = "only apps created from a template take overrides; add templateId or put the settings at the top of the body"
 	}
 	if len(fields) > 0 {
-		return &outbound.ValidationError{Fields: fieldErrors(fields)}
+		return &apps.ValidationError{Fields: fieldErrors(fields)}
 	}
 	return nil
 }
 
 // templateInput turns the body of a template app into a TemplateInput. App settings other than
 // id, clientId and clientSecret belong in overrides; they are refused at the top of the body.
-func templateInput(body createAppBody) (outbound.TemplateInput, error) {
-	in := outbound.TemplateInput{Variables: body.Variables}
+func templateInput(body createAppBody) (apps.TemplateInput, error) {
+	in := apps.TemplateInput{Variables: body.Variables}
 	p := body.AppPatch
 	if p.ID != nil {
 		in.ID = *p.ID
@@ -151,7 +152,7 @@ func templateInput(body createAppBody) (outbound.TemplateInput, error) {
 	if len(fields) == 0 {
 		fields["overrides"] = "with templateId, put app settings other than id, clientId and clientSecret in overrides"
 	}
-	return in, &outbound.ValidationError{Fields: fieldErrors(fields)}
+	return in, &apps.ValidationError{Fields: fieldErrors(fields)}
 }
 
 func fieldErrors(fields map[string]string) []outbound.FieldError {
@@ -163,13 +164,13 @@ func fieldErrors(fields map[string]string) []outbound.FieldError {
 }
 
 func (s *Server) listApps(w http.ResponseWriter, r *http.Request) {
-	apps, err := s.opts.Apps.List(r.Context())
+	list, err := s.opts.Apps.List(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	out := make([]outbound.AppView, 0, len(apps))
-	for _, app := range apps {
+	out := make([]apps.AppView, 0, len(list))
+	for _, app := range list {
 		out = append(out, s.opts.Apps.View(app))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"apps": out})

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/outflowhq/outflow/outbound"
+	"github.com/outflowhq/outflow/outbound/apps"
 	"github.com/outflowhq/outflow/server"
 	"github.com/outflowhq/outflow/store"
 	"github.com/outflowhq/outflow/store/storetest"
@@ -22,7 +22,7 @@ const testManagementKey = "mgmt-key-for-tests"
 type appAPI struct {
 	t     *testing.T
 	url   string
-	apps  *outbound.Apps
+	apps  *apps.Apps
 	store *store.Store
 }
 
@@ -33,16 +33,16 @@ func setupAppAPI(t *testing.T) *appAPI {
 	if err != nil {
 		t.Fatal(err)
 	}
-	apps, err := outbound.NewApps(outbound.Options{Store: s, Keyring: kr, PublicURL: "https://auth.example.com",
+	registry, err := apps.NewApps(apps.Options{Store: s, Keyring: kr, PublicURL: "https://auth.example.com",
 		Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := server.New(server.Options{Store: s, Apps: apps, ManagementKeys: []string{testManagementKey},
+	srv := server.New(server.Options{Store: s, Apps: registry, ManagementKeys: []string{testManagementKey},
 		Logger: slog.New(slog.DiscardHandler)})
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
-	return &appAPI{t: t, url: ts.URL, apps: apps, store: s}
+	return &appAPI{t: t, url: ts.URL, apps: registry, store: s}
 }
 
 type apiResponse struct {
@@ -122,19 +122,19 @@ func TestCreateAppFromTemplate(t *testing.T) {
 		t.Fatalf("the response shows the secret: %s", r.raw)
 	}
 	var v struct {
-		ID               string           `json:"id"`
-		TemplateID       string           `json:"templateId"`
-		AuthorizationURL string           `json:"authorizationUrl"`
-		TokenURL         string           `json:"tokenUrl"`
-		Scopes           []outbound.Scope `json:"scopes"`
-		HasClientSecret  bool             `json:"hasClientSecret"`
-		CallbackURL      string           `json:"callbackUrl"`
-		PKCE             bool             `json:"pkce"`
+		ID               string       `json:"id"`
+		TemplateID       string       `json:"templateId"`
+		AuthorizationURL string       `json:"authorizationUrl"`
+		TokenURL         string       `json:"tokenUrl"`
+		Scopes           []apps.Scope `json:"scopes"`
+		HasClientSecret  bool         `json:"hasClientSecret"`
+		CallbackURL      string       `json:"callbackUrl"`
+		PKCE             bool         `json:"pkce"`
 	}
 	if err := json.Unmarshal([]byte(r.raw), &v); err != nil {
 		t.Fatal(err)
 	}
-	want := []outbound.Scope{
+	want := []apps.Scope{
 		{Name: "https://www.googleapis.com/auth/contacts", Description: "See, edit, download, and permanently delete your contacts"},
 		{Name: "https://www.googleapis.com/auth/contacts.readonly", Description: "See and download your contacts"},
 	}
@@ -315,8 +315,8 @@ func TestTemplates(t *testing.T) {
 	var list struct {
 		Templates []struct {
 			ID, Kind, Name, DocsURL, ScopesDocsURL string
-			Scopes                                 []outbound.Scope
-			Variables                              []outbound.Variable
+			Scopes                                 []apps.Scope
+			Variables                              []apps.Variable
 			Quirks                                 []string
 		} `json:"templates"`
 	}

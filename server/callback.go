@@ -4,7 +4,7 @@ import (
 	"errors"
 	"net/http"
 
-	"github.com/outflowhq/outflow/outbound"
+	"github.com/outflowhq/outflow/outbound/oauth"
 )
 
 // oauthCallback is where the provider sends the browser back. The browser's binding (the hash
@@ -13,8 +13,8 @@ import (
 func (s *Server) oauthCallback(w http.ResponseWriter, r *http.Request) {
 	binding := bindingOf(browserCookie(r))
 	res, err := s.opts.Vault.HandleCallback(r.Context(), r.PathValue("appId"), r.URL.Query(), binding)
-	var se *outbound.StateError
-	if binding == "" && errors.As(err, &se) && se.Reason == outbound.StateBinding {
+	var se *oauth.StateError
+	if binding == "" && errors.As(err, &se) && se.Reason == oauth.StateBinding {
 		err = s.errCookieMissing(r, true)
 	}
 	if err != nil {
@@ -28,7 +28,7 @@ func (s *Server) oauthCallback(w http.ResponseWriter, r *http.Request) {
 // the flow continues first; then the browser goes where the flow says (the next redirect, or
 // the connect's or the flow's redirect URL), else back to the flow's hosted page when the
 // execution belongs to this browser, else to the connect's redirect URL, else to a small page.
-func (s *Server) afterCallback(w http.ResponseWriter, r *http.Request, res *outbound.CallbackResult, binding string) {
+func (s *Server) afterCallback(w http.ResponseWriter, r *http.Request, res *oauth.CallbackResult, binding string) {
 	w.Header().Set("Referrer-Policy", "no-referrer")
 	if res.Resume != nil && s.opts.Engine != nil {
 		id := res.Resume.ExecutionID
@@ -50,9 +50,9 @@ func (s *Server) afterCallback(w http.ResponseWriter, r *http.Request, res *outb
 		return
 	}
 	switch res.Outcome {
-	case outbound.OutcomeConnected:
+	case oauth.OutcomeConnected:
 		s.renderPage(w, http.StatusOK, "problem", problemView{Title: "Connected", Message: "The connection is set up. You can close this window.", Done: true})
-	case outbound.OutcomeDenied:
+	case oauth.OutcomeDenied:
 		s.renderPage(w, http.StatusOK, "problem", problemView{Title: "Not connected", Message: "The request was denied, so nothing was connected. You can close this window."})
 	default:
 		s.renderPage(w, http.StatusOK, "problem", problemView{Title: "Not connected", Message: res.ErrorMessage})

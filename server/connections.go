@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/outflowhq/outflow/outbound"
+	"github.com/outflowhq/outflow/outbound/oauth"
 )
 
 // connectionRoutes registers the OAuth connection and token routes. All need a management key
@@ -107,7 +108,7 @@ func (s *Server) fetchToken(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	tok, conn, err := s.opts.Vault.Fetch(r.Context(), outbound.FetchRequest{
+	tok, conn, err := s.opts.Vault.Fetch(r.Context(), oauth.FetchRequest{
 		AppID: body.AppID, Owner: outbound.Owner{UserID: body.UserID, TenantID: body.TenantID},
 		Scopes: body.Scopes, ExternalID: body.ExternalID, ConnectionID: body.ConnectionID,
 		ForceRefresh: body.ForceRefresh, WithRefreshToken: body.WithRefreshToken,
@@ -146,12 +147,12 @@ type fetchErrorJSON struct {
 // provider_unavailable says when to retry.
 func (s *Server) failFetch(w http.ResponseWriter, r *http.Request, err error) {
 	var (
-		ms *outbound.MissingScopesError
-		ra *outbound.ReauthRequiredError
-		nc *outbound.NotConnectedError
-		rf *outbound.RefreshFailedError
+		ms *oauth.MissingScopesError
+		ra *oauth.ReauthRequiredError
+		nc *oauth.NotConnectedError
+		rf *oauth.RefreshFailedError
 	)
-	hint := func(h outbound.ConnectHint) *connectJSON {
+	hint := func(h oauth.ConnectHint) *connectJSON {
 		return &connectJSON{AppID: h.AppID, UserID: h.Owner.UserID, TenantID: h.Owner.TenantID, Scopes: h.Scopes, ExternalID: h.ExternalID}
 	}
 	status, base := s.classify(err)
@@ -191,8 +192,8 @@ type importItem struct {
 	Verify       bool      `json:"verify"`
 }
 
-func (i importItem) request() outbound.ImportRequest {
-	return outbound.ImportRequest{
+func (i importItem) request() oauth.ImportRequest {
+	return oauth.ImportRequest{
 		AppID: i.AppID, Owner: outbound.Owner{UserID: i.UserID, TenantID: i.TenantID},
 		AccessToken: i.AccessToken, RefreshToken: i.RefreshToken, ExpiresAt: i.ExpiresAt, TokenType: i.TokenType,
 		Scopes: i.Scopes, ExternalID: i.ExternalID, Subject: i.Subject, IDToken: i.IDToken,
@@ -224,7 +225,7 @@ func (s *Server) importTokens(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, errInvalid(map[string]string{"tokens": "send either one token at the top level or a tokens list, not both"}))
 		return
 	}
-	reqs := make([]outbound.ImportRequest, len(body.Tokens))
+	reqs := make([]oauth.ImportRequest, len(body.Tokens))
 	for i, it := range body.Tokens {
 		reqs[i] = it.request()
 	}
@@ -240,7 +241,7 @@ func (s *Server) listConnections(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	owner := outbound.Owner{UserID: q.Get("userId"), TenantID: q.Get("tenantId")}
 	var (
-		list []outbound.Connection
+		list []oauth.Connection
 		err  error
 	)
 	if owner.IsZero() && q.Get("appId") != "" {
@@ -265,7 +266,7 @@ func (s *Server) getConnection(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) deleteConnection(w http.ResponseWriter, r *http.Request) {
-	rep, err := s.opts.Vault.Disconnect(r.Context(), outbound.DisconnectRequest{
+	rep, err := s.opts.Vault.Disconnect(r.Context(), oauth.DisconnectRequest{
 		ConnectionID: r.PathValue("id"), SkipRevoke: r.URL.Query().Get("skipRevoke") == "true",
 	})
 	if err != nil {
@@ -277,7 +278,7 @@ func (s *Server) deleteConnection(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) deleteConnections(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	rep, err := s.opts.Vault.Disconnect(r.Context(), outbound.DisconnectRequest{
+	rep, err := s.opts.Vault.Disconnect(r.Context(), oauth.DisconnectRequest{
 		AppID: q.Get("appId"), Owner: outbound.Owner{UserID: q.Get("userId"), TenantID: q.Get("tenantId")},
 		SkipRevoke: q.Get("skipRevoke") == "true",
 	})
@@ -286,7 +287,7 @@ func (s *Server) deleteConnections(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if rep.Connections == nil { // none matched: an empty list, as documented, not null
-		rep.Connections = []outbound.DisconnectedConnection{}
+		rep.Connections = []oauth.DisconnectedConnection{}
 	}
 	writeJSON(w, http.StatusOK, rep)
 }

@@ -18,11 +18,13 @@ import (
 
 	"github.com/outflowhq/outflow/actions"
 	"github.com/outflowhq/outflow/actions/core"
-	"github.com/outflowhq/outflow/actions/oauth"
+	oauthaction "github.com/outflowhq/outflow/actions/oauth"
 	"github.com/outflowhq/outflow/clock"
 	"github.com/outflowhq/outflow/engine"
 	"github.com/outflowhq/outflow/flows"
 	"github.com/outflowhq/outflow/outbound"
+	"github.com/outflowhq/outflow/outbound/apps"
+	"github.com/outflowhq/outflow/outbound/oauth"
 	"github.com/outflowhq/outflow/server"
 	"github.com/outflowhq/outflow/store"
 	"github.com/outflowhq/outflow/store/storetest"
@@ -106,7 +108,7 @@ type connAPI struct {
 	p     *connProvider
 	clock *clock.Fake
 	eng   *engine.Engine
-	vault *outbound.Vault
+	vault *oauth.Vault
 }
 
 const serverConnectFlow = `
@@ -131,13 +133,13 @@ func setupConnAPI(t *testing.T) *connAPI {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.DiscardHandler)
-	apps, err := outbound.NewApps(outbound.Options{Store: a.s, Keyring: ring, Clock: a.clock, PublicURL: "https://auth.example.com", Logger: log})
+	registry, err := apps.NewApps(apps.Options{Store: a.s, Keyring: ring, Clock: a.clock, PublicURL: "https://auth.example.com", Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}
-	kind := outbound.KindOAuth2
+	kind := apps.KindOAuth2
 	str := func(s string) *string { return &s }
-	if _, err := apps.Create(context.Background(), outbound.AppPatch{
+	if _, err := registry.Create(context.Background(), apps.AppPatch{
 		ID: str("crm"), Kind: &kind, Name: str("Acme CRM"), ClientID: str("cid"), ClientSecret: &[]outbound.Secret{outbound.NewSecret("cs")}[0],
 		AuthorizationURL: str("https://crm.example.com/authorize"), TokenURL: str(a.p.srv.URL + "/token"), RevocationURL: str(a.p.srv.URL + "/revoke"),
 		DefaultScopes:       &[]string{"contacts.read"},
@@ -145,12 +147,12 @@ func setupConnAPI(t *testing.T) *connAPI {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	a.vault = outbound.NewVault(apps)
+	a.vault = oauth.NewVault(registry)
 	reg := actions.NewRegistry()
 	if err := core.Register(reg); err != nil {
 		t.Fatal(err)
 	}
-	if err := reg.Add(oauth.Kinds(a.vault)...); err != nil {
+	if err := reg.Add(oauthaction.Kinds(a.vault)...); err != nil {
 		t.Fatal(err)
 	}
 	a.eng, err = engine.New(engine.Options{Store: a.s, Registry: reg, Clock: a.clock, Logger: log,
@@ -165,7 +167,7 @@ func setupConnAPI(t *testing.T) *connAPI {
 	if err := a.eng.AddFlow(context.Background(), f); err != nil {
 		t.Fatal(err)
 	}
-	srv := server.New(server.Options{Engine: a.eng, Store: a.s, Apps: apps, Vault: a.vault, ManagementKeys: []string{connMgmtKey}, Logger: log, Clock: a.clock})
+	srv := server.New(server.Options{Engine: a.eng, Store: a.s, Apps: registry, Vault: a.vault, ManagementKeys: []string{connMgmtKey}, Logger: log, Clock: a.clock})
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
 	a.url = ts.URL

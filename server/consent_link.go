@@ -11,6 +11,7 @@ import (
 
 	"github.com/outflowhq/outflow/actions"
 	"github.com/outflowhq/outflow/outbound"
+	"github.com/outflowhq/outflow/outbound/oauth"
 )
 
 // consentPathPrefix is where the links of POST /v1/connect point: GET /v1/oauth/start/{token}.
@@ -27,8 +28,8 @@ type consentRecord struct {
 	ExternalID  string   `json:"externalId,omitempty"`
 }
 
-func (c *consentRecord) request() outbound.ConnectRequest {
-	return outbound.ConnectRequest{
+func (c *consentRecord) request() oauth.ConnectRequest {
+	return oauth.ConnectRequest{
 		AppID: c.AppID, Owner: outbound.Owner{UserID: c.UserID, TenantID: c.TenantID},
 		Scopes: c.Scopes, RedirectURL: c.RedirectURL, ExternalID: c.ExternalID,
 	}

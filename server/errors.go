@@ -7,6 +7,9 @@ import (
 
 	"github.com/outflowhq/outflow/engine"
 	"github.com/outflowhq/outflow/outbound"
+	"github.com/outflowhq/outflow/outbound/apikeys"
+	"github.com/outflowhq/outflow/outbound/apps"
+	"github.com/outflowhq/outflow/outbound/oauth"
 	"github.com/outflowhq/outflow/store"
 )
 
@@ -162,8 +165,8 @@ func (s *Server) classify(err error) (int, apiError) {
 		ie *engine.InputError
 		ee *engine.ExpiredError
 		ce *engine.ConflictError
-		ve *outbound.ValidationError
-		de *outbound.DiscoveryError
+		ve *apps.ValidationError
+		de *oauth.DiscoveryError
 	)
 	switch {
 	case errors.As(err, &he):
@@ -186,11 +189,11 @@ func (s *Server) classify(err error) (int, apiError) {
 		return http.StatusNotFound, apiError{Code: "not_found", Message: "no execution has this id"}
 	case errors.As(err, &ve):
 		return http.StatusBadRequest, apiError{Code: "invalid_app", Message: ve.Error(), Fields: appFields(ve)}
-	case errors.Is(err, outbound.ErrAppNotFound):
+	case errors.Is(err, apps.ErrAppNotFound):
 		return http.StatusNotFound, apiError{Code: "not_found", Message: "no app has this id"}
-	case errors.Is(err, outbound.ErrTemplateNotFound):
+	case errors.Is(err, apps.ErrTemplateNotFound):
 		return http.StatusNotFound, apiError{Code: "not_found", Message: "no template has this id; GET /v1/templates lists them"}
-	case errors.Is(err, outbound.ErrAppExists):
+	case errors.Is(err, apps.ErrAppExists):
 		return http.StatusConflict, apiError{Code: "app_exists", Message: "an app with this id already exists; choose another id, or change the app with PATCH /v1/apps/{id}"}
 	case errors.As(err, &de):
 		return http.StatusBadGateway, apiError{Code: "provider_misconfigured", Message: de.Message()}
@@ -210,7 +213,7 @@ func (s *Server) classify(err error) (int, apiError) {
 }
 
 // appFields maps a validation error to the fields of the error body, one message per field.
-func appFields(ve *outbound.ValidationError) map[string]string { return fieldMessages(ve.Fields) }
+func appFields(ve *apps.ValidationError) map[string]string { return fieldMessages(ve.Fields) }
 
 // fieldMessages maps field errors to the fields of an error body, one message per field.
 func fieldMessages(fs []outbound.FieldError) map[string]string {
@@ -227,9 +230,9 @@ func fieldMessages(fs []outbound.FieldError) map[string]string {
 // connectionError).
 func isConnectionError(err error) bool {
 	for _, target := range []error{
-		outbound.ErrInvalidRequest, outbound.ErrInvalidState, outbound.ErrConnectionNotFound,
-		outbound.ErrNotConnected, outbound.ErrMissingScopes, outbound.ErrReauthRequired,
-		outbound.ErrRefreshFailed, outbound.ErrNotOAuthApp, outbound.ErrVerifyFailed,
+		oauth.ErrInvalidRequest, oauth.ErrInvalidState, oauth.ErrConnectionNotFound,
+		oauth.ErrNotConnected, oauth.ErrMissingScopes, oauth.ErrReauthRequired,
+		oauth.ErrRefreshFailed, oauth.ErrNotOAuthApp, oauth.ErrVerifyFailed,
 	} {
 		if errors.Is(err, target) {
 			return true
@@ -242,29 +245,29 @@ func isConnectionError(err error) bool {
 // carries a token.
 func connectionError(err error) (int, apiError) {
 	var (
-		re *outbound.RequestError
-		se *outbound.StateError
-		ve *outbound.VerifyError
+		re *oauth.RequestError
+		se *oauth.StateError
+		ve *oauth.VerifyError
 	)
 	switch {
 	case errors.As(err, &re):
 		return http.StatusBadRequest, apiError{Code: "invalid_request", Message: "the request has invalid fields", Fields: fieldMessages(re.Fields)}
-	case errors.As(err, &se) && se.Reason == outbound.StateBinding:
+	case errors.As(err, &se) && se.Reason == oauth.StateBinding:
 		return http.StatusForbidden, apiError{Code: "wrong_browser",
 			Message: "This sign-in was started in another browser, so it was not completed here. Go back to the browser where you started, or start again from this one."}
 	case errors.As(err, &se):
 		return http.StatusBadRequest, apiError{Code: "invalid_state", Message: se.Error()}
-	case errors.Is(err, outbound.ErrConnectionNotFound):
+	case errors.Is(err, oauth.ErrConnectionNotFound):
 		return http.StatusNotFound, apiError{Code: "not_found", Message: "no connection has this id"}
-	case errors.Is(err, outbound.ErrNotConnected):
+	case errors.Is(err, oauth.ErrNotConnected):
 		return http.StatusNotFound, apiError{Code: "not_connected", Message: "this owner has not connected the app; POST the connect body to /v1/connect"}
-	case errors.Is(err, outbound.ErrMissingScopes):
+	case errors.Is(err, oauth.ErrMissingScopes):
 		return http.StatusConflict, apiError{Code: "missing_scopes", Message: "no connection was granted every requested scope; POST the connect body to /v1/connect to ask for them"}
-	case errors.Is(err, outbound.ErrReauthRequired):
+	case errors.Is(err, oauth.ErrReauthRequired):
 		return http.StatusConflict, apiError{Code: "needs_reauth", Message: "the provider no longer accepts this connection; POST the connect body to /v1/connect to connect again"}
-	case errors.Is(err, outbound.ErrRefreshFailed):
+	case errors.Is(err, oauth.ErrRefreshFailed):
 		return http.StatusServiceUnavailable, apiError{Code: "provider_unavailable", Message: "the token expired and the provider cannot refresh it right now; retry later"}
-	case errors.Is(err, outbound.ErrNotOAuthApp):
+	case errors.Is(err, oauth.ErrNotOAuthApp):
 		return http.StatusBadRequest, apiError{Code: "not_oauth_app", Message: "this app does not use OAuth; use the API-key routes",
 			Fields: map[string]string{"appId": "names an app of another kind; use an oauth2 app"}}
 	case errors.As(err, &ve):
@@ -277,8 +280,8 @@ func connectionError(err error) (int, apiError) {
 // isAPIKeyError reports whether err is one of the API-key store's errors (see apikeyError).
 func isAPIKeyError(err error) bool {
 	for _, target := range []error{
-		outbound.ErrInvalidKeyRequest, outbound.ErrNotAPIKeyApp, outbound.ErrKeyNotFound,
-		outbound.ErrKeyRejected, outbound.ErrProbeFailed,
+		apikeys.ErrInvalidKeyRequest, apikeys.ErrNotAPIKeyApp, apikeys.ErrKeyNotFound,
+		apikeys.ErrKeyRejected, apikeys.ErrProbeFailed,
 	} {
 		if errors.Is(err, target) {
 			return true
@@ -291,18 +294,18 @@ func isAPIKeyError(err error) bool {
 // carries the key.
 func apikeyError(err error) (int, apiError) {
 	var (
-		kre *outbound.KeyRequestError
-		pe  *outbound.ProbeError
+		kre *apikeys.KeyRequestError
+		pe  *apikeys.ProbeError
 	)
 	switch {
 	case errors.As(err, &kre):
 		return http.StatusBadRequest, apiError{Code: "invalid_request", Message: "the request has invalid fields", Fields: fieldMessages(kre.Fields)}
-	case errors.Is(err, outbound.ErrNotAPIKeyApp):
+	case errors.Is(err, apikeys.ErrNotAPIKeyApp):
 		return http.StatusBadRequest, apiError{Code: "not_apikey_app", Message: "this app does not use API keys: keys are stored for apps of kind apikey only",
 			Fields: map[string]string{"appId": "names an app of another kind; use an apikey app"}}
-	case errors.Is(err, outbound.ErrKeyNotFound):
+	case errors.Is(err, apikeys.ErrKeyNotFound):
 		return http.StatusNotFound, apiError{Code: "not_found", Message: "no API key is stored for this app and owner"}
-	case errors.As(err, &pe) && errors.Is(err, outbound.ErrKeyRejected):
+	case errors.As(err, &pe) && errors.Is(err, apikeys.ErrKeyRejected):
 		return http.StatusBadRequest, apiError{Code: "key_rejected", Message: pe.Message(), Fields: map[string]string{"apiKey": pe.Message()}}
 	case errors.As(err, &pe):
 		return http.StatusBadGateway, apiError{Code: "probe_failed", Message: pe.Message()}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/outflowhq/outflow/engine"
 	"github.com/outflowhq/outflow/outbound"
+	"github.com/outflowhq/outflow/outbound/oauth"
 	"github.com/outflowhq/outflow/store"
 )
 
@@ -47,7 +48,7 @@ func TestOnlyManagementCallersGetTheInputOfAnExpiredExecution(t *testing.T) {
 func TestAnUnusableDiscoveryDocumentIsABadGateway(t *testing.T) {
 	t.Parallel()
 	s := New(Options{Logger: slog.New(slog.DiscardHandler)})
-	err := fmt.Errorf("connect app %q: %w", "crm", &outbound.DiscoveryError{AppID: "crm", Field: "token_endpoint", Problem: "must use https"})
+	err := fmt.Errorf("connect app %q: %w", "crm", &oauth.DiscoveryError{AppID: "crm", Field: "token_endpoint", Problem: "must use https"})
 	status, body := s.classify(err)
 	if status != http.StatusBadGateway || body.Code != "provider_misconfigured" || !strings.Contains(body.Message, "token_endpoint must use https") {
 		t.Errorf("classify = %d %+v, want 502 provider_misconfigured naming the endpoint", status, body)

@@ -15,11 +15,14 @@ import (
 
 	"github.com/outflowhq/outflow/actions"
 	"github.com/outflowhq/outflow/actions/core"
-	"github.com/outflowhq/outflow/actions/oauth"
+	oauthaction "github.com/outflowhq/outflow/actions/oauth"
 	"github.com/outflowhq/outflow/clock"
 	"github.com/outflowhq/outflow/engine"
 	"github.com/outflowhq/outflow/flows"
 	"github.com/outflowhq/outflow/outbound"
+	"github.com/outflowhq/outflow/outbound/apikeys"
+	"github.com/outflowhq/outflow/outbound/apps"
+	"github.com/outflowhq/outflow/outbound/oauth"
 	"github.com/outflowhq/outflow/server"
 	"github.com/outflowhq/outflow/store"
 	"github.com/outflowhq/outflow/store/storetest"
@@ -140,26 +143,26 @@ func setupHostedWith(t *testing.T, cfg hostedConfig) *hosted {
 	if err != nil {
 		t.Fatal(err)
 	}
-	apps, err := outbound.NewApps(outbound.Options{Store: h.store, Keyring: ring, Clock: h.clock, PublicURL: h.base, Logger: log})
+	registry, err := apps.NewApps(apps.Options{Store: h.store, Keyring: ring, Clock: h.clock, PublicURL: h.base, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}
-	kind := outbound.KindOAuth2
+	kind := apps.KindOAuth2
 	str := func(s string) *string { return &s }
 	secret := outbound.NewSecret("cs")
-	if _, err := apps.Create(context.Background(), outbound.AppPatch{
+	if _, err := registry.Create(context.Background(), apps.AppPatch{
 		ID: str("crm"), Kind: &kind, Name: str("Acme CRM"), ClientID: str("cid"), ClientSecret: &secret,
 		AuthorizationURL: str("https://crm.example.com/authorize"), TokenURL: str(h.p.srv.URL + "/token"),
 		RevocationURL: str(h.p.srv.URL + "/revoke"), DefaultScopes: &[]string{"contacts.read"},
 	}); err != nil {
 		t.Fatal(err)
 	}
-	vault := outbound.NewVault(apps, outbound.VaultOptions{Observer: h.metrics})
+	vault := oauth.NewVault(registry, oauth.VaultOptions{Observer: h.metrics})
 	reg := actions.NewRegistry()
 	if err := core.Register(reg); err != nil {
 		t.Fatal(err)
 	}
-	if err := reg.Add(oauth.Kinds(vault)...); err != nil {
+	if err := reg.Add(oauthaction.Kinds(vault)...); err != nil {
 		t.Fatal(err)
 	}
 	policy := server.RedirectPolicy(h.base, []string{"https://app.example.com"})
@@ -181,7 +184,7 @@ func setupHostedWith(t *testing.T, cfg hostedConfig) *hosted {
 		publicURL = ""
 	}
 	h.server = server.New(server.Options{
-		Engine: h.eng, Store: h.store, Apps: apps, Vault: vault, APIKeys: outbound.NewAPIKeys(apps), ManagementKeys: []string{hostedKey},
+		Engine: h.eng, Store: h.store, Apps: registry, Vault: vault, APIKeys: apikeys.NewAPIKeys(registry), ManagementKeys: []string{hostedKey},
 		PublicURL: publicURL, Logger: log, Metrics: h.metrics, Clock: h.clock, PageSecret: []byte("page secret"), Demo: cfg.demo,
 	})
 	ts.Config.Handler = h.server

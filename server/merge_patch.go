@@ -8,20 +8,20 @@ import (
 	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
 
-	"github.com/outflowhq/outflow/outbound"
+	"github.com/outflowhq/outflow/outbound/apps"
 )
 
 // readAppPatch reads the body of PATCH /v1/apps/{appId}, a JSON merge patch (RFC 7396, sent as
 // application/merge-patch+json or application/json): a null removes its field, listed in the
 // patch's Remove; inside a map (authorizationParams, tokenParams, probe headers) a null removes
 // that key. The body is read as strictly as any other.
-func (s *Server) readAppPatch(w http.ResponseWriter, r *http.Request) (outbound.AppPatch, error) {
-	var p outbound.AppPatch
+func (s *Server) readAppPatch(w http.ResponseWriter, r *http.Request) (apps.AppPatch, error) {
+	var p apps.AppPatch
 	var doc map[string]jsontext.Value
 	if err := s.readJSON(w, r, &doc); err != nil {
 		return p, err
 	}
-	remove := splitNulls(doc, reflect.TypeFor[outbound.AppPatch](), "")
+	remove := splitNulls(doc, reflect.TypeFor[apps.AppPatch](), "")
 	rest, err := jsonv2.Marshal(doc)
 	if err == nil {
 		err = jsonv2.Unmarshal(rest, &p, jsonv2.RejectUnknownMembers(true))
@@ -30,7 +30,7 @@ func (s *Server) readAppPatch(w http.ResponseWriter, r *http.Request) (outbound.
 		return p, &bodyError{msg: describeJSONError(err, &p), status: http.StatusBadRequest}
 	}
 	for _, name := range remove {
-		if !hasJSONField(reflect.TypeFor[outbound.AppPatch](), name) {
+		if !hasJSONField(reflect.TypeFor[apps.AppPatch](), name) {
 			return p, &bodyError{msg: "unknown field " + quote(name), status: http.StatusBadRequest}
 		}
 	}

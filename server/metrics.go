@@ -10,13 +10,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/outflowhq/outflow/engine"
-	"github.com/outflowhq/outflow/outbound"
+	"github.com/outflowhq/outflow/outbound/oauth"
 )
 
 // Metrics counts and times what Outflow does, in a Prometheus registry of its own (never the
 // global default), served by the Server at GET /metrics. It is an engine.Observer and an
-// outbound.Observer: pass it to engine.Options.Observer and outbound.VaultOptions.Observer.
-// Labels are flow ids, app ids of stored apps (or outbound.UnknownApp), step kinds, outcomes,
+// oauth.Observer: pass it to engine.Options.Observer and oauth.VaultOptions.Observer.
+// Labels are flow ids, app ids of stored apps (or oauth.UnknownApp), step kinds, outcomes,
 // status codes and route patterns: never a user, a path with ids in it, a secret, or any value
 // a request made up (such a value would add a series per request).
 type Metrics struct {
@@ -40,8 +40,8 @@ type Metrics struct {
 }
 
 var (
-	_ engine.Observer   = (*Metrics)(nil)
-	_ outbound.Observer = (*Metrics)(nil)
+	_ engine.Observer = (*Metrics)(nil)
+	_ oauth.Observer  = (*Metrics)(nil)
 )
 
 // NewMetrics returns a Metrics with its own registry, which also holds the Go runtime and process
@@ -94,22 +94,22 @@ func (m *Metrics) ExecutionFinished(flowID string, status engine.Status) {
 	m.flowsFinished.WithLabelValues(flowID, string(status)).Inc()
 }
 
-// ConsentStarted implements outbound.Observer.
+// ConsentStarted implements oauth.Observer.
 func (m *Metrics) ConsentStarted(appID string) { m.consents.WithLabelValues(appID).Inc() }
 
-// CallbackHandled implements outbound.Observer.
+// CallbackHandled implements oauth.Observer.
 func (m *Metrics) CallbackHandled(appID, outcome string, d time.Duration) {
 	m.callbacks.WithLabelValues(appID, outcome).Inc()
 	m.callbackSecs.WithLabelValues(appID).Observe(d.Seconds())
 }
 
-// TokenFetched implements outbound.Observer.
+// TokenFetched implements oauth.Observer.
 func (m *Metrics) TokenFetched(appID, result string, d time.Duration) {
 	m.fetches.WithLabelValues(appID, result).Inc()
 	m.fetchSeconds.WithLabelValues(appID).Observe(d.Seconds())
 }
 
-// TokenRefreshed implements outbound.Observer.
+// TokenRefreshed implements oauth.Observer.
 func (m *Metrics) TokenRefreshed(appID, result string, d time.Duration) {
 	m.refreshes.WithLabelValues(appID, result).Inc()
 	m.refreshSecs.WithLabelValues(appID).Observe(d.Seconds())

@@ -8,7 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/outflowhq/outflow/outbound"
+	"github.com/outflowhq/outflow/outbound/apps"
+	"github.com/outflowhq/outflow/outbound/oauth"
 	"github.com/outflowhq/outflow/server"
 	"github.com/outflowhq/outflow/store"
 	"github.com/outflowhq/outflow/store/storetest"
@@ -25,12 +26,12 @@ func TestAServerWithoutAStoreServesNoRouteThatNeedsOne(t *testing.T) {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.DiscardHandler)
-	apps, err := outbound.NewApps(outbound.Options{Store: s, Keyring: ring, PublicURL: "https://auth.example.com", Logger: log})
+	registry, err := apps.NewApps(apps.Options{Store: s, Keyring: ring, PublicURL: "https://auth.example.com", Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}
 	eng := setupHosted(t, nil).eng
-	srv := server.New(server.Options{Engine: eng, Apps: apps, Vault: outbound.NewVault(apps), ManagementKeys: []string{connMgmtKey}, Logger: log})
+	srv := server.New(server.Options{Engine: eng, Apps: registry, Vault: oauth.NewVault(registry), ManagementKeys: []string{connMgmtKey}, Logger: log})
 	for _, p := range []string{"POST /v1/flows/{flowId}/start", "POST /v1/connect", "GET /v1/oauth/start/{token}", "POST /v1/oauth/start/{token}", "GET /flows/link/{token}"} {
 		if slices.Contains(srv.Patterns(), p) {
 			t.Errorf("%s is served without a Store", p)

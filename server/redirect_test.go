@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/outflowhq/outflow/outbound"
+	"github.com/outflowhq/outflow/outbound/apps"
+	"github.com/outflowhq/outflow/outbound/oauth"
 	"github.com/outflowhq/outflow/server"
 	"github.com/outflowhq/outflow/store"
 	"github.com/outflowhq/outflow/store/storetest"
@@ -74,20 +76,20 @@ func TestConnectRefusesARedirectThatClimbsOutOfAnAllowedPrefix(t *testing.T) {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.DiscardHandler)
-	apps, err := outbound.NewApps(outbound.Options{Store: s, Keyring: ring, PublicURL: "https://auth.example.com", Logger: log})
+	registry, err := apps.NewApps(apps.Options{Store: s, Keyring: ring, PublicURL: "https://auth.example.com", Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}
-	kind := outbound.KindOAuth2
+	kind := apps.KindOAuth2
 	str := func(s string) *string { return &s }
-	if _, err := apps.Create(context.Background(), outbound.AppPatch{
+	if _, err := registry.Create(context.Background(), apps.AppPatch{
 		ID: str("crm"), Kind: &kind, Name: str("Acme CRM"), ClientID: str("cid"), ClientSecret: &[]outbound.Secret{outbound.NewSecret("cs")}[0],
 		AuthorizationURL: str("https://crm.example.com/authorize"), TokenURL: str("https://crm.example.com/token"),
 	}); err != nil {
 		t.Fatal(err)
 	}
-	vault := outbound.NewVault(apps, outbound.VaultOptions{RedirectAllowed: server.RedirectPolicy("https://auth.example.com", []string{"https://github.com/myorg/"})})
-	ts := httptest.NewServer(server.New(server.Options{Store: s, Apps: apps, Vault: vault, ManagementKeys: []string{connMgmtKey}, Logger: log}))
+	vault := oauth.NewVault(registry, oauth.VaultOptions{RedirectAllowed: server.RedirectPolicy("https://auth.example.com", []string{"https://github.com/myorg/"})})
+	ts := httptest.NewServer(server.New(server.Options{Store: s, Apps: registry, Vault: vault, ManagementKeys: []string{connMgmtKey}, Logger: log}))
 	t.Cleanup(ts.Close)
 	a := &connAPI{t: t, url: ts.URL}
 	if r := a.call("POST", "/v1/connect", `{"appId":"crm","userId":"u","redirectUrl":"https://github.com/myorg/repo"}`); r.status != 200 {

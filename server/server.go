@@ -13,7 +13,9 @@ import (
 
 	"github.com/outflowhq/outflow/clock"
 	"github.com/outflowhq/outflow/engine"
-	"github.com/outflowhq/outflow/outbound"
+	"github.com/outflowhq/outflow/outbound/apikeys"
+	"github.com/outflowhq/outflow/outbound/apps"
+	"github.com/outflowhq/outflow/outbound/oauth"
 	"github.com/outflowhq/outflow/store"
 )
 
@@ -27,9 +29,9 @@ type Options struct {
 	// /v1/oauth/start/{token}, /flows/link/{token} and the hosted pages), and /readyz answers
 	// ready without checking Redis.
 	Store   *store.Store
-	Apps    *outbound.Apps
-	Vault   *outbound.Vault
-	APIKeys *outbound.APIKeys
+	Apps    *apps.Apps
+	Vault   *oauth.Vault
+	APIKeys *apikeys.APIKeys
 	Logger  *slog.Logger
 	// ManagementKeys protect management and credential routes (Authorization: Bearer <key>).
 	ManagementKeys []string
@@ -51,7 +53,7 @@ type Options struct {
 	// MaxBodyBytes limits request bodies (default 1 MiB).
 	MaxBodyBytes int64
 	// Metrics collects the metrics served at GET /metrics. Pass the same value to
-	// engine.Options.Observer and outbound.VaultOptions.Observer so that flows, steps, consents,
+	// engine.Options.Observer and oauth.VaultOptions.Observer so that flows, steps, consents,
 	// fetches and refreshes are counted too; nil makes one that counts HTTP requests only.
 	Metrics *Metrics
 	// LinkTTL is how long a one-time browser link stays valid (default 10 minutes, and never

@@ -2,7 +2,7 @@
 // on a screen, checks it and stores it encrypted; apikey.check tells a flow whether a key is on
 // file. Neither ever puts a key in an output, an event, a screen or the execution's state.
 //
-// Wire them with Register (or add Kinds to a registry) given the host's *outbound.APIKeys.
+// Wire them with Register (or add Kinds to a registry) given the host's *apikeys.APIKeys.
 package apikey
 
 import (
@@ -12,6 +12,8 @@ import (
 
 	"github.com/outflowhq/outflow/actions"
 	"github.com/outflowhq/outflow/outbound"
+	"github.com/outflowhq/outflow/outbound/apikeys"
+	"github.com/outflowhq/outflow/outbound/apps"
 )
 
 // Error codes the kinds raise (route them with `catch:`).
@@ -29,14 +31,14 @@ const (
 var errorCodes = []string{CodeAppNotFound, CodeNotAPIKeyApp, CodeNoOwner, CodeUnavailable}
 
 // Kinds returns apikey.collect and apikey.check, working on keys.
-func Kinds(keys *outbound.APIKeys) []actions.Kind {
+func Kinds(keys *apikeys.APIKeys) []actions.Kind {
 	return []actions.Kind{Collect(keys), Check(keys)}
 }
 
 // Register adds the kinds to reg.
-func Register(reg *actions.Registry, keys *outbound.APIKeys) error { return reg.Add(Kinds(keys)...) }
+func Register(reg *actions.Registry, keys *apikeys.APIKeys) error { return reg.Add(Kinds(keys)...) }
 
-// appIDRE is the shape of an app id (see outbound.App.ID).
+// appIDRE is the shape of an app id (see apps.App.ID).
 var appIDRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
 
 // validateApp checks a literal app id when the flow loads.
@@ -54,21 +56,21 @@ func owner(call *actions.Call, tenant bool) (outbound.Owner, error) {
 		if call.Subject.TenantID == "" {
 			return outbound.Owner{}, actions.Errorf(CodeNoOwner, "This step keeps the key for the tenant, but the flow runs without a tenant.")
 		}
-		return outbound.TenantOwner(call.Subject), nil
+		return outbound.Owner{TenantID: call.Subject.TenantID}, nil
 	}
 	if call.Subject.IsZero() {
 		return outbound.Owner{}, actions.Errorf(CodeNoOwner, "This step keeps the key for the user, but the flow runs without a user or tenant.")
 	}
-	return outbound.OwnerOf(call.Subject), nil
+	return outbound.Owner{UserID: call.Subject.UserID, TenantID: call.Subject.TenantID}, nil
 }
 
 // app loads the apikey app a step names, mapping lookup failures to flow errors.
-func app(ctx context.Context, keys *outbound.APIKeys, id string) (outbound.App, error) {
+func app(ctx context.Context, keys *apikeys.APIKeys, id string) (apps.App, error) {
 	a, err := keys.App(ctx, id)
 	switch {
-	case errors.Is(err, outbound.ErrAppNotFound):
+	case errors.Is(err, apps.ErrAppNotFound):
 		return a, actions.Errorf(CodeAppNotFound, "No app has the id %q.", id)
-	case errors.Is(err, outbound.ErrNotAPIKeyApp):
+	case errors.Is(err, apikeys.ErrNotAPIKeyApp):
 		return a, actions.Errorf(CodeNotAPIKeyApp, "App %q does not use API keys.", id)
 	case err != nil:
 		return a, unavailable(err)

@@ -5,7 +5,7 @@ import (
 	"math"
 
 	"github.com/outflowhq/outflow/actions"
-	"github.com/outflowhq/outflow/outbound"
+	"github.com/outflowhq/outflow/outbound/apikeys"
 )
 
 // Outcomes of apikey.check.
@@ -34,7 +34,7 @@ var checkOutputs = actions.Object(map[string]actions.Type{
 })
 
 // Check is the apikey.check kind.
-func Check(keys *outbound.APIKeys) actions.Kind {
+func Check(keys *apikeys.APIKeys) actions.Kind {
 	return actions.Define(actions.Kind{
 		Name:    "apikey.check",
 		Doc:     "Tells whether the user (or tenant) has an API key stored for an app, with its version, age and last characters. Outcomes: found, missing.",

@@ -11,6 +11,7 @@ import (
 	"github.com/outflowhq/outflow/engine"
 	"github.com/outflowhq/outflow/flows"
 	"github.com/outflowhq/outflow/outbound"
+	"github.com/outflowhq/outflow/outbound/apikeys"
 	"github.com/outflowhq/outflow/store/storetest"
 )
 
@@ -49,7 +50,7 @@ func TestCheckTellsWhetherAKeyIsOnFile(t *testing.T) {
 		t.Fatalf("without a key: status %s output %+v error %+v", r.Status, r.Output, r.Error)
 	}
 
-	if _, err := e.keys.Put(ctx, outbound.PutRequest{AppID: "openai", Owner: outbound.OwnerOf(ann), APIKey: outbound.NewSecret(goodKey)}); err != nil {
+	if _, err := e.keys.Put(ctx, apikeys.PutRequest{AppID: "openai", Owner: outbound.Owner{UserID: ann.UserID, TenantID: ann.TenantID}, APIKey: outbound.NewSecret(goodKey)}); err != nil {
 		t.Fatal(err)
 	}
 	e.clock.Advance(90 * time.Minute)

@@ -8,6 +8,8 @@ import (
 
 	"github.com/outflowhq/outflow/actions"
 	"github.com/outflowhq/outflow/outbound"
+	"github.com/outflowhq/outflow/outbound/apikeys"
+	"github.com/outflowhq/outflow/outbound/apps"
 )
 
 // Outcomes of apikey.collect.
@@ -68,7 +70,7 @@ type collectState struct {
 }
 
 // Collect is the apikey.collect kind.
-func Collect(keys *outbound.APIKeys) actions.Kind {
+func Collect(keys *apikeys.APIKeys) actions.Kind {
 	return actions.Define(actions.Kind{
 		Name: "apikey.collect",
 		Doc: "Asks for an API key (masked) and the app's extra fields, checks the format and, when the app has a probe, " +
@@ -84,7 +86,7 @@ func Collect(keys *outbound.APIKeys) actions.Kind {
 
 // collector runs one call of apikey.collect.
 type collector struct {
-	keys *outbound.APIKeys
+	keys *apikeys.APIKeys
 	cfg  *CollectConfig
 	call *actions.Call
 }
@@ -125,7 +127,7 @@ func (r *collector) run(ctx context.Context) (actions.Result, error) {
 			fields[f.Name] = v
 		}
 	}
-	info, err := r.keys.Put(ctx, outbound.PutRequest{
+	info, err := r.keys.Put(ctx, apikeys.PutRequest{
 		AppID: a.ID, Owner: o, APIKey: outbound.NewSecret(key), Fields: fields, Validate: true,
 	})
 	if err == nil {
@@ -138,7 +140,7 @@ func (r *collector) run(ctx context.Context) (actions.Result, error) {
 	if !ok {
 		return actions.Result{}, unavailable(err)
 	}
-	if errors.Is(err, outbound.ErrProbeFailed) {
+	if errors.Is(err, apikeys.ErrProbeFailed) {
 		// The app could not check the key (down, slow, rate limited): not the user's mistake.
 		return r.show(a, st, msgs, fields)
 	}
@@ -157,7 +159,7 @@ func (r *collector) run(ctx context.Context) (actions.Result, error) {
 }
 
 // show pauses at the collect screen.
-func (r *collector) show(a outbound.App, st collectState, msgs []actions.Message, typed map[string]string) (actions.Result, error) {
+func (r *collector) show(a apps.App, st collectState, msgs []actions.Message, typed map[string]string) (actions.Result, error) {
 	s, err := r.screen(a, msgs, typed)
 	if err != nil {
 		return actions.Result{}, err
@@ -167,10 +169,10 @@ func (r *collector) show(a outbound.App, st collectState, msgs []actions.Message
 
 // messagesFor turns a refusal of the key into messages next to the fields; ok is false for
 // errors that are not about what the user typed.
-func messagesFor(err error, a outbound.App) ([]actions.Message, bool) {
+func messagesFor(err error, a apps.App) ([]actions.Message, bool) {
 	var (
-		kre *outbound.KeyRequestError
-		pe  *outbound.ProbeError
+		kre *apikeys.KeyRequestError
+		pe  *apikeys.ProbeError
 	)
 	switch {
 	case errors.As(err, &kre):
@@ -194,7 +196,7 @@ func messagesFor(err error, a outbound.App) ([]actions.Message, bool) {
 }
 
 // output is the step output; info is nil when no key was stored.
-func output(appID string, info *outbound.KeyInfo) map[string]any {
+func output(appID string, info *apikeys.KeyInfo) map[string]any {
 	out := map[string]any{"stored": false, "version": float64(0), "last4": "", "fields": map[string]any{}, "appId": appID}
 	if info == nil {
 		return out

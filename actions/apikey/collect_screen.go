@@ -6,11 +6,12 @@ import (
 
 	"github.com/outflowhq/outflow/actions"
 	"github.com/outflowhq/outflow/outbound"
+	"github.com/outflowhq/outflow/outbound/apps"
 )
 
 // screen describes the collect screen: the key as a masked field with the app's format hint,
 // the app's extra fields (pre-filled with what was typed; never the key), Save and Cancel.
-func (r *collector) screen(a outbound.App, msgs []actions.Message, typed map[string]string) (actions.Screen, error) {
+func (r *collector) screen(a apps.App, msgs []actions.Message, typed map[string]string) (actions.Screen, error) {
 	k := a.APIKey
 	s := actions.Screen{
 		ID:       r.call.StepID,
@@ -63,14 +64,14 @@ func (r *collector) screen(a outbound.App, msgs []actions.Message, typed map[str
 	return s, nil
 }
 
-func label(k *outbound.APIKeyConfig) string {
+func label(k *apps.APIKeyConfig) string {
 	if k.Label == "" {
 		return "API key"
 	}
 	return k.Label
 }
 
-func defaultText(a outbound.App) string {
+func defaultText(a apps.App) string {
 	text := fmt.Sprintf("Paste your %s. It is stored encrypted and never shown again.", label(a.APIKey))
 	if a.APIKey.Probe != nil {
 		text = fmt.Sprintf("Paste your %s. We check it with %s, store it encrypted and never show it again.", label(a.APIKey), a.Name)
@@ -79,7 +80,7 @@ func defaultText(a outbound.App) string {
 }
 
 // formatHint tells what a key looks like, from the app's format hint.
-func formatHint(h outbound.FormatHint) string {
+func formatHint(h apps.FormatHint) string {
 	if h.Prefix != "" {
 		return fmt.Sprintf("It starts with %s.", h.Prefix)
 	}

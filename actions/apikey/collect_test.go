@@ -12,6 +12,8 @@ import (
 	"github.com/outflowhq/outflow/actions/apikey"
 	"github.com/outflowhq/outflow/engine"
 	"github.com/outflowhq/outflow/outbound"
+	"github.com/outflowhq/outflow/outbound/apikeys"
+	"github.com/outflowhq/outflow/outbound/apps"
 	"github.com/outflowhq/outflow/store"
 	"github.com/outflowhq/outflow/store/storetest"
 )
@@ -77,7 +79,7 @@ func TestTheExampleFlowCollectsAnOpenAIKey(t *testing.T) {
 			t.Errorf("finished page = %+v", r.Screen)
 		}
 
-		got, err := e.keys.Fetch(context.Background(), outbound.OwnerOf(ann), "openai")
+		got, err := e.keys.Fetch(context.Background(), outbound.Owner{UserID: ann.UserID, TenantID: ann.TenantID}, "openai")
 		if err != nil || got.APIKey.Reveal() != goodKey {
 			t.Fatalf("fetch after the flow: %v", err)
 		}
@@ -105,7 +107,7 @@ func TestCollectingAgainRotatesTheKey(t *testing.T) {
 	e.createApp(t, "openai", nil)
 	e.load(t, "collect-openai-key.yaml", exampleFlow(t))
 	ctx := context.Background()
-	if _, err := e.keys.Put(ctx, outbound.PutRequest{AppID: "openai", Owner: outbound.OwnerOf(ann), APIKey: outbound.NewSecret("sk-proj-older0123456789abcdefWXYZ")}); err != nil {
+	if _, err := e.keys.Put(ctx, apikeys.PutRequest{AppID: "openai", Owner: outbound.Owner{UserID: ann.UserID, TenantID: ann.TenantID}, APIKey: outbound.NewSecret("sk-proj-older0123456789abcdefWXYZ")}); err != nil {
 		t.Fatal(err)
 	}
 	e.clock.Advance(48 * time.Hour)
@@ -121,7 +123,7 @@ func TestCollectingAgainRotatesTheKey(t *testing.T) {
 	if r.Status != engine.StatusCompleted || r.Output["version"] != float64(2) {
 		t.Fatalf("status %s output %+v error %+v", r.Status, r.Output, r.Error)
 	}
-	got, err := e.keys.Fetch(ctx, outbound.OwnerOf(ann), "openai")
+	got, err := e.keys.Fetch(ctx, outbound.Owner{UserID: ann.UserID, TenantID: ann.TenantID}, "openai")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +148,7 @@ func TestCollectCancelStoresNothing(t *testing.T) {
 	if r.Status != engine.StatusCompleted || r.Output["connected"] != false {
 		t.Fatalf("status %s output %+v", r.Status, r.Output)
 	}
-	if _, found, _ := e.keys.Check(context.Background(), outbound.OwnerOf(ann), "openai"); found {
+	if _, found, _ := e.keys.Check(context.Background(), outbound.Owner{UserID: ann.UserID, TenantID: ann.TenantID}, "openai"); found {
 		t.Error("a cancelled collection stored a key")
 	}
 }
@@ -154,7 +156,7 @@ func TestCollectCancelStoresNothing(t *testing.T) {
 func TestCollectGivesUpAfterTheAppsAttemptLimit(t *testing.T) {
 	t.Parallel()
 	e := setup(t, storetest.New(t))
-	e.createApp(t, "openai", func(k *outbound.APIKeyPatch) { k.MaxAttempts = intp(3) })
+	e.createApp(t, "openai", func(k *apps.APIKeyPatch) { k.MaxAttempts = intp(3) })
 	e.load(t, "collect-openai-key.yaml", exampleFlow(t))
 	rn, r := e.start(t, "collect-openai-key", ann)
 
@@ -211,8 +213,8 @@ steps:
 func TestCollectForTheTenantWithExtraFields(t *testing.T) {
 	t.Parallel()
 	e := setup(t, storetest.New(t))
-	e.createApp(t, "regional", func(k *outbound.APIKeyPatch) {
-		k.Fields = &[]outbound.ConnectionField{
+	e.createApp(t, "regional", func(k *apps.APIKeyPatch) {
+		k.Fields = &[]apps.ConnectionField{
 			{Name: "region", Label: "Region", Required: true, Options: []string{"us", "eu"}},
 			{Name: "project", Label: "Project id", Pattern: `proj_[a-z0-9]{4}`, Placeholder: "proj_ab12"},
 		}
@@ -262,8 +264,8 @@ func TestCollectForTheTenantWithExtraFields(t *testing.T) {
 func TestCollectShowsFieldsTheProbeCannotSendNextToThem(t *testing.T) {
 	t.Parallel()
 	e := setup(t, storetest.New(t))
-	e.createApp(t, "regional", func(k *outbound.APIKeyPatch) {
-		k.Fields = &[]outbound.ConnectionField{{Name: "region", Label: "Region", Required: true}}
+	e.createApp(t, "regional", func(k *apps.APIKeyPatch) {
+		k.Fields = &[]apps.ConnectionField{{Name: "region", Label: "Region", Required: true}}
 		k.Probe.Path = strp("/{region}/models")
 	})
 	e.load(t, "tenant-key.yaml", tenantFlow)
@@ -287,8 +289,8 @@ func TestCollectShowsFieldsTheProbeCannotSendNextToThem(t *testing.T) {
 func TestCollectStepsFailCleanlyForUnknownOrOAuthApps(t *testing.T) {
 	t.Parallel()
 	e := setup(t, storetest.New(t))
-	kind := outbound.KindOAuth2
-	if _, err := e.apps.Create(context.Background(), outbound.AppPatch{
+	kind := apps.KindOAuth2
+	if _, err := e.apps.Create(context.Background(), apps.AppPatch{
 		ID: strp("google"), Kind: &kind, Name: strp("Google"), ClientID: strp("cid"),
 		AuthorizationURL: strp("https://accounts.example.com/auth"), TokenURL: strp("https://accounts.example.com/token"),
 	}); err != nil {
@@ -335,7 +337,7 @@ func TestCollectProviderOutageDoesNotCountAsAnAttempt(t *testing.T) {
 		w.WriteHeader(http.StatusServiceUnavailable)
 	}))
 	t.Cleanup(down.Close)
-	e.createApp(t, "openai", func(k *outbound.APIKeyPatch) {
+	e.createApp(t, "openai", func(k *apps.APIKeyPatch) {
 		k.MaxAttempts = intp(2)
 		k.BaseURL = strp(down.URL)
 	})

@@ -20,7 +20,8 @@ import (
 	"github.com/outflowhq/outflow/clock"
 	"github.com/outflowhq/outflow/engine"
 	"github.com/outflowhq/outflow/flows"
-	"github.com/outflowhq/outflow/outbound"
+	"github.com/outflowhq/outflow/outbound/apikeys"
+	"github.com/outflowhq/outflow/outbound/apps"
 	"github.com/outflowhq/outflow/store"
 	"github.com/outflowhq/outflow/store/storetest"
 )
@@ -40,8 +41,8 @@ type env struct {
 	store    *store.Store
 	clock    *clock.Fake
 	logs     *syncBuffer
-	apps     *outbound.Apps
-	keys     *outbound.APIKeys
+	apps     *apps.Apps
+	keys     *apikeys.APIKeys
 	loader   *flows.Loader
 	engine   *engine.Engine
 	provider *provider
@@ -55,10 +56,10 @@ func setup(t *testing.T, s *store.Store) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e.apps, err = outbound.NewApps(outbound.Options{Store: s, Keyring: ring, Clock: e.clock, Logger: log}); err != nil {
+	if e.apps, err = apps.NewApps(apps.Options{Store: s, Keyring: ring, Clock: e.clock, Logger: log}); err != nil {
 		t.Fatal(err)
 	}
-	e.keys = outbound.NewAPIKeys(e.apps)
+	e.keys = apikeys.NewAPIKeys(e.apps)
 	reg := actions.NewRegistry()
 	if err := core.Register(reg); err != nil {
 		t.Fatal(err)
@@ -74,22 +75,22 @@ func setup(t *testing.T, s *store.Store) *env {
 }
 
 // createApp creates the openai app (or another id) against the fake provider.
-func (e *env) createApp(t *testing.T, id string, adjust func(*outbound.APIKeyPatch)) {
+func (e *env) createApp(t *testing.T, id string, adjust func(*apps.APIKeyPatch)) {
 	t.Helper()
-	k := &outbound.APIKeyPatch{
+	k := &apps.APIKeyPatch{
 		Label: strp("OpenAI API key"),
-		FormatHint: &outbound.FormatHintPatch{
+		FormatHint: &apps.FormatHintPatch{
 			Prefix: strp("sk-"), Pattern: strp(`sk-[A-Za-z0-9_-]{20,}`), Example: strp("sk-proj-AbCdEf0123456789AbCdEf0123"),
 		},
 		BaseURL:        strp(e.provider.URL),
-		Probe:          &outbound.ProbePatch{Path: strp("/v1/models")},
+		Probe:          &apps.ProbePatch{Path: strp("/v1/models")},
 		OverlapSeconds: intp(3600),
 	}
 	if adjust != nil {
 		adjust(k)
 	}
-	kind := outbound.KindAPIKey
-	if _, err := e.apps.Create(context.Background(), outbound.AppPatch{
+	kind := apps.KindAPIKey
+	if _, err := e.apps.Create(context.Background(), apps.AppPatch{
 		ID: strp(id), Kind: &kind, Name: strp("OpenAI"), Logo: strp("https://cdn.example.com/openai.png"), APIKey: k,
 	}); err != nil {
 		t.Fatalf("create app %s: %v", id, err)

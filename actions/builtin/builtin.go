@@ -5,23 +5,24 @@ import (
 	"github.com/outflowhq/outflow/actions"
 	"github.com/outflowhq/outflow/actions/apikey"
 	"github.com/outflowhq/outflow/actions/core"
-	"github.com/outflowhq/outflow/actions/oauth"
-	"github.com/outflowhq/outflow/outbound"
+	oauthaction "github.com/outflowhq/outflow/actions/oauth"
+	"github.com/outflowhq/outflow/outbound/apikeys"
+	"github.com/outflowhq/outflow/outbound/oauth"
 )
 
 // Deps are what the outbound kinds need at run time. With a nil dependency its kinds are still
 // registered, so flows that use them load, validate and get a schema, but a step of such a kind
 // fails when it runs.
 type Deps struct {
-	Vault   *outbound.Vault
-	APIKeys *outbound.APIKeys
+	Vault   *oauth.Vault
+	APIKeys *apikeys.APIKeys
 }
 
 // Register adds every built-in kind to reg: screen, set, end, fail, outbound.connect,
 // outbound.token, apikey.collect and apikey.check.
 func Register(reg *actions.Registry, deps Deps) error {
 	kinds := core.Kinds()
-	kinds = append(kinds, oauth.Kinds(deps.Vault)...)
+	kinds = append(kinds, oauthaction.Kinds(deps.Vault)...)
 	kinds = append(kinds, apikey.Kinds(deps.APIKeys)...)
 	return reg.Add(kinds...)
 }

@@ -7,14 +7,15 @@ import (
 	"slices"
 
 	"github.com/outflowhq/outflow/actions"
-	"github.com/outflowhq/outflow/outbound"
+	"github.com/outflowhq/outflow/outbound/apps"
+	"github.com/outflowhq/outflow/outbound/oauth"
 )
 
 // Outcomes of outbound.connect.
 const (
-	OutcomeConnected = outbound.OutcomeConnected
-	OutcomeDenied    = outbound.OutcomeDenied
-	OutcomeError     = outbound.OutcomeError
+	OutcomeConnected = oauth.OutcomeConnected
+	OutcomeDenied    = oauth.OutcomeDenied
+	OutcomeError     = oauth.OutcomeError
 	// OutcomeSkipped: the user pressed "Not now" on the scope screen.
 	OutcomeSkipped = "skipped"
 )
@@ -80,7 +81,7 @@ type connectState struct {
 }
 
 // Connect is the outbound.connect kind.
-func Connect(v *outbound.Vault) actions.Kind {
+func Connect(v *oauth.Vault) actions.Kind {
 	return actions.Define(actions.Kind{
 		Name: "outbound.connect",
 		Doc: "Sends the user to the app's consent page (OAuth 2.0 with PKCE) and stores the connection with its tokens sealed. " +
@@ -97,7 +98,7 @@ func Connect(v *outbound.Vault) actions.Kind {
 	})
 }
 
-func runConnect(ctx context.Context, v *outbound.Vault, call *actions.Call, c *ConnectConfig) (actions.Result, error) {
+func runConnect(ctx context.Context, v *oauth.Vault, call *actions.Call, c *ConnectConfig) (actions.Result, error) {
 	var st connectState
 	if call.Resume != nil && len(call.State) > 0 {
 		if err := json.Unmarshal(call.State, &st); err != nil {
@@ -148,7 +149,7 @@ func runConnect(ctx context.Context, v *outbound.Vault, call *actions.Call, c *C
 }
 
 // startConsent keeps a state in the vault bound to this pause and redirects to the provider.
-func startConsent(ctx context.Context, v *outbound.Vault, call *actions.Call, c *ConnectConfig, appID string, scopes []string) (actions.Result, error) {
+func startConsent(ctx context.Context, v *oauth.Vault, call *actions.Call, c *ConnectConfig, appID string, scopes []string) (actions.Result, error) {
 	o, err := owner(call, c.Tenant)
 	if err != nil {
 		return actions.Result{}, err
@@ -161,9 +162,9 @@ func startConsent(ctx context.Context, v *outbound.Vault, call *actions.Call, c 
 	if err != nil {
 		return actions.Result{}, err
 	}
-	res, err := v.Connect(ctx, outbound.ConnectRequest{
+	res, err := v.Connect(ctx, oauth.ConnectRequest{
 		AppID: appID, Owner: o, Scopes: scopes, ExternalID: ext, RedirectURL: redirect,
-		Execution: &outbound.ResumeTarget{ExecutionID: call.ExecutionID, StepID: call.StepID, Nonce: call.Nonce},
+		Execution: &oauth.ResumeTarget{ExecutionID: call.ExecutionID, StepID: call.StepID, Nonce: call.Nonce},
 		Binding:   call.Binding,
 	})
 	if err != nil {
@@ -175,7 +176,7 @@ func startConsent(ctx context.Context, v *outbound.Vault, call *actions.Call, c 
 // finishConnect completes the step with what the callback reported. A reported connection is
 // confirmed with the vault — it must exist, belong to this app and this step's owner — and its
 // scopes come from the vault, never from the resume input.
-func finishConnect(ctx context.Context, v *outbound.Vault, call *actions.Call, c *ConnectConfig, st connectState) actions.Result {
+func finishConnect(ctx context.Context, v *oauth.Vault, call *actions.Call, c *ConnectConfig, st connectState) actions.Result {
 	in := call.Resume.Input
 	outcome, _ := in["outcome"].(string)
 	id, _ := in["connectionId"].(string)
@@ -187,7 +188,7 @@ func finishConnect(ctx context.Context, v *outbound.Vault, call *actions.Call, c
 		if err != nil || oerr != nil || conn.AppID != st.AppID || conn.Owner.Kind() != o.Kind() || conn.Owner.ID() != o.ID() {
 			return actions.Done(OutcomeError, connectOutput(false, "", nil, "the consent could not be confirmed"))
 		}
-		call.Emit(outbound.EventConnectionCreated, map[string]any{"appId": st.AppID, "connectionId": id, "scopes": anyList(conn.Scopes)})
+		call.Emit(oauth.EventConnectionCreated, map[string]any{"appId": st.AppID, "connectionId": id, "scopes": anyList(conn.Scopes)})
 		return actions.Done(OutcomeConnected, connectOutput(true, id, conn.Scopes, ""))
 	case OutcomeDenied:
 		return actions.Done(OutcomeDenied, connectOutput(false, "", nil, msg))
@@ -207,7 +208,7 @@ func scopeField(i int) string { return fmt.Sprintf("scope_%d", i) }
 // scopeScreen is the "Connect to <app>" screen: a checkbox per scope (checked; required unless
 // the app marks the scope optional), Connect and Not now. It offers the step's scopes, else the
 // app's default scopes, else every scope the app declares.
-func scopeScreen(stepID string, app *outbound.App, scopes []string, prompt string) (actions.Screen, []string) {
+func scopeScreen(stepID string, app *apps.App, scopes []string, prompt string) (actions.Screen, []string) {
 	offered := scopes
 	if len(offered) == 0 {
 		offered = app.DefaultScopes
@@ -227,7 +228,7 @@ func scopeScreen(stepID string, app *outbound.App, scopes []string, prompt strin
 	}
 	for i, name := range offered {
 		f := actions.Field{Name: scopeField(i), Type: actions.FieldCheckbox, Label: name, Hint: name, Required: true, Value: true}
-		if j := slices.IndexFunc(app.Scopes, func(s outbound.Scope) bool { return s.Name == name }); j >= 0 {
+		if j := slices.IndexFunc(app.Scopes, func(s apps.Scope) bool { return s.Name == name }); j >= 0 {
 			if d := app.Scopes[j].Description; d != "" {
 				f.Label = d
 			}

@@ -14,11 +14,13 @@ import (
 
 	"github.com/outflowhq/outflow/actions"
 	"github.com/outflowhq/outflow/outbound"
+	"github.com/outflowhq/outflow/outbound/apps"
+	"github.com/outflowhq/outflow/outbound/oauth"
 )
 
 // Kinds returns the OAuth action kinds, backed by v. With a nil v the kinds still load (for
 // validation and schemas), and a step of them fails with CodeNoVault when it runs.
-func Kinds(v *outbound.Vault) []actions.Kind {
+func Kinds(v *oauth.Vault) []actions.Kind {
 	return []actions.Kind{Connect(v), Token(v)}
 }
 
@@ -49,20 +51,20 @@ func owner(call *actions.Call, tenant bool) (outbound.Owner, error) {
 		if s.TenantID == "" {
 			return outbound.Owner{}, actions.Errorf(CodeNoSubject, "this step connects for the tenant, but the execution has no tenant; start it with a tenantId")
 		}
-		return outbound.TenantOwner(s), nil
+		return outbound.Owner{TenantID: s.TenantID}, nil
 	}
 	if s.UserID == "" {
 		return outbound.Owner{}, actions.Errorf(CodeNoSubject, "this step connects for the user, but the execution has no user; start it with a userId, or set tenant: true")
 	}
-	return outbound.OwnerOf(s), nil
+	return outbound.Owner{UserID: s.UserID, TenantID: s.TenantID}, nil
 }
 
 // vaultError turns a vault error into an action error with a code a flow can catch.
 func vaultError(err error) error {
-	var re *outbound.RequestError
-	var rf *outbound.RefreshFailedError
+	var re *oauth.RequestError
+	var rf *oauth.RefreshFailedError
 	switch {
-	case errors.Is(err, outbound.ErrAppNotFound), errors.Is(err, outbound.ErrNotOAuthApp):
+	case errors.Is(err, apps.ErrAppNotFound), errors.Is(err, oauth.ErrNotOAuthApp):
 		return &actions.Error{Code: CodeAppNotFound, Message: "The app does not exist or is not an OAuth app.", Err: err}
 	case errors.As(err, &re):
 		return &actions.Error{Code: CodeInvalidRequest, Message: re.Error(), Err: err}
@@ -75,11 +77,11 @@ func vaultError(err error) error {
 // recorder collects the vault events a call causes, for the execution's event log.
 type recorder struct {
 	mu     sync.Mutex
-	events []outbound.Event
+	events []oauth.Event
 }
 
 func (r *recorder) ctx(ctx context.Context) context.Context {
-	return outbound.WithEventRecorder(ctx, func(e outbound.Event) {
+	return oauth.WithEventRecorder(ctx, func(e oauth.Event) {
 		r.mu.Lock()
 		r.events = append(r.events, e)
 		r.mu.Unlock()

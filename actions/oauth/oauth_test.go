@@ -15,11 +15,13 @@ import (
 
 	"github.com/outflowhq/outflow/actions"
 	"github.com/outflowhq/outflow/actions/core"
-	"github.com/outflowhq/outflow/actions/oauth"
+	oauthaction "github.com/outflowhq/outflow/actions/oauth"
 	"github.com/outflowhq/outflow/clock"
 	"github.com/outflowhq/outflow/engine"
 	"github.com/outflowhq/outflow/flows"
 	"github.com/outflowhq/outflow/outbound"
+	"github.com/outflowhq/outflow/outbound/apps"
+	"github.com/outflowhq/outflow/outbound/oauth"
 	"github.com/outflowhq/outflow/store"
 	"github.com/outflowhq/outflow/store/storetest"
 )
@@ -78,8 +80,8 @@ func (p *provider) approve(t *testing.T, authURL string) url.Values {
 
 type fixture struct {
 	s     *store.Store
-	apps  *outbound.Apps
-	vault *outbound.Vault
+	apps  *apps.Apps
+	vault *oauth.Vault
 	eng   *engine.Engine
 	p     *provider
 	clock *clock.Fake
@@ -132,17 +134,17 @@ func setup(t *testing.T, flowSources ...string) *fixture {
 		t.Fatal(err)
 	}
 	quiet := slog.New(slog.DiscardHandler)
-	apps, err := outbound.NewApps(outbound.Options{Store: f.s, Keyring: kr, Clock: f.clock, PublicURL: "https://auth.example.com", Logger: quiet})
+	registry, err := apps.NewApps(apps.Options{Store: f.s, Keyring: kr, Clock: f.clock, PublicURL: "https://auth.example.com", Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	kind := outbound.KindOAuth2
-	_, err = apps.Create(ctx, outbound.AppPatch{
+	kind := apps.KindOAuth2
+	_, err = registry.Create(ctx, apps.AppPatch{
 		ID: ptr("crm"), Kind: &kind, Name: ptr("Acme CRM"), Logo: ptr("https://crm.example.com/logo.png"),
 		ClientID: ptr("client"), ClientSecret: ptr(outbound.NewSecret("secret")),
 		AuthorizationURL: ptr("https://crm.example.com/authorize"), TokenURL: ptr(f.p.srv.URL + "/token"),
-		Scopes: &[]outbound.Scope{
+		Scopes: &[]apps.Scope{
 			{Name: "contacts.read", Description: "Read your contacts"},
 			{Name: "contacts.write", Description: "Change your contacts", Optional: true},
 			{Name: "offline_access", Description: "Stay connected"},
@@ -152,12 +154,12 @@ func setup(t *testing.T, flowSources ...string) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.apps, f.vault = apps, outbound.NewVault(apps)
+	f.apps, f.vault = registry, oauth.NewVault(registry)
 	f.reg = actions.NewRegistry()
 	if err := core.Register(f.reg); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.reg.Add(oauth.Kinds(f.vault)...); err != nil {
+	if err := f.reg.Add(oauthaction.Kinds(f.vault)...); err != nil {
 		t.Fatal(err)
 	}
 	f.eng, err = engine.New(engine.Options{Store: f.s, Registry: f.reg, Clock: f.clock, Logger: quiet})
@@ -231,7 +233,7 @@ func TestConnectThenTokenInAFlow(t *testing.T) {
 	}
 	var created bool
 	for _, e := range evs {
-		created = created || (e.Type == outbound.EventConnectionCreated && e.Data["connectionId"] == done.Output["connectionId"])
+		created = created || (e.Type == oauth.EventConnectionCreated && e.Data["connectionId"] == done.Output["connectionId"])
 	}
 	if !created {
 		t.Error("the execution's event log has no connection.created")
@@ -466,7 +468,7 @@ func TestKindsWithoutAVaultLoadAndFailWhenRun(t *testing.T) {
 	if err := core.Register(reg); err != nil {
 		t.Fatal(err)
 	}
-	if err := reg.Add(oauth.Kinds(nil)...); err != nil {
+	if err := reg.Add(oauthaction.Kinds(nil)...); err != nil {
 		t.Fatal(err)
 	}
 	fl, err := flows.NewLoader(reg).Load("c.yaml", []byte(connectFlow))
@@ -482,7 +484,7 @@ func TestKindsWithoutAVaultLoadAndFailWhenRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp, err := eng.Start(context.Background(), "connect-crm", engine.StartRequest{Subject: alice})
-	if err != nil || resp.Status != engine.StatusFailed || resp.Error.Code != oauth.CodeNoVault {
+	if err != nil || resp.Status != engine.StatusFailed || resp.Error.Code != oauthaction.CodeNoVault {
 		t.Fatalf("run without a vault: %+v %v", resp, err)
 	}
 }

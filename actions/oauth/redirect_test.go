@@ -6,7 +6,8 @@ import (
 	"testing"
 
 	"github.com/outflowhq/outflow/engine"
-	"github.com/outflowhq/outflow/outbound"
+	"github.com/outflowhq/outflow/outbound/apps"
+	"github.com/outflowhq/outflow/outbound/oauth"
 )
 
 const redirectingFlow = `
@@ -33,7 +34,7 @@ func TestAppDefaultRedirectDoesNotTakeTheBrowserFromTheFlow(t *testing.T) {
 	t.Parallel()
 	f := setup(t, connectFlow, redirectingFlow)
 	ctx := context.Background()
-	if _, err := f.apps.Update(ctx, "crm", outbound.AppPatch{
+	if _, err := f.apps.Update(ctx, "crm", apps.AppPatch{
 		DefaultRedirectURL:  ptr("https://app.example.com/connected"),
 		AllowedRedirectURLs: &[]string{"https://app.example.com/connected", "https://app.example.com/after-connect"},
 	}); err != nil {
@@ -48,7 +49,7 @@ func TestAppDefaultRedirectDoesNotTakeTheBrowserFromTheFlow(t *testing.T) {
 			t.Fatalf("%s: %+v, want a redirect to the consent page", flowID, resp)
 		}
 		res, err := f.vault.HandleCallback(ctx, "crm", f.p.approve(t, resp.Redirect.URL), "")
-		if err != nil || res.Outcome != outbound.OutcomeConnected || res.Resume == nil {
+		if err != nil || res.Outcome != oauth.OutcomeConnected || res.Resume == nil {
 			t.Fatalf("%s: callback %+v, %v", flowID, res, err)
 		}
 		got := ""

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/outflowhq/outflow/actions"
-	"github.com/outflowhq/outflow/outbound"
+	"github.com/outflowhq/outflow/outbound/oauth"
 )
 
 // Outcomes of outbound.token.
@@ -47,7 +47,7 @@ var tokenOutputs = actions.Object(map[string]actions.Type{
 })
 
 // Token is the outbound.token kind.
-func Token(v *outbound.Vault) actions.Kind {
+func Token(v *oauth.Vault) actions.Kind {
 	return actions.Define(actions.Kind{
 		Name: "outbound.token",
 		Doc: "Checks that a usable token for the app exists (refreshing it if due), without handing it to the flow. " +
@@ -68,7 +68,7 @@ func (c *TokenConfig) DeclareOutcomes() []string {
 	return []string{OutcomeTokenConnected, OutcomeMissingScopes, OutcomeNotConnected, OutcomeNeedsReauth}
 }
 
-func runToken(ctx context.Context, v *outbound.Vault, call *actions.Call, c *TokenConfig) (actions.Result, error) {
+func runToken(ctx context.Context, v *oauth.Vault, call *actions.Call, c *TokenConfig) (actions.Result, error) {
 	o, err := owner(call, c.Tenant)
 	if err != nil {
 		return actions.Result{}, err
@@ -86,15 +86,15 @@ func runToken(ctx context.Context, v *outbound.Vault, call *actions.Call, c *Tok
 		return actions.Result{}, err
 	}
 	var rec recorder
-	tok, conn, err := v.Fetch(rec.ctx(ctx), outbound.FetchRequest{AppID: appID, Owner: o, Scopes: scopes, ExternalID: ext})
+	tok, conn, err := v.Fetch(rec.ctx(ctx), oauth.FetchRequest{AppID: appID, Owner: o, Scopes: scopes, ExternalID: ext})
 	rec.emit(call)
 	out := map[string]any{
 		"connected": false, "status": "", "connectionId": "", "scopes": []any{}, "missingScopes": []any{},
 		"expiresAt": "", "expiresIn": float64(0),
 	}
 	var (
-		ms *outbound.MissingScopesError
-		ra *outbound.ReauthRequiredError
+		ms *oauth.MissingScopesError
+		ra *oauth.ReauthRequiredError
 	)
 	switch {
 	case err == nil:
@@ -107,7 +107,7 @@ func runToken(ctx context.Context, v *outbound.Vault, call *actions.Call, c *Tok
 		out["status"], out["connectionId"] = OutcomeMissingScopes, ms.ConnectionID
 		out["scopes"], out["missingScopes"] = anyList(ms.Granted), anyList(ms.Missing)
 		return actions.Done(OutcomeMissingScopes, out), nil
-	case errors.Is(err, outbound.ErrNotConnected):
+	case errors.Is(err, oauth.ErrNotConnected):
 		out["status"] = OutcomeNotConnected
 		return actions.Done(OutcomeNotConnected, out), nil
 	case errors.As(err, &ra):

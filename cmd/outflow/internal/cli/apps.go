@@ -7,7 +7,7 @@ import (
 	"os"
 	"strings"
 
-	"github.com/outflowhq/outflow/outbound"
+	"github.com/outflowhq/outflow/outbound/apps"
 )
 
 func runApps(ctx context.Context, args []string, env Env) int {
@@ -59,7 +59,7 @@ func applyAppsFile(ctx context.Context, b *backend, path string, env Env, log *s
 	if err != nil {
 		return fmt.Errorf("read apps file: %w", err)
 	}
-	specs, err := outbound.ParseAppsFile(path, src, env.Getenv)
+	specs, err := apps.ParseAppsFile(path, src, env.Getenv)
 	if err != nil {
 		return err
 	}

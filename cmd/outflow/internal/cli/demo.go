@@ -12,6 +12,7 @@ import (
 
 	"github.com/outflowhq/outflow/cmd/outflow/internal/sandbox"
 	"github.com/outflowhq/outflow/outbound"
+	"github.com/outflowhq/outflow/outbound/apps"
 	"github.com/outflowhq/outflow/server"
 )
 
@@ -71,12 +72,12 @@ func startDemo(ctx context.Context, b *backend, opts *server.Options, log *slog.
 }
 
 // putApp creates an app, or updates it when it exists (a demo restarted on a real Redis).
-func putApp(ctx context.Context, apps *outbound.Apps, p outbound.AppPatch) (outbound.App, error) {
-	app, err := apps.Create(ctx, p)
-	if errors.Is(err, outbound.ErrAppExists) {
+func putApp(ctx context.Context, registry *apps.Apps, p apps.AppPatch) (apps.App, error) {
+	app, err := registry.Create(ctx, p)
+	if errors.Is(err, apps.ErrAppExists) {
 		id := *p.ID
 		p.ID, p.Kind = nil, nil
-		return apps.Update(ctx, id, p)
+		return registry.Update(ctx, id, p)
 	}
 	return app, err
 }
@@ -104,18 +105,18 @@ func printDemoBanner(env Env, base string, publicKey bool) {
 `, base, key)
 }
 
-func demoOAuthPatch(p *sandbox.Provider, clientSecret string) outbound.AppPatch {
+func demoOAuthPatch(p *sandbox.Provider, clientSecret string) apps.AppPatch {
 	str := func(s string) *string { return &s }
-	kind := outbound.KindOAuth2
+	kind := apps.KindOAuth2
 	secret := outbound.NewSecret(clientSecret)
-	scopes := []outbound.Scope{
+	scopes := []apps.Scope{
 		{Name: "openid", Description: "Know who you are at the sandbox provider"},
 		{Name: "offline", Description: "Stay connected when you are away (refresh tokens)"},
 		{Name: "contacts.read", Description: "See and download your sandbox contacts"},
 		{Name: "contacts.write", Description: "Add and edit your sandbox contacts", Optional: true},
 	}
 	defaults := []string{"openid", "offline", "contacts.read"}
-	return outbound.AppPatch{
+	return apps.AppPatch{
 		ID: str(demoOAuthApp), Kind: &kind, Name: str("Sandbox Contacts"),
 		Description:      str("A sandbox contacts service, served by Outflow itself in demo mode"),
 		Logo:             str(svgLogo(contactsLogo)),
@@ -128,18 +129,18 @@ func demoOAuthPatch(p *sandbox.Provider, clientSecret string) outbound.AppPatch 
 	}
 }
 
-func demoAPIKeyPatch(issuer string) outbound.AppPatch {
+func demoAPIKeyPatch(issuer string) apps.AppPatch {
 	str := func(s string) *string { return &s }
-	kind := outbound.KindAPIKey
-	return outbound.AppPatch{
+	kind := apps.KindAPIKey
+	return apps.AppPatch{
 		ID: str(demoAPIKeyApp), Kind: &kind, Name: str("Sandbox AI"),
 		Description: str("A sandbox AI service that takes an API key, served by Outflow itself in demo mode"),
 		Logo:        str(svgLogo(aiLogo)),
-		APIKey: &outbound.APIKeyPatch{
+		APIKey: &apps.APIKeyPatch{
 			Label:      str("Sandbox AI API key"),
-			FormatHint: &outbound.FormatHintPatch{Prefix: str("sk-sandbox-"), Example: str("sk-sandbox-" + "abcdefghijklmnopqrstuvwxyz")},
+			FormatHint: &apps.FormatHintPatch{Prefix: str("sk-sandbox-"), Example: str("sk-sandbox-" + "abcdefghijklmnopqrstuvwxyz")},
 			BaseURL:    str(issuer),
-			Probe:      &outbound.ProbePatch{Path: str("/api/keys/check")},
+			Probe:      &apps.ProbePatch{Path: str("/api/keys/check")},
 		},
 	}
 }

@@ -14,6 +14,9 @@ import (
 	"time"
 
 	"github.com/outflowhq/outflow/outbound"
+	"github.com/outflowhq/outflow/outbound/apikeys"
+	"github.com/outflowhq/outflow/outbound/apps"
+	"github.com/outflowhq/outflow/outbound/oauth"
 	"github.com/outflowhq/outflow/store"
 	"github.com/outflowhq/outflow/store/storetest"
 )
@@ -60,17 +63,17 @@ func sealedValues(t *testing.T, s *store.Store) []string {
 
 // outboundOn returns the app registry, token vault and API-key store of a process whose keyring
 // is spec.
-func outboundOn(t *testing.T, s *store.Store, spec string) (*outbound.Apps, *outbound.Vault, *outbound.APIKeys) {
+func outboundOn(t *testing.T, s *store.Store, spec string) (*apps.Apps, *oauth.Vault, *apikeys.APIKeys) {
 	t.Helper()
 	kr, err := store.ParseKeyring(spec)
 	if err != nil {
 		t.Fatal(err)
 	}
-	apps, err := outbound.NewApps(outbound.Options{Store: s, Keyring: kr, PublicURL: "https://auth.example.com", Logger: slog.New(slog.DiscardHandler)})
+	registry, err := apps.NewApps(apps.Options{Store: s, Keyring: kr, PublicURL: "https://auth.example.com", Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return apps, outbound.NewVault(apps), outbound.NewAPIKeys(apps)
+	return registry, oauth.NewVault(registry), apikeys.NewAPIKeys(registry)
 }
 
 // `outflow keys rotate` against a real Redis: an app's client secret, a connection's tokens, a
@@ -104,27 +107,27 @@ func TestKeysRotateReSealsEverySecret(t *testing.T) {
 	)
 	alice, bob := outbound.Owner{UserID: "alice"}, outbound.Owner{UserID: "bob"}
 	str := func(s string) *string { return &s }
-	oauth2, apikey := outbound.KindOAuth2, outbound.KindAPIKey
+	oauth2, apikey := apps.KindOAuth2, apps.KindAPIKey
 	secret := outbound.NewSecret(clientSecret)
-	apps, vault, keys := outboundOn(t, s, oldKey)
-	if _, err := apps.Create(ctx, outbound.AppPatch{ID: str("crm"), Kind: &oauth2, Name: str("CRM"),
+	registry, vault, keys := outboundOn(t, s, oldKey)
+	if _, err := registry.Create(ctx, apps.AppPatch{ID: str("crm"), Kind: &oauth2, Name: str("CRM"),
 		ClientID: str("crm-client"), ClientSecret: &secret,
 		AuthorizationURL: str("https://crm.example.com/authorize"), TokenURL: str(provider.URL + "/token")}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := apps.Create(ctx, outbound.AppPatch{ID: str("ai"), Kind: &apikey, Name: str("AI"),
-		APIKey: &outbound.APIKeyPatch{Label: str("API key")}}); err != nil {
+	if _, err := registry.Create(ctx, apps.AppPatch{ID: str("ai"), Kind: &apikey, Name: str("AI"),
+		APIKey: &apps.APIKeyPatch{Label: str("API key")}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := vault.Import(ctx, outbound.ImportRequest{AppID: "crm", Owner: alice, AccessToken: accessToken,
+	if _, err := vault.Import(ctx, oauth.ImportRequest{AppID: "crm", Owner: alice, AccessToken: accessToken,
 		RefreshToken: refreshToken, ExpiresAt: time.Now().Add(24 * time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
-	pending, err := vault.Connect(ctx, outbound.ConnectRequest{AppID: "crm", Owner: bob})
+	pending, err := vault.Connect(ctx, oauth.ConnectRequest{AppID: "crm", Owner: bob})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := keys.Put(ctx, outbound.PutRequest{AppID: "ai", Owner: alice, APIKey: outbound.NewSecret(apiKey)}); err != nil {
+	if _, err := keys.Put(ctx, apikeys.PutRequest{AppID: "ai", Owner: alice, APIKey: outbound.NewSecret(apiKey)}); err != nil {
 		t.Fatal(err)
 	}
 	if n := len(sealedValues(t, s)); n != 5 {
@@ -154,11 +157,11 @@ func TestKeysRotateReSealsEverySecret(t *testing.T) {
 		}
 	}
 
-	apps, vault, keys = outboundOn(t, s, newKey)
-	if app, err := apps.Get(ctx, "crm"); err != nil || app.ClientSecret.Reveal() != clientSecret {
+	registry, vault, keys = outboundOn(t, s, newKey)
+	if app, err := registry.Get(ctx, "crm"); err != nil || app.ClientSecret.Reveal() != clientSecret {
 		t.Errorf("the app's client secret with the new key alone: %v", err)
 	}
-	if tok, _, err := vault.Fetch(ctx, outbound.FetchRequest{AppID: "crm", Owner: alice, WithRefreshToken: true}); err != nil ||
+	if tok, _, err := vault.Fetch(ctx, oauth.FetchRequest{AppID: "crm", Owner: alice, WithRefreshToken: true}); err != nil ||
 		tok.AccessToken != accessToken || tok.RefreshToken != refreshToken {
 		t.Errorf("the connection's tokens with the new key alone: %v", err)
 	}

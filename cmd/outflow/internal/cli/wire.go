@@ -10,7 +10,9 @@ import (
 	"github.com/outflowhq/outflow/actions"
 	"github.com/outflowhq/outflow/actions/builtin"
 	"github.com/outflowhq/outflow/engine"
-	"github.com/outflowhq/outflow/outbound"
+	"github.com/outflowhq/outflow/outbound/apikeys"
+	"github.com/outflowhq/outflow/outbound/apps"
+	"github.com/outflowhq/outflow/outbound/oauth"
 	"github.com/outflowhq/outflow/store"
 )
 
@@ -33,9 +35,9 @@ func registry(deps *builtin.Deps) (*actions.Registry, error) {
 type backend struct {
 	store    *store.Store
 	keyring  *store.Keyring
-	apps     *outbound.Apps
-	vault    *outbound.Vault
-	apikeys  *outbound.APIKeys
+	apps     *apps.Apps
+	vault    *oauth.Vault
+	apikeys  *apikeys.APIKeys
 	registry *actions.Registry
 	engine   *engine.Engine
 }
@@ -48,7 +50,7 @@ type backendConfig struct {
 	log       *slog.Logger
 	// Set by serve: metrics observers and the redirect policy.
 	engineObserver  engine.Observer
-	vaultObserver   outbound.Observer
+	vaultObserver   oauth.Observer
 	redirectAllowed func(string) bool
 }
 
@@ -121,12 +123,12 @@ func (b *backend) openKeyring(cfg backendConfig) error {
 // on the store and keyring of b.
 func (b *backend) wire(cfg backendConfig) error {
 	var err error
-	opts := outbound.Options{Store: b.store, Keyring: b.keyring, PublicURL: cfg.publicURL, Logger: cfg.log}
-	if b.apps, err = outbound.NewApps(opts); err != nil {
+	opts := apps.Options{Store: b.store, Keyring: b.keyring, PublicURL: cfg.publicURL, Logger: cfg.log}
+	if b.apps, err = apps.NewApps(opts); err != nil {
 		return err
 	}
-	b.vault = outbound.NewVault(b.apps, outbound.VaultOptions{Observer: cfg.vaultObserver, RedirectAllowed: cfg.redirectAllowed})
-	b.apikeys = outbound.NewAPIKeys(b.apps)
+	b.vault = oauth.NewVault(b.apps, oauth.VaultOptions{Observer: cfg.vaultObserver, RedirectAllowed: cfg.redirectAllowed})
+	b.apikeys = apikeys.NewAPIKeys(b.apps)
 	if b.registry, err = registry(&builtin.Deps{Vault: b.vault, APIKeys: b.apikeys}); err != nil {
 		return err
 	}

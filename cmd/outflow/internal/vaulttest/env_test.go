@@ -19,6 +19,8 @@ import (
 	"github.com/outflowhq/outflow/clock"
 	"github.com/outflowhq/outflow/cmd/outflow/internal/sandbox"
 	"github.com/outflowhq/outflow/outbound"
+	"github.com/outflowhq/outflow/outbound/apps"
+	"github.com/outflowhq/outflow/outbound/oauth"
 	"github.com/outflowhq/outflow/store"
 	"github.com/outflowhq/outflow/store/storetest"
 )
@@ -45,8 +47,8 @@ type env struct {
 	s       *store.Store
 	keyring *store.Keyring
 	clock   *clock.Fake
-	apps    *outbound.Apps
-	v       *outbound.Vault
+	apps    *apps.Apps
+	v       *oauth.Vault
 	logs    *lockedBuffer
 	seen    *tokenLog
 	// consentSecrets are the states, codes and PKCE verifiers of the consents.
@@ -68,7 +70,7 @@ func setup(t *testing.T, s *store.Store) *env {
 		Issuer: "http://" + srv.Listener.Addr().String() + "/sandbox", Decision: sandbox.DecisionApprove, Logger: log,
 	}, sandbox.Client{
 		ID: clientID, Name: "Vault test", Secret: clientSecret,
-		RedirectURIs: []string{publicURL + outbound.CallbackPath + appID},
+		RedirectURIs: []string{publicURL + apps.CallbackPath + appID},
 		Scopes:       []string{"openid", "offline", "contacts"},
 	})
 	if err != nil {
@@ -89,15 +91,15 @@ func setup(t *testing.T, s *store.Store) *env {
 	e.browser = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	e.apps, e.v = e.instance(s)
 
-	kind := outbound.KindOAuth2
+	kind := apps.KindOAuth2
 	str := func(s string) *string { return &s }
 	secret := outbound.NewSecret(clientSecret)
-	if _, err := e.apps.Create(context.Background(), outbound.AppPatch{
+	if _, err := e.apps.Create(context.Background(), apps.AppPatch{
 		ID: str(appID), Kind: &kind, Name: str("Sandbox CRM"), ClientID: str(clientID), ClientSecret: &secret,
 		AuthorizationURL: str(p.AuthURL()), TokenURL: str(p.TokenURL()), RevocationURL: str(p.RevocationURL()),
 		Issuer:        str(p.Issuer()),
 		DefaultScopes: &allScopes,
-		Refresh:       &outbound.RefreshPolicyPatch{RotatesRefreshToken: func() *bool { b := true; return &b }(), FallbackLifetimeSeconds: func() *int { n := 1800; return &n }()},
+		Refresh:       &apps.RefreshPolicyPatch{RotatesRefreshToken: func() *bool { b := true; return &b }(), FallbackLifetimeSeconds: func() *int { n := 1800; return &n }()},
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -106,23 +108,23 @@ func setup(t *testing.T, s *store.Store) *env {
 }
 
 // instance builds an app registry and a vault on s, as another process would.
-func (e *env) instance(s *store.Store) (*outbound.Apps, *outbound.Vault) {
+func (e *env) instance(s *store.Store) (*apps.Apps, *oauth.Vault) {
 	e.t.Helper()
 	log := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	apps, err := outbound.NewApps(outbound.Options{
+	registry, err := apps.NewApps(apps.Options{
 		Store: s, Keyring: e.keyring, PublicURL: publicURL, HTTPClient: e.http, Clock: e.clock, Logger: log,
 	})
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	v := outbound.NewVault(apps)
+	v := oauth.NewVault(registry)
 	e.t.Cleanup(func() { _ = v.Close() })
-	return apps, v
+	return registry, v
 }
 
 // otherProcess returns a vault on its own Redis client to the same Redis and key prefix: what a
 // second instance of the server would have.
-func (e *env) otherProcess() *outbound.Vault {
+func (e *env) otherProcess() *oauth.Vault {
 	e.t.Helper()
 	c, ok := e.s.Client().(*redis.Client)
 	if !ok {
@@ -140,7 +142,7 @@ func (e *env) otherProcess() *outbound.Vault {
 
 // consent starts a consent, lets the browser visit the provider's authorization endpoint (the
 // sandbox decides at once) and returns the query of the provider's redirect back.
-func (e *env) consent(v *outbound.Vault, req outbound.ConnectRequest) url.Values {
+func (e *env) consent(v *oauth.Vault, req oauth.ConnectRequest) url.Values {
 	e.t.Helper()
 	if req.AppID == "" {
 		req.AppID = appID
@@ -165,7 +167,7 @@ func (e *env) consent(v *outbound.Vault, req outbound.ConnectRequest) url.Values
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	if got := loc.Scheme + "://" + loc.Host + loc.Path; got != publicURL+outbound.CallbackPath+appID {
+	if got := loc.Scheme + "://" + loc.Host + loc.Path; got != publicURL+apps.CallbackPath+appID {
 		e.t.Fatalf("the provider redirected to %q, not the app's callback", got)
 	}
 	if code := loc.Query().Get("code"); code != "" {
@@ -175,20 +177,20 @@ func (e *env) consent(v *outbound.Vault, req outbound.ConnectRequest) url.Values
 }
 
 // connect runs a whole consent and returns the connection.
-func (e *env) connect(owner outbound.Owner, externalID string) *outbound.Connection {
+func (e *env) connect(owner outbound.Owner, externalID string) *oauth.Connection {
 	e.t.Helper()
-	q := e.consent(e.v, outbound.ConnectRequest{Owner: owner, ExternalID: externalID})
+	q := e.consent(e.v, oauth.ConnectRequest{Owner: owner, ExternalID: externalID})
 	res, err := e.v.HandleCallback(context.Background(), appID, q, "")
 	if err != nil {
 		e.t.Fatalf("HandleCallback: %v", err)
 	}
-	if res.Outcome != outbound.OutcomeConnected {
+	if res.Outcome != oauth.OutcomeConnected {
 		e.t.Fatalf("outcome %q (%s: %s)", res.Outcome, res.ErrorCode, res.ErrorMessage)
 	}
 	return res.Connection
 }
 
-func (e *env) fetch(v *outbound.Vault, req outbound.FetchRequest) (*outbound.Token, *outbound.Connection) {
+func (e *env) fetch(v *oauth.Vault, req oauth.FetchRequest) (*oauth.Token, *oauth.Connection) {
 	e.t.Helper()
 	if req.AppID == "" {
 		req.AppID = appID

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/outflowhq/outflow/outbound"
+	"github.com/outflowhq/outflow/outbound/oauth"
 	"github.com/outflowhq/outflow/store"
 	"github.com/outflowhq/outflow/store/storetest"
 )
@@ -19,16 +19,16 @@ func TestRefreshedTokensSurviveARefusedWrite(t *testing.T) {
 	storetest.ForEachBackend(t, func(t *testing.T, s *store.Store) {
 		e := setup(t, s)
 		ctx := context.Background()
-		v := outbound.NewVault(e.apps, outbound.VaultOptions{WriteRetryInterval: 5 * time.Millisecond})
+		v := oauth.NewVault(e.apps, oauth.VaultOptions{WriteRetryInterval: 5 * time.Millisecond})
 		t.Cleanup(func() { _ = v.Close() })
 		e.connect(alice, "")
-		before, _ := e.fetch(v, outbound.FetchRequest{Owner: alice, WithRefreshToken: true})
+		before, _ := e.fetch(v, oauth.FetchRequest{Owner: alice, WithRefreshToken: true})
 		e.clock.Advance(56 * time.Minute) // 4 minutes left: inside the 5-minute margin
 		refreshedAt := e.clock.Now()
 		refusal := storetest.RefuseWrites(s, s.Keys().Tokens("user", alice.UserID, appID))
 
-		after, c := e.fetch(v, outbound.FetchRequest{Owner: alice, WithRefreshToken: true})
-		if after.AccessToken == before.AccessToken || after.RefreshToken == before.RefreshToken || c.Status != outbound.StatusActive {
+		after, c := e.fetch(v, oauth.FetchRequest{Owner: alice, WithRefreshToken: true})
+		if after.AccessToken == before.AccessToken || after.RefreshToken == before.RefreshToken || c.Status != oauth.StatusActive {
 			t.Fatalf("the fetch whose refreshed pair Redis refused: %+v; want the new pair", c)
 		}
 		if refusal.Refused() == 0 {
@@ -37,8 +37,8 @@ func TestRefreshedTokensSurviveARefusedWrite(t *testing.T) {
 		// Redis still refuses, and the token it holds expires: the held pair is served.
 		e.clock.Advance(10 * time.Minute)
 		for range 3 {
-			tok, c := e.fetch(v, outbound.FetchRequest{Owner: alice, WithRefreshToken: true})
-			if tok.AccessToken != after.AccessToken || tok.RefreshToken != after.RefreshToken || c.Status != outbound.StatusActive {
+			tok, c := e.fetch(v, oauth.FetchRequest{Owner: alice, WithRefreshToken: true})
+			if tok.AccessToken != after.AccessToken || tok.RefreshToken != after.RefreshToken || c.Status != oauth.StatusActive {
 				t.Fatalf("a fetch while the pair is held: %+v", c)
 			}
 		}
@@ -62,8 +62,8 @@ func TestRefreshedTokensSurviveARefusedWrite(t *testing.T) {
 			}
 			time.Sleep(time.Millisecond)
 		}
-		tok, c := e.fetch(e.otherProcess(), outbound.FetchRequest{Owner: alice, WithRefreshToken: true})
-		if tok.AccessToken != after.AccessToken || tok.RefreshToken != after.RefreshToken || c.Status != outbound.StatusActive {
+		tok, c := e.fetch(e.otherProcess(), oauth.FetchRequest{Owner: alice, WithRefreshToken: true})
+		if tok.AccessToken != after.AccessToken || tok.RefreshToken != after.RefreshToken || c.Status != oauth.StatusActive {
 			t.Fatalf("another process reads %+v; want the held pair", c)
 		}
 		if st := e.p.Stats(); st.RefreshGrants != 1 || st.RefreshFailures != 0 {
