@@ -20,9 +20,9 @@ import (
 func TestSlowProviderNeverOutlivesTheRefreshLock(t *testing.T) {
 	t.Parallel()
 	const (
-		providerTimeout = 400 * time.Millisecond
-		lockTTL         = 600 * time.Millisecond
-		slow            = 360 * time.Millisecond // each call fits the timeout; two do not fit the lock
+		providerTimeout = 1000 * time.Millisecond
+		lockTTL         = 1200 * time.Millisecond
+		slow            = 700 * time.Millisecond // each call fits the timeout (with room for a busy machine); two do not fit the lock
 	)
 	f := setupVault(t)
 	ctx := context.Background()
