@@ -80,7 +80,7 @@ func setupKeyAPI(t *testing.T) *keyAPI {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	srv := server.New(server.Options{Store: s, Apps: registry, APIKeys: apikeys.NewAPIKeys(registry),
+	srv := newServer(t, server.Options{Store: s, Apps: registry, APIKeys: apikeys.NewAPIKeys(registry),
 		ManagementKeys: []string{keysMgmtKey}, Logger: log})
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)

@@ -38,7 +38,7 @@ func setupAppAPI(t *testing.T) *appAPI {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := server.New(server.Options{Store: s, Apps: registry, ManagementKeys: []string{testManagementKey},
+	srv := newServer(t, server.Options{Store: s, Apps: registry, ManagementKeys: []string{testManagementKey},
 		Logger: slog.New(slog.DiscardHandler)})
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)

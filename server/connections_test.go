@@ -167,7 +167,7 @@ func setupConnAPI(t *testing.T) *connAPI {
 	if err := a.eng.AddFlow(context.Background(), f); err != nil {
 		t.Fatal(err)
 	}
-	srv := server.New(server.Options{Engine: a.eng, Store: a.s, Apps: registry, Vault: a.vault, ManagementKeys: []string{connMgmtKey}, Logger: log, Clock: a.clock})
+	srv := newServer(t, server.Options{Engine: a.eng, Store: a.s, Apps: registry, Vault: a.vault, ManagementKeys: []string{connMgmtKey}, Logger: log, Clock: a.clock})
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
 	a.url = ts.URL

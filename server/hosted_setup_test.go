@@ -183,7 +183,7 @@ func setupHostedWith(t *testing.T, cfg hostedConfig) *hosted {
 	if cfg.noPublicURL {
 		publicURL = ""
 	}
-	h.server = server.New(server.Options{
+	h.server = newServer(t, server.Options{
 		Engine: h.eng, Store: h.store, Apps: registry, Vault: vault, APIKeys: apikeys.NewAPIKeys(registry), ManagementKeys: []string{hostedKey},
 		PublicURL: publicURL, Logger: log, Metrics: h.metrics, Clock: h.clock, PageSecret: []byte("page secret"), Demo: cfg.demo,
 	})

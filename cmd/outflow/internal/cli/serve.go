@@ -148,7 +148,11 @@ func serve(ctx context.Context, cfg serveConfig, env Env, log *slog.Logger) erro
 		}
 		handler = d
 	} else {
-		handler = server.New(opts)
+		srv, err := server.New(opts)
+		if err != nil {
+			return err
+		}
+		handler = srv
 	}
 	srv := &http.Server{
 		Handler:           mountAt(mount, handler),
