@@ -43,6 +43,7 @@ func runServe(ctx context.Context, args []string, env Env) int {
 		return code
 	}
 	cfg.backend.redisURL = envOr(cfg.backend.redisURL, "REDIS_URL", env)
+	cfg.backend.pingTimeout = env.RedisPingTimeout
 	cfg.backend.keys = envOr(cfg.backend.keys, "OUTFLOW_KEYS", env)
 	cfg.backend.publicURL = envOr(cfg.backend.publicURL, "OUTFLOW_PUBLIC_URL", env)
 	cfg.managementKeys = envOr(cfg.managementKeys, "OUTFLOW_MANAGEMENT_KEYS", env)
