@@ -9,16 +9,6 @@ import (
 	"github.com/outflowhq/outflow/server"
 )
 
-// newServer returns server.New(opts), failing the test on an error.
-func newServer(t testing.TB, opts server.Options) *server.Server {
-	t.Helper()
-	s, err := server.New(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
 // Options a server cannot serve with are refused at New with a message naming the field, instead
 // of links built on nothing or a management key no request can present; a key is never quoted.
 func TestNewRefusesOptionsItCannotServeWith(t *testing.T) {

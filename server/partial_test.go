@@ -42,7 +42,7 @@ func TestAServerWithoutAStoreServesNoRouteThatNeedsOne(t *testing.T) {
 	}
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
-	a := &connAPI{t: t, url: ts.URL}
+	a := &connAPI{client: client{t: t, url: ts.URL, key: connMgmtKey, http: noRedirects}}
 	for _, c := range []struct{ method, path, body string }{
 		{"POST", "/v1/connect", `{"appId":"crm","userId":"u"}`},
 		{"GET", "/v1/oauth/start/ABCDEFGHIJKLMNOPQRSTUVWXYZ", ""},
