@@ -38,17 +38,10 @@ type keyAPI struct {
 
 func setupKeyAPI(t *testing.T) *keyAPI {
 	t.Helper()
-	s := storetest.New(t)
-	ring, err := store.EphemeralKeyring()
-	if err != nil {
-		t.Fatal(err)
-	}
-	a := &keyAPI{client: client{t: t, key: keysMgmtKey}, store: s, clock: clock.NewFake(time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)), logs: &keyLogBuffer{}}
+	a := &keyAPI{client: client{t: t, key: keysMgmtKey}, clock: clock.NewFake(time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)), logs: &keyLogBuffer{}}
 	log := slog.New(slog.NewTextHandler(a.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	registry, err := apps.NewApps(apps.Options{Store: s, Keyring: ring, Clock: a.clock, Logger: log})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, registry := setup(t, apps.Options{Clock: a.clock, Logger: log})
+	a.store = s
 	provider := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.Header.Get("Authorization") {
 		case "Bearer " + liveKey, "Bearer " + nextKey:
@@ -78,11 +71,8 @@ func setupKeyAPI(t *testing.T) *keyAPI {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	srv := newServer(t, server.Options{Store: s, Apps: registry, APIKeys: apikeys.NewAPIKeys(registry),
+	a.url = serve(t, server.Options{Store: s, Apps: registry, APIKeys: apikeys.NewAPIKeys(registry),
 		ManagementKeys: []string{keysMgmtKey}, Logger: log})
-	ts := httptest.NewServer(srv)
-	t.Cleanup(ts.Close)
-	a.url = ts.URL
 	return a
 }
 

@@ -5,14 +5,12 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/outflowhq/outflow/outbound/apps"
 	"github.com/outflowhq/outflow/server"
 	"github.com/outflowhq/outflow/store"
-	"github.com/outflowhq/outflow/store/storetest"
 )
 
 const testManagementKey = "mgmt-key-for-tests"
@@ -26,21 +24,10 @@ type appAPI struct {
 
 func setupAppAPI(t *testing.T) *appAPI {
 	t.Helper()
-	s := storetest.New(t)
-	kr, err := store.EphemeralKeyring()
-	if err != nil {
-		t.Fatal(err)
-	}
-	registry, err := apps.NewApps(apps.Options{Store: s, Keyring: kr, PublicURL: "https://auth.example.com",
+	s, registry := setup(t, apps.Options{PublicURL: "https://auth.example.com", Logger: slog.New(slog.DiscardHandler)})
+	url := serve(t, server.Options{Store: s, Apps: registry, ManagementKeys: []string{testManagementKey},
 		Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := newServer(t, server.Options{Store: s, Apps: registry, ManagementKeys: []string{testManagementKey},
-		Logger: slog.New(slog.DiscardHandler)})
-	ts := httptest.NewServer(srv)
-	t.Cleanup(ts.Close)
-	return &appAPI{client: client{t: t, url: ts.URL, key: testManagementKey}, apps: registry, store: s}
+	return &appAPI{client: client{t: t, url: url, key: testManagementKey}, apps: registry, store: s}
 }
 
 func (a *appAPI) expect(r response, status int) {

@@ -127,15 +127,8 @@ steps:
 func setupConnAPI(t *testing.T) *connAPI {
 	t.Helper()
 	a := &connAPI{client: client{t: t, key: connMgmtKey, http: noRedirects}, s: storetest.New(t), p: newConnProvider(t), clock: clock.NewFake(time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC))}
-	ring, err := store.EphemeralKeyring()
-	if err != nil {
-		t.Fatal(err)
-	}
 	log := slog.New(slog.DiscardHandler)
-	registry, err := apps.NewApps(apps.Options{Store: a.s, Keyring: ring, Clock: a.clock, PublicURL: "https://auth.example.com", Logger: log})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, registry := setup(t, apps.Options{Store: a.s, Clock: a.clock, PublicURL: "https://auth.example.com", Logger: log})
 	kind := apps.KindOAuth2
 	str := func(s string) *string { return &s }
 	if _, err := registry.Create(context.Background(), apps.AppPatch{
@@ -154,6 +147,7 @@ func setupConnAPI(t *testing.T) *connAPI {
 	if err := reg.Add(oauthaction.Kinds(a.vault)...); err != nil {
 		t.Fatal(err)
 	}
+	var err error
 	a.eng, err = engine.New(engine.Options{Store: a.s, Registry: reg, Clock: a.clock, Logger: log,
 		RedirectAllowed: server.RedirectPolicy("https://auth.example.com", []string{"https://app.example.com"})})
 	if err != nil {
@@ -166,10 +160,7 @@ func setupConnAPI(t *testing.T) *connAPI {
 	if err := a.eng.AddFlow(context.Background(), f); err != nil {
 		t.Fatal(err)
 	}
-	srv := newServer(t, server.Options{Engine: a.eng, Store: a.s, Apps: registry, Vault: a.vault, ManagementKeys: []string{connMgmtKey}, Logger: log, Clock: a.clock})
-	ts := httptest.NewServer(srv)
-	t.Cleanup(ts.Close)
-	a.url = ts.URL
+	a.url = serve(t, server.Options{Engine: a.eng, Store: a.s, Apps: registry, Vault: a.vault, ManagementKeys: []string{connMgmtKey}, Logger: log, Clock: a.clock})
 	return a
 }
 

@@ -4,11 +4,42 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
+	"github.com/outflowhq/outflow/outbound/apps"
 	"github.com/outflowhq/outflow/server"
+	"github.com/outflowhq/outflow/store"
+	"github.com/outflowhq/outflow/store/storetest"
 )
+
+// setup is what every server test starts from: an app registry with a keyring of its own, on
+// opts.Store or, without one, on a store of its own. It fills in opts.Store and opts.Keyring.
+func setup(t *testing.T, opts apps.Options) (*store.Store, *apps.Apps) {
+	t.Helper()
+	if opts.Store == nil {
+		opts.Store = storetest.New(t)
+	}
+	ring, err := store.EphemeralKeyring()
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts.Keyring = ring
+	registry, err := apps.NewApps(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return opts.Store, registry
+}
+
+// serve starts a test server with opts and returns its URL.
+func serve(t *testing.T, opts server.Options) string {
+	t.Helper()
+	ts := httptest.NewServer(newServer(t, opts))
+	t.Cleanup(ts.Close)
+	return ts.URL
+}
 
 // newServer returns server.New(opts), failing the test on an error.
 func newServer(t testing.TB, opts server.Options) *server.Server {

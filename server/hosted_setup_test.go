@@ -141,14 +141,7 @@ func setupHostedWith(t *testing.T, cfg hostedConfig) *hosted {
 	h.tlsClient = ts.Client()
 	h.api = client{t: t, url: h.base, key: hostedKey, http: &http.Client{Transport: h.tlsClient.Transport, CheckRedirect: noRedirects.CheckRedirect}}
 	log := slog.New(slog.NewJSONHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	ring, err := store.EphemeralKeyring()
-	if err != nil {
-		t.Fatal(err)
-	}
-	registry, err := apps.NewApps(apps.Options{Store: h.store, Keyring: ring, Clock: h.clock, PublicURL: h.base, Logger: log})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, registry := setup(t, apps.Options{Store: h.store, Clock: h.clock, PublicURL: h.base, Logger: log})
 	kind := apps.KindOAuth2
 	str := func(s string) *string { return &s }
 	secret := outbound.NewSecret("cs")
@@ -168,6 +161,7 @@ func setupHostedWith(t *testing.T, cfg hostedConfig) *hosted {
 		t.Fatal(err)
 	}
 	policy := server.RedirectPolicy(h.base, []string{"https://app.example.com"})
+	var err error
 	h.eng, err = engine.New(engine.Options{Store: h.store, Registry: reg, Clock: h.clock, Logger: log, Observer: h.metrics, RedirectAllowed: policy})
 	if err != nil {
 		t.Fatal(err)
