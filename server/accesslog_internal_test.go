@@ -13,7 +13,7 @@ import (
 // is a 500.
 func TestAnAbortedHandlerStaysAborted(t *testing.T) {
 	t.Parallel()
-	s := New(Options{Logger: slog.New(slog.DiscardHandler)})
+	s := mustNew(t, Options{Logger: slog.New(slog.DiscardHandler)})
 	serve := func(v any) (w *httptest.ResponseRecorder, panicked any) {
 		w = httptest.NewRecorder()
 		defer func() { panicked = recover() }()

@@ -16,8 +16,8 @@ func TestALinkTokenStaysOutOfTheLogWhateverThePathAroundIt(t *testing.T) {
 		h := setupHostedWith(t, hostedConfig{mount: mount})
 		_, link := h.start("signup", `{"userId":"ada"}`)
 		token := link[strings.LastIndex(link, "/")+1:]
-		r := h.api("POST", "/v1/connect", `{"appId":"crm","userId":"ada"}`)
-		consent, _ := r.obj(t)["url"].(string)
+		r := h.api.call("POST", "/v1/connect", `{"appId":"crm","userId":"ada"}`)
+		consent, _ := r.object(t)["url"].(string)
 		consentToken := consent[strings.LastIndex(consent, "/")+1:]
 		urls := []string{
 			link + "/", link + "/x", link + "/x/y", link + "/..", consent + "/", consent + "/x",

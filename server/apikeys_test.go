@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -31,8 +30,7 @@ const (
 // keyAPI is a server with an app registry and an API-key store, a fake provider that accepts
 // liveKey and nextKey, and a client.
 type keyAPI struct {
-	t     *testing.T
-	url   string
+	client
 	store *store.Store
 	clock *clock.Fake
 	logs  *keyLogBuffer
@@ -40,17 +38,10 @@ type keyAPI struct {
 
 func setupKeyAPI(t *testing.T) *keyAPI {
 	t.Helper()
-	s := storetest.New(t)
-	ring, err := store.EphemeralKeyring()
-	if err != nil {
-		t.Fatal(err)
-	}
-	a := &keyAPI{t: t, store: s, clock: clock.NewFake(time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)), logs: &keyLogBuffer{}}
+	a := &keyAPI{client: client{t: t, key: keysMgmtKey}, clock: clock.NewFake(time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)), logs: &keyLogBuffer{}}
 	log := slog.New(slog.NewTextHandler(a.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	registry, err := apps.NewApps(apps.Options{Store: s, Keyring: ring, Clock: a.clock, Logger: log})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, registry := setup(t, apps.Options{Clock: a.clock, Logger: log})
+	a.store = s
 	provider := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.Header.Get("Authorization") {
 		case "Bearer " + liveKey, "Bearer " + nextKey:
@@ -80,65 +71,9 @@ func setupKeyAPI(t *testing.T) *keyAPI {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	srv := server.New(server.Options{Store: s, Apps: registry, APIKeys: apikeys.NewAPIKeys(registry),
+	a.url = serve(t, server.Options{Store: s, Apps: registry, APIKeys: apikeys.NewAPIKeys(registry),
 		ManagementKeys: []string{keysMgmtKey}, Logger: log})
-	ts := httptest.NewServer(srv)
-	t.Cleanup(ts.Close)
-	a.url = ts.URL
 	return a
-}
-
-type keyResponse struct {
-	status int
-	body   string
-}
-
-// object decodes the body.
-func (r keyResponse) object(t *testing.T) map[string]any {
-	t.Helper()
-	var m map[string]any
-	if err := json.Unmarshal([]byte(r.body), &m); err != nil {
-		t.Fatalf("body %q: %v", r.body, err)
-	}
-	return m
-}
-
-// fields returns error.code and error.fields.
-func (r keyResponse) fields(t *testing.T) (string, map[string]any) {
-	t.Helper()
-	e, _ := r.object(t)["error"].(map[string]any)
-	f, _ := e["fields"].(map[string]any)
-	code, _ := e["code"].(string)
-	return code, f
-}
-
-func (a *keyAPI) do(method, path, body string) keyResponse {
-	return a.doWithKey(method, path, body, keysMgmtKey)
-}
-
-func (a *keyAPI) doWithKey(method, path, body, key string) keyResponse {
-	a.t.Helper()
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, err := http.NewRequest(method, a.url+path, rd)
-	if err != nil {
-		a.t.Fatal(err)
-	}
-	if key != "" {
-		req.Header.Set("Authorization", "Bearer "+key)
-	}
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		a.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return keyResponse{status: resp.StatusCode, body: string(b)}
 }
 
 func TestAPIKeyRoutesNeedTheManagementKey(t *testing.T) {
@@ -151,12 +86,12 @@ func TestAPIKeyRoutesNeedTheManagementKey(t *testing.T) {
 		{"DELETE", "/v1/apikeys?appId=openai&userId=ann", ""},
 	} {
 		for _, key := range []string{"", "wrong-key"} {
-			if r := a.doWithKey(rt.method, rt.path, rt.body, key); r.status != http.StatusUnauthorized {
+			if r := a.callWithKey(rt.method, rt.path, rt.body, key); r.status != http.StatusUnauthorized {
 				t.Errorf("%s %s with key %q: %d %s", rt.method, rt.path, key, r.status, r.body)
 			}
 		}
 	}
-	if r := a.do("POST", "/v1/apikeys/fetch", `{"appId":"openai","userId":"ann"}`); r.status != http.StatusNotFound {
+	if r := a.call("POST", "/v1/apikeys/fetch", `{"appId":"openai","userId":"ann"}`); r.status != http.StatusNotFound {
 		t.Errorf("nothing was stored by unauthorized calls, yet fetch says %d %s", r.status, r.body)
 	}
 }
@@ -165,7 +100,7 @@ func TestAPIKeyRoutesStoreFetchRotateListDelete(t *testing.T) {
 	t.Parallel()
 	a := setupKeyAPI(t)
 
-	r := a.do("POST", "/v1/apikeys", `{"appId":"openai","userId":"ann","apiKey":"`+liveKey+`","fields":{"org":"org-acme"},"validate":true}`)
+	r := a.call("POST", "/v1/apikeys", `{"appId":"openai","userId":"ann","apiKey":"`+liveKey+`","fields":{"org":"org-acme"},"validate":true}`)
 	if r.status != http.StatusCreated {
 		t.Fatalf("put: %d %s", r.status, r.body)
 	}
@@ -175,11 +110,11 @@ func TestAPIKeyRoutesStoreFetchRotateListDelete(t *testing.T) {
 	}
 
 	a.clock.Advance(time.Hour)
-	if r := a.do("POST", "/v1/apikeys", `{"appId":"openai","userId":"ann","apiKey":"`+nextKey+`"}`); r.status != http.StatusCreated {
+	if r := a.call("POST", "/v1/apikeys", `{"appId":"openai","userId":"ann","apiKey":"`+nextKey+`"}`); r.status != http.StatusCreated {
 		t.Fatalf("rotate: %d %s", r.status, r.body)
 	}
 
-	r = a.do("POST", "/v1/apikeys/fetch", `{"appId":"openai","userId":"ann"}`)
+	r = a.call("POST", "/v1/apikeys/fetch", `{"appId":"openai","userId":"ann"}`)
 	if r.status != http.StatusOK {
 		t.Fatalf("fetch: %d %s", r.status, r.body)
 	}
@@ -192,7 +127,7 @@ func TestAPIKeyRoutesStoreFetchRotateListDelete(t *testing.T) {
 		t.Errorf("previous has no expiresAt: %s", r.body)
 	}
 
-	r = a.do("GET", "/v1/apikeys?userId=ann", "")
+	r = a.call("GET", "/v1/apikeys?userId=ann", "")
 	if r.status != http.StatusOK || strings.Contains(r.body, liveKey) || strings.Contains(r.body, nextKey) {
 		t.Fatalf("list: %d %s", r.status, r.body)
 	}
@@ -200,17 +135,17 @@ func TestAPIKeyRoutesStoreFetchRotateListDelete(t *testing.T) {
 	if len(list) != 1 || list[0].(map[string]any)["hasPrevious"] != true || list[0].(map[string]any)["last4"] != "QRST" {
 		t.Errorf("list answered %s", r.body)
 	}
-	if r := a.do("GET", "/v1/apikeys?tenantId=acme", ""); r.status != http.StatusOK || !strings.Contains(r.body, `"apiKeys":[]`) {
+	if r := a.call("GET", "/v1/apikeys?tenantId=acme", ""); r.status != http.StatusOK || !strings.Contains(r.body, `"apiKeys":[]`) {
 		t.Errorf("empty list: %d %s", r.status, r.body)
 	}
 
-	if r := a.do("DELETE", "/v1/apikeys?appId=openai&userId=ann", ""); r.status != http.StatusNoContent {
+	if r := a.call("DELETE", "/v1/apikeys?appId=openai&userId=ann", ""); r.status != http.StatusNoContent {
 		t.Fatalf("delete: %d %s", r.status, r.body)
 	}
-	if r := a.do("POST", "/v1/apikeys/fetch", `{"appId":"openai","userId":"ann"}`); r.status != http.StatusNotFound {
+	if r := a.call("POST", "/v1/apikeys/fetch", `{"appId":"openai","userId":"ann"}`); r.status != http.StatusNotFound {
 		t.Errorf("fetch after delete: %d %s", r.status, r.body)
 	}
-	if r := a.do("DELETE", "/v1/apikeys?appId=openai&userId=ann", ""); r.status != http.StatusNoContent {
+	if r := a.call("DELETE", "/v1/apikeys?appId=openai&userId=ann", ""); r.status != http.StatusNoContent {
 		t.Errorf("delete again: %d %s", r.status, r.body)
 	}
 	a.noKeysStoredOrLogged(t)
@@ -219,17 +154,17 @@ func TestAPIKeyRoutesStoreFetchRotateListDelete(t *testing.T) {
 func TestAPIKeyRoutesRotateWithNoOverlap(t *testing.T) {
 	t.Parallel()
 	a := setupKeyAPI(t)
-	if r := a.do("POST", "/v1/apikeys", `{"appId":"openai","tenantId":"acme","apiKey":"`+liveKey+`"}`); r.status != http.StatusCreated {
+	if r := a.call("POST", "/v1/apikeys", `{"appId":"openai","tenantId":"acme","apiKey":"`+liveKey+`"}`); r.status != http.StatusCreated {
 		t.Fatalf("put: %d %s", r.status, r.body)
 	}
-	r := a.do("POST", "/v1/apikeys", `{"appId":"openai","tenantId":"acme","apiKey":"`+nextKey+`","noOverlap":true}`)
+	r := a.call("POST", "/v1/apikeys", `{"appId":"openai","tenantId":"acme","apiKey":"`+nextKey+`","noOverlap":true}`)
 	if r.status != http.StatusCreated {
 		t.Fatalf("rotate: %d %s", r.status, r.body)
 	}
 	if info := r.object(t); info["version"] != float64(2) || info["hasPrevious"] != false {
 		t.Errorf("rotate answered %s", r.body)
 	}
-	r = a.do("POST", "/v1/apikeys/fetch", `{"appId":"openai","tenantId":"acme"}`)
+	r = a.call("POST", "/v1/apikeys/fetch", `{"appId":"openai","tenantId":"acme"}`)
 	if got := r.object(t); r.status != http.StatusOK || got["apiKey"] != nextKey || got["previous"] != nil {
 		t.Errorf("fetch after a rotation with no overlap: %d, version %v, previous %v", r.status, got["version"], got["previous"] != nil)
 	}
@@ -277,11 +212,11 @@ func TestAPIKeyRoutesExplainBadRequests(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := a.do(tt.method, tt.path, tt.body)
+			r := a.call(tt.method, tt.path, tt.body)
 			if r.status != tt.status {
 				t.Fatalf("%d %s, want %d", r.status, r.body, tt.status)
 			}
-			code, fields := r.fields(t)
+			code, fields := r.errorFields(t)
 			if code != tt.code || len(fields) != len(tt.fields) {
 				t.Errorf("code %q fields %v, want %q with %v", code, fields, tt.code, tt.fields)
 			}

@@ -20,18 +20,18 @@ func TestPatchAppIsAJSONMergePatch(t *testing.T) {
 	api.expect(api.call("POST", "/v1/apps", crmApp), http.StatusCreated)
 	r := api.call("PATCH", "/v1/apps/crm", `{"logo":null,"defaultScopes":null,"scopeSeparator":null,"authorizationParams":{"hd":null},"refresh":{"marginSeconds":null},"name":"CRM 2"}`)
 	api.expect(r, http.StatusOK)
-	app := r.json(t)
+	app := r.object(t)
 	params, _ := app["authorizationParams"].(map[string]any)
 	refresh, _ := app["refresh"].(map[string]any)
 	if app["logo"] != nil || app["defaultScopes"] != nil || app["scopeSeparator"] != " " || app["name"] != "CRM 2" ||
 		len(params) != 1 || params["audience"] != "api" || refresh["marginSeconds"] == 120.0 || app["tokenUrl"] != "https://crm.example.com/token" {
-		t.Errorf("after the merge patch: %s", r.raw)
+		t.Errorf("after the merge patch: %s", r.body)
 	}
 
 	r = api.call("PATCH", "/v1/apps/crm", `{"authorizationParams":null,"clientSecret":null}`)
 	api.expect(r, http.StatusOK)
-	if app := r.json(t); app["authorizationParams"] != nil || app["hasClientSecret"] != false {
-		t.Errorf("null did not remove a map or the secret: %s", r.raw)
+	if app := r.object(t); app["authorizationParams"] != nil || app["hasClientSecret"] != false {
+		t.Errorf("null did not remove a map or the secret: %s", r.body)
 	}
 	if stored, err := api.apps.Get(context.Background(), "crm"); err != nil || !stored.ClientSecret.IsZero() {
 		t.Errorf("the stored secret was kept: %v", err)
@@ -41,7 +41,7 @@ func TestPatchAppIsAJSONMergePatch(t *testing.T) {
 		r := api.call("PATCH", "/v1/apps/crm", body)
 		api.expect(r, http.StatusBadRequest)
 		if _, fields := r.errorFields(t); fields[field] == nil {
-			t.Errorf("%s: %s", body, r.raw)
+			t.Errorf("%s: %s", body, r.body)
 		}
 	}
 	for body, msg := range map[string]string{
@@ -51,8 +51,8 @@ func TestPatchAppIsAJSONMergePatch(t *testing.T) {
 	} {
 		r := api.call("PATCH", "/v1/apps/crm", body)
 		api.expect(r, http.StatusBadRequest)
-		if e, _ := r.json(t)["error"].(map[string]any); e["code"] != "invalid_body" || e["message"] != msg {
-			t.Errorf("%s: %s", body, r.raw)
+		if e, _ := r.object(t)["error"].(map[string]any); e["code"] != "invalid_body" || e["message"] != msg {
+			t.Errorf("%s: %s", body, r.body)
 		}
 	}
 }

@@ -3,106 +3,37 @@ package server_test
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/outflowhq/outflow/outbound/apps"
 	"github.com/outflowhq/outflow/server"
 	"github.com/outflowhq/outflow/store"
-	"github.com/outflowhq/outflow/store/storetest"
 )
 
 const testManagementKey = "mgmt-key-for-tests"
 
 // appAPI is a server with an app registry, and a client for it.
 type appAPI struct {
-	t     *testing.T
-	url   string
+	client
 	apps  *apps.Apps
 	store *store.Store
 }
 
 func setupAppAPI(t *testing.T) *appAPI {
 	t.Helper()
-	s := storetest.New(t)
-	kr, err := store.EphemeralKeyring()
-	if err != nil {
-		t.Fatal(err)
-	}
-	registry, err := apps.NewApps(apps.Options{Store: s, Keyring: kr, PublicURL: "https://auth.example.com",
+	s, registry := setup(t, apps.Options{PublicURL: "https://auth.example.com", Logger: slog.New(slog.DiscardHandler)})
+	url := serve(t, server.Options{Store: s, Apps: registry, ManagementKeys: []string{testManagementKey},
 		Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := server.New(server.Options{Store: s, Apps: registry, ManagementKeys: []string{testManagementKey},
-		Logger: slog.New(slog.DiscardHandler)})
-	ts := httptest.NewServer(srv)
-	t.Cleanup(ts.Close)
-	return &appAPI{t: t, url: ts.URL, apps: registry, store: s}
+	return &appAPI{client: client{t: t, url: url, key: testManagementKey}, apps: registry, store: s}
 }
 
-type apiResponse struct {
-	status int
-	header http.Header
-	raw    string
-}
-
-// json decodes the body into a generic map.
-func (r apiResponse) json(t *testing.T) map[string]any {
-	t.Helper()
-	var m map[string]any
-	if err := json.Unmarshal([]byte(r.raw), &m); err != nil {
-		t.Fatalf("body %q is not a JSON object: %v", r.raw, err)
-	}
-	return m
-}
-
-// errorFields returns error.code and error.fields of an error body.
-func (r apiResponse) errorFields(t *testing.T) (string, map[string]any) {
-	t.Helper()
-	e, _ := r.json(t)["error"].(map[string]any)
-	fields, _ := e["fields"].(map[string]any)
-	code, _ := e["code"].(string)
-	return code, fields
-}
-
-func (a *appAPI) call(method, path, body string) apiResponse {
-	return a.callWithKey(method, path, body, testManagementKey)
-}
-
-func (a *appAPI) callWithKey(method, path, body, key string) apiResponse {
-	a.t.Helper()
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, err := http.NewRequest(method, a.url+path, rd)
-	if err != nil {
-		a.t.Fatal(err)
-	}
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if key != "" {
-		req.Header.Set("Authorization", "Bearer "+key)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		a.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	return apiResponse{status: resp.StatusCode, header: resp.Header, raw: string(raw)}
-}
-
-func (a *appAPI) expect(r apiResponse, status int) {
+func (a *appAPI) expect(r response, status int) {
 	a.t.Helper()
 	if r.status != status {
-		a.t.Fatalf("status %d, want %d; body %s", r.status, status, r.raw)
+		a.t.Fatalf("status %d, want %d; body %s", r.status, status, r.body)
 	}
 }
 
@@ -118,8 +49,8 @@ func TestCreateAppFromTemplate(t *testing.T) {
 	if r.header.Get("Location") != "/v1/apps/google-contacts" {
 		t.Errorf("Location = %q", r.header.Get("Location"))
 	}
-	if strings.Contains(r.raw, googleSecret) || strings.Contains(r.raw, `"clientSecret"`) {
-		t.Fatalf("the response shows the secret: %s", r.raw)
+	if strings.Contains(r.body, googleSecret) || strings.Contains(r.body, `"clientSecret"`) {
+		t.Fatalf("the response shows the secret: %s", r.body)
 	}
 	var v struct {
 		ID               string       `json:"id"`
@@ -131,7 +62,7 @@ func TestCreateAppFromTemplate(t *testing.T) {
 		CallbackURL      string       `json:"callbackUrl"`
 		PKCE             bool         `json:"pkce"`
 	}
-	if err := json.Unmarshal([]byte(r.raw), &v); err != nil {
+	if err := json.Unmarshal([]byte(r.body), &v); err != nil {
 		t.Fatal(err)
 	}
 	want := []apps.Scope{
@@ -151,8 +82,8 @@ func TestCreateAppFromTemplate(t *testing.T) {
 	for _, path := range []string{"/v1/apps/google-contacts", "/v1/apps"} {
 		r := api.call("GET", path, "")
 		api.expect(r, http.StatusOK)
-		if strings.Contains(r.raw, googleSecret) || !strings.Contains(r.raw, `"hasClientSecret":true`) {
-			t.Errorf("GET %s = %s", path, r.raw)
+		if strings.Contains(r.body, googleSecret) || !strings.Contains(r.body, `"hasClientSecret":true`) {
+			t.Errorf("GET %s = %s", path, r.body)
 		}
 	}
 }
@@ -163,20 +94,20 @@ func TestCreateAppWithIDVariablesAndOverrides(t *testing.T) {
 	r := api.call("POST", "/v1/apps", `{"templateId":"zendesk","id":"zendesk-acme","clientId":"zd","clientSecret":"s",
 		"variables":{"subdomain":"acme"},"overrides":{"name":"Acme Zendesk","defaultScopes":["tickets:read"]}}`)
 	api.expect(r, http.StatusCreated)
-	got := r.json(t)
+	got := r.object(t)
 	if got["id"] != "zendesk-acme" || got["name"] != "Acme Zendesk" || got["authorizationUrl"] != "https://acme.zendesk.com/oauth/authorizations/new" {
-		t.Errorf("created = %s", r.raw)
+		t.Errorf("created = %s", r.body)
 	}
 
 	r = api.call("POST", "/v1/apps", `{"templateId":"github","clientId":"x","name":"GitHub Eng","pkce":false}`)
 	api.expect(r, http.StatusBadRequest)
 	if _, fields := r.errorFields(t); fields["name"] == nil || fields["pkce"] == nil {
-		t.Errorf("template body with settings at the top: %s", r.raw)
+		t.Errorf("template body with settings at the top: %s", r.body)
 	}
 	r = api.call("POST", "/v1/apps", `{"id":"crm","kind":"oauth2","variables":{"a":"b"}}`)
 	api.expect(r, http.StatusBadRequest)
 	if _, fields := r.errorFields(t); fields["variables"] == nil {
-		t.Errorf("custom body with variables: %s", r.raw)
+		t.Errorf("custom body with variables: %s", r.body)
 	}
 }
 
@@ -188,7 +119,7 @@ func TestCreateCustomAppFieldErrors(t *testing.T) {
 	api.expect(r, http.StatusBadRequest)
 	code, fields := r.errorFields(t)
 	if code != "invalid_app" || len(fields) != 3 || fields["authorizationUrl"] == nil || fields["tokenUrl"] == nil || fields["prompt[0]"] == nil {
-		t.Errorf("error = %s", r.raw)
+		t.Errorf("error = %s", r.body)
 	}
 	if msg, _ := fields["authorizationUrl"].(string); !strings.Contains(msg, "https") {
 		t.Errorf("authorizationUrl message %q does not say how to fix it", msg)
@@ -196,8 +127,8 @@ func TestCreateCustomAppFieldErrors(t *testing.T) {
 
 	r = api.call("POST", "/v1/apps", `{"id":"crm","kind":"oauth2","scope":"x"}`)
 	api.expect(r, http.StatusBadRequest)
-	if code, _ := r.errorFields(t); code != "invalid_body" || !strings.Contains(r.raw, `unknown field \"scope\"`) {
-		t.Errorf("unknown field: %s", r.raw)
+	if code, _ := r.errorFields(t); code != "invalid_body" || !strings.Contains(r.body, `unknown field \"scope\"`) {
+		t.Errorf("unknown field: %s", r.body)
 	}
 
 	r = api.call("POST", "/v1/apps", `{"id":"crm","kind":"oauth2","name":"CRM","clientId":"c","clientSecret":"s",
@@ -206,7 +137,7 @@ func TestCreateCustomAppFieldErrors(t *testing.T) {
 	r = api.call("POST", "/v1/apps", `{"id":"crm","kind":"apikey","name":"CRM","apiKey":{"label":"key"}}`)
 	api.expect(r, http.StatusConflict)
 	if code, _ := r.errorFields(t); code != "app_exists" {
-		t.Errorf("duplicate: %s", r.raw)
+		t.Errorf("duplicate: %s", r.body)
 	}
 }
 
@@ -218,13 +149,13 @@ func TestPatchApp(t *testing.T) {
 	r := api.call("PATCH", "/v1/apps/google-contacts", `{"id":"contacts"}`)
 	api.expect(r, http.StatusBadRequest)
 	if _, fields := r.errorFields(t); fields["id"] != "cannot be changed after creation; create a new app instead" {
-		t.Errorf("id change: %s", r.raw)
+		t.Errorf("id change: %s", r.body)
 	}
 
 	r = api.call("PATCH", "/v1/apps/google-contacts", `{"name":"Contacts","defaultScopes":["https://www.googleapis.com/auth/contacts.readonly"]}`)
 	api.expect(r, http.StatusOK)
-	if got := r.json(t); got["name"] != "Contacts" || got["hasClientSecret"] != true || strings.Contains(r.raw, googleSecret) {
-		t.Errorf("patched = %s", r.raw)
+	if got := r.object(t); got["name"] != "Contacts" || got["hasClientSecret"] != true || strings.Contains(r.body, googleSecret) {
+		t.Errorf("patched = %s", r.body)
 	}
 	stored, err := api.apps.Get(context.Background(), "google-contacts")
 	if err != nil || stored.ClientSecret.Reveal() != googleSecret || stored.Name != "Contacts" {
@@ -234,7 +165,7 @@ func TestPatchApp(t *testing.T) {
 	r = api.call("PATCH", "/v1/apps/google-contacts", `{"clientSecret":""}`)
 	api.expect(r, http.StatusBadRequest)
 	if _, fields := r.errorFields(t); fields["clientSecret"] == nil {
-		t.Errorf("empty secret: %s", r.raw)
+		t.Errorf("empty secret: %s", r.body)
 	}
 	r = api.call("PATCH", "/v1/apps/google-contacts", `{"clientSecret":"rotated-secret"}`)
 	api.expect(r, http.StatusOK)
@@ -254,14 +185,14 @@ func TestDeleteApp(t *testing.T) {
 	})
 	r := api.call("DELETE", "/v1/apps/google-contacts", "")
 	api.expect(r, http.StatusNoContent)
-	if r.raw != "" || len(hooked) != 1 {
-		t.Errorf("delete body %q, hooks %v", r.raw, hooked)
+	if r.body != "" || len(hooked) != 1 {
+		t.Errorf("delete body %q, hooks %v", r.body, hooked)
 	}
 	api.expect(api.call("GET", "/v1/apps/google-contacts", ""), http.StatusNotFound)
 	r = api.call("GET", "/v1/apps", "")
 	api.expect(r, http.StatusOK)
-	if strings.TrimSpace(r.raw) != `{"apps":[]}` {
-		t.Errorf("list after delete = %s", r.raw)
+	if strings.TrimSpace(r.body) != `{"apps":[]}` {
+		t.Errorf("list after delete = %s", r.body)
 	}
 }
 
@@ -277,7 +208,7 @@ func TestAppRoutesNotFound(t *testing.T) {
 	} {
 		r := api.call(c.method, c.path, c.body)
 		if code, _ := r.errorFields(t); r.status != http.StatusNotFound || code != "not_found" {
-			t.Errorf("%s %s = %d %s, want 404 not_found", c.method, c.path, r.status, r.raw)
+			t.Errorf("%s %s = %d %s, want 404 not_found", c.method, c.path, r.status, r.body)
 		}
 	}
 }
@@ -297,7 +228,7 @@ func TestAppRoutesNeedTheManagementKey(t *testing.T) {
 	} {
 		for _, key := range []string{"", "wrong-key"} {
 			r := api.callWithKey(c.method, c.path, c.body, key)
-			if r.status != http.StatusUnauthorized || strings.Contains(r.raw, googleSecret) {
+			if r.status != http.StatusUnauthorized || strings.Contains(r.body, googleSecret) {
 				t.Errorf("%s %s with key %q = %d", c.method, c.path, key, r.status)
 			}
 		}
@@ -320,7 +251,7 @@ func TestTemplates(t *testing.T) {
 			Quirks                                 []string
 		} `json:"templates"`
 	}
-	if err := json.Unmarshal([]byte(r.raw), &list); err != nil {
+	if err := json.Unmarshal([]byte(r.body), &list); err != nil {
 		t.Fatal(err)
 	}
 	byID := map[string]int{}
@@ -341,9 +272,9 @@ func TestTemplates(t *testing.T) {
 
 	r = api.call("GET", "/v1/templates/zendesk", "")
 	api.expect(r, http.StatusOK)
-	full := r.json(t)
+	full := r.object(t)
 	if full["id"] != "zendesk" || full["authorizationUrl"] != "https://{subdomain}.zendesk.com/oauth/authorizations/new" || full["variables"] == nil {
-		t.Errorf("full template = %s", r.raw)
+		t.Errorf("full template = %s", r.body)
 	}
 }
 
@@ -360,7 +291,7 @@ func TestAppRoutesWhenRedisIsDown(t *testing.T) {
 	} {
 		r := api.call(c.method, c.path, c.body)
 		if code, _ := r.errorFields(t); r.status != http.StatusServiceUnavailable || code != "unavailable" {
-			t.Errorf("%s %s with Redis down = %d %s, want 503", c.method, c.path, r.status, r.raw)
+			t.Errorf("%s %s with Redis down = %d %s, want 503", c.method, c.path, r.status, r.body)
 		}
 	}
 }

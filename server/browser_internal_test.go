@@ -10,7 +10,7 @@ import (
 // public URL's scheme is the one an Origin must have, for the public host and the request's own.
 func TestOwnOriginTakesTheSchemeOfThePublicURL(t *testing.T) {
 	t.Parallel()
-	s := New(Options{PublicURL: "https://auth.example.com", Logger: slog.New(slog.DiscardHandler)})
+	s := mustNew(t, Options{PublicURL: "https://auth.example.com", Logger: slog.New(slog.DiscardHandler)})
 	for _, host := range []string{"auth.example.com", "10.0.0.7:8080"} {
 		r := httptest.NewRequest("POST", "http://"+host+"/flows/link/x", nil)
 		for origin, want := range map[string]bool{

@@ -102,8 +102,7 @@ func (p *connProvider) approve(t *testing.T, authURL string) string {
 }
 
 type connAPI struct {
-	t     *testing.T
-	url   string
+	client
 	s     *store.Store
 	p     *connProvider
 	clock *clock.Fake
@@ -127,16 +126,9 @@ steps:
 
 func setupConnAPI(t *testing.T) *connAPI {
 	t.Helper()
-	a := &connAPI{t: t, s: storetest.New(t), p: newConnProvider(t), clock: clock.NewFake(time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC))}
-	ring, err := store.EphemeralKeyring()
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := &connAPI{client: client{t: t, key: connMgmtKey, http: noRedirects}, s: storetest.New(t), p: newConnProvider(t), clock: clock.NewFake(time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC))}
 	log := slog.New(slog.DiscardHandler)
-	registry, err := apps.NewApps(apps.Options{Store: a.s, Keyring: ring, Clock: a.clock, PublicURL: "https://auth.example.com", Logger: log})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, registry := setup(t, apps.Options{Store: a.s, Clock: a.clock, PublicURL: "https://auth.example.com", Logger: log})
 	kind := apps.KindOAuth2
 	str := func(s string) *string { return &s }
 	if _, err := registry.Create(context.Background(), apps.AppPatch{
@@ -155,6 +147,7 @@ func setupConnAPI(t *testing.T) *connAPI {
 	if err := reg.Add(oauthaction.Kinds(a.vault)...); err != nil {
 		t.Fatal(err)
 	}
+	var err error
 	a.eng, err = engine.New(engine.Options{Store: a.s, Registry: reg, Clock: a.clock, Logger: log,
 		RedirectAllowed: server.RedirectPolicy("https://auth.example.com", []string{"https://app.example.com"})})
 	if err != nil {
@@ -167,61 +160,8 @@ func setupConnAPI(t *testing.T) *connAPI {
 	if err := a.eng.AddFlow(context.Background(), f); err != nil {
 		t.Fatal(err)
 	}
-	srv := server.New(server.Options{Engine: a.eng, Store: a.s, Apps: registry, Vault: a.vault, ManagementKeys: []string{connMgmtKey}, Logger: log, Clock: a.clock})
-	ts := httptest.NewServer(srv)
-	t.Cleanup(ts.Close)
-	a.url = ts.URL
+	a.url = serve(t, server.Options{Engine: a.eng, Store: a.s, Apps: registry, Vault: a.vault, ManagementKeys: []string{connMgmtKey}, Logger: log, Clock: a.clock})
 	return a
-}
-
-type connResponse struct {
-	status   int
-	body     string
-	location string
-	header   http.Header
-}
-
-func (r connResponse) obj(t *testing.T) map[string]any {
-	t.Helper()
-	var m map[string]any
-	if err := json.Unmarshal([]byte(r.body), &m); err != nil {
-		t.Fatalf("body %q: %v", r.body, err)
-	}
-	return m
-}
-
-func (r connResponse) errorBody(t *testing.T) map[string]any {
-	t.Helper()
-	e, _ := r.obj(t)["error"].(map[string]any)
-	return e
-}
-
-var noRedirects = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-
-func (a *connAPI) call(method, path, body string) connResponse {
-	return a.callKey(method, path, body, connMgmtKey)
-}
-
-func (a *connAPI) callKey(method, path, body, key string) connResponse {
-	a.t.Helper()
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, err := http.NewRequest(method, a.url+path, rd)
-	if err != nil {
-		a.t.Fatal(err)
-	}
-	if key != "" {
-		req.Header.Set("Authorization", "Bearer "+key)
-	}
-	resp, err := noRedirects.Do(req)
-	if err != nil {
-		a.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return connResponse{status: resp.StatusCode, body: string(b), location: resp.Header.Get("Location"), header: resp.Header}
 }
 
 // newBrowser returns a browser: it keeps cookies and does not follow redirects.
@@ -234,7 +174,7 @@ func newBrowser(t *testing.T) *http.Client {
 }
 
 // browse GETs a path of the server, or an absolute URL, in browser b.
-func (a *connAPI) browse(b *http.Client, path string) connResponse {
+func (a *connAPI) browse(b *http.Client, path string) response {
 	a.t.Helper()
 	if !strings.HasPrefix(path, "http") {
 		path = a.url + path
@@ -253,7 +193,7 @@ func (a *connAPI) browse(b *http.Client, path string) connResponse {
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
-	return connResponse{status: resp.StatusCode, body: string(body), location: resp.Header.Get("Location"), header: resp.Header}
+	return response{status: resp.StatusCode, body: string(body), location: resp.Header.Get("Location"), header: resp.Header}
 }
 
 // consent asks POST /v1/connect for its one-time link, opens the link in browser b, and returns
@@ -265,7 +205,7 @@ func (a *connAPI) consent(b *http.Client, body string) string {
 	if r.status != 200 {
 		t.Fatalf("connect: %d %s", r.status, r.body)
 	}
-	link, _ := r.obj(t)["url"].(string)
+	link, _ := r.object(t)["url"].(string)
 	if !strings.HasPrefix(link, a.url+"/v1/oauth/start/") {
 		t.Fatalf("connect answered %s: want a one-time link of this server", r.body)
 	}
@@ -301,8 +241,8 @@ func TestConnectCallbackFetchListDelete(t *testing.T) {
 	if r.status != 200 {
 		t.Fatalf("fetch: %d %s", r.status, r.body)
 	}
-	tok, _ := r.obj(t)["token"].(map[string]any)
-	conn, _ := r.obj(t)["connection"].(map[string]any)
+	tok, _ := r.object(t)["token"].(map[string]any)
+	conn, _ := r.object(t)["connection"].(map[string]any)
 	if !strings.HasPrefix(tok["accessToken"].(string), "AT-") || !strings.HasPrefix(tok["refreshToken"].(string), "RT-") ||
 		tok["expiresAt"] == "" || conn["id"] != id || conn["status"] != "active" || conn["hasRefreshToken"] != true {
 		t.Errorf("fetch answered %s", r.body)
@@ -312,14 +252,14 @@ func TestConnectCallbackFetchListDelete(t *testing.T) {
 	}
 
 	r = a.call("GET", "/v1/connections?userId=alice", "")
-	list, _ := r.obj(t)["connections"].([]any)
+	list, _ := r.object(t)["connections"].([]any)
 	if r.status != 200 || len(list) != 1 || strings.Contains(r.body, "AT-") || strings.Contains(r.body, "RT-") {
 		t.Fatalf("list: %d %s", r.status, r.body)
 	}
-	if r := a.call("GET", "/v1/connections?appId=crm", ""); len(r.obj(t)["connections"].([]any)) != 1 {
+	if r := a.call("GET", "/v1/connections?appId=crm", ""); len(r.object(t)["connections"].([]any)) != 1 {
 		t.Errorf("list by app: %s", r.body)
 	}
-	if r := a.call("GET", "/v1/connections/"+id, ""); r.status != 200 || r.obj(t)["id"] != id {
+	if r := a.call("GET", "/v1/connections/"+id, ""); r.status != 200 || r.object(t)["id"] != id {
 		t.Errorf("get: %d %s", r.status, r.body)
 	}
 
@@ -349,7 +289,7 @@ func TestConnectionRoutesNeedTheManagementKey(t *testing.T) {
 		{"DELETE", "/v1/connections/cn_x", ""},
 		{"DELETE", "/v1/connections?userId=alice", ""},
 	} {
-		if r := a.callKey(rt.method, rt.path, rt.body, "wrong"); r.status != http.StatusUnauthorized {
+		if r := a.callWithKey(rt.method, rt.path, rt.body, "wrong"); r.status != http.StatusUnauthorized {
 			t.Errorf("%s %s without the key: %d", rt.method, rt.path, r.status)
 		}
 	}
@@ -388,7 +328,7 @@ func TestCallbackResumesTheFlow(t *testing.T) {
 	if r.status != 200 {
 		t.Fatalf("start: %d %s", r.status, r.body)
 	}
-	start := r.obj(t)
+	start := r.object(t)
 	redirect, _ := start["redirect"].(map[string]any)
 	cb := a.call("GET", "/v1/oauth/callback/crm?"+a.p.approve(t, redirect["url"].(string)), "")
 	if cb.status != http.StatusSeeOther || cb.location != "https://app.example.com/flow-done" {
@@ -479,15 +419,15 @@ func TestImportRoutes(t *testing.T) {
 	t.Parallel()
 	a := setupConnAPI(t)
 	r := a.call("POST", "/v1/tokens/import", `{"appId":"crm","tenantId":"acme","accessToken":"AT-one","expiresAt":"2026-07-01T01:00:00Z","scopes":["contacts.read"]}`)
-	if r.status != 201 || r.obj(t)["connection"].(map[string]any)["expiresAt"] != "2026-07-01T01:00:00Z" || strings.Contains(r.body, "AT-one") {
+	if r.status != 201 || r.object(t)["connection"].(map[string]any)["expiresAt"] != "2026-07-01T01:00:00Z" || strings.Contains(r.body, "AT-one") {
 		t.Fatalf("import one: %d %s", r.status, r.body)
 	}
 	r = a.call("POST", "/v1/tokens/import", `{"tokens":[{"appId":"crm","userId":"u1","accessToken":"AT-u1"},{"appId":"crm","userId":"u2","accessToken":"AT-u2"}]}`)
-	if r.status != 201 || len(r.obj(t)["connections"].([]any)) != 2 {
+	if r.status != 201 || len(r.object(t)["connections"].([]any)) != 2 {
 		t.Fatalf("import batch: %d %s", r.status, r.body)
 	}
 	r = a.call("POST", "/v1/tokens/fetch", `{"appId":"crm","userId":"u2"}`)
-	if r.obj(t)["token"].(map[string]any)["accessToken"] != "AT-u2" {
+	if r.object(t)["token"].(map[string]any)["accessToken"] != "AT-u2" {
 		t.Errorf("fetch imported: %s", r.body)
 	}
 	r = a.call("DELETE", "/v1/connections?appId=crm&userId=u1&skipRevoke=true", "")

@@ -18,7 +18,7 @@ func TestConnectLinkBindsTheConsentToTheBrowser(t *testing.T) {
 	t.Parallel()
 	a := setupConnAPI(t)
 	r := a.call("POST", "/v1/connect", `{"appId":"crm","userId":"alice","redirectUrl":"https://app.example.com/done"}`)
-	body := r.obj(t)
+	body := r.object(t)
 	link, _ := body["url"].(string)
 	if r.status != 200 || !strings.HasPrefix(link, a.url+"/v1/oauth/start/") || body["expiresAt"] != "2026-07-01T00:10:00Z" || len(body) != 2 {
 		t.Fatalf("connect: %d %s; want {url, expiresAt} with a one-time link valid 10 minutes", r.status, r.body)
@@ -74,7 +74,7 @@ func TestAnExpiredConsentResumesTheFlow(t *testing.T) {
 	if r.status != 200 {
 		t.Fatalf("start: %d %s", r.status, r.body)
 	}
-	start := r.obj(t)
+	start := r.object(t)
 	redirect, _ := start["redirect"].(map[string]any)
 	q := a.p.approve(t, redirect["url"].(string))
 	a.clock.Advance(11 * time.Minute) // longer than a consent may take

@@ -9,7 +9,7 @@ import (
 
 // pressFrom posts a Continue form to a one-time link u in browser c, as a page at origin would
 // (origin "" sends no Origin header, as older browsers do; site is Sec-Fetch-Site).
-func pressFrom(t *testing.T, c *http.Client, u, csrf, origin, site string) connResponse {
+func pressFrom(t *testing.T, c *http.Client, u, csrf, origin, site string) response {
 	t.Helper()
 	req, _ := http.NewRequest("POST", u, strings.NewReader(url.Values{"_csrf": {csrf}}.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -23,7 +23,7 @@ func pressFrom(t *testing.T, c *http.Client, u, csrf, origin, site string) connR
 }
 
 // show fetches a one-time link's Continue page in browser b, without pressing Continue.
-func show(t *testing.T, b *browser, link string) connResponse {
+func show(t *testing.T, b *browser, link string) response {
 	t.Helper()
 	req, _ := http.NewRequest("GET", link, nil)
 	return do(t, b.c, req)
@@ -41,8 +41,8 @@ func TestAnotherSiteCannotMakeABrowserUseALink(t *testing.T) {
 		if kind == "a flow's link" {
 			_, link = h.start("signup", `{"userId":"mallory"}`)
 		} else {
-			r := h.api("POST", "/v1/connect", `{"appId":"crm","userId":"mallory"}`)
-			link, _ = r.obj(t)["url"].(string)
+			r := h.api.call("POST", "/v1/connect", `{"appId":"crm","userId":"mallory"}`)
+			link, _ = r.object(t)["url"].(string)
 		}
 		attacker := h.browser()
 		attackerPage := show(t, attacker, link)
@@ -107,7 +107,7 @@ func TestHostedFormsRefuseOtherSites(t *testing.T) {
 			t.Errorf("a form sent by %s: %d %s", name, r.status, r.body)
 		}
 	}
-	if x := h.api("GET", "/v1/executions/"+id, "").obj(t); x["status"] != "waiting" {
+	if x := h.api.call("GET", "/v1/executions/"+id, "").object(t); x["status"] != "waiting" {
 		t.Errorf("a refused form moved the execution: %v", x["status"])
 	}
 	req, _ := http.NewRequest("POST", h.base+"/flows/run/"+id, strings.NewReader(form.Encode()))

@@ -18,7 +18,7 @@ func TestADeferredStartBindsTheFirstConsentToTheBrowser(t *testing.T) {
 	t.Parallel()
 	a := setupConnAPI(t)
 	r := a.call("POST", "/v1/flows/link-crm/start", `{"userId":"alice","openInBrowser":true}`)
-	start := r.obj(t)
+	start := r.object(t)
 	redirect, _ := start["redirect"].(map[string]any)
 	link, _ := redirect["url"].(string)
 	if r.status != 200 || start["pending"] != true || !strings.Contains(link, "/flows/link/") {

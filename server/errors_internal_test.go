@@ -18,7 +18,7 @@ import (
 // The input of an expired execution goes to management-key callers only.
 func TestOnlyManagementCallersGetTheInputOfAnExpiredExecution(t *testing.T) {
 	t.Parallel()
-	s := New(Options{ManagementKeys: []string{"k"}, Logger: slog.New(slog.DiscardHandler)})
+	s := mustNew(t, Options{ManagementKeys: []string{"k"}, Logger: slog.New(slog.DiscardHandler)})
 	expired := fmt.Errorf("next: %w", &engine.ExpiredError{ExecutionID: "x", FlowID: "signup", Input: map[string]any{"plan": "pro"}})
 	for _, tc := range []struct {
 		name    string
@@ -47,7 +47,7 @@ func TestOnlyManagementCallersGetTheInputOfAnExpiredExecution(t *testing.T) {
 // reason, never a 500.
 func TestAnUnusableDiscoveryDocumentIsABadGateway(t *testing.T) {
 	t.Parallel()
-	s := New(Options{Logger: slog.New(slog.DiscardHandler)})
+	s := mustNew(t, Options{Logger: slog.New(slog.DiscardHandler)})
 	err := fmt.Errorf("connect app %q: %w", "crm", &oauth.DiscoveryError{AppID: "crm", Field: "token_endpoint", Problem: "must use https"})
 	status, body := s.classify(err)
 	if status != http.StatusBadGateway || body.Code != "provider_misconfigured" || !strings.Contains(body.Message, "token_endpoint must use https") {
@@ -60,7 +60,7 @@ func TestAnUnusableDiscoveryDocumentIsABadGateway(t *testing.T) {
 // (not 503: retrying cannot help), and neither the key id nor any secret reaches the client.
 func TestASecretThatDoesNotOpenIsAServerErrorOfItsOwn(t *testing.T) {
 	t.Parallel()
-	s := New(Options{Logger: slog.New(slog.DiscardHandler)})
+	s := mustNew(t, Options{Logger: slog.New(slog.DiscardHandler)})
 	err := fmt.Errorf("store API key for app %q: %w", "openai",
 		&outbound.SecretUnreadableError{What: `API key of app "openai" version 1`, KeyID: "k1", Err: store.ErrSealBroken})
 	w := httptest.NewRecorder()
@@ -72,4 +72,14 @@ func TestASecretThatDoesNotOpenIsAServerErrorOfItsOwn(t *testing.T) {
 	if w.Header().Get("Retry-After") != "" || strings.Contains(body.Error.Message, "k1") {
 		t.Errorf("Retry-After %q, message %q: want no retry hint and no key id", w.Header().Get("Retry-After"), body.Error.Message)
 	}
+}
+
+// mustNew returns New(opts), failing the test on an error.
+func mustNew(t testing.TB, opts Options) *Server {
+	t.Helper()
+	s, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }

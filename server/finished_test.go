@@ -33,7 +33,7 @@ func TestAFinishedPageShowsACheckOnlyForASuccess(t *testing.T) {
 		if strings.Count(r.body, `class="done-icon`) != 1 || !strings.Contains(r.body, tc.icon) {
 			t.Errorf("%s: the page's mark is not %s:\n%s", tc.button, tc.icon, r.body)
 		}
-		x := h.api("GET", "/v1/executions/"+id, "")
+		x := h.api.call("GET", "/v1/executions/"+id, "")
 		if tc.tone != "" && !strings.Contains(x.body, tc.tone) || tc.tone == "" && strings.Contains(x.body, `"tone"`) {
 			t.Errorf("%s: the execution's screen: %s", tc.button, x.body)
 		}

@@ -18,7 +18,7 @@ func TestFlowDefinitionsNeedTheManagementKey(t *testing.T) {
 		if r.status != http.StatusUnauthorized || strings.Contains(r.body, "steps.about") || strings.Contains(r.body, `"signup"`) {
 			t.Errorf("GET %s without a key: %d %s", path, r.status, r.body)
 		}
-		if r := h.api("GET", path, ""); r.status != http.StatusOK || !strings.Contains(r.body, `"signup"`) {
+		if r := h.api.call("GET", path, ""); r.status != http.StatusOK || !strings.Contains(r.body, `"signup"`) {
 			t.Errorf("GET %s with the key: %d %s", path, r.status, r.body)
 		}
 	}

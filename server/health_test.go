@@ -54,7 +54,7 @@ func TestReadyzAnswers503WhenRedisDoesNotAnswer(t *testing.T) {
 			}
 			st := store.NewFromClient(redis.NewClient(opts), store.Options{})
 			t.Cleanup(func() { st.Close() })
-			ts := httptest.NewServer(server.New(server.Options{Store: st, Logger: slog.New(slog.DiscardHandler)}))
+			ts := httptest.NewServer(newServer(t, server.Options{Store: st, Logger: slog.New(slog.DiscardHandler)}))
 			t.Cleanup(ts.Close)
 			ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 			defer cancel()
@@ -81,7 +81,7 @@ func hangingRedis(t *testing.T) *httptest.Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := httptest.NewServer(server.New(server.Options{Store: st, Engine: eng, Logger: slog.New(slog.DiscardHandler)}))
+	ts := httptest.NewServer(newServer(t, server.Options{Store: st, Engine: eng, Logger: slog.New(slog.DiscardHandler)}))
 	t.Cleanup(ts.Close)
 	pause()
 	return ts

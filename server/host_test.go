@@ -32,7 +32,7 @@ func TestCheckHostAnswers421ToAnotherHost(t *testing.T) {
 		{"https://auth.example.com", false, map[string]bool{"evil.example": true}},
 		{"", true, map[string]bool{"evil.example": true}},
 	} {
-		s := server.New(server.Options{PublicURL: tc.publicURL, CheckHost: tc.check, Logger: slog.New(slog.DiscardHandler)})
+		s := newServer(t, server.Options{PublicURL: tc.publicURL, CheckHost: tc.check, Logger: slog.New(slog.DiscardHandler)})
 		for host, served := range tc.hosts {
 			req := httptest.NewRequest("GET", "/v1/openapi.json", nil)
 			req.Host = host

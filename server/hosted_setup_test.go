@@ -2,7 +2,6 @@ package server_test
 
 import (
 	"context"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
@@ -108,6 +107,8 @@ type hosted struct {
 	logs      *keyLogBuffer
 	metrics   *server.Metrics
 	server    *server.Server
+	// api calls the REST API with the management key.
+	api client
 }
 
 func setupHosted(t *testing.T, demo *server.Demo) *hosted {
@@ -138,15 +139,9 @@ func setupHostedWith(t *testing.T, cfg hostedConfig) *hosted {
 	t.Cleanup(ts.Close)
 	h.origin, h.base = ts.URL, ts.URL+cfg.mount
 	h.tlsClient = ts.Client()
+	h.api = client{t: t, url: h.base, key: hostedKey, http: &http.Client{Transport: h.tlsClient.Transport, CheckRedirect: noRedirects.CheckRedirect}}
 	log := slog.New(slog.NewJSONHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	ring, err := store.EphemeralKeyring()
-	if err != nil {
-		t.Fatal(err)
-	}
-	registry, err := apps.NewApps(apps.Options{Store: h.store, Keyring: ring, Clock: h.clock, PublicURL: h.base, Logger: log})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, registry := setup(t, apps.Options{Store: h.store, Clock: h.clock, PublicURL: h.base, Logger: log})
 	kind := apps.KindOAuth2
 	str := func(s string) *string { return &s }
 	secret := outbound.NewSecret("cs")
@@ -166,6 +161,7 @@ func setupHostedWith(t *testing.T, cfg hostedConfig) *hosted {
 		t.Fatal(err)
 	}
 	policy := server.RedirectPolicy(h.base, []string{"https://app.example.com"})
+	var err error
 	h.eng, err = engine.New(engine.Options{Store: h.store, Registry: reg, Clock: h.clock, Logger: log, Observer: h.metrics, RedirectAllowed: policy})
 	if err != nil {
 		t.Fatal(err)
@@ -183,7 +179,7 @@ func setupHostedWith(t *testing.T, cfg hostedConfig) *hosted {
 	if cfg.noPublicURL {
 		publicURL = ""
 	}
-	h.server = server.New(server.Options{
+	h.server = newServer(t, server.Options{
 		Engine: h.eng, Store: h.store, Apps: registry, Vault: vault, APIKeys: apikeys.NewAPIKeys(registry), ManagementKeys: []string{hostedKey},
 		PublicURL: publicURL, Logger: log, Metrics: h.metrics, Clock: h.clock, PageSecret: []byte("page secret"), Demo: cfg.demo,
 	})
@@ -199,27 +195,16 @@ func setupHostedWith(t *testing.T, cfg hostedConfig) *hosted {
 // start starts a flow through the API and returns the execution id and its one-time link.
 func (h *hosted) start(flowID, body string) (string, string) {
 	h.t.Helper()
-	r := h.api("POST", "/v1/flows/"+flowID+"/start", body)
+	r := h.api.call("POST", "/v1/flows/"+flowID+"/start", body)
 	if r.status != 200 {
 		h.t.Fatalf("start %s: %d %s", flowID, r.status, r.body)
 	}
-	link, _ := r.obj(h.t)["link"].(map[string]any)
+	link, _ := r.object(h.t)["link"].(map[string]any)
 	u, _ := link["url"].(string)
 	if !strings.HasPrefix(u, h.base+"/flows/link/") {
 		h.t.Fatalf("start %s: no link in %s", flowID, r.body)
 	}
-	return r.obj(h.t)["executionId"].(string), u
-}
-
-// api calls the REST API with the management key.
-func (h *hosted) api(method, path, body string) connResponse {
-	h.t.Helper()
-	req, _ := http.NewRequest(method, h.base+path, strings.NewReader(body))
-	req.Header.Set("Authorization", "Bearer "+hostedKey)
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	return do(h.t, &http.Client{Transport: h.tlsClient.Transport, CheckRedirect: noRedirects.CheckRedirect}, req)
+	return r.object(h.t)["executionId"].(string), u
 }
 
 // browser is an HTTP client with its own cookies that does not follow redirects, so a test sees
@@ -228,7 +213,7 @@ type browser struct {
 	t    *testing.T
 	h    *hosted
 	c    *http.Client
-	last connResponse
+	last response
 }
 
 func (h *hosted) browser() *browser {
@@ -239,7 +224,7 @@ func (h *hosted) browser() *browser {
 
 // get fetches a page. A one-time link answers with its Continue page, which get presses (a POST),
 // as a person would.
-func (b *browser) get(u string) connResponse {
+func (b *browser) get(u string) response {
 	b.t.Helper()
 	if strings.HasPrefix(u, "/") {
 		u = b.h.base + u
@@ -278,7 +263,7 @@ func isOneTimeLink(u string) bool {
 }
 
 // submit posts the form of the last page with the pressed button and the fields.
-func (b *browser) submit(button string, fields url.Values) connResponse {
+func (b *browser) submit(button string, fields url.Values) response {
 	b.t.Helper()
 	form := url.Values{"_action": {button}}
 	for _, hidden := range []string{"_csrf", "_nonce", "_step"} {
@@ -295,7 +280,7 @@ func (b *browser) submit(button string, fields url.Values) connResponse {
 }
 
 // post posts a form to a path of the test server (under the mount, if any, a path holds it).
-func (b *browser) post(path string, form url.Values) connResponse {
+func (b *browser) post(path string, form url.Values) response {
 	b.t.Helper()
 	req, _ := http.NewRequest("POST", b.h.origin+path, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -308,15 +293,4 @@ func hiddenField(page, name string) string {
 		return ""
 	}
 	return m[1]
-}
-
-func do(t *testing.T, c *http.Client, req *http.Request) connResponse {
-	t.Helper()
-	resp, err := c.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return connResponse{status: resp.StatusCode, body: string(b), location: resp.Header.Get("Location"), header: resp.Header}
 }

@@ -48,11 +48,11 @@ func TestALinkBindsTheExecutionToTheBrowserThatOpensIt(t *testing.T) {
 	if r := b.get("/flows/run/" + id); r.status != http.StatusForbidden || !strings.Contains(r.body, "Open this in the browser you started in") {
 		t.Errorf("another browser's page: %d %s", r.status, r.body)
 	}
-	r = h.api("POST", "/v1/executions/"+id+"/next", `{"interaction":"cancel","nonce":"`+nonce+`"}`)
+	r = h.api.call("POST", "/v1/executions/"+id+"/next", `{"interaction":"cancel","nonce":"`+nonce+`"}`)
 	if r.status != http.StatusForbidden || r.errorBody(t)["code"] != "wrong_browser" {
 		t.Errorf("next without the browser: %d %s", r.status, r.body)
 	}
-	if x := h.api("GET", "/v1/executions/"+id, ""); x.obj(t)["status"] != "waiting" {
+	if x := h.api.call("GET", "/v1/executions/"+id, ""); x.object(t)["status"] != "waiting" {
 		t.Errorf("the execution moved: %s", x.body)
 	}
 }
@@ -107,7 +107,7 @@ func TestAHostedFormShowsMessagesNextToTheirFields(t *testing.T) {
 	if r := a.get(r.location); r.status != 200 || !strings.Contains(r.body, "<h1>Welcome aboard</h1>") || !strings.Contains(r.body, "Thanks, Ada.") {
 		t.Errorf("the finished page: %d %s", r.status, r.body)
 	}
-	x := h.api("GET", "/v1/executions/"+id, "").obj(t)
+	x := h.api.call("GET", "/v1/executions/"+id, "").object(t)
 	out, _ := json.Marshal(x["output"])
 	if x["status"] != "completed" || string(out) != `{"name":"Ada","plan":"pro","terms":true,"topics":["news","tips"]}` {
 		t.Errorf("the execution: %v %s", x["status"], out)
@@ -174,18 +174,18 @@ func TestTheOAuthCallbackReturnsToTheFlowOnlyInItsBrowser(t *testing.T) {
 		t.Fatalf("press go: %d %q", r.status, r.location)
 	}
 	callback := "/v1/oauth/callback/crm?" + h.p.approve(t, r.location)
-	before := h.api("GET", "/v1/executions/"+id+"/events", "").obj(t)["events"].([]any)
+	before := h.api.call("GET", "/v1/executions/"+id+"/events", "").object(t)["events"].([]any)
 
 	other := h.browser()
 	if r := other.get(callback); r.status != http.StatusForbidden || !strings.Contains(r.body, "started in another browser") || !strings.Contains(r.body, h.base) {
 		t.Errorf("the callback in another browser: %d %s", r.status, r.body)
 	}
-	x := h.api("GET", "/v1/executions/"+id, "").obj(t)
-	after := h.api("GET", "/v1/executions/"+id+"/events", "").obj(t)["events"].([]any)
+	x := h.api.call("GET", "/v1/executions/"+id, "").object(t)
+	after := h.api.call("GET", "/v1/executions/"+id+"/events", "").object(t)["events"].([]any)
 	if x["status"] != "waiting" || x["stepId"] != "connect" || len(after) != len(before) {
 		t.Errorf("the refused callback changed the execution: %v, %d events then %d", x, len(before), len(after))
 	}
-	if c := h.api("GET", "/v1/connections?userId=ada", ""); strings.Contains(c.body, `"id"`) {
+	if c := h.api.call("GET", "/v1/connections?userId=ada", ""); strings.Contains(c.body, `"id"`) {
 		t.Errorf("the refused callback stored a connection: %s", c.body)
 	}
 

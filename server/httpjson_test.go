@@ -25,13 +25,13 @@ func TestRequestBodiesAreReadStrictly(t *testing.T) {
 		{"broken JSON", `{"userId":`, 400, "the body is not valid JSON (at byte 10)"},
 		{"an empty body", ``, 400, "the body is empty; send a JSON object"},
 	} {
-		r := h.api("POST", "/v1/flows/signup/start", tc.body)
-		e, _ := r.obj(t)["error"].(map[string]any)
+		r := h.api.call("POST", "/v1/flows/signup/start", tc.body)
+		e, _ := r.object(t)["error"].(map[string]any)
 		if r.status != tc.status || e["code"] != "invalid_body" || e["message"] != tc.message {
 			t.Errorf("%s: %d %s, want %d %q", tc.name, r.status, r.body, tc.status, tc.message)
 		}
 	}
-	if r := h.api("POST", "/v1/flows/signup/start", `{"userId":"ann"}`); r.status != http.StatusOK {
+	if r := h.api.call("POST", "/v1/flows/signup/start", `{"userId":"ann"}`); r.status != http.StatusOK {
 		t.Errorf("a good body: %d %s", r.status, r.body)
 	}
 }

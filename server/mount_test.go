@@ -21,7 +21,7 @@ func TestAServerMountedUnderAPathRunsAFlowThroughItsLink(t *testing.T) {
 	a := h.browser()
 	// get fetches a URL, or a path of the test server (not of the mount: paths the server gives
 	// out already hold /outflow).
-	get := func(u string) connResponse {
+	get := func(u string) response {
 		t.Helper()
 		if strings.HasPrefix(u, "/") {
 			u = h.origin + u
@@ -83,7 +83,7 @@ func TestAServerMountedUnderAPathRunsAFlowThroughItsLink(t *testing.T) {
 	}
 
 	// A created app's Location, the landing page's forms and links, and the OpenAPI document.
-	if r := h.api("POST", "/v1/apps", createGoogle); r.status != http.StatusCreated || r.header.Get("Location") != "/outflow/v1/apps/google-contacts" {
+	if r := h.api.call("POST", "/v1/apps", createGoogle); r.status != http.StatusCreated || r.header.Get("Location") != "/outflow/v1/apps/google-contacts" {
 		t.Errorf("create an app: %d, Location %q", r.status, r.header.Get("Location"))
 	}
 	landing := get(h.base + "/").body

@@ -36,8 +36,8 @@ func TestTheAccessLogHoldsNoSecrets(t *testing.T) {
 	if r := a.get(callback); r.status != http.StatusSeeOther {
 		t.Fatalf("callback: %d %s", r.status, r.body)
 	}
-	r := h.api("POST", "/v1/connect", `{"appId":"crm","userId":"ada"}`)
-	consentLink, _ := r.obj(t)["url"].(string)
+	r := h.api.call("POST", "/v1/connect", `{"appId":"crm","userId":"ada"}`)
+	consentLink, _ := r.object(t)["url"].(string)
 	if r := h.browser().get(consentLink); r.status != http.StatusSeeOther {
 		t.Fatalf("the consent link: %d %s", r.status, r.body)
 	}
@@ -48,8 +48,8 @@ func TestTheAccessLogHoldsNoSecrets(t *testing.T) {
 		req, _ = http.NewRequest(method, consentLink, nil)
 		do(t, noRedirects, req)
 	}
-	r = h.api("POST", "/v1/tokens/fetch", `{"appId":"crm","userId":"ada","withRefreshToken":true}`)
-	tok, _ := r.obj(t)["token"].(map[string]any)
+	r = h.api.call("POST", "/v1/tokens/fetch", `{"appId":"crm","userId":"ada","withRefreshToken":true}`)
+	tok, _ := r.object(t)["token"].(map[string]any)
 	if r.status != 200 || tok["accessToken"] == "" {
 		t.Fatalf("fetch: %d %s", r.status, r.body)
 	}
@@ -121,9 +121,9 @@ func TestTheMetricsMove(t *testing.T) {
 	b, _, callback := h.connectCRM("bob")
 	h.browser().get(callback) // another browser: refused
 	b.get(callback)
-	h.api("POST", "/v1/tokens/fetch", `{"appId":"crm","userId":"bob"}`)
-	h.api("POST", "/v1/tokens/fetch", `{"appId":"crm","userId":"bob","forceRefresh":true}`)
-	h.api("POST", "/v1/tokens/fetch", `{"appId":"crm","userId":"nobody"}`)
+	h.api.call("POST", "/v1/tokens/fetch", `{"appId":"crm","userId":"bob"}`)
+	h.api.call("POST", "/v1/tokens/fetch", `{"appId":"crm","userId":"bob","forceRefresh":true}`)
+	h.api.call("POST", "/v1/tokens/fetch", `{"appId":"crm","userId":"nobody"}`)
 
 	m := scrape(t, h)
 	for _, want := range []struct {
@@ -171,7 +171,7 @@ func TestMetricsLabelsHoldNothingARequestMadeUp(t *testing.T) {
 		n := strconv.Itoa(i)
 		h.browser().get("/v1/oauth/callback/made-up-app-" + n + "?state=made-up-state-" + n + "&code=c")
 		h.browser().get("/v1/oauth/callback/made-up-app-" + n)
-		h.api("POST", "/v1/tokens/fetch", `{"appId":"made-up-app-`+n+`","userId":"ada"}`)
+		h.api.call("POST", "/v1/tokens/fetch", `{"appId":"made-up-app-`+n+`","userId":"ada"}`)
 		h.browser().get("/made-up-path-" + n)
 	}
 	h.browser().get("/v1/oauth/callback/crm?state=made-up-state&code=c")

@@ -31,7 +31,7 @@ func TestAServerWithoutAStoreServesNoRouteThatNeedsOne(t *testing.T) {
 		t.Fatal(err)
 	}
 	eng := setupHosted(t, nil).eng
-	srv := server.New(server.Options{Engine: eng, Apps: registry, Vault: oauth.NewVault(registry), ManagementKeys: []string{connMgmtKey}, Logger: log})
+	srv := newServer(t, server.Options{Engine: eng, Apps: registry, Vault: oauth.NewVault(registry), ManagementKeys: []string{connMgmtKey}, Logger: log})
 	for _, p := range []string{"POST /v1/flows/{flowId}/start", "POST /v1/connect", "GET /v1/oauth/start/{token}", "POST /v1/oauth/start/{token}", "GET /flows/link/{token}"} {
 		if slices.Contains(srv.Patterns(), p) {
 			t.Errorf("%s is served without a Store", p)
@@ -42,7 +42,7 @@ func TestAServerWithoutAStoreServesNoRouteThatNeedsOne(t *testing.T) {
 	}
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
-	a := &connAPI{t: t, url: ts.URL}
+	a := &connAPI{client: client{t: t, url: ts.URL, key: connMgmtKey, http: noRedirects}}
 	for _, c := range []struct{ method, path, body string }{
 		{"POST", "/v1/connect", `{"appId":"crm","userId":"u"}`},
 		{"GET", "/v1/oauth/start/ABCDEFGHIJKLMNOPQRSTUVWXYZ", ""},

@@ -89,9 +89,9 @@ func TestConnectRefusesARedirectThatClimbsOutOfAnAllowedPrefix(t *testing.T) {
 		t.Fatal(err)
 	}
 	vault := oauth.NewVault(registry, oauth.VaultOptions{RedirectAllowed: server.RedirectPolicy("https://auth.example.com", []string{"https://github.com/myorg/"})})
-	ts := httptest.NewServer(server.New(server.Options{Store: s, Apps: registry, Vault: vault, ManagementKeys: []string{connMgmtKey}, Logger: log}))
+	ts := httptest.NewServer(newServer(t, server.Options{Store: s, Apps: registry, Vault: vault, ManagementKeys: []string{connMgmtKey}, Logger: log}))
 	t.Cleanup(ts.Close)
-	a := &connAPI{t: t, url: ts.URL}
+	a := &connAPI{client: client{t: t, url: ts.URL, key: connMgmtKey, http: noRedirects}}
 	if r := a.call("POST", "/v1/connect", `{"appId":"crm","userId":"u","redirectUrl":"https://github.com/myorg/repo"}`); r.status != 200 {
 		t.Errorf("an allowed redirect: %d %s", r.status, r.body)
 	}

@@ -12,11 +12,11 @@ import (
 func TestAnExpiredExecutionKeepsItsInputFromThePublicNextRoute(t *testing.T) {
 	t.Parallel()
 	h := setupHosted(t, nil)
-	r := h.api("POST", "/v1/flows/signup/start", `{"userId":"ada","input":{"next":"https://app.example.com/private-7f3a"}}`)
+	r := h.api.call("POST", "/v1/flows/signup/start", `{"userId":"ada","input":{"next":"https://app.example.com/private-7f3a"}}`)
 	if r.status != http.StatusOK {
 		t.Fatalf("start: %d %s", r.status, r.body)
 	}
-	start := r.obj(t)
+	start := r.object(t)
 	id, nonce := start["executionId"].(string), start["nonce"].(string)
 	h.clock.Advance(31 * time.Minute)
 

@@ -48,15 +48,15 @@ func (h *hosted) addFlow(name, src string) {
 }
 
 // next answers the screen of an execution started through the API (not opened in a browser).
-func (h *hosted) next(id string, started connResponse, input map[string]any) connResponse {
+func (h *hosted) next(id string, started response, input map[string]any) response {
 	h.t.Helper()
-	obj := started.obj(h.t)
+	obj := started.object(h.t)
 	body, _ := json.Marshal(map[string]any{"stepId": obj["stepId"], "interaction": "continue", "nonce": obj["nonce"], "input": input})
-	return h.api("POST", "/v1/executions/"+id+"/next", string(body))
+	return h.api.call("POST", "/v1/executions/"+id+"/next", string(body))
 }
 
 // fieldMessages returns the field messages of the screen in a response, by field.
-func fieldMessages(t *testing.T, r connResponse) map[string]string {
+func fieldMessages(t *testing.T, r response) map[string]string {
 	t.Helper()
 	var resp struct {
 		StepID string         `json:"stepId"`
@@ -79,14 +79,14 @@ func TestANonFiniteNumberComesBackNextToItsField(t *testing.T) {
 	h := setupHosted(t, nil)
 	h.addFlow("team.yaml", teamFlow)
 	for _, typed := range []string{"NaN", "Inf", "-Infinity"} {
-		started := h.api("POST", "/v1/flows/team/start", `{"userId":"ada"}`)
-		id, _ := started.obj(t)["executionId"].(string)
+		started := h.api.call("POST", "/v1/flows/team/start", `{"userId":"ada"}`)
+		id, _ := started.object(t)["executionId"].(string)
 		r := h.next(id, started, map[string]any{"company": "Acme", "seats": typed})
 		if r.status != http.StatusOK || fieldMessages(t, r)["seats"] != "Seats must be a number." {
 			t.Errorf("seats %q over the API: %d %s", typed, r.status, r.body)
 		}
 		r = h.next(id, r, map[string]any{"company": "Acme", "seats": "3"})
-		if out, _ := r.obj(t)["output"].(map[string]any); r.status != http.StatusOK || out["seats"] != 3.0 {
+		if out, _ := r.object(t)["output"].(map[string]any); r.status != http.StatusOK || out["seats"] != 3.0 {
 			t.Errorf("seats 3 after %q: %d %s", typed, r.status, r.body)
 		}
 	}
@@ -108,8 +108,8 @@ func TestAMisspelledFieldIsRefusedWithItsLikelyName(t *testing.T) {
 	t.Parallel()
 	h := setupHosted(t, nil)
 	h.addFlow("team.yaml", teamFlow)
-	started := h.api("POST", "/v1/flows/team/start", `{"userId":"ada"}`)
-	id, _ := started.obj(t)["executionId"].(string)
+	started := h.api.call("POST", "/v1/flows/team/start", `{"userId":"ada"}`)
+	id, _ := started.object(t)["executionId"].(string)
 	r := h.next(id, started, map[string]any{"company": "Acme", "seets": "3"})
 	fields, _ := r.errorBody(t)["fields"].(map[string]any)
 	if r.status != http.StatusBadRequest || r.errorBody(t)["code"] != "invalid_input" ||
@@ -118,7 +118,7 @@ func TestAMisspelledFieldIsRefusedWithItsLikelyName(t *testing.T) {
 	}
 	// Nothing moved: the same nonce answers with the right name.
 	r = h.next(id, started, map[string]any{"company": "Acme", "seats": "3"})
-	if out, _ := r.obj(t)["output"].(map[string]any); r.status != http.StatusOK || out["seats"] != 3.0 {
+	if out, _ := r.object(t)["output"].(map[string]any); r.status != http.StatusOK || out["seats"] != 3.0 {
 		t.Fatalf("the corrected answer: %d %s", r.status, r.body)
 	}
 
@@ -130,7 +130,7 @@ func TestAMisspelledFieldIsRefusedWithItsLikelyName(t *testing.T) {
 	if r.status != http.StatusSeeOther || r.location != "/flows/run/"+id {
 		t.Fatalf("submit: %d %q %s", r.status, r.location, r.body)
 	}
-	if x := h.api("GET", "/v1/executions/"+id, "").obj(t); x["status"] != "completed" {
+	if x := h.api.call("GET", "/v1/executions/"+id, "").object(t); x["status"] != "completed" {
 		t.Errorf("the hosted form did not finish the flow: %v", x)
 	}
 }
@@ -139,9 +139,9 @@ func TestFieldRulesReachTheAPIAndThePage(t *testing.T) {
 	t.Parallel()
 	h := setupHosted(t, nil)
 	h.addFlow("team.yaml", teamFlow)
-	started := h.api("POST", "/v1/flows/team/start", `{"userId":"ada"}`)
-	id, _ := started.obj(t)["executionId"].(string)
-	fields, _ := started.obj(t)["screen"].(map[string]any)["fields"].([]any)
+	started := h.api.call("POST", "/v1/flows/team/start", `{"userId":"ada"}`)
+	id, _ := started.object(t)["executionId"].(string)
+	fields, _ := started.object(t)["screen"].(map[string]any)["fields"].([]any)
 	company, _ := fields[0].(map[string]any)
 	seats, _ := fields[1].(map[string]any)
 	if company["minLength"] != 2.0 || company["maxLength"] != 80.0 || company["pattern"] != "[A-Za-z0-9 ]+" || seats["min"] != 2.0 || seats["max"] != 500.0 {

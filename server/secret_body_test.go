@@ -12,7 +12,7 @@ func TestASecretOfTheWrongTypeIsNamedInTheError(t *testing.T) {
 	t.Parallel()
 	keys := setupKeyAPI(t)
 	for _, body := range []string{`{"appId":"openai","userId":"ann","apiKey":12345}`, `{"appId":"openai","userId":"ann","apiKey":{"k":"v"}}`} {
-		r := keys.do("POST", "/v1/apikeys", body)
+		r := keys.call("POST", "/v1/apikeys", body)
 		e, _ := r.object(t)["error"].(map[string]any)
 		if r.status != http.StatusBadRequest || e["code"] != "invalid_body" || e["message"] != `field "apiKey" must be a string` {
 			t.Errorf("%s: %d %s", body, r.status, r.body)
@@ -26,8 +26,8 @@ func TestASecretOfTheWrongTypeIsNamedInTheError(t *testing.T) {
 	apps.expect(apps.call("POST", "/v1/apps", createGoogle), http.StatusCreated)
 	r := apps.call("PATCH", "/v1/apps/google-contacts", `{"clientSecret":123}`)
 	apps.expect(r, http.StatusBadRequest)
-	if e, _ := r.json(t)["error"].(map[string]any); e["code"] != "invalid_body" || e["message"] != `field "clientSecret" must be a string` {
-		t.Errorf("PATCH with a number for clientSecret: %s", r.raw)
+	if e, _ := r.object(t)["error"].(map[string]any); e["code"] != "invalid_body" || e["message"] != `field "clientSecret" must be a string` {
+		t.Errorf("PATCH with a number for clientSecret: %s", r.body)
 	}
 }
 
@@ -40,13 +40,13 @@ func TestAClientSecretWithAControlCharacterIsRefused(t *testing.T) {
 		r := apps.call("PATCH", "/v1/apps/google-contacts", `{"clientSecret":"`+secret+`"}`)
 		apps.expect(r, http.StatusBadRequest)
 		if _, fields := r.errorFields(t); fields["clientSecret"] != "contains control characters; paste it again" {
-			t.Errorf("clientSecret %s: %s", secret, r.raw)
+			t.Errorf("clientSecret %s: %s", secret, r.body)
 		}
 	}
 	r := apps.call("POST", "/v1/apps", `{"id":"crm","kind":"oauth2","name":"CRM","clientId":"c","clientSecret":"s\t",
 		"authorizationUrl":"https://crm.example.com/authorize","tokenUrl":"https://crm.example.com/token"}`)
 	apps.expect(r, http.StatusBadRequest)
 	if _, fields := r.errorFields(t); fields["clientSecret"] == nil {
-		t.Errorf("create with a tab in clientSecret: %s", r.raw)
+		t.Errorf("create with a tab in clientSecret: %s", r.body)
 	}
 }

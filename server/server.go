@@ -96,8 +96,12 @@ type Server struct {
 	handler      http.Handler
 }
 
-// New returns the handler.
-func New(opts Options) *Server {
+// New returns the handler, or an *OptionsError (wrapping ErrInvalidOptions) naming the first
+// field of opts it cannot serve with.
+func New(opts Options) (*Server, error) {
+	if err := opts.validate(); err != nil {
+		return nil, err
+	}
 	if opts.MaxBodyBytes <= 0 {
 		opts.MaxBodyBytes = 1 << 20
 	}
@@ -122,7 +126,7 @@ func New(opts Options) *Server {
 	s.routes()
 	s.tokenMarkers = tokenMarkers(s.patterns)
 	s.handler = s.observe(s.checkHost(s.toPublicHost(s.mux)))
-	return s
+	return s, nil
 }
 
 // routes registers every route. Each one is documented in openapi.json; a test holds the two

@@ -43,7 +43,7 @@ func TestARedisThatCannotServeIs503WithRetryAfter(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ts := httptest.NewServer(server.New(server.Options{Store: st, Engine: eng, Logger: slog.New(slog.DiscardHandler)}))
+			ts := httptest.NewServer(newServer(t, server.Options{Store: st, Engine: eng, Logger: slog.New(slog.DiscardHandler)}))
 			t.Cleanup(ts.Close)
 			ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 			defer cancel()

@@ -57,7 +57,10 @@ func run(ctx context.Context) error {
 	if publicURL == "" {
 		publicURL = "http://localhost:8081/outflow"
 	}
-	mux := newMux(eng, st, publicURL, os.Getenv("MANAGEMENT_KEY"))
+	mux, err := newMux(eng, st, publicURL, os.Getenv("MANAGEMENT_KEY"))
+	if err != nil {
+		return err
+	}
 	slog.Info("listening on :8081; Outflow is mounted under /outflow/", "publicURL", publicURL)
 	srv := &http.Server{Addr: ":8081", Handler: mux}
 	go func() { <-ctx.Done(); srv.Shutdown(context.Background()) }()
@@ -68,16 +71,23 @@ func run(ctx context.Context) error {
 }
 
 // newMux is the host's router: its own routes, and Outflow's handler under /outflow/ with
-// PublicURL saying so (publicURL ends in /outflow).
-func newMux(eng *engine.Engine, st *store.Store, publicURL, managementKey string) *http.ServeMux {
+// PublicURL saying so (publicURL ends in /outflow). Without a management key, the management
+// routes are closed.
+func newMux(eng *engine.Engine, st *store.Store, publicURL, managementKey string) (*http.ServeMux, error) {
+	var keys []string
+	if managementKey != "" {
+		keys = []string{managementKey}
+	}
+	outflow, err := server.New(server.Options{Engine: eng, Store: st, ManagementKeys: keys, PublicURL: publicURL})
+	if err != nil {
+		return nil, err
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /login", func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("the host's own login page\n"))
 	})
-	mux.Handle("/outflow/", http.StripPrefix("/outflow", server.New(server.Options{
-		Engine: eng, Store: st, ManagementKeys: []string{managementKey}, PublicURL: publicURL,
-	})))
-	return mux
+	mux.Handle("/outflow/", http.StripPrefix("/outflow", outflow))
+	return mux, nil
 }
 
 // newEngine wires the registry: built-in kinds with one call, then the host's own.

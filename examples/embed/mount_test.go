@@ -41,7 +41,11 @@ func TestTheEmbeddedServerRunsAFlowUnderItsPath(t *testing.T) {
 	}
 	ts := httptest.NewServer(nil)
 	t.Cleanup(ts.Close)
-	ts.Config.Handler = newMux(eng, st, ts.URL+"/outflow", "host-key")
+	mux, err := newMux(eng, st, ts.URL+"/outflow", "host-key")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts.Config.Handler = mux
 
 	jar, _ := cookiejar.New(nil)
 	browser := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}

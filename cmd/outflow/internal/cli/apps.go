@@ -33,6 +33,7 @@ func runApps(ctx context.Context, args []string, env Env) int {
 		return 2
 	}
 	cfg.redisURL = envOr(cfg.redisURL, "REDIS_URL", env)
+	cfg.pingTimeout = env.RedisPingTimeout
 	cfg.keys = envOr(cfg.keys, "OUTFLOW_KEYS", env)
 	cfg.publicURL = envOr(cfg.publicURL, "OUTFLOW_PUBLIC_URL", env)
 	cfg.log = textLogger(env)

@@ -9,6 +9,7 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"time"
 )
 
 // Env is what a command sees of the outside world.
@@ -18,6 +19,9 @@ type Env struct {
 	// Environ lists the environment as NAME=value strings, to spot misspelled variables; nil
 	// means none.
 	Environ func() []string
+	// RedisPingTimeout bounds the PING with which a command checks its Redis at start; 0 means
+	// the store's default (store.DefaultPingTimeout).
+	RedisPingTimeout time.Duration
 }
 
 type command struct {

@@ -62,7 +62,10 @@ func startDemo(ctx context.Context, b *backend, opts *server.Options, log *slog.
 			"Sandbox AI keys are " + sandbox.APIKeyPrefix + " followed by at least 24 letters or digits, e.g. " + sandbox.APIKeyPrefix + "abcdefghijklmnopqrstuvwx",
 		},
 	}
-	srv := server.New(*opts)
+	srv, err := server.New(*opts)
+	if err != nil {
+		return nil, err
+	}
 	mux := http.NewServeMux()
 	mux.Handle("/sandbox/", srv.HostChecked(http.StripPrefix("/sandbox", provider.Handler())))
 	mux.Handle("/", srv)

@@ -32,7 +32,7 @@ func runExplain(ctx context.Context, args []string, env Env) int {
 			"(an embedded Redis lives only as long as the `outflow serve` that started it)")
 		return 2
 	}
-	st, err := store.Open(ctx, store.Options{URL: url, Prefix: *prefix, Logger: slog.New(slog.DiscardHandler)})
+	st, err := store.Open(ctx, store.Options{URL: url, Prefix: *prefix, Logger: slog.New(slog.DiscardHandler), PingTimeout: env.RedisPingTimeout})
 	if err != nil {
 		fmt.Fprintln(env.Stderr, "outflow explain:", err)
 		return 1

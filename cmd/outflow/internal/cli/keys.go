@@ -65,6 +65,7 @@ func keysRotate(ctx context.Context, args []string, env Env) int {
 		return code
 	}
 	cfg.redisURL = envOr(cfg.redisURL, "REDIS_URL", env)
+	cfg.pingTimeout = env.RedisPingTimeout
 	cfg.keys = envOr(cfg.keys, "OUTFLOW_KEYS", env)
 	cfg.log = textLogger(env)
 	warnMisspelledVars(env, cfg.log)

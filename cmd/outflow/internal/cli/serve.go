@@ -43,6 +43,7 @@ func runServe(ctx context.Context, args []string, env Env) int {
 		return code
 	}
 	cfg.backend.redisURL = envOr(cfg.backend.redisURL, "REDIS_URL", env)
+	cfg.backend.pingTimeout = env.RedisPingTimeout
 	cfg.backend.keys = envOr(cfg.backend.keys, "OUTFLOW_KEYS", env)
 	cfg.backend.publicURL = envOr(cfg.backend.publicURL, "OUTFLOW_PUBLIC_URL", env)
 	cfg.managementKeys = envOr(cfg.managementKeys, "OUTFLOW_MANAGEMENT_KEYS", env)
@@ -148,7 +149,11 @@ func serve(ctx context.Context, cfg serveConfig, env Env, log *slog.Logger) erro
 		}
 		handler = d
 	} else {
-		handler = server.New(opts)
+		srv, err := server.New(opts)
+		if err != nil {
+			return err
+		}
+		handler = srv
 	}
 	srv := &http.Server{
 		Handler:           mountAt(mount, handler),

@@ -108,7 +108,7 @@ func TestServeRefusesAnUnknownLogFormat(t *testing.T) {
 // A Redis that does not answer stops serve with how to go on without one: the embedded Redis.
 func TestServeSaysHowToRunWithoutARedis(t *testing.T) {
 	closed := freeAddr(t) // nothing listens there
-	for _, env := range []Env{{}, {Getenv: func(name string) string {
+	for _, env := range []Env{{RedisPingTimeout: startupPingTimeout}, {RedisPingTimeout: startupPingTimeout, Getenv: func(name string) string {
 		if name == "REDIS_URL" {
 			return "redis://" + closed
 		}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/outflowhq/outflow/actions"
 	"github.com/outflowhq/outflow/actions/builtin"
@@ -48,6 +49,8 @@ type backendConfig struct {
 	keys      string
 	publicURL string
 	log       *slog.Logger
+	// pingTimeout bounds the first PING to Redis (Env.RedisPingTimeout).
+	pingTimeout time.Duration
 	// Set by serve: metrics observers and the redirect policy.
 	engineObserver  engine.Observer
 	vaultObserver   oauth.Observer
@@ -76,7 +79,7 @@ func openBackend(ctx context.Context, cfg backendConfig) (*backend, error) {
 // ones the original key cannot open): what must be there before serve listens. wire does the
 // rest, once the public URL is known.
 func openStore(ctx context.Context, cfg backendConfig) (*backend, error) {
-	st, err := store.Open(ctx, store.Options{URL: cfg.redisURL, Prefix: cfg.prefix, Logger: cfg.log})
+	st, err := store.Open(ctx, store.Options{URL: cfg.redisURL, Prefix: cfg.prefix, Logger: cfg.log, PingTimeout: cfg.pingTimeout})
 	if err != nil {
 		return nil, err
 	}

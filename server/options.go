@@ -1,0 +1,46 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+)
+
+// ErrInvalidOptions is what New returns, wrapped, for Options it cannot serve with.
+var ErrInvalidOptions = errors.New("server: invalid options")
+
+// OptionsError says which field of Options is wrong and why. It unwraps to ErrInvalidOptions.
+type OptionsError struct {
+	// Field is the name of the field, e.g. "PublicURL" or "ManagementKeys[1]".
+	Field string
+	// Reason says what is wrong, without the value of a secret.
+	Reason string
+}
+
+// Error returns "server: <Field> <Reason>".
+func (e *OptionsError) Error() string { return "server: " + e.Field + " " + e.Reason }
+
+// Unwrap returns ErrInvalidOptions.
+func (e *OptionsError) Unwrap() error { return ErrInvalidOptions }
+
+// validate checks what New cannot serve with: a PublicURL that is not an absolute http(s) URL
+// (links would be built on nothing), and a management key that no request can ever present
+// (empty, or with spaces around it). It never quotes a key.
+func (o *Options) validate() error {
+	if raw := strings.TrimSpace(o.PublicURL); raw != "" {
+		u, err := url.Parse(raw)
+		if err != nil || (!strings.EqualFold(u.Scheme, "http") && !strings.EqualFold(u.Scheme, "https")) || u.Host == "" {
+			return &OptionsError{Field: "PublicURL", Reason: fmt.Sprintf("must be an absolute http(s) URL, got %q", o.PublicURL)}
+		}
+	}
+	for i, k := range o.ManagementKeys {
+		switch {
+		case k == "":
+			return &OptionsError{Field: fmt.Sprintf("ManagementKeys[%d]", i), Reason: "is empty"}
+		case strings.TrimSpace(k) != k:
+			return &OptionsError{Field: fmt.Sprintf("ManagementKeys[%d]", i), Reason: "has spaces around it, so no request can present it"}
+		}
+	}
+	return nil
+}

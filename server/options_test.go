@@ -1,0 +1,56 @@
+package server_test
+
+import (
+	"errors"
+	"log/slog"
+	"strings"
+	"testing"
+
+	"github.com/outflowhq/outflow/server"
+)
+
+// Options a server cannot serve with are refused at New with a message naming the field, instead
+// of links built on nothing or a management key no request can present; a key is never quoted.
+func TestNewRefusesOptionsItCannotServeWith(t *testing.T) {
+	t.Parallel()
+	const key = "a-management-key-of-32-characters"
+	for _, tc := range []struct {
+		name string
+		opts server.Options
+		want string
+	}{
+		{"relative public URL", server.Options{PublicURL: "auth.example.com/outflow"},
+			`server: PublicURL must be an absolute http(s) URL, got "auth.example.com/outflow"`},
+		{"public URL without host", server.Options{PublicURL: "https:///outflow"},
+			`server: PublicURL must be an absolute http(s) URL, got "https:///outflow"`},
+		{"public URL of another scheme", server.Options{PublicURL: "ftp://auth.example.com"},
+			`server: PublicURL must be an absolute http(s) URL, got "ftp://auth.example.com"`},
+		{"public URL that does not parse", server.Options{PublicURL: "http://auth example.com:x"},
+			`server: PublicURL must be an absolute http(s) URL, got "http://auth example.com:x"`},
+		{"empty management key", server.Options{ManagementKeys: []string{key, ""}},
+			"server: ManagementKeys[1] is empty"},
+		{"management key with spaces around it", server.Options{ManagementKeys: []string{" " + key + "\n"}},
+			"server: ManagementKeys[0] has spaces around it, so no request can present it"},
+	} {
+		tc.opts.Logger = slog.New(slog.DiscardHandler)
+		s, err := server.New(tc.opts)
+		var oe *server.OptionsError
+		switch {
+		case err == nil:
+			t.Errorf("%s: New succeeded, want %q", tc.name, tc.want)
+		case s != nil:
+			t.Errorf("%s: New returned a server with its error", tc.name)
+		case err.Error() != tc.want:
+			t.Errorf("%s: New: %q, want %q", tc.name, err, tc.want)
+		case !errors.Is(err, server.ErrInvalidOptions) || !errors.As(err, &oe):
+			t.Errorf("%s: New: %v is not an *OptionsError wrapping ErrInvalidOptions", tc.name, err)
+		case strings.Contains(err.Error(), key):
+			t.Errorf("%s: New: %q quotes the management key", tc.name, err)
+		}
+	}
+	for _, publicURL := range []string{"", "http://localhost:8080", "HTTPS://auth.example.com/outflow/", " https://auth.example.com "} {
+		if _, err := server.New(server.Options{PublicURL: publicURL, ManagementKeys: []string{key}}); err != nil {
+			t.Errorf("PublicURL %q: %v", publicURL, err)
+		}
+	}
+}
