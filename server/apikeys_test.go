@@ -80,7 +80,9 @@ func setupKeyAPI(t *testing.T) *keyAPI {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	srv := server.New(server.Options{Store: s, Apps: registry, APIKeys: apikeys.NewAPIKeys(registry),
+	keys := apikeys.NewAPIKeys(registry)
+	registry.OnDelete(keys.DeleteApp)
+	srv := server.New(server.Options{Store: s, Apps: registry, APIKeys: keys,
 		ManagementKeys: []string{keysMgmtKey}, Logger: log})
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)

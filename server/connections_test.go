@@ -147,7 +147,10 @@ func setupConnAPI(t *testing.T) *connAPI {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	a.vault = oauth.NewVault(registry)
+	if a.vault, err = oauth.NewVault(registry, oauth.VaultOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	registry.OnDelete(a.vault.DeleteAppConnections)
 	reg := actions.NewRegistry()
 	if err := core.Register(reg); err != nil {
 		t.Fatal(err)

@@ -157,7 +157,13 @@ func setupHostedWith(t *testing.T, cfg hostedConfig) *hosted {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	vault := oauth.NewVault(registry, oauth.VaultOptions{Observer: h.metrics})
+	vault, err := oauth.NewVault(registry, oauth.VaultOptions{Observer: h.metrics})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := apikeys.NewAPIKeys(registry)
+	registry.OnDelete(vault.DeleteAppConnections)
+	registry.OnDelete(keys.DeleteApp)
 	reg := actions.NewRegistry()
 	if err := core.Register(reg); err != nil {
 		t.Fatal(err)
@@ -184,7 +190,7 @@ func setupHostedWith(t *testing.T, cfg hostedConfig) *hosted {
 		publicURL = ""
 	}
 	h.server = server.New(server.Options{
-		Engine: h.eng, Store: h.store, Apps: registry, Vault: vault, APIKeys: apikeys.NewAPIKeys(registry), ManagementKeys: []string{hostedKey},
+		Engine: h.eng, Store: h.store, Apps: registry, Vault: vault, APIKeys: keys, ManagementKeys: []string{hostedKey},
 		PublicURL: publicURL, Logger: log, Metrics: h.metrics, Clock: h.clock, PageSecret: []byte("page secret"), Demo: cfg.demo,
 	})
 	ts.Config.Handler = h.server

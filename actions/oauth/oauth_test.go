@@ -154,7 +154,11 @@ func setup(t *testing.T, flowSources ...string) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.apps, f.vault = registry, oauth.NewVault(registry)
+	if f.vault, err = oauth.NewVault(registry, oauth.VaultOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	f.apps = registry
+	registry.OnDelete(f.vault.DeleteAppConnections)
 	f.reg = actions.NewRegistry()
 	if err := core.Register(f.reg); err != nil {
 		t.Fatal(err)
