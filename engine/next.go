@@ -40,8 +40,9 @@ func (e *Engine) Next(ctx context.Context, executionID string, req NextRequest) 
 // the pause's nonce travels inside that state, and responses never give it to the browser), so a
 // client cannot answer a redirect with a made-up result. binding is the browser the callback came
 // from, checked against the execution's binding.
-func (e *Engine) ResumeCallback(ctx context.Context, executionID, stepID, nonce, binding string, input map[string]any) (*Response, error) {
-	return e.advance(ctx, executionID, NextRequest{StepID: stepID, Interaction: actions.InteractionCallback, Input: input, Nonce: nonce, Binding: binding})
+func (e *Engine) ResumeCallback(ctx context.Context, req CallbackRequest) (*Response, error) {
+	return e.advance(ctx, req.ExecutionID, NextRequest{StepID: req.StepID, Interaction: actions.InteractionCallback,
+		Input: req.Input, Nonce: req.Nonce, Binding: req.Binding})
 }
 
 func (e *Engine) advance(ctx context.Context, executionID string, req NextRequest) (*Response, error) {
