@@ -156,7 +156,8 @@ func (c *claimed) commit(ctx context.Context, t *transition) (*Response, error) 
 	}
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), writeBudget)
 	defer cancel()
-	if _, err := c.e.store.UpdateExecution(wctx, c.id, c.rec.rev, c.token, data, c.rec.nonce, c.e.keep(c.rec), events, c.e.opts.MaxEvents); err != nil {
+	if _, err := c.e.store.UpdateExecution(wctx, store.ExecutionUpdate{ID: c.id, Rev: c.rec.rev, Claim: c.token,
+		Data: data, Nonce: c.rec.nonce, TTL: c.e.keep(c.rec), Events: events, MaxEvents: c.e.opts.MaxEvents}); err != nil {
 		if errors.Is(err, store.ErrConflict) {
 			return nil, conflict("another request advanced the execution first")
 		}
