@@ -3,6 +3,7 @@ package engine_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/outflowhq/outflow/actions"
@@ -75,5 +76,27 @@ func TestADeferredExecutionRunsWhenItsBrowserBindsIt(t *testing.T) {
 	done, err := b.engine.Next(ctx, r.ExecutionID, engine.NextRequest{StepID: "pick", Interaction: "cancel", Nonce: bound.Nonce, Binding: "browser-a"})
 	if err != nil || done.Status != engine.StatusCompleted {
 		t.Fatalf("next: %v %+v", err, done)
+	}
+}
+
+// A callback resumes only the pause it names, and only from the browser the execution is bound to.
+func TestResumeCallbackChecksThePauseItNamesAndTheBrowser(t *testing.T) {
+	t.Parallel()
+	b := setup(t, storetest.New(t))
+	b.add(t, b.engine, "choose-plan.yaml", examplePlanFlow(t))
+	ctx := context.Background()
+	r := mustStart(t, b.engine, "choose-plan", nil)
+	bound, err := b.engine.Bind(ctx, r.ExecutionID, "browser-a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := engine.CallbackRequest{ExecutionID: r.ExecutionID, StepID: "pick", Nonce: bound.Nonce, Binding: "browser-b",
+		Input: map[string]any{"outcome": "connected"}}
+	if _, err := b.engine.ResumeCallback(ctx, req); !errors.Is(err, engine.ErrWrongBrowser) {
+		t.Fatalf("a callback from another browser: %v, want ErrWrongBrowser", err)
+	}
+	req.Binding, req.StepID = "browser-a", "connect"
+	if _, err := b.engine.ResumeCallback(ctx, req); !errors.Is(err, engine.ErrConflict) || !strings.Contains(err.Error(), `at step "pick", not "connect"`) {
+		t.Fatalf("a callback for another step: %v, want ErrConflict naming both steps", err)
 	}
 }

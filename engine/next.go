@@ -40,8 +40,9 @@ func (e *Engine) Next(ctx context.Context, executionID string, req NextRequest) 
 // the pause's nonce travels inside that state, and responses never give it to the browser), so a
 // client cannot answer a redirect with a made-up result. binding is the browser the callback came
 // from, checked against the execution's binding.
-func (e *Engine) ResumeCallback(ctx context.Context, executionID, stepID, nonce, binding string, input map[string]any) (*Response, error) {
-	return e.advance(ctx, executionID, NextRequest{StepID: stepID, Interaction: actions.InteractionCallback, Input: input, Nonce: nonce, Binding: binding})
+func (e *Engine) ResumeCallback(ctx context.Context, req CallbackRequest) (*Response, error) {
+	return e.advance(ctx, req.ExecutionID, NextRequest{StepID: req.StepID, Interaction: actions.InteractionCallback,
+		Input: req.Input, Nonce: req.Nonce, Binding: req.Binding})
 }
 
 func (e *Engine) advance(ctx context.Context, executionID string, req NextRequest) (*Response, error) {
@@ -155,7 +156,8 @@ func (c *claimed) commit(ctx context.Context, t *transition) (*Response, error) 
 	}
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), writeBudget)
 	defer cancel()
-	if _, err := c.e.store.UpdateExecution(wctx, c.id, c.rec.rev, c.token, data, c.rec.nonce, c.e.keep(c.rec), events, c.e.opts.MaxEvents); err != nil {
+	if _, err := c.e.store.UpdateExecution(wctx, store.ExecutionUpdate{ID: c.id, Rev: c.rec.rev, Claim: c.token,
+		Data: data, Nonce: c.rec.nonce, TTL: c.e.keep(c.rec), Events: events, MaxEvents: c.e.opts.MaxEvents}); err != nil {
 		if errors.Is(err, store.ErrConflict) {
 			return nil, conflict("another request advanced the execution first")
 		}

@@ -81,3 +81,19 @@ type NextRequest struct {
 	// it has one.
 	Binding string
 }
+
+// CallbackRequest is what a redirect's callback reports to the execution paused at it
+// (Engine.ResumeCallback): the pause it answers, taken from the redirect's single-use state, the
+// browser the callback came from, and the result.
+type CallbackRequest struct {
+	// ExecutionID, StepID and Nonce name the pause: the execution, the step that redirected, and
+	// the nonce of that pause.
+	ExecutionID string
+	StepID      string
+	Nonce       string
+	// Binding is the browser the callback came from; it must match the execution's binding when
+	// it has one.
+	Binding string
+	// Input is the result the callback reported, as the step reads it.
+	Input map[string]any
+}

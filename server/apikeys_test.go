@@ -71,7 +71,9 @@ func setupKeyAPI(t *testing.T) *keyAPI {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	a.url = serve(t, server.Options{Store: s, Apps: registry, APIKeys: apikeys.NewAPIKeys(registry),
+	keys := apikeys.NewAPIKeys(registry)
+	registry.OnDelete(keys.DeleteApp)
+	a.url = serve(t, server.Options{Store: s, Apps: registry, APIKeys: keys,
 		ManagementKeys: []string{keysMgmtKey}, Logger: log})
 	return a
 }

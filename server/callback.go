@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/outflowhq/outflow/engine"
 	"github.com/outflowhq/outflow/outbound/oauth"
 )
 
@@ -32,7 +33,8 @@ func (s *Server) afterCallback(w http.ResponseWriter, r *http.Request, res *oaut
 	w.Header().Set("Referrer-Policy", "no-referrer")
 	if res.Resume != nil && s.opts.Engine != nil {
 		id := res.Resume.ExecutionID
-		resp, err := s.opts.Engine.ResumeCallback(r.Context(), id, res.Resume.StepID, res.Resume.Nonce, binding, res.ResumeInput())
+		resp, err := s.opts.Engine.ResumeCallback(r.Context(), engine.CallbackRequest{ExecutionID: id, StepID: res.Resume.StepID,
+			Nonce: res.Resume.Nonce, Binding: binding, Input: res.ResumeInput()})
 		if err != nil {
 			s.log.WarnContext(r.Context(), "oauth callback: resume the flow", "execution", id, "error", err)
 		}

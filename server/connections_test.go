@@ -139,7 +139,11 @@ func setupConnAPI(t *testing.T) *connAPI {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	a.vault = oauth.NewVault(registry)
+	var err error
+	if a.vault, err = oauth.NewVault(registry, oauth.VaultOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	registry.OnDelete(a.vault.DeleteAppConnections)
 	reg := actions.NewRegistry()
 	if err := core.Register(reg); err != nil {
 		t.Fatal(err)
@@ -147,7 +151,6 @@ func setupConnAPI(t *testing.T) *connAPI {
 	if err := reg.Add(oauthaction.Kinds(a.vault)...); err != nil {
 		t.Fatal(err)
 	}
-	var err error
 	a.eng, err = engine.New(engine.Options{Store: a.s, Registry: reg, Clock: a.clock, Logger: log,
 		RedirectAllowed: server.RedirectPolicy("https://auth.example.com", []string{"https://app.example.com"})})
 	if err != nil {

@@ -152,7 +152,13 @@ func setupHostedWith(t *testing.T, cfg hostedConfig) *hosted {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	vault := oauth.NewVault(registry, oauth.VaultOptions{Observer: h.metrics})
+	vault, err := oauth.NewVault(registry, oauth.VaultOptions{Observer: h.metrics})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := apikeys.NewAPIKeys(registry)
+	registry.OnDelete(vault.DeleteAppConnections)
+	registry.OnDelete(keys.DeleteApp)
 	reg := actions.NewRegistry()
 	if err := core.Register(reg); err != nil {
 		t.Fatal(err)
@@ -161,7 +167,6 @@ func setupHostedWith(t *testing.T, cfg hostedConfig) *hosted {
 		t.Fatal(err)
 	}
 	policy := server.RedirectPolicy(h.base, []string{"https://app.example.com"})
-	var err error
 	h.eng, err = engine.New(engine.Options{Store: h.store, Registry: reg, Clock: h.clock, Logger: log, Observer: h.metrics, RedirectAllowed: policy})
 	if err != nil {
 		t.Fatal(err)
@@ -180,7 +185,7 @@ func setupHostedWith(t *testing.T, cfg hostedConfig) *hosted {
 		publicURL = ""
 	}
 	h.server = newServer(t, server.Options{
-		Engine: h.eng, Store: h.store, Apps: registry, Vault: vault, APIKeys: apikeys.NewAPIKeys(registry), ManagementKeys: []string{hostedKey},
+		Engine: h.eng, Store: h.store, Apps: registry, Vault: vault, APIKeys: keys, ManagementKeys: []string{hostedKey},
 		PublicURL: publicURL, Logger: log, Metrics: h.metrics, Clock: h.clock, PageSecret: []byte("page secret"), Demo: cfg.demo,
 	})
 	ts.Config.Handler = h.server

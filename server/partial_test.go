@@ -31,7 +31,11 @@ func TestAServerWithoutAStoreServesNoRouteThatNeedsOne(t *testing.T) {
 		t.Fatal(err)
 	}
 	eng := setupHosted(t, nil).eng
-	srv := newServer(t, server.Options{Engine: eng, Apps: registry, Vault: oauth.NewVault(registry), ManagementKeys: []string{connMgmtKey}, Logger: log})
+	vault, err := oauth.NewVault(registry, oauth.VaultOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := newServer(t, server.Options{Engine: eng, Apps: registry, Vault: vault, ManagementKeys: []string{connMgmtKey}, Logger: log})
 	for _, p := range []string{"POST /v1/flows/{flowId}/start", "POST /v1/connect", "GET /v1/oauth/start/{token}", "POST /v1/oauth/start/{token}", "GET /flows/link/{token}"} {
 		if slices.Contains(srv.Patterns(), p) {
 			t.Errorf("%s is served without a Store", p)

@@ -88,7 +88,10 @@ func TestConnectRefusesARedirectThatClimbsOutOfAnAllowedPrefix(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	vault := oauth.NewVault(registry, oauth.VaultOptions{RedirectAllowed: server.RedirectPolicy("https://auth.example.com", []string{"https://github.com/myorg/"})})
+	vault, err := oauth.NewVault(registry, oauth.VaultOptions{RedirectAllowed: server.RedirectPolicy("https://auth.example.com", []string{"https://github.com/myorg/"})})
+	if err != nil {
+		t.Fatal(err)
+	}
 	ts := httptest.NewServer(newServer(t, server.Options{Store: s, Apps: registry, Vault: vault, ManagementKeys: []string{connMgmtKey}, Logger: log}))
 	t.Cleanup(ts.Close)
 	a := &connAPI{client: client{t: t, url: ts.URL, key: connMgmtKey, http: noRedirects}}

@@ -39,30 +39,30 @@ type Companion struct {
 
 // PutIndexedWith is PutIndexed plus the change c describes to the record's companion value, in
 // one atomic step: on ErrNotFound or ErrConflict neither the record, nor its index, nor the
-// companion changes. indexKey and c.Key must share key's hash tag.
-func (s *Store) PutIndexedWith(ctx context.Context, key string, expectRev int64, data []byte, ttl time.Duration, indexKey, member string, c Companion) (int64, error) {
-	if err := checkCAS(expectRev, ttl); err != nil {
-		return 0, fmt.Errorf("store: put %q: %w", key, err)
+// companion changes. c.Key must share p.Key's hash tag, like p.IndexKey.
+func (s *Store) PutIndexedWith(ctx context.Context, p IndexedPut, c Companion) (int64, error) {
+	if err := checkCAS(p.ExpectRev, p.TTL); err != nil {
+		return 0, fmt.Errorf("store: put %q: %w", p.Key, err)
 	}
 	switch c.Op {
 	case CompanionKeep, CompanionDelete:
 	case CompanionSet:
 		if err := checkTTL(c.TTL); err != nil {
-			return 0, fmt.Errorf("store: put %q: companion %q: %w", key, c.Key, err)
+			return 0, fmt.Errorf("store: put %q: companion %q: %w", p.Key, c.Key, err)
 		}
 	default:
-		return 0, fmt.Errorf("store: put %q: unknown companion operation %d", key, c.Op)
+		return 0, fmt.Errorf("store: put %q: unknown companion operation %d", p.Key, c.Op)
 	}
-	if err := sameSlot(key, indexKey, c.Key); err != nil {
+	if err := sameSlot(p.Key, p.IndexKey, c.Key); err != nil {
 		return 0, err
 	}
 	cdata := c.Data
 	if cdata == nil {
 		cdata = []byte{}
 	}
-	res, err := scriptPutIndexedWith.Run(ctx, s.client, []string{key, indexKey, c.Key},
-		expectRev, data, ttl.Milliseconds(), member, int(c.Op), cdata, c.TTL.Milliseconds()).Int64()
-	return casResult(ctx, res, err, "put %q at rev %d with index and companion %q", key, expectRev, c.Key)
+	res, err := scriptPutIndexedWith.Run(ctx, s.client, []string{p.Key, p.IndexKey, c.Key},
+		p.ExpectRev, p.Data, p.TTL.Milliseconds(), p.Member, int(c.Op), cdata, c.TTL.Milliseconds()).Int64()
+	return casResult(ctx, res, err, "put %q at rev %d with index and companion %q", p.Key, p.ExpectRev, c.Key)
 }
 
 // GetWith reads a record and its companion value together: one round trip, one consistent

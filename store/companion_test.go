@@ -18,14 +18,13 @@ func TestPutIndexedWithSetsKeepsAndDeletesTheCompanion(t *testing.T) {
 		rec, prev, idx := k.APIKeys("user", "ann", "openai"), k.APIKeyPrevious("user", "ann", "openai"), k.SubjectIndex("user", "ann")
 		counter := storetest.CountRoundTrips(s)
 
-		rev, err := s.PutIndexedWith(ctx, rec, 0, []byte("v1"), 0, idx, rec, store.Companion{Key: prev, Op: store.CompanionDelete})
+		rev, err := s.PutIndexedWith(ctx, store.IndexedPut{Key: rec, Data: []byte("v1"), IndexKey: idx, Member: rec}, store.Companion{Key: prev, Op: store.CompanionDelete})
 		if err != nil || rev != 1 {
 			t.Fatalf("create = %d, %v", rev, err)
 		}
 		assertWith(t, s, rec, prev, 1, "v1", "")
 		counter.Reset()
-		rev, err = s.PutIndexedWith(ctx, rec, rev, []byte("v2"), 0, idx, rec,
-			store.Companion{Key: prev, Op: store.CompanionSet, Data: []byte("old"), TTL: time.Hour})
+		rev, err = s.PutIndexedWith(ctx, store.IndexedPut{Key: rec, ExpectRev: rev, Data: []byte("v2"), IndexKey: idx, Member: rec}, store.Companion{Key: prev, Op: store.CompanionSet, Data: []byte("old"), TTL: time.Hour})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -46,7 +45,7 @@ func TestPutIndexedWithSetsKeepsAndDeletesTheCompanion(t *testing.T) {
 		assertMembers(t, s, idx, rec)
 
 		// A stale writer changes nothing, the companion included.
-		if _, err := s.PutIndexedWith(ctx, rec, 1, []byte("stale"), 0, idx, rec, store.Companion{Key: prev, Op: store.CompanionDelete}); !errors.Is(err, store.ErrConflict) {
+		if _, err := s.PutIndexedWith(ctx, store.IndexedPut{Key: rec, ExpectRev: 1, Data: []byte("stale"), IndexKey: idx, Member: rec}, store.Companion{Key: prev, Op: store.CompanionDelete}); !errors.Is(err, store.ErrConflict) {
 			t.Fatalf("stale write: err = %v, want ErrConflict", err)
 		}
 		assertWith(t, s, rec, prev, 2, "v2", "old")
@@ -55,7 +54,7 @@ func TestPutIndexedWithSetsKeepsAndDeletesTheCompanion(t *testing.T) {
 		if err := s.Client().PExpire(ctx, prev, 30*time.Minute).Err(); err != nil {
 			t.Fatal(err)
 		}
-		if rev, err = s.PutIndexedWith(ctx, rec, rev, []byte("v3"), 0, idx, rec, store.Companion{Key: prev}); err != nil {
+		if rev, err = s.PutIndexedWith(ctx, store.IndexedPut{Key: rec, ExpectRev: rev, Data: []byte("v3"), IndexKey: idx, Member: rec}, store.Companion{Key: prev}); err != nil {
 			t.Fatal(err)
 		}
 		assertWith(t, s, rec, prev, 3, "v3", "old")
@@ -63,7 +62,7 @@ func TestPutIndexedWithSetsKeepsAndDeletesTheCompanion(t *testing.T) {
 			t.Errorf("companion TTL after keep = %v, want about 30m", ttl)
 		}
 
-		if _, err = s.PutIndexedWith(ctx, rec, rev, []byte("v4"), 0, idx, rec, store.Companion{Key: prev, Op: store.CompanionDelete}); err != nil {
+		if _, err = s.PutIndexedWith(ctx, store.IndexedPut{Key: rec, ExpectRev: rev, Data: []byte("v4"), IndexKey: idx, Member: rec}, store.Companion{Key: prev, Op: store.CompanionDelete}); err != nil {
 			t.Fatal(err)
 		}
 		assertWith(t, s, rec, prev, 4, "v4", "")
@@ -76,8 +75,7 @@ func TestACompanionExpiresByItself(t *testing.T) {
 		ctx := context.Background()
 		k := s.Keys()
 		rec, prev, idx := k.APIKeys("tenant", "acme", "x"), k.APIKeyPrevious("tenant", "acme", "x"), k.SubjectIndex("tenant", "acme")
-		if _, err := s.PutIndexedWith(ctx, rec, 0, []byte("v1"), 0, idx, rec,
-			store.Companion{Key: prev, Op: store.CompanionSet, Data: []byte("old"), TTL: 500 * time.Millisecond}); err != nil {
+		if _, err := s.PutIndexedWith(ctx, store.IndexedPut{Key: rec, Data: []byte("v1"), IndexKey: idx, Member: rec}, store.Companion{Key: prev, Op: store.CompanionSet, Data: []byte("old"), TTL: 500 * time.Millisecond}); err != nil {
 			t.Fatal(err)
 		}
 		deadline := time.Now().Add(10 * time.Second)
@@ -101,7 +99,7 @@ func TestCompanionsStayInTheRecordsSlot(t *testing.T) {
 	k := s.Keys()
 	rec, idx := k.APIKeys("user", "ann", "x"), k.SubjectIndex("user", "ann")
 	elsewhere := k.APIKeyPrevious("user", "bob", "x")
-	if _, err := s.PutIndexedWith(ctx, rec, 0, []byte("v"), 0, idx, rec, store.Companion{Key: elsewhere, Op: store.CompanionDelete}); err == nil {
+	if _, err := s.PutIndexedWith(ctx, store.IndexedPut{Key: rec, Data: []byte("v"), IndexKey: idx, Member: rec}, store.Companion{Key: elsewhere, Op: store.CompanionDelete}); err == nil {
 		t.Error("PutIndexedWith with a companion in another slot succeeded")
 	}
 	if _, _, err := s.GetWith(ctx, rec, elsewhere); err == nil {
@@ -110,7 +108,7 @@ func TestCompanionsStayInTheRecordsSlot(t *testing.T) {
 	if err := s.DeleteIndexed(ctx, rec, idx, rec, elsewhere); err == nil {
 		t.Error("DeleteIndexed across slots succeeded")
 	}
-	if _, err := s.PutIndexedWith(ctx, rec, 0, []byte("v"), 0, idx, rec, store.Companion{Key: k.APIKeyPrevious("user", "ann", "x"), Op: 7}); err == nil {
+	if _, err := s.PutIndexedWith(ctx, store.IndexedPut{Key: rec, Data: []byte("v"), IndexKey: idx, Member: rec}, store.Companion{Key: k.APIKeyPrevious("user", "ann", "x"), Op: 7}); err == nil {
 		t.Error("an unknown companion operation was accepted")
 	}
 	if _, err := s.Get(ctx, rec); !errors.Is(err, store.ErrNotFound) {
@@ -124,8 +122,7 @@ func TestDeleteIndexedRemovesTheCompanions(t *testing.T) {
 		ctx := context.Background()
 		k := s.Keys()
 		rec, prev, idx := k.APIKeys("user", "ann", "x"), k.APIKeyPrevious("user", "ann", "x"), k.SubjectIndex("user", "ann")
-		if _, err := s.PutIndexedWith(ctx, rec, 0, []byte("v1"), 0, idx, rec,
-			store.Companion{Key: prev, Op: store.CompanionSet, Data: []byte("old"), TTL: time.Hour}); err != nil {
+		if _, err := s.PutIndexedWith(ctx, store.IndexedPut{Key: rec, Data: []byte("v1"), IndexKey: idx, Member: rec}, store.Companion{Key: prev, Op: store.CompanionSet, Data: []byte("old"), TTL: time.Hour}); err != nil {
 			t.Fatal(err)
 		}
 		if err := s.DeleteIndexed(ctx, rec, idx, rec, prev); err != nil {

@@ -141,21 +141,38 @@ func (s *Store) ClaimExecution(ctx context.Context, id, nonce string, hold time.
 	return Execution{Rev: rev, Data: []byte(data), Nonce: cur}, token, nil
 }
 
-// UpdateExecution writes an execution's next state if its revision is still rev and the caller
-// still holds the claim token, sets the nonce of its new pause ("" when it no longer waits), ends
-// the claim and appends events — one round trip. ErrConflict when another request wrote first or
-// the claim was lost; ErrNotFound when it is gone.
-func (s *Store) UpdateExecution(ctx context.Context, id string, rev int64, claim string, data []byte, nonce string, ttl time.Duration, events [][]byte, maxEvents int) (int64, error) {
-	if ttl <= 0 {
-		return 0, fmt.Errorf("store: update execution %q: ttl must be positive", id)
+// ExecutionUpdate is an execution's next state, as UpdateExecution writes it.
+type ExecutionUpdate struct {
+	// ID names the execution; Rev is the revision the caller read and Claim the token
+	// ClaimExecution gave it: the write lands only while both still hold.
+	ID    string
+	Rev   int64
+	Claim string
+	// Data is the new state and Nonce the nonce of its new pause ("" when it no longer waits).
+	Data  []byte
+	Nonce string
+	// TTL is how long the execution and its events are kept from now on; it must be positive.
+	TTL time.Duration
+	// Events are appended to the execution's events, which keep the newest MaxEvents (0: all).
+	Events    [][]byte
+	MaxEvents int
+}
+
+// UpdateExecution writes an execution's next state if its revision is still u.Rev and the caller
+// still holds the claim token, sets the nonce of its new pause, ends the claim and appends
+// events — one round trip. ErrConflict when another request wrote first or the claim was lost;
+// ErrNotFound when it is gone.
+func (s *Store) UpdateExecution(ctx context.Context, u ExecutionUpdate) (int64, error) {
+	if u.TTL <= 0 {
+		return 0, fmt.Errorf("store: update execution %q: ttl must be positive", u.ID)
 	}
-	if claim == "" {
-		return 0, fmt.Errorf("store: update execution %q: no claim", id)
+	if u.Claim == "" {
+		return 0, fmt.Errorf("store: update execution %q: no claim", u.ID)
 	}
-	key, logKey := s.keys.Execution(id), s.keys.ExecutionEvents(id)
-	args := append([]any{rev, data, ttl.Milliseconds(), maxEvents, nonce, claim}, entryArgs(events)...)
+	key, logKey := s.keys.Execution(u.ID), s.keys.ExecutionEvents(u.ID)
+	args := append([]any{u.Rev, u.Data, u.TTL.Milliseconds(), u.MaxEvents, u.Nonce, u.Claim}, entryArgs(u.Events)...)
 	res, err := scriptUpdateExecution.Run(ctx, s.client, []string{key, logKey}, args...).Int64()
-	return casResult(ctx, res, err, "update execution %q at rev %d", id, rev)
+	return casResult(ctx, res, err, "update execution %q at rev %d", u.ID, u.Rev)
 }
 
 // ReleaseExecution ends a claim without writing anything; only the claim's holder can.

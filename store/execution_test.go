@@ -27,7 +27,7 @@ func TestExecutionClaims(t *testing.T) {
 			t.Fatal("a held claim was claimed again")
 		}
 		// Only the holder writes or releases.
-		if _, err := s.UpdateExecution(ctx, "x1", 1, "not-the-token", []byte(`{"v":2}`), "n2", time.Minute, nil, 10); !errors.Is(err, store.ErrConflict) {
+		if _, err := s.UpdateExecution(ctx, store.ExecutionUpdate{ID: "x1", Rev: 1, Claim: "not-the-token", Data: []byte(`{"v":2}`), Nonce: "n2", TTL: time.Minute, MaxEvents: 10}); !errors.Is(err, store.ErrConflict) {
 			t.Fatalf("update without the claim: %v", err)
 		}
 		if err := s.ReleaseExecution(ctx, "x1", "not-the-token"); err != nil {
@@ -36,7 +36,8 @@ func TestExecutionClaims(t *testing.T) {
 		if _, again, _ := s.ClaimExecution(ctx, "x1", "n1", time.Minute); again != "" {
 			t.Fatal("a stranger released the claim")
 		}
-		rev, err := s.UpdateExecution(ctx, "x1", 1, tok, []byte(`{"v":2}`), "n2", time.Minute, [][]byte{[]byte("e2")}, 10)
+		rev, err := s.UpdateExecution(ctx, store.ExecutionUpdate{ID: "x1", Rev: 1, Claim: tok, Data: []byte(`{"v":2}`), Nonce: "n2", TTL: time.Minute,
+			Events: [][]byte{[]byte("e2")}, MaxEvents: 10})
 		if err != nil || rev != 2 {
 			t.Fatalf("update with the claim: %d %v", rev, err)
 		}
@@ -62,7 +63,7 @@ func TestExecutionClaims(t *testing.T) {
 			}
 			time.Sleep(20 * time.Millisecond)
 		}
-		if _, err := s.UpdateExecution(ctx, "x1", 2, held, []byte(`{"v":3}`), "", time.Minute, nil, 10); !errors.Is(err, store.ErrConflict) {
+		if _, err := s.UpdateExecution(ctx, store.ExecutionUpdate{ID: "x1", Rev: 2, Claim: held, Data: []byte(`{"v":3}`), TTL: time.Minute, MaxEvents: 10}); !errors.Is(err, store.ErrConflict) {
 			t.Fatalf("the holder of an expired claim wrote: %v", err)
 		}
 	})

@@ -107,12 +107,12 @@ func TestPutIndexedIfLockedIsFencedByTheLock(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		rev, err := s.PutIndexedIfLocked(ctx, mine, rec, 0, []byte("v1"), 0, idx, rec)
+		rev, err := s.PutIndexedIfLocked(ctx, mine, store.IndexedPut{Key: rec, Data: []byte("v1"), IndexKey: idx, Member: rec})
 		if err != nil || rev != 1 {
 			t.Fatalf("write under a held lock: rev %d, %v", rev, err)
 		}
 		assertMembers(t, s, idx, rec)
-		if _, err := s.PutIndexedIfLocked(ctx, mine, rec, 7, []byte("v?"), 0, idx, rec); !errors.Is(err, store.ErrConflict) {
+		if _, err := s.PutIndexedIfLocked(ctx, mine, store.IndexedPut{Key: rec, ExpectRev: 7, Data: []byte("v?"), IndexKey: idx, Member: rec}); !errors.Is(err, store.ErrConflict) {
 			t.Fatalf("stale revision under a held lock: %v, want ErrConflict", err)
 		}
 
@@ -120,23 +120,23 @@ func TestPutIndexedIfLockedIsFencedByTheLock(t *testing.T) {
 		if err := s.Delete(ctx, lockKey); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.PutIndexedIfLocked(ctx, mine, rec, 1, []byte("late"), 0, idx, rec); !errors.Is(err, store.ErrLockLost) {
+		if _, err := s.PutIndexedIfLocked(ctx, mine, store.IndexedPut{Key: rec, ExpectRev: 1, Data: []byte("late"), IndexKey: idx, Member: rec}); !errors.Is(err, store.ErrLockLost) {
 			t.Fatalf("write after the lock expired: %v, want ErrLockLost", err)
 		}
 		theirs, err := s.Lock(ctx, lockKey, 10*time.Second)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.PutIndexedIfLocked(ctx, mine, rec, 1, []byte("late"), 0, idx, rec); !errors.Is(err, store.ErrLockLost) {
+		if _, err := s.PutIndexedIfLocked(ctx, mine, store.IndexedPut{Key: rec, ExpectRev: 1, Data: []byte("late"), IndexKey: idx, Member: rec}); !errors.Is(err, store.ErrLockLost) {
 			t.Fatalf("write under someone else's lock: %v, want ErrLockLost", err)
 		}
 		if got, err := s.Get(ctx, rec); err != nil || string(got.Data) != "v1" || got.Rev != 1 {
 			t.Fatalf("record after refused writes: %q rev %d, %v", got.Data, got.Rev, err)
 		}
-		if _, err := s.PutIndexedIfLocked(ctx, theirs, rec, 1, []byte("v2"), 0, idx, rec); err != nil {
+		if _, err := s.PutIndexedIfLocked(ctx, theirs, store.IndexedPut{Key: rec, ExpectRev: 1, Data: []byte("v2"), IndexKey: idx, Member: rec}); err != nil {
 			t.Fatalf("the new holder's write: %v", err)
 		}
-		if _, err := s.PutIndexedIfLocked(ctx, theirs, k.Tokens("user", "u2", "crm"), 0, []byte("x"), 0, idx, rec); err == nil {
+		if _, err := s.PutIndexedIfLocked(ctx, theirs, store.IndexedPut{Key: k.Tokens("user", "u2", "crm"), Data: []byte("x"), IndexKey: idx, Member: rec}); err == nil {
 			t.Fatal("a fenced write across cluster slots was accepted")
 		}
 	})

@@ -63,27 +63,41 @@ func (s *Store) Put(ctx context.Context, key string, expectRev int64, data []byt
 	return casResult(ctx, res, err, "put %q at rev %d", key, expectRev)
 }
 
-// PutAndAppend is Put plus appending entries to the list logKey, trimming it to the newest
-// maxEntries (0: no trimming) and giving it the record's TTL — atomically, in one round trip.
-// logKey must share key's hash tag (e.g. Execution and ExecutionEvents). On ErrNotFound or
+// LoggedPut is a Put of a record plus entries appended to a log beside it, as PutAndAppend
+// writes them.
+type LoggedPut struct {
+	// Key, ExpectRev, Data and TTL are as Put takes them.
+	Key       string
+	ExpectRev int64
+	Data      []byte
+	TTL       time.Duration
+	// LogKey names the list Entries are appended to; it must share Key's hash tag (e.g.
+	// Execution and ExecutionEvents). The list keeps its newest MaxEntries (0: all).
+	LogKey     string
+	Entries    [][]byte
+	MaxEntries int
+}
+
+// PutAndAppend is Put plus appending p.Entries to the list p.LogKey, trimming it to the newest
+// p.MaxEntries and giving it the record's TTL — atomically, in one round trip. On ErrNotFound or
 // ErrConflict nothing is written.
-func (s *Store) PutAndAppend(ctx context.Context, key string, expectRev int64, data []byte, ttl time.Duration, logKey string, entries [][]byte, maxEntries int) (int64, error) {
-	if err := checkCAS(expectRev, ttl); err != nil {
-		return 0, fmt.Errorf("store: put %q: %w", key, err)
+func (s *Store) PutAndAppend(ctx context.Context, p LoggedPut) (int64, error) {
+	if err := checkCAS(p.ExpectRev, p.TTL); err != nil {
+		return 0, fmt.Errorf("store: put %q: %w", p.Key, err)
 	}
-	if maxEntries < 0 {
-		return 0, fmt.Errorf("store: put %q: negative maxEntries %d", key, maxEntries)
+	if p.MaxEntries < 0 {
+		return 0, fmt.Errorf("store: put %q: negative maxEntries %d", p.Key, p.MaxEntries)
 	}
-	if err := sameSlot(key, logKey); err != nil {
+	if err := sameSlot(p.Key, p.LogKey); err != nil {
 		return 0, err
 	}
-	args := make([]any, 0, 4+len(entries))
-	args = append(args, expectRev, data, ttl.Milliseconds(), maxEntries)
-	for _, e := range entries {
+	args := make([]any, 0, 4+len(p.Entries))
+	args = append(args, p.ExpectRev, p.Data, p.TTL.Milliseconds(), p.MaxEntries)
+	for _, e := range p.Entries {
 		args = append(args, e)
 	}
-	res, err := scriptPutAndAppend.Run(ctx, s.client, []string{key, logKey}, args...).Int64()
-	return casResult(ctx, res, err, "put %q at rev %d with log", key, expectRev)
+	res, err := scriptPutAndAppend.Run(ctx, s.client, []string{p.Key, p.LogKey}, args...).Int64()
+	return casResult(ctx, res, err, "put %q at rev %d with log", p.Key, p.ExpectRev)
 }
 
 // Log reads a whole list written by PutAndAppend, oldest first. A missing list is empty, not an
@@ -100,34 +114,47 @@ func (s *Store) Log(ctx context.Context, logKey string) ([][]byte, error) {
 	return out, nil
 }
 
-// PutIndexed is Put plus adding member to the set indexKey, atomically. indexKey must share
-// key's hash tag. The index keeps no TTL: when the record expires, the member stays until
-// DeleteIndexed or SetRemove removes it, so readers of an index must tolerate missing records.
-func (s *Store) PutIndexed(ctx context.Context, key string, expectRev int64, data []byte, ttl time.Duration, indexKey, member string) (int64, error) {
-	if err := checkCAS(expectRev, ttl); err != nil {
-		return 0, fmt.Errorf("store: put %q: %w", key, err)
+// IndexedPut is a Put of a record that also adds it to an index set, as PutIndexed,
+// PutIndexedIfLocked and PutIndexedWith write it.
+type IndexedPut struct {
+	// Key, ExpectRev, Data and TTL are as Put takes them.
+	Key       string
+	ExpectRev int64
+	Data      []byte
+	TTL       time.Duration
+	// Member is added to the set IndexKey, which must share Key's hash tag.
+	IndexKey string
+	Member   string
+}
+
+// PutIndexed is Put plus adding p.Member to the set p.IndexKey, atomically. The index keeps no
+// TTL: when the record expires, the member stays until DeleteIndexed or SetRemove removes it, so
+// readers of an index must tolerate missing records.
+func (s *Store) PutIndexed(ctx context.Context, p IndexedPut) (int64, error) {
+	if err := checkCAS(p.ExpectRev, p.TTL); err != nil {
+		return 0, fmt.Errorf("store: put %q: %w", p.Key, err)
 	}
-	if err := sameSlot(key, indexKey); err != nil {
+	if err := sameSlot(p.Key, p.IndexKey); err != nil {
 		return 0, err
 	}
-	res, err := scriptPutIndexed.Run(ctx, s.client, []string{key, indexKey}, expectRev, data, ttl.Milliseconds(), member).Int64()
-	return casResult(ctx, res, err, "put %q at rev %d with index", key, expectRev)
+	res, err := scriptPutIndexed.Run(ctx, s.client, []string{p.Key, p.IndexKey}, p.ExpectRev, p.Data, p.TTL.Milliseconds(), p.Member).Int64()
+	return casResult(ctx, res, err, "put %q at rev %d with index", p.Key, p.ExpectRev)
 }
 
 // PutIndexedIfLocked is PutIndexed fenced by lock: in the same atomic step it checks that lock is
 // still held by its owner, and writes nothing, returning ErrLockLost, when it is not (it expired,
 // or someone else took it). A holder that stalled past its lock's TTL therefore cannot overwrite
-// what the next holder wrote. The lock's key must share key's hash tag, like indexKey.
-func (s *Store) PutIndexedIfLocked(ctx context.Context, lock *Lock, key string, expectRev int64, data []byte, ttl time.Duration, indexKey, member string) (int64, error) {
-	if err := checkCAS(expectRev, ttl); err != nil {
-		return 0, fmt.Errorf("store: put %q: %w", key, err)
+// what the next holder wrote. The lock's key must share p.Key's hash tag, like p.IndexKey.
+func (s *Store) PutIndexedIfLocked(ctx context.Context, lock *Lock, p IndexedPut) (int64, error) {
+	if err := checkCAS(p.ExpectRev, p.TTL); err != nil {
+		return 0, fmt.Errorf("store: put %q: %w", p.Key, err)
 	}
-	if err := sameSlot(key, indexKey, lock.key); err != nil {
+	if err := sameSlot(p.Key, p.IndexKey, lock.key); err != nil {
 		return 0, err
 	}
-	res, err := scriptPutIndexedIfLocked.Run(ctx, s.client, []string{key, indexKey, lock.key},
-		expectRev, data, ttl.Milliseconds(), member, lock.token).Int64()
-	return casResult(ctx, res, err, "put %q at rev %d under lock %q", key, expectRev, lock.key)
+	res, err := scriptPutIndexedIfLocked.Run(ctx, s.client, []string{p.Key, p.IndexKey, lock.key},
+		p.ExpectRev, p.Data, p.TTL.Milliseconds(), p.Member, lock.token).Int64()
+	return casResult(ctx, res, err, "put %q at rev %d under lock %q", p.Key, p.ExpectRev, lock.key)
 }
 
 // DeleteIndexed deletes key (and the keys in also, such as the record's companions) and removes

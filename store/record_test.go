@@ -112,12 +112,12 @@ func TestPutAndAppend(t *testing.T) {
 		k := s.Keys()
 		key, log := k.Execution("e1"), k.ExecutionEvents("e1")
 
-		rev, err := s.PutAndAppend(ctx, key, 0, []byte("s1"), time.Minute, log, [][]byte{[]byte("started")}, 3)
+		rev, err := s.PutAndAppend(ctx, store.LoggedPut{Key: key, Data: []byte("s1"), TTL: time.Minute, LogKey: log, Entries: [][]byte{[]byte("started")}, MaxEntries: 3})
 		if err != nil || rev != 1 {
 			t.Fatalf("first PutAndAppend = %d, %v", rev, err)
 		}
 		for i := range 4 {
-			rev, err = s.PutAndAppend(ctx, key, rev, []byte("s"), time.Minute, log, [][]byte{fmt.Appendf(nil, "step %d", i)}, 3)
+			rev, err = s.PutAndAppend(ctx, store.LoggedPut{Key: key, ExpectRev: rev, Data: []byte("s"), TTL: time.Minute, LogKey: log, Entries: [][]byte{fmt.Appendf(nil, "step %d", i)}, MaxEntries: 3})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -135,7 +135,7 @@ func TestPutAndAppend(t *testing.T) {
 		}
 
 		// A lost compare-and-set writes nothing, neither record nor log.
-		if _, err := s.PutAndAppend(ctx, key, 1, []byte("stale"), time.Hour, log, [][]byte{[]byte("stale")}, 3); !errors.Is(err, store.ErrConflict) {
+		if _, err := s.PutAndAppend(ctx, store.LoggedPut{Key: key, ExpectRev: 1, Data: []byte("stale"), TTL: time.Hour, LogKey: log, Entries: [][]byte{[]byte("stale")}, MaxEntries: 3}); !errors.Is(err, store.ErrConflict) {
 			t.Fatalf("stale PutAndAppend: err = %v, want ErrConflict", err)
 		}
 		if entries, _ := s.Log(ctx, log); len(entries) != 3 || string(entries[2]) != "step 3" {
@@ -147,7 +147,7 @@ func TestPutAndAppend(t *testing.T) {
 		for i := range many {
 			many[i] = fmt.Appendf(nil, "m%d", i)
 		}
-		if _, err := s.PutAndAppend(ctx, key, rev, []byte("s"), 0, log, many, 0); err != nil {
+		if _, err := s.PutAndAppend(ctx, store.LoggedPut{Key: key, ExpectRev: rev, Data: []byte("s"), LogKey: log, Entries: many}); err != nil {
 			t.Fatal(err)
 		}
 		entries, _ = s.Log(ctx, log)
@@ -164,7 +164,7 @@ func TestPutAndAppendRefusesKeysInDifferentSlots(t *testing.T) {
 	t.Parallel()
 	s := storetest.New(t)
 	k := s.Keys()
-	_, err := s.PutAndAppend(context.Background(), k.Execution("a"), 0, []byte("x"), 0, k.ExecutionEvents("b"), nil, 0)
+	_, err := s.PutAndAppend(context.Background(), store.LoggedPut{Key: k.Execution("a"), Data: []byte("x"), LogKey: k.ExecutionEvents("b")})
 	if err == nil {
 		t.Fatal("PutAndAppend across two executions succeeded; it would fail with CROSSSLOT on a Cluster")
 	}
@@ -179,11 +179,11 @@ func TestPutIndexedAndDeleteIndexed(t *testing.T) {
 		ctx := context.Background()
 		k := s.Keys()
 		for _, id := range []string{"google", "slack"} {
-			if _, err := s.PutIndexed(ctx, k.App(id), 0, []byte("{}"), 0, k.AppIndex(), id); err != nil {
+			if _, err := s.PutIndexed(ctx, store.IndexedPut{Key: k.App(id), Data: []byte("{}"), TTL: 0, IndexKey: k.AppIndex(), Member: id}); err != nil {
 				t.Fatal(err)
 			}
 		}
-		if _, err := s.PutIndexed(ctx, k.App("google"), 0, []byte("{}"), 0, k.AppIndex(), "google"); !errors.Is(err, store.ErrConflict) {
+		if _, err := s.PutIndexed(ctx, store.IndexedPut{Key: k.App("google"), Data: []byte("{}"), TTL: 0, IndexKey: k.AppIndex(), Member: "google"}); !errors.Is(err, store.ErrConflict) {
 			t.Fatalf("duplicate PutIndexed: err = %v, want ErrConflict", err)
 		}
 		assertMembers(t, s, k.AppIndex(), "google", "slack")

@@ -126,7 +126,7 @@ func TestUnavailableWhenRedisGoesAway(t *testing.T) {
 		"Get": func() error { _, err := s.Get(ctx, k.Execution("e1")); return err },
 		"Put": func() error { _, err := s.Put(ctx, k.Execution("e1"), 1, []byte("y"), 0); return err },
 		"PutAndAppend": func() error {
-			_, err := s.PutAndAppend(ctx, k.Execution("e1"), 1, nil, 0, k.ExecutionEvents("e1"), nil, 0)
+			_, err := s.PutAndAppend(ctx, store.LoggedPut{Key: k.Execution("e1"), ExpectRev: 1, LogKey: k.ExecutionEvents("e1")})
 			return err
 		},
 		"TakeOnce": func() error { _, err := s.TakeOnce(ctx, k.OAuthState("s")); return err },
@@ -166,7 +166,7 @@ func TestPutAndAppendIsOneRoundTrip(t *testing.T) {
 		ctx := context.Background()
 		k := s.Keys()
 		counter := storetest.CountRoundTrips(s)
-		rev, err := s.PutAndAppend(ctx, k.Execution("e1"), 0, []byte("a"), time.Minute, k.ExecutionEvents("e1"), [][]byte{[]byte("x"), []byte("y")}, 10)
+		rev, err := s.PutAndAppend(ctx, store.LoggedPut{Key: k.Execution("e1"), Data: []byte("a"), TTL: time.Minute, LogKey: k.ExecutionEvents("e1"), Entries: [][]byte{[]byte("x"), []byte("y")}, MaxEntries: 10})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -174,7 +174,7 @@ func TestPutAndAppendIsOneRoundTrip(t *testing.T) {
 			t.Fatalf("first PutAndAppend took %d round trips, want 1", n)
 		}
 		counter.Reset()
-		if _, err := s.PutAndAppend(ctx, k.Execution("e1"), rev, []byte("b"), time.Minute, k.ExecutionEvents("e1"), [][]byte{[]byte("z")}, 10); err != nil {
+		if _, err := s.PutAndAppend(ctx, store.LoggedPut{Key: k.Execution("e1"), ExpectRev: rev, Data: []byte("b"), TTL: time.Minute, LogKey: k.ExecutionEvents("e1"), Entries: [][]byte{[]byte("z")}, MaxEntries: 10}); err != nil {
 			t.Fatal(err)
 		}
 		if n := counter.Count(); n != 1 {

@@ -60,6 +60,7 @@ func setup(t *testing.T, s *store.Store) *env {
 		t.Fatal(err)
 	}
 	e.keys = apikeys.NewAPIKeys(e.apps)
+	e.apps.OnDelete(e.keys.DeleteApp)
 	reg := actions.NewRegistry()
 	if err := core.Register(reg); err != nil {
 		t.Fatal(err)

@@ -45,9 +45,10 @@ func TestAForgedCallbackResultIsNotTrusted(t *testing.T) {
 		if err != nil || res.Resume == nil {
 			t.Fatalf("callback: %v %+v", err, res)
 		}
-		done, err := f.eng.ResumeCallback(ctx, res.Resume.ExecutionID, res.Resume.StepID, res.Resume.Nonce, "", map[string]any{
-			"outcome": "connected", "connectionId": forged, "scopes": []any{"admin"},
-		})
+		done, err := f.eng.ResumeCallback(ctx, engine.CallbackRequest{ExecutionID: res.Resume.ExecutionID, StepID: res.Resume.StepID,
+			Nonce: res.Resume.Nonce, Input: map[string]any{
+				"outcome": "connected", "connectionId": forged, "scopes": []any{"admin"},
+			}})
 		if err != nil {
 			t.Fatalf("%s: %v", forged, err)
 		}

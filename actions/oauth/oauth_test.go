@@ -154,7 +154,11 @@ func setup(t *testing.T, flowSources ...string) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.apps, f.vault = registry, oauth.NewVault(registry)
+	if f.vault, err = oauth.NewVault(registry, oauth.VaultOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	f.apps = registry
+	registry.OnDelete(f.vault.DeleteAppConnections)
 	f.reg = actions.NewRegistry()
 	if err := core.Register(f.reg); err != nil {
 		t.Fatal(err)
@@ -193,7 +197,8 @@ func (f *fixture) callback(t *testing.T, q url.Values) *engine.Response {
 	if res.Resume == nil {
 		t.Fatal("the callback does not say which execution to resume")
 	}
-	resp, err := f.eng.ResumeCallback(ctx, res.Resume.ExecutionID, res.Resume.StepID, res.Resume.Nonce, "", res.ResumeInput())
+	resp, err := f.eng.ResumeCallback(ctx, engine.CallbackRequest{ExecutionID: res.Resume.ExecutionID, StepID: res.Resume.StepID,
+		Nonce: res.Resume.Nonce, Input: res.ResumeInput()})
 	if err != nil {
 		t.Fatalf("Next: %v", err)
 	}

@@ -151,13 +151,12 @@ type APIKeys struct {
 	probe *http.Client
 }
 
-// NewAPIKeys returns the API-key store of the registry, sharing its Options. It registers
-// with the registry so that deleting an app deletes every key stored for it.
+// NewAPIKeys returns the API-key store of the registry, sharing its Options. It leaves the
+// registry as it is: to have deleting an app delete every key stored for it, register the store
+// with registry.OnDelete(keys.DeleteApp).
 func NewAPIKeys(registry *apps.Apps) *APIKeys {
 	opts := registry.Options()
-	k := &APIKeys{apps: registry, opts: opts, log: opts.LoggerOrDefault(), probe: probeClient(opts)}
-	registry.OnDelete(k.deleteApp)
-	return k
+	return &APIKeys{apps: registry, opts: opts, log: opts.LoggerOrDefault(), probe: probeClient(opts)}
 }
 
 var (

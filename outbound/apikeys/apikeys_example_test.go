@@ -32,6 +32,7 @@ func ExampleAPIKeys() {
 		log.Fatal(err)
 	}
 	keys := apikeys.NewAPIKeys(registry)
+	registry.OnDelete(keys.DeleteApp) // deleting an app deletes its keys
 
 	// The catalog's Stripe app, keeping a rotated-out key for one hour. Put checks every key
 	// against the template's format hint (sk_live_, rk_live_, ...).

@@ -121,10 +121,10 @@ func (k *APIKeys) Delete(ctx context.Context, owner outbound.Owner, appID string
 	return nil
 }
 
-// deleteApp removes every owner's key for an app, and for an apikey app the app's owner index
-// too (the vault drops it for an OAuth app); it runs when the app is deleted. It is idempotent,
-// as Apps requires of its hooks.
-func (k *APIKeys) deleteApp(ctx context.Context, appID string) error {
+// DeleteApp removes every owner's key for an app, and for an apikey app the app's owner index
+// too (the vault drops it for an OAuth app); it is meant for apps.Apps.OnDelete, to run when the
+// app is deleted. It is idempotent, as Apps requires of its hooks.
+func (k *APIKeys) DeleteApp(ctx context.Context, appID string) error {
 	keys := k.opts.Store.Keys()
 	members, err := k.opts.Store.SetMembers(ctx, keys.AppSubjects(appID))
 	if err != nil {

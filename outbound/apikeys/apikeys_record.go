@@ -159,6 +159,6 @@ func (k *APIKeys) save(ctx context.Context, rec *keyRecord, rev int64, prev stor
 	}
 	key := k.recordKey(rec.Owner, rec.AppID)
 	prev.Key = k.prevKey(rec.Owner, rec.AppID)
-	_, err = k.opts.Store.PutIndexedWith(ctx, key, rev, data, 0, k.indexKey(rec.Owner), key, prev)
+	_, err = k.opts.Store.PutIndexedWith(ctx, store.IndexedPut{Key: key, ExpectRev: rev, Data: data, IndexKey: k.indexKey(rec.Owner), Member: key}, prev)
 	return err
 }

@@ -52,6 +52,7 @@ func keysSetup(t *testing.T, s *store.Store) *keysEnv {
 	env := &keysEnv{store: s, keyring: ring, clock: clock.NewFake(keysEpoch), logs: &lockedBuffer{}}
 	env.provider = newFakeKeyAPI(t, goodKey, otherKey)
 	env.apps, env.keys = env.open(t, ring)
+	env.apps.OnDelete(env.keys.DeleteApp)
 	return env
 }
 
@@ -216,6 +217,23 @@ func TestAPIKeysStoreFetchListDelete(t *testing.T) {
 		}
 		e.noKeyLeaks(t, goodKey)
 	})
+}
+
+// Deleting an app deletes its keys only through a registry the store was registered with
+// (keysSetup registers DeleteApp): building a store has no hidden effect on the registry.
+func TestAPIKeysDeleteAppKeysOnlyWhereRegistered(t *testing.T) {
+	ctx := context.Background()
+	e := keysSetup(t, storetest.New(t))
+	e.createKeyApp(t, "openai", nil)
+	e.put(t, ann, goodKey, false)
+
+	unhooked, _ := e.open(t, e.keyring) // another instance, its key store not registered
+	if err := unhooked.Delete(ctx, "openai"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.keys.Fetch(ctx, ann, "openai"); err != nil {
+		t.Fatalf("the key after deleting its app through a registry no key store hooked into: %v; want it kept", err)
+	}
 }
 
 func TestAPIKeysRefuseBadRequests(t *testing.T) {

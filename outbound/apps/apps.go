@@ -118,8 +118,9 @@ func (a *Apps) List(ctx context.Context) ([]App, error) {
 // callback URL built from Options.PublicURL.
 func (a *Apps) View(app App) AppView { return app.View(a.opts.PublicURL) }
 
-// OnDelete registers fn to run when an app is deleted, before its record goes. The Vault and
-// APIKeys register here to remove the app's credentials. A hook must be idempotent: when one
+// OnDelete registers fn to run when an app is deleted, before its record goes. Whoever builds
+// the vault and the API-key store registers their DeleteAppConnections and DeleteApp here, so
+// that deleting an app removes its credentials. A hook must be idempotent: when one
 // fails the app stays, and a retried Delete runs every hook again.
 func (a *Apps) OnDelete(fn func(ctx context.Context, appID string) error) {
 	a.mu.Lock()

@@ -108,7 +108,7 @@ func (a *Apps) insert(ctx context.Context, app App) error {
 		return err
 	}
 	k := a.keys()
-	_, err = a.opts.Store.PutIndexed(ctx, k.App(app.ID), 0, data, 0, k.AppIndex(), app.ID)
+	_, err = a.opts.Store.PutIndexed(ctx, store.IndexedPut{Key: k.App(app.ID), Data: data, IndexKey: k.AppIndex(), Member: app.ID})
 	a.cache.invalidate()
 	if errors.Is(err, store.ErrConflict) {
 		return ErrAppExists
@@ -124,7 +124,7 @@ func (a *Apps) replace(ctx context.Context, rev int64, app App) error {
 		return err
 	}
 	k := a.keys()
-	_, err = a.opts.Store.PutIndexed(ctx, k.App(app.ID), rev, data, 0, k.AppIndex(), app.ID)
+	_, err = a.opts.Store.PutIndexed(ctx, store.IndexedPut{Key: k.App(app.ID), ExpectRev: rev, Data: data, IndexKey: k.AppIndex(), Member: app.ID})
 	a.cache.invalidate()
 	if errors.Is(err, store.ErrNotFound) {
 		return ErrAppNotFound

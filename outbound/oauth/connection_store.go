@@ -102,9 +102,9 @@ func (v *Vault) updateIn(ctx context.Context, lock *store.Lock, appID string, o 
 		}
 		var rev int64
 		if lock != nil {
-			rev, err = v.store.PutIndexedIfLocked(ctx, lock, key, g.rev, data, ttl, v.indexKey(o), key)
+			rev, err = v.store.PutIndexedIfLocked(ctx, lock, store.IndexedPut{Key: key, ExpectRev: g.rev, Data: data, TTL: ttl, IndexKey: v.indexKey(o), Member: key})
 		} else {
-			rev, err = v.store.PutIndexed(ctx, key, g.rev, data, ttl, v.indexKey(o), key)
+			rev, err = v.store.PutIndexed(ctx, store.IndexedPut{Key: key, ExpectRev: g.rev, Data: data, TTL: ttl, IndexKey: v.indexKey(o), Member: key})
 		}
 		if errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrNotFound) {
 			continue

@@ -69,7 +69,9 @@ func TestResealMovesTokensToTheNewKey(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return registry, NewVault(registry)
+		v := mustVault(t, registry, VaultOptions{})
+		registry.OnDelete(v.DeleteAppConnections)
+		return registry, v
 	}
 	registry, v := open(k2 + "," + f.keyEntry)
 	if _, err := registry.Reseal(ctx); err != nil {

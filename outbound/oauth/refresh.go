@@ -21,8 +21,8 @@ const waitPoll = 20 * time.Millisecond
 // and the others wait for the lock to go and read the record again. seen is the connection as
 // the caller read it: a token generation newer than seen's means someone else already refreshed.
 func (v *Vault) refresh(ctx context.Context, app *apps.App, owner outbound.Owner, seen storedConn, force bool) (storedConn, error) {
-	now := v.now()
-	if c, done, err := v.settled(app, &seen, seen.Gen, force, now); done {
+	a := refreshAsk{app: app, owner: owner, connID: seen.ID, seenGen: seen.Gen, force: force}
+	if c, done, err := v.settled(a, &seen, v.now()); done {
 		return c, err
 	}
 	key := v.tokensKey(app.ID, owner) + "\x00" + seen.ID
@@ -35,7 +35,7 @@ func (v *Vault) refresh(ctx context.Context, app *apps.App, owner outbound.Owner
 	ch := v.flight.DoChan(key, func() (any, error) {
 		lctx, cancel := context.WithTimeout(lead, 2*v.vo.RefreshLockTTL+2*v.vo.ProviderTimeout)
 		defer cancel()
-		return v.refreshOnce(lctx, app, owner, seen.ID, seen.Gen, force)
+		return v.refreshOnce(lctx, a)
 	})
 	select {
 	case r := <-ch:
@@ -48,13 +48,25 @@ func (v *Vault) refresh(ctx context.Context, app *apps.App, owner outbound.Owner
 	}
 }
 
+// refreshAsk is one refresh, as the functions that carry it out see it: the connection connID of
+// owner for app, as the caller read it at token generation seenGen (a newer generation means
+// someone else refreshed it meanwhile), and whether the caller forces a refresh of a token that
+// is still fresh.
+type refreshAsk struct {
+	app     *apps.App
+	owner   outbound.Owner
+	connID  string
+	seenGen int64
+	force   bool
+}
+
 // refreshOnce takes the grant's refresh lock and refreshes under it, or, when another process
 // holds it, waits for it to go and uses that process's result. The provider's endpoints are
 // resolved first, outside the lock: fetching a discovery document must not use up the time the
 // lock gives the refresh itself.
-func (v *Vault) refreshOnce(ctx context.Context, app *apps.App, owner outbound.Owner, connID string, seenGen int64, force bool) (storedConn, error) {
-	pc, pcErr := v.provider(ctx, *app)
-	lockKey := v.keys.RefreshLock(owner.Kind(), owner.ID(), app.ID, connID)
+func (v *Vault) refreshOnce(ctx context.Context, a refreshAsk) (storedConn, error) {
+	pc, pcErr := v.provider(ctx, *a.app)
+	lockKey := v.keys.RefreshLock(a.owner.Kind(), a.owner.ID(), a.app.ID, a.connID)
 	for range 3 {
 		lock, err := v.store.Lock(ctx, lockKey, v.vo.RefreshLockTTL)
 		if errors.Is(err, store.ErrLocked) {
@@ -62,31 +74,31 @@ func (v *Vault) refreshOnce(ctx context.Context, app *apps.App, owner outbound.O
 			err := v.store.WaitUnlocked(wctx, lockKey, waitPoll)
 			cancel()
 			if err != nil {
-				return storedConn{}, fmt.Errorf("refresh token of app %q: wait for another refresh: %w", app.ID, err)
+				return storedConn{}, fmt.Errorf("refresh token of app %q: wait for another refresh: %w", a.app.ID, err)
 			}
-			c, err := v.reread(ctx, app, owner, connID)
+			c, err := v.reread(ctx, a.app, a.owner, a.connID)
 			if err != nil {
 				return storedConn{}, err
 			}
-			c = *v.overlaid(app.ID, owner, &c)
-			if c, done, err := v.settled(app, &c, seenGen, force, v.now()); done {
+			c = *v.overlaid(a.app.ID, a.owner, &c)
+			if c, done, err := v.settled(a, &c, v.now()); done {
 				return c, err
 			}
 			continue // the other refresh failed without leaving a verdict: try to take over
 		}
 		if err != nil {
-			return storedConn{}, fmt.Errorf("refresh token of app %q: lock: %w", app.ID, err)
+			return storedConn{}, fmt.Errorf("refresh token of app %q: lock: %w", a.app.ID, err)
 		}
 		c, err := v.holdLock(ctx, lock, func(ctx context.Context, deadline time.Time) (storedConn, error) {
 			r := lockedRefresh{lock: lock, pc: pc, pcErr: pcErr, deadline: deadline}
-			return v.refreshLocked(ctx, &r, app, owner, connID, seenGen, force)
+			return v.refreshLocked(ctx, &r, a)
 		})
 		if rerr := lock.Release(context.WithoutCancel(ctx)); rerr != nil {
-			v.log.WarnContext(ctx, "outbound: release refresh lock", "app", app.ID, "connection", connID, "error", rerr)
+			v.log.WarnContext(ctx, "outbound: release refresh lock", "app", a.app.ID, "connection", a.connID, "error", rerr)
 		}
 		return c, err
 	}
-	return storedConn{}, &RefreshFailedError{AppID: app.ID, ConnectionID: connID, Reason: "another refresh keeps the grant busy", RetryAt: v.now().Add(time.Second)}
+	return storedConn{}, &RefreshFailedError{AppID: a.app.ID, ConnectionID: a.connID, Reason: "another refresh keeps the grant busy", RetryAt: v.now().Add(time.Second)}
 }
 
 // reread reads one connection again.
@@ -103,26 +115,26 @@ func (v *Vault) reread(ctx context.Context, app *apps.App, owner outbound.Owner,
 }
 
 // settled decides whether c needs no refresh from this caller: someone refreshed it since the
-// caller read generation seenGen, it is fresh, it cannot be refreshed (no refresh token, broken
+// caller read generation a.seenGen, it is fresh (and the refresh is not forced), it cannot be refreshed (no refresh token, broken
 // grant), or it is backing off after a transient failure. done is false when a refresh is due.
-func (v *Vault) settled(app *apps.App, c *storedConn, seenGen int64, force bool, now time.Time) (storedConn, bool, error) {
+func (v *Vault) settled(a refreshAsk, c *storedConn, now time.Time) (storedConn, bool, error) {
 	switch {
 	case c.Status != StatusActive:
-		return storedConn{}, true, reauthError(app, c)
-	case c.Gen > seenGen:
+		return storedConn{}, true, reauthError(a.app, c)
+	case c.Gen > a.seenGen:
 		return *c, true, nil
-	case !force && c.fresh(now, app.Refresh.Margin()):
+	case !a.force && c.fresh(now, a.app.Refresh.Margin()):
 		return *c, true, nil
 	case c.Refresh == "":
-		if !force && !c.expired(now) {
+		if !a.force && !c.expired(now) {
 			return *c, true, nil // nothing to refresh with; valid until it expires
 		}
 		return storedConn{}, false, nil // refreshLocked records the verdict
 	case now.Before(c.NextRefreshAt):
-		if !force && !c.expired(now) {
+		if !a.force && !c.expired(now) {
 			return *c, true, nil
 		}
-		return storedConn{}, true, &RefreshFailedError{AppID: app.ID, ConnectionID: c.ID, Reason: c.LastRefreshError, RetryAt: c.NextRefreshAt}
+		return storedConn{}, true, &RefreshFailedError{AppID: a.app.ID, ConnectionID: c.ID, Reason: c.LastRefreshError, RetryAt: c.NextRefreshAt}
 	}
 	return storedConn{}, false, nil
 }
@@ -153,28 +165,28 @@ type lockedRefresh struct {
 // it (see keepRefreshed) and goes on from that pair when Redis still does not take it, calls the
 // provider, and keeps the new token pair: written with a compare-and-set that only lands on the
 // token generation it refreshed, and only while the lock is still this refresh's, or held.
-func (v *Vault) refreshLocked(ctx context.Context, lr *lockedRefresh, app *apps.App, owner outbound.Owner, connID string, seenGen int64, force bool) (storedConn, error) {
-	stored, err := v.reread(ctx, app, owner, connID)
+func (v *Vault) refreshLocked(ctx context.Context, lr *lockedRefresh, a refreshAsk) (storedConn, error) {
+	stored, err := v.reread(ctx, a.app, a.owner, a.connID)
 	if err != nil {
 		return storedConn{}, err
 	}
-	c, held := v.landHeld(ctx, lr.lock, app, owner, stored)
+	c, held := v.landHeld(ctx, lr.lock, a.app, a.owner, stored)
 	now := v.now()
-	if c, done, err := v.settled(app, &c, seenGen, force, now); done {
+	if c, done, err := v.settled(a, &c, now); done {
 		return c, err
 	}
 	if c.Refresh == "" {
 		if !c.expired(now) {
 			// A forced refresh without a refresh token: only a new consent gives a new token.
-			e := reauthError(app, &c)
+			e := reauthError(a.app, &c)
 			e.Reason = "the provider issued no refresh token"
 			return storedConn{}, e
 		}
 		if held != nil {
 			v.unwritten.drop(held)
 		}
-		res, err := v.markNeedsReauth(ctx, lr.lock, app, owner, &stored, "the access token expired and the provider issued no refresh token")
-		return res, v.lockLost(app, &stored, err)
+		res, err := v.markNeedsReauth(ctx, lr.lock, a.app, a.owner, &stored, "the access token expired and the provider issued no refresh token")
+		return res, v.lockLost(a.app, &stored, err)
 	}
 	rt, err := v.open(&c, fieldRefresh, c.Refresh)
 	if err != nil {
@@ -184,31 +196,31 @@ func (v *Vault) refreshLocked(ctx context.Context, lr *lockedRefresh, app *apps.
 	called := time.Now()
 	if err = lr.pcErr; err == nil {
 		pctx, cancel := context.WithDeadline(ctx, lr.deadline)
-		tr, err = v.callRefresh(pctx, lr.pc, app, rt)
+		tr, err = v.callRefresh(pctx, lr.pc, a.app, rt)
 		cancel()
 	}
-	v.observeRefresh(app.ID, called, err)
+	v.observeRefresh(a.app.ID, called, err)
 	if err == nil {
 		// Issued tokens are kept even when the lock was lost meanwhile: written, or held.
-		u, err := v.refreshedSet(app, owner, &c, stored.Gen, tr, rt)
+		u, err := v.refreshedSet(a.app, a.owner, &c, stored.Gen, tr, rt)
 		if err != nil {
 			return storedConn{}, err
 		}
-		return v.keepRefreshed(ctx, lr.lock, app, u)
+		return v.keepRefreshed(ctx, lr.lock, a.app, u)
 	}
 	if errors.Is(context.Cause(ctx), errLockLost) {
-		return storedConn{}, v.lockLost(app, &c, context.Cause(ctx))
+		return storedConn{}, v.lockLost(a.app, &c, context.Cause(ctx))
 	}
 	at, _ := v.open(&c, fieldAccess, c.Access)
-	reason := providerError(err, rt, at, app.ClientSecret.Reveal())
+	reason := providerError(err, rt, at, a.app.ClientSecret.Reveal())
 	if refusedGrant(err) {
-		return v.refused(ctx, lr.lock, app, owner, &stored, held, reason)
+		return v.refused(ctx, lr.lock, a.app, a.owner, &stored, held, reason)
 	}
 	if held != nil {
-		return v.backOffHeld(ctx, app, held, reason, force, now)
+		return v.backOffHeld(ctx, a, held, reason, now)
 	}
-	res, err := v.backOff(ctx, lr.lock, app, owner, &c, reason, force, now)
-	return res, v.lockLost(app, &c, err)
+	res, err := v.backOff(ctx, lr.lock, a, &c, reason, now)
+	return res, v.lockLost(a.app, &c, err)
 }
 
 // refused handles the provider's refusal of the refresh token of stored (or of held, the set

@@ -51,7 +51,7 @@ func TestSlowProviderNeverOutlivesTheRefreshLock(t *testing.T) {
 		start  = make(chan struct{})
 	)
 	for range 3 {
-		v := NewVault(f.apps, VaultOptions{ProviderTimeout: providerTimeout, RefreshLockTTL: lockTTL})
+		v := mustVault(t, f.apps, VaultOptions{ProviderTimeout: providerTimeout, RefreshLockTTL: lockTTL})
 		wg.Go(func() {
 			<-start
 			tok, _, err := v.Fetch(ctx, FetchRequest{AppID: "crm", Owner: alice})
@@ -80,7 +80,7 @@ func TestHoldLockExtendsTheLockAndStopsWhenItIsLost(t *testing.T) {
 	t.Parallel()
 	storetest.ForEachBackend(t, func(t *testing.T, s *store.Store) {
 		f := setupVaultOn(t, s)
-		v := NewVault(f.apps, VaultOptions{ProviderTimeout: 400 * time.Millisecond, RefreshLockTTL: 600 * time.Millisecond})
+		v := mustVault(t, f.apps, VaultOptions{ProviderTimeout: 400 * time.Millisecond, RefreshLockTTL: 600 * time.Millisecond})
 		ctx := context.Background()
 		key := s.Keys().RefreshLock("user", "alice", "crm", "cn_1")
 

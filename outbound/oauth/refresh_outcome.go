@@ -90,13 +90,13 @@ func (v *Vault) markNeedsReauth(ctx context.Context, lock *store.Lock, app *apps
 }
 
 // backOff records a transient refresh failure and when to try again. The still-valid token is
-// served meanwhile (unless the refresh was forced); an expired one gives a *RefreshFailedError.
-func (v *Vault) backOff(ctx context.Context, lock *store.Lock, app *apps.App, owner outbound.Owner, c *storedConn, reason string, force bool, now time.Time) (storedConn, error) {
+// served meanwhile (unless a.force); an expired one gives a *RefreshFailedError.
+func (v *Vault) backOff(ctx context.Context, lock *store.Lock, a refreshAsk, c *storedConn, reason string, now time.Time) (storedConn, error) {
 	failures := c.RefreshFailures + 1
 	next := now.Add(backoffDelay(failures))
 	out := *c
 	written := false
-	_, err := v.updateIn(ctx, lock, app.ID, owner, func(g *grantRecord) error {
+	_, err := v.updateIn(ctx, lock, a.app.ID, a.owner, func(g *grantRecord) error {
 		i := g.find(c.ID)
 		if i < 0 {
 			return &ConnectionNotFoundError{ConnectionID: c.ID}
@@ -118,8 +118,8 @@ func (v *Vault) backOff(ctx context.Context, lock *store.Lock, app *apps.App, ow
 	}
 	v.log.WarnContext(ctx, "outbound: token refresh failed; backing off", "connection", out.Connection, "reason", reason, "failures", failures, "nextRefreshAt", next)
 	v.emit(ctx, EventConnectionRefreshFailed, &out.Connection, reason)
-	if !force && !out.expired(now) {
+	if !a.force && !out.expired(now) {
 		return out, nil
 	}
-	return storedConn{}, &RefreshFailedError{AppID: app.ID, ConnectionID: c.ID, Reason: reason, RetryAt: next}
+	return storedConn{}, &RefreshFailedError{AppID: a.app.ID, ConnectionID: c.ID, Reason: reason, RetryAt: next}
 }

@@ -25,7 +25,7 @@ func TestForcedRefreshesFromOneReadRefreshOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	seen := g.Conns[0] // the read every caller made
-	vaults := []*Vault{f.v, NewVault(f.apps), NewVault(f.apps), NewVault(f.apps)}
+	vaults := []*Vault{f.v, mustVault(t, f.apps, VaultOptions{}), mustVault(t, f.apps, VaultOptions{}), mustVault(t, f.apps, VaultOptions{})}
 	var (
 		wg     sync.WaitGroup
 		mu     sync.Mutex

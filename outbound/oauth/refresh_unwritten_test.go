@@ -98,7 +98,7 @@ func TestRefreshedTokensSurviveARefusedWrite(t *testing.T) {
 	refusal.Set(false)
 	tick <- struct{}{}
 	waitFor(t, "the held pair is written", func() bool { return storedGen(t, f) > before })
-	other := NewVault(f.apps) // another process: it has only what Redis holds
+	other := mustVault(t, f.apps, VaultOptions{}) // another process: it has only what Redis holds
 	got, c, err := other.Fetch(context.Background(), FetchRequest{AppID: "crm", Owner: alice, WithRefreshToken: true})
 	if err != nil || got.AccessToken != forced.AccessToken || got.RefreshToken != forced.RefreshToken || c.LastRefreshError != "" {
 		t.Fatalf("what Redis holds after the retry: %+v, %v; want the pair of the forced refresh", c, err)
@@ -153,7 +153,7 @@ func TestCloseWritesTheHeldTokensAndStopsTheRetry(t *testing.T) {
 	if storedGen(t, f) == before || f.v.unwritten.running {
 		t.Fatal("Close neither wrote the held pair nor stopped the retry")
 	}
-	got, _, err := NewVault(f.apps).Fetch(context.Background(), FetchRequest{AppID: "crm", Owner: alice})
+	got, _, err := mustVault(t, f.apps, VaultOptions{}).Fetch(context.Background(), FetchRequest{AppID: "crm", Owner: alice})
 	if err != nil || got.AccessToken != tok.AccessToken {
 		t.Errorf("after Close: %v", err)
 	}

@@ -153,15 +153,15 @@ func (v *Vault) landHeld(ctx context.Context, lock *store.Lock, app *apps.App, o
 
 // backOffHeld records a transient failure to refresh from the held set u, on u (Redis holds an
 // older generation), and answers as backOff does.
-func (v *Vault) backOffHeld(ctx context.Context, app *apps.App, u *unwrittenSet, reason string, force bool, now time.Time) (storedConn, error) {
+func (v *Vault) backOffHeld(ctx context.Context, a refreshAsk, u *unwrittenSet, reason string, now time.Time) (storedConn, error) {
 	cur := v.unwritten.current(u)
 	next := now.Add(backoffDelay(cur.RefreshFailures + 1))
 	out := v.unwritten.backOff(u, reason, next, now)
 	v.log.WarnContext(ctx, "outbound: token refresh failed; backing off", "connection", out.Connection, "reason", reason,
 		"failures", out.RefreshFailures, "nextRefreshAt", next)
 	v.emit(ctx, EventConnectionRefreshFailed, &out.Connection, reason)
-	if !force && !out.expired(now) {
+	if !a.force && !out.expired(now) {
 		return out, nil
 	}
-	return storedConn{}, &RefreshFailedError{AppID: app.ID, ConnectionID: out.ID, Reason: reason, RetryAt: next}
+	return storedConn{}, &RefreshFailedError{AppID: a.app.ID, ConnectionID: out.ID, Reason: reason, RetryAt: next}
 }

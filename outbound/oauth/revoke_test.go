@@ -112,6 +112,7 @@ func TestDeletingAnAPIKeyAppLeavesItsKeysToTheKeyStore(t *testing.T) {
 	t.Parallel()
 	f := setupVault(t) // the vault registers its delete hook first
 	keys := apikeys.NewAPIKeys(f.apps)
+	f.apps.OnDelete(keys.DeleteApp)
 	ctx := context.Background()
 	if _, err := f.apps.Create(ctx, apps.AppPatch{ID: ptr("openai"), Kind: ptr(apps.KindAPIKey), Name: ptr("OpenAI"),
 		APIKey: &apps.APIKeyPatch{Label: ptr("API key")}}); err != nil {

@@ -31,7 +31,11 @@ func ExampleVault_Fetch() {
 	}); err != nil {
 		log.Fatal(err)
 	}
-	vault := oauth.NewVault(registry)
+	vault, err := oauth.NewVault(registry, oauth.VaultOptions{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	registry.OnDelete(vault.DeleteAppConnections) // deleting an app deletes its connections
 
 	alice := outbound.Owner{UserID: "alice"}
 	readonly := "https://www.googleapis.com/auth/contacts.readonly"

@@ -47,74 +47,28 @@ type Vault struct {
 	disco  discoveryCache
 }
 
-// VaultOptions tune a Vault. The zero value is ready to use.
-type VaultOptions struct {
-	// RedirectAllowed admits redirect URLs (where the browser goes after consent) beyond the
-	// app's defaultRedirectUrl and allowedRedirectUrls — typically the host's own pages. It is
-	// called with an absolute http(s) URL. Nil admits none: without it only the app's own list
-	// is allowed, so a connect can never be turned into an open redirect.
-	RedirectAllowed func(url string) bool
-	// StateTTL is how long a consent may take, from Connect to the callback (default 10m).
-	StateTTL time.Duration
-	// RefreshLockTTL is the TTL of the grant's lock a refresh holds (default ProviderTimeout+5s;
-	// it must exceed ProviderTimeout). The holder extends it every third of its TTL while it
-	// works, calls the provider (at most ProviderTimeout, and at most three quarters of the TTL)
-	// only once the provider's endpoints are known, ends its work within nine tenths of the TTL,
-	// and writes its result only while the lock is still its own.
-	RefreshLockTTL time.Duration
-	// ProviderTimeout bounds each call to the provider: code exchange, refresh, revocation
-	// (default 10s).
-	ProviderTimeout time.Duration
-	// EventStreamMaxLen caps the Redis event stream (default 10000 entries, approximately).
-	EventStreamMaxLen int64
-	// Observer is told about consents, fetches and refreshes, for metrics; nil means none.
-	Observer Observer
-	// WriteRetryInterval is how often a token pair the provider issued but Redis did not take
-	// is tried again, in the background, while the process holds it (default 1s).
-	WriteRetryInterval time.Duration
-}
-
-func (o VaultOptions) withDefaults() VaultOptions {
-	if o.StateTTL <= 0 {
-		o.StateTTL = 10 * time.Minute
-	}
-	if o.ProviderTimeout <= 0 {
-		o.ProviderTimeout = 10 * time.Second
-	}
-	if o.RefreshLockTTL <= o.ProviderTimeout {
-		o.RefreshLockTTL = o.ProviderTimeout + 5*time.Second
-	}
-	if o.EventStreamMaxLen <= 0 {
-		o.EventStreamMaxLen = 10000
-	}
-	if o.WriteRetryInterval <= 0 {
-		o.WriteRetryInterval = time.Second
-	}
-	return o
-}
-
 // appSource is what the vault needs of the app registry (*Apps).
 type appSource interface {
 	Get(ctx context.Context, id string) (apps.App, error)
 }
 
 // NewVault returns the vault of the apps in registry, sharing their Options (store, keyring, HTTP
-// client, clock, logger). Pass at most one VaultOptions. Deleting an app through registry deletes
-// its connections (revoking them at the provider first).
-func NewVault(registry *apps.Apps, opts ...VaultOptions) *Vault {
-	var vo VaultOptions
-	if len(opts) > 0 {
-		vo = opts[0]
+// client, clock, logger), or an error wrapping ErrInvalidVaultOptions that names the option at
+// fault. It leaves the registry as it is: to have deleting an app delete its connections
+// (revoking them at the provider first), register the vault with
+// registry.OnDelete(vault.DeleteAppConnections).
+func NewVault(registry *apps.Apps, opts VaultOptions) (*Vault, error) {
+	if err := opts.validate(); err != nil {
+		return nil, err
 	}
-	v := newVault(registry, registry.Options(), vo)
-	registry.OnDelete(v.deleteAppConnections)
-	return v
+	return newVault(registry, registry.Options(), opts), nil
 }
 
-// deleteAppConnections disconnects every connection of an OAuth app that is being deleted
-// (revoking them at the provider) and drops the app's owner index. Apps of other kinds are left
-// to their own store, which shares that index.
-func (v *Vault) deleteAppConnections(ctx context.Context, appID string) error {
+// DeleteAppConnections disconnects every connection of an OAuth app that is being deleted
+// (revoking them at the provider) and drops the app's owner index; it is meant for
+// apps.Apps.OnDelete. Apps of other kinds, and apps already gone, are left alone: their own
+// store, which shares that index, cleans up after them. It is idempotent.
+func (v *Vault) DeleteAppConnections(ctx context.Context, appID string) error {
 	app, err := v.apps.Get(ctx, appID)
 	if errors.Is(err, apps.ErrAppNotFound) || (err == nil && app.Kind != apps.KindOAuth2) {
 		return nil

@@ -273,7 +273,8 @@ func setupVaultOn(t testing.TB, s *store.Store, mods ...func(*apps.AppPatch)) *v
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.v = NewVault(f.apps, VaultOptions{RedirectAllowed: func(u string) bool { return strings.HasPrefix(u, "https://app.example.com/") }})
+	f.v = mustVault(t, f.apps, VaultOptions{RedirectAllowed: func(u string) bool { return strings.HasPrefix(u, "https://app.example.com/") }})
+	f.apps.OnDelete(f.v.DeleteAppConnections)
 	p := apps.AppPatch{
 		ID: ptr("crm"), Kind: ptr(apps.KindOAuth2), Name: ptr("Acme CRM"),
 		ClientID: ptr(fakeClientID), ClientSecret: ptr(outbound.NewSecret(fakeSecret)),
@@ -365,3 +366,13 @@ func (s *syncBuffer) String() string {
 
 // ptr returns a pointer to v.
 func ptr[T any](v T) *T { return &v }
+
+// mustVault builds a vault of registry, failing the test when the options are refused.
+func mustVault(t testing.TB, registry *apps.Apps, opts VaultOptions) *Vault {
+	t.Helper()
+	v, err := NewVault(registry, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}

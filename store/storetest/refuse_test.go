@@ -16,22 +16,22 @@ func TestRefuseWritesFailsOnlyTheWritesOfItsKey(t *testing.T) {
 		ctx := context.Background()
 		key, other := s.Keys().Tokens("user", "alice", "crm"), s.Keys().Tokens("user", "bob", "crm")
 		index := s.Keys().SubjectIndex("user", "alice")
-		rev, err := s.PutIndexed(ctx, key, 0, []byte("v1"), 0, index, key)
+		rev, err := s.PutIndexed(ctx, store.IndexedPut{Key: key, Data: []byte("v1"), IndexKey: index, Member: key})
 		if err != nil {
 			t.Fatal(err)
 		}
 		r := storetest.RefuseWrites(s, key)
-		if _, err := s.PutIndexed(ctx, key, rev, []byte("v2"), 0, index, key); err == nil || errors.Is(err, store.ErrConflict) {
+		if _, err := s.PutIndexed(ctx, store.IndexedPut{Key: key, ExpectRev: rev, Data: []byte("v2"), IndexKey: index, Member: key}); err == nil || errors.Is(err, store.ErrConflict) {
 			t.Fatalf("a refused write: %v; want Redis's out-of-memory error", err)
 		}
 		if rec, err := s.Get(ctx, key); err != nil || string(rec.Data) != "v1" {
 			t.Fatalf("a read while writes are refused: %q, %v", rec.Data, err)
 		}
-		if _, err := s.PutIndexed(ctx, other, 0, []byte("b"), 0, s.Keys().SubjectIndex("user", "bob"), other); err != nil {
+		if _, err := s.PutIndexed(ctx, store.IndexedPut{Key: other, Data: []byte("b"), IndexKey: s.Keys().SubjectIndex("user", "bob"), Member: other}); err != nil {
 			t.Fatalf("a write of another key: %v", err)
 		}
 		r.Set(false)
-		if _, err := s.PutIndexed(ctx, key, rev, []byte("v2"), 0, index, key); err != nil || r.Refused() != 1 {
+		if _, err := s.PutIndexed(ctx, store.IndexedPut{Key: key, ExpectRev: rev, Data: []byte("v2"), IndexKey: index, Member: key}); err != nil || r.Refused() != 1 {
 			t.Fatalf("a write once the refusal is off: %v (%d refused)", err, r.Refused())
 		}
 	})

@@ -73,7 +73,14 @@ func outboundOn(t *testing.T, s *store.Store, spec string) (*apps.Apps, *oauth.V
 	if err != nil {
 		t.Fatal(err)
 	}
-	return registry, oauth.NewVault(registry), apikeys.NewAPIKeys(registry)
+	vault, err := oauth.NewVault(registry, oauth.VaultOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := apikeys.NewAPIKeys(registry)
+	registry.OnDelete(vault.DeleteAppConnections)
+	registry.OnDelete(keys.DeleteApp)
+	return registry, vault, keys
 }
 
 // `outflow keys rotate` against a real Redis: an app's client secret, a connection's tokens, a

@@ -130,8 +130,13 @@ func (b *backend) wire(cfg backendConfig) error {
 	if b.apps, err = apps.NewApps(opts); err != nil {
 		return err
 	}
-	b.vault = oauth.NewVault(b.apps, oauth.VaultOptions{Observer: cfg.vaultObserver, RedirectAllowed: cfg.redirectAllowed})
+	if b.vault, err = oauth.NewVault(b.apps, oauth.VaultOptions{Observer: cfg.vaultObserver, RedirectAllowed: cfg.redirectAllowed}); err != nil {
+		return err
+	}
 	b.apikeys = apikeys.NewAPIKeys(b.apps)
+	// Deleting an app deletes its connections (revoked at the provider first) and its keys.
+	b.apps.OnDelete(b.vault.DeleteAppConnections)
+	b.apps.OnDelete(b.apikeys.DeleteApp)
 	if b.registry, err = registry(&builtin.Deps{Vault: b.vault, APIKeys: b.apikeys}); err != nil {
 		return err
 	}

@@ -117,7 +117,11 @@ func (e *env) instance(s *store.Store) (*apps.Apps, *oauth.Vault) {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	v := oauth.NewVault(registry)
+	v, err := oauth.NewVault(registry, oauth.VaultOptions{})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	registry.OnDelete(v.DeleteAppConnections)
 	e.t.Cleanup(func() { _ = v.Close() })
 	return registry, v
 }

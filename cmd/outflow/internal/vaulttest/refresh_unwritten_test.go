@@ -19,7 +19,10 @@ func TestRefreshedTokensSurviveARefusedWrite(t *testing.T) {
 	storetest.ForEachBackend(t, func(t *testing.T, s *store.Store) {
 		e := setup(t, s)
 		ctx := context.Background()
-		v := oauth.NewVault(e.apps, oauth.VaultOptions{WriteRetryInterval: 5 * time.Millisecond})
+		v, err := oauth.NewVault(e.apps, oauth.VaultOptions{WriteRetryInterval: 5 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
 		t.Cleanup(func() { _ = v.Close() })
 		e.connect(alice, "")
 		before, _ := e.fetch(v, oauth.FetchRequest{Owner: alice, WithRefreshToken: true})
