@@ -2,9 +2,11 @@ package engine
 
 import (
 	"errors"
-	"sort"
-	"strings"
+	"maps"
+	"slices"
 	"time"
+
+	"github.com/outflowhq/outflow/outbound"
 )
 
 var (
@@ -17,7 +19,8 @@ var (
 	ErrConflict = errors.New("execution changed")
 	// ErrExpired: the execution is past its time to live. The error is an *ExpiredError.
 	ErrExpired = errors.New("execution expired")
-	// ErrBadInput: the request's input is invalid. The error is an *InputError.
+	// ErrBadInput: the request's input is invalid. The error is an *outbound.InvalidError of this
+	// kind, one message per field.
 	ErrBadInput = errors.New("invalid input")
 	// ErrWrongBrowser: the execution is bound to another browser (the one that opened its link).
 	// Nothing was changed.
@@ -50,23 +53,12 @@ func (e *ExpiredError) Error() string {
 // Is makes errors.Is(err, ErrExpired) true.
 func (e *ExpiredError) Is(target error) bool { return target == ErrExpired }
 
-// InputError lists what is wrong with a request, one message per field.
-type InputError struct {
-	Fields map[string]string
-}
-
-func (e *InputError) Error() string {
-	keys := make([]string, 0, len(e.Fields))
-	for k := range e.Fields {
-		keys = append(keys, k)
+// badInput is an *outbound.InvalidError of kind ErrBadInput, listing one message per field in
+// the order of the field names.
+func badInput(fields map[string]string) error {
+	list := make([]outbound.FieldError, 0, len(fields))
+	for _, k := range slices.Sorted(maps.Keys(fields)) {
+		list = append(list, outbound.FieldError{Field: k, Message: fields[k]})
 	}
-	sort.Strings(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = k + " " + e.Fields[k]
-	}
-	return "invalid input: " + strings.Join(parts, "; ")
+	return outbound.Invalid(ErrBadInput, list...)
 }
-
-// Is makes errors.Is(err, ErrBadInput) true.
-func (e *InputError) Is(target error) bool { return target == ErrBadInput }

@@ -33,6 +33,7 @@ var layers = []layer{
 	{"examples/", 90, "examples"},
 	{"server", 80, ""},
 	{"flowtest", 75, ""},
+	{"engine/explain", 72, ""},
 	{"engine", 70, ""},
 	{"flows", 60, ""},
 	{"actions/", 55, "actions/*"},

@@ -155,7 +155,7 @@ func (k *APIKeyConfig) CheckKey(key string) error {
 // CheckFields validates the extra connection values against Fields: required ones present,
 // patterns and options respected, no unknown names, and each value sendable where the probe
 // uses it (not "." or ".." in its path, no ':' in its basic user name). Problems come back as a
-// *ValidationError with paths like "fields.accountSid".
+// *outbound.InvalidError with paths like "fields.accountSid".
 func (k *APIKeyConfig) CheckFields(values map[string]string) error {
 	var p Problems
 	known := make(map[string]bool, len(k.Fields))

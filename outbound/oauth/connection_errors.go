@@ -155,22 +155,6 @@ func (e *StateError) Error() string {
 // Is makes errors.Is(err, ErrInvalidState) true.
 func (e *StateError) Is(t error) bool { return t == ErrInvalidState }
 
-// RequestError lists the invalid fields of a vault request, one message per field.
-type RequestError struct {
-	Fields []outbound.FieldError
-}
-
-func (e *RequestError) Error() string {
-	parts := make([]string, len(e.Fields))
-	for i, f := range e.Fields {
-		parts[i] = f.Error()
-	}
-	return "invalid request: " + strings.Join(parts, "; ")
-}
-
-// Is makes errors.Is(err, ErrInvalidRequest) true.
-func (e *RequestError) Is(t error) bool { return t == ErrInvalidRequest }
-
 // fieldProblems collects request problems, at most one per field.
 type fieldProblems struct{ list []outbound.FieldError }
 
@@ -193,5 +177,5 @@ func (p *fieldProblems) err() error {
 	if len(p.list) == 0 {
 		return nil
 	}
-	return &RequestError{Fields: p.list}
+	return outbound.Invalid(ErrInvalidRequest, p.list...)
 }

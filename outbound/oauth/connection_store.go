@@ -142,7 +142,7 @@ func (v *Vault) linked(ctx context.Context, appID string, o outbound.Owner, conn
 // locate finds the app and owner of a connection id.
 func (v *Vault) locate(ctx context.Context, connID string) (pointer, error) {
 	if msg := outbound.ConnectionIDMessage(connID); msg != "" {
-		return pointer{}, &RequestError{Fields: []outbound.FieldError{{Field: "connectionId", Message: msg}}}
+		return pointer{}, &outbound.InvalidError{Kind: ErrInvalidRequest, Fields: []outbound.FieldError{{Field: "connectionId", Message: msg}}}
 	}
 	b, err := v.store.GetValue(ctx, v.keys.Connection(connID))
 	if errors.Is(err, store.ErrNotFound) {
