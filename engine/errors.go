@@ -11,26 +11,26 @@ import (
 
 var (
 	// ErrFlowNotFound: no flow has that id.
-	ErrFlowNotFound = errors.New("flow not found")
+	ErrFlowNotFound = errors.New("engine: flow not found")
 	// ErrExecutionNotFound: no execution has that id (or it expired long ago).
-	ErrExecutionNotFound = errors.New("execution not found")
+	ErrExecutionNotFound = errors.New("engine: execution not found")
 	// ErrConflict: the nonce is stale or used, the step is not the current one, the execution is no
 	// longer waiting, or another request advanced it first. Nothing was changed.
-	ErrConflict = errors.New("execution changed")
+	ErrConflict = errors.New("engine: execution changed")
 	// ErrExpired: the execution is past its time to live. The error is an *ExpiredError.
-	ErrExpired = errors.New("execution expired")
+	ErrExpired = errors.New("engine: execution expired")
 	// ErrBadInput: the request's input is invalid. The error is an *outbound.InvalidError of this
 	// kind, one message per field.
-	ErrBadInput = errors.New("invalid input")
+	ErrBadInput = errors.New("engine: invalid input")
 	// ErrWrongBrowser: the execution is bound to another browser (the one that opened its link).
 	// Nothing was changed.
-	ErrWrongBrowser = errors.New("execution is bound to another browser")
+	ErrWrongBrowser = errors.New("engine: execution is bound to another browser")
 )
 
 // ConflictError explains an ErrConflict.
 type ConflictError struct{ Reason string }
 
-func (e *ConflictError) Error() string { return "execution changed: " + e.Reason }
+func (e *ConflictError) Error() string { return "engine: execution changed: " + e.Reason }
 
 // Is makes errors.Is(err, ErrConflict) true.
 func (e *ConflictError) Is(target error) bool { return target == ErrConflict }
@@ -47,7 +47,7 @@ type ExpiredError struct {
 }
 
 func (e *ExpiredError) Error() string {
-	return "execution " + e.ExecutionID + " of flow " + e.FlowID + " expired at " + e.ExpiredAt.UTC().Format(time.RFC3339)
+	return "engine: execution " + e.ExecutionID + " of flow " + e.FlowID + " expired at " + e.ExpiredAt.UTC().Format(time.RFC3339)
 }
 
 // Is makes errors.Is(err, ErrExpired) true.

@@ -14,15 +14,15 @@ import (
 // Errors of the API-key store; match them with errors.Is.
 var (
 	// ErrKeyNotFound means the owner has no API key stored for the app.
-	ErrKeyNotFound = errors.New("no API key stored for this app and owner")
+	ErrKeyNotFound = errors.New("apikeys: no API key stored for this app and owner")
 	// ErrNotAPIKeyApp means the app exists but is not an apikey app (an oauth2 app connects
 	// through consent, not with a key).
-	ErrNotAPIKeyApp = errors.New("the app is not an API-key app")
+	ErrNotAPIKeyApp = errors.New("apikeys: the app is not an API-key app")
 	// ErrInvalidKeyRequest is the kind of the *outbound.InvalidError that lists what is wrong
 	// with a request to store or read a key, at most one message per field: "appId", "userId"
 	// (the owner), "apiKey", "fields.<name>". Messages say how to fix the problem and never
 	// quote the key.
-	ErrInvalidKeyRequest = errors.New("invalid API-key request")
+	ErrInvalidKeyRequest = errors.New("apikeys: invalid API-key request")
 )
 
 // PutRequest stores a key for an owner: a new key becomes the active version and the key it

@@ -118,7 +118,7 @@ func (k *APIKeyConfig) Attempts() int {
 
 // ErrKeyFormat is wrapped by CheckKey errors, so a collect screen can tell "this does not
 // look like a key" from other failures.
-var ErrKeyFormat = errors.New("outbound: the key does not have the expected format")
+var ErrKeyFormat = errors.New("apps: the key does not have the expected format")
 
 // CheckKey tells whether key looks like this app's keys (prefix and pattern of FormatHint).
 // The error explains what is expected and never contains the key.

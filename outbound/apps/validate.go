@@ -13,7 +13,7 @@ import (
 // ErrInvalidApp matches every app rejected for its fields: an *outbound.InvalidError of this kind
 // (errors.Is), for callers that only need to know that the input was rejected (an HTTP layer
 // maps it to 400).
-var ErrInvalidApp = errors.New("outbound: invalid app")
+var ErrInvalidApp = errors.New("apps: invalid app")
 
 // Problems collects field errors, keeping only the first one per field.
 type Problems struct {

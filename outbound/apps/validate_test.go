@@ -260,7 +260,7 @@ func TestValidationErrorText(t *testing.T) {
 	a.Name = ""
 	a.ClientID = ""
 	err := a.Validate()
-	want := "outbound: invalid app: name: required: the name shown to users, for example Google Contacts; " +
+	want := "apps: invalid app: name: required: the name shown to users, for example Google Contacts; " +
 		"clientId: required: the client id the provider issued when you registered the app"
 	if err == nil || err.Error() != want {
 		t.Errorf("error = %v\nwant   %s", err, want)

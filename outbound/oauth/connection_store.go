@@ -20,7 +20,7 @@ const emptyRecordTTL = time.Minute
 const maxCASAttempts = 32
 
 // errNoChange, returned by an update function, ends the update without writing.
-var errNoChange = errors.New("no change")
+var errNoChange = errors.New("oauth: no change")
 
 func (v *Vault) tokensKey(appID string, o outbound.Owner) string {
 	return v.keys.Tokens(o.Kind(), o.ID(), appID)

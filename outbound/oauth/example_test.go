@@ -78,6 +78,6 @@ func ExampleAppPatch_Apply() {
 	app, _ = apps.AppPatch{Name: &name}.Apply(app)
 	fmt.Println(app.Name, "secret kept:", !app.ClientSecret.IsZero())
 	// Output:
-	// outbound: invalid app: id: cannot be changed after creation; create a new app instead
+	// apps: invalid app: id: cannot be changed after creation; create a new app instead
 	// GitHub (engineering) secret kept: true
 }
