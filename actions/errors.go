@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/outflowhq/outflow/internal/expression"
+	"github.com/outflowhq/outflow/outbound"
 )
 
 // Error codes the engine itself uses.
@@ -80,14 +81,9 @@ func AsError(err error) *Error {
 
 // FieldError reports a problem with one field of an action's configuration. A config's Validate
 // returns one (or several joined with errors.Join) so the flow loader can point at the line and
-// column of that field.
-type FieldError struct {
-	// Field is the path of the field in `with:`, e.g. "scopes" or "fields[1].name".
-	Field   string
-	Message string
-}
-
-func (e *FieldError) Error() string { return e.Field + ": " + e.Message }
+// column of that field. Field is the path of the field in `with:`, e.g. "scopes" or
+// "fields[1].name". It is the library's one field error, outbound.FieldError.
+type FieldError = outbound.FieldError
 
 // FieldErrorf returns a *FieldError with a formatted message.
 func FieldErrorf(field, format string, args ...any) *FieldError {

@@ -9,9 +9,9 @@ import (
 
 var (
 	// ErrDuplicateKind is returned by Registry.Add for a name already registered.
-	ErrDuplicateKind = errors.New("action kind already registered")
+	ErrDuplicateKind = errors.New("actions: action kind already registered")
 	// ErrInvalidKind is returned by Registry.Add for a malformed Kind.
-	ErrInvalidKind = errors.New("invalid action kind")
+	ErrInvalidKind = errors.New("actions: invalid action kind")
 )
 
 // Registry maps action kind names to their definitions. The zero value is not usable; create one

@@ -15,7 +15,7 @@ import (
 // current nonce, for the browser to continue.
 func (e *Engine) Bind(ctx context.Context, executionID, binding string) (*Response, error) {
 	if binding == "" {
-		return nil, errors.New("bind execution: empty binding")
+		return nil, errors.New("engine: bind execution: empty binding")
 	}
 	c, err := e.claim(ctx, executionID, store.AnyNonce)
 	if err != nil {

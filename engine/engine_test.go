@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/outflowhq/outflow/engine"
+	"github.com/outflowhq/outflow/outbound"
 	"github.com/outflowhq/outflow/store"
 	"github.com/outflowhq/outflow/store/storetest"
 )
@@ -226,13 +227,13 @@ func TestUnknownFlowExecutionAndBadInput(t *testing.T) {
 		t.Errorf("unknown execution: %v", err)
 	}
 	_, err := b.engine.Start(ctx, "choose-plan", engine.StartRequest{Input: map[string]any{"greeting": 3, "colour": "red"}})
-	var ie *engine.InputError
-	if !errors.As(err, &ie) || len(ie.Fields) != 2 || ie.Fields["input.colour"] == "" || ie.Fields["input.greeting"] == "" {
+	var ie *outbound.InvalidError
+	if !errors.As(err, &ie) || len(ie.Fields) != 2 || ie.Messages()["input.colour"] == "" || ie.Messages()["input.greeting"] == "" {
 		t.Fatalf("bad input: %v", err)
 	}
 	r := mustStart(t, b.engine, "choose-plan", nil)
 	_, err = b.engine.Next(ctx, r.ExecutionID, engine.NextRequest{StepID: "pick", Interaction: "launch", Nonce: r.Nonce})
-	if !errors.As(err, &ie) || ie.Fields["interaction"] == "" {
+	if !errors.As(err, &ie) || ie.Messages()["interaction"] == "" {
 		t.Fatalf("unknown button: %v", err)
 	}
 	// The refused request changed nothing and released its claim.

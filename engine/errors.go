@@ -2,32 +2,35 @@ package engine
 
 import (
 	"errors"
-	"sort"
-	"strings"
+	"maps"
+	"slices"
 	"time"
+
+	"github.com/outflowhq/outflow/outbound"
 )
 
 var (
 	// ErrFlowNotFound: no flow has that id.
-	ErrFlowNotFound = errors.New("flow not found")
+	ErrFlowNotFound = errors.New("engine: flow not found")
 	// ErrExecutionNotFound: no execution has that id (or it expired long ago).
-	ErrExecutionNotFound = errors.New("execution not found")
+	ErrExecutionNotFound = errors.New("engine: execution not found")
 	// ErrConflict: the nonce is stale or used, the step is not the current one, the execution is no
 	// longer waiting, or another request advanced it first. Nothing was changed.
-	ErrConflict = errors.New("execution changed")
+	ErrConflict = errors.New("engine: execution changed")
 	// ErrExpired: the execution is past its time to live. The error is an *ExpiredError.
-	ErrExpired = errors.New("execution expired")
-	// ErrBadInput: the request's input is invalid. The error is an *InputError.
-	ErrBadInput = errors.New("invalid input")
+	ErrExpired = errors.New("engine: execution expired")
+	// ErrBadInput: the request's input is invalid. The error is an *outbound.InvalidError of this
+	// kind, one message per field.
+	ErrBadInput = errors.New("engine: invalid input")
 	// ErrWrongBrowser: the execution is bound to another browser (the one that opened its link).
 	// Nothing was changed.
-	ErrWrongBrowser = errors.New("execution is bound to another browser")
+	ErrWrongBrowser = errors.New("engine: execution is bound to another browser")
 )
 
 // ConflictError explains an ErrConflict.
 type ConflictError struct{ Reason string }
 
-func (e *ConflictError) Error() string { return "execution changed: " + e.Reason }
+func (e *ConflictError) Error() string { return "engine: execution changed: " + e.Reason }
 
 // Is makes errors.Is(err, ErrConflict) true.
 func (e *ConflictError) Is(target error) bool { return target == ErrConflict }
@@ -44,29 +47,18 @@ type ExpiredError struct {
 }
 
 func (e *ExpiredError) Error() string {
-	return "execution " + e.ExecutionID + " of flow " + e.FlowID + " expired at " + e.ExpiredAt.UTC().Format(time.RFC3339)
+	return "engine: execution " + e.ExecutionID + " of flow " + e.FlowID + " expired at " + e.ExpiredAt.UTC().Format(time.RFC3339)
 }
 
 // Is makes errors.Is(err, ErrExpired) true.
 func (e *ExpiredError) Is(target error) bool { return target == ErrExpired }
 
-// InputError lists what is wrong with a request, one message per field.
-type InputError struct {
-	Fields map[string]string
-}
-
-func (e *InputError) Error() string {
-	keys := make([]string, 0, len(e.Fields))
-	for k := range e.Fields {
-		keys = append(keys, k)
+// badInput is an *outbound.InvalidError of kind ErrBadInput, listing one message per field in
+// the order of the field names.
+func badInput(fields map[string]string) error {
+	list := make([]outbound.FieldError, 0, len(fields))
+	for _, k := range slices.Sorted(maps.Keys(fields)) {
+		list = append(list, outbound.FieldError{Field: k, Message: fields[k]})
 	}
-	sort.Strings(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = k + " " + e.Fields[k]
-	}
-	return "invalid input: " + strings.Join(parts, "; ")
+	return outbound.Invalid(ErrBadInput, list...)
 }
-
-// Is makes errors.Is(err, ErrBadInput) true.
-func (e *InputError) Is(target error) bool { return target == ErrBadInput }

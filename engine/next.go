@@ -30,7 +30,7 @@ const (
 // compare-and-set. Two Redis round trips, besides what the actions do.
 func (e *Engine) Next(ctx context.Context, executionID string, req NextRequest) (*Response, error) {
 	if req.Interaction == actions.InteractionCallback {
-		return nil, &InputError{Fields: map[string]string{"interaction": fmt.Sprintf("%q is reserved: a redirect resumes only through its callback", actions.InteractionCallback)}}
+		return nil, badInput(map[string]string{"interaction": fmt.Sprintf("%q is reserved: a redirect resumes only through its callback", actions.InteractionCallback)})
 	}
 	return e.advance(ctx, executionID, req)
 }
@@ -177,12 +177,12 @@ func (t *transition) resume(req NextRequest) (*actions.Resume, error) {
 	}
 	if p.Screen == nil {
 		if req.Interaction != actions.InteractionCallback {
-			return nil, &InputError{Fields: map[string]string{"interaction": "the execution waits for a redirect to come back; its callback resumes it"}}
+			return nil, badInput(map[string]string{"interaction": "the execution waits for a redirect to come back; its callback resumes it"})
 		}
 		return &actions.Resume{Interaction: req.Interaction, Input: req.Input}, nil
 	}
 	if req.Interaction == actions.InteractionCallback {
-		return nil, &InputError{Fields: map[string]string{"interaction": "the execution waits at a screen, not a redirect"}}
+		return nil, badInput(map[string]string{"interaction": "the execution waits at a screen, not a redirect"})
 	}
 	btn, ok := p.Screen.Button(req.Interaction)
 	if !ok {
@@ -190,10 +190,10 @@ func (t *transition) resume(req NextRequest) (*actions.Resume, error) {
 		for i, b := range p.Screen.Buttons {
 			ids[i] = b.ID
 		}
-		return nil, &InputError{Fields: map[string]string{"interaction": fmt.Sprintf("must be one of the screen's buttons %v", ids)}}
+		return nil, badInput(map[string]string{"interaction": fmt.Sprintf("must be one of the screen's buttons %v", ids)})
 	}
 	if unknown := p.Screen.UnknownInput(req.Input); unknown != nil {
-		return nil, &InputError{Fields: unknown}
+		return nil, badInput(unknown)
 	}
 	values, problems := p.Screen.ReadInput(req.Input)
 	if btn.NoValidate {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/outflowhq/outflow/actions"
 	"github.com/outflowhq/outflow/engine"
+	"github.com/outflowhq/outflow/outbound"
 	"github.com/outflowhq/outflow/store/storetest"
 )
 
@@ -190,8 +191,8 @@ steps:
 		"input.extra.list[0]": {"extra": map[string]any{"list": []any{math.NaN()}}},
 	} {
 		_, err := b.engine.Start(context.Background(), "in", engine.StartRequest{Input: input})
-		var ie *engine.InputError
-		if !errors.As(err, &ie) || ie.Fields[key] == "" {
+		var ie *outbound.InvalidError
+		if !errors.As(err, &ie) || ie.Messages()[key] == "" {
 			t.Errorf("start with a bad %s: got %v, want an input error on it", key, err)
 		}
 	}

@@ -177,7 +177,7 @@ type storedEvent struct {
 }
 
 // errPayload is returned by encodeEvent for a payload JSON cannot hold.
-var errPayload = errors.New("event payload cannot be encoded")
+var errPayload = errors.New("engine: event payload cannot be encoded")
 
 // encodeEvent is the one place an event becomes what is stored: the engine's own events carry their
 // payload's JSON as data (none when the payload has no fields), an action's its Data.

@@ -19,7 +19,7 @@ func (e *Engine) Start(ctx context.Context, flowID string, req StartRequest) (*R
 		return nil, fmt.Errorf("start flow %q: %w", flowID, ErrFlowNotFound)
 	}
 	if fields := req.Subject.Problems(); fields != nil {
-		return nil, &InputError{Fields: fields}
+		return nil, badInput(fields)
 	}
 	input, problems := f.ApplyInputs(req.Input)
 	if problems != nil {
@@ -27,10 +27,10 @@ func (e *Engine) Start(ctx context.Context, flowID string, req StartRequest) (*R
 		for k, v := range problems {
 			fields["input."+k] = v
 		}
-		return nil, &InputError{Fields: fields}
+		return nil, badInput(fields)
 	}
 	if where, why := unencodable(input, "", nil); why != "" {
-		return nil, &InputError{Fields: map[string]string{joinPath("input", where): why}}
+		return nil, badInput(map[string]string{joinPath("input", where): why})
 	}
 	now := e.clock.Now().UTC()
 	ttl := f.TTL

@@ -8,6 +8,7 @@ import (
 
 	"github.com/outflowhq/outflow/actions"
 	"github.com/outflowhq/outflow/engine"
+	"github.com/outflowhq/outflow/outbound"
 	"github.com/outflowhq/outflow/store/storetest"
 )
 
@@ -26,8 +27,8 @@ func TestStartRefusesSubjectsWithBadIds(t *testing.T) {
 		{actions.Subject{UserID: "ada", TenantID: "acme\r\n"}, "tenantId"},
 	} {
 		r, err := b.engine.Start(context.Background(), "choose-plan", engine.StartRequest{Subject: tt.subject})
-		var ie *engine.InputError
-		if !errors.As(err, &ie) || len(ie.Fields) != 1 || ie.Fields[tt.field] == "" {
+		var ie *outbound.InvalidError
+		if !errors.As(err, &ie) || len(ie.Fields) != 1 || ie.Messages()[tt.field] == "" {
 			t.Errorf("start for %.30q: %v, %.200v; want an input error on %s", tt.subject, r, err, tt.field)
 		}
 	}

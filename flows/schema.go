@@ -29,7 +29,7 @@ const (
 // The schema only uses keywords that mean the same in draft-07, which most editors implement.
 func Schema(reg *actions.Registry) ([]byte, error) {
 	if reg == nil {
-		return nil, errors.New("flow schema: no action registry")
+		return nil, errors.New("flows: flow schema: no action registry")
 	}
 	kinds := reg.Kinds()
 	defs := &schemaProps{}

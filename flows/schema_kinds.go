@@ -82,7 +82,7 @@ func configSchema(k actions.Kind) (*jsonSchema, error) {
 	}
 	t := reflect.TypeOf(k.NewConfig())
 	if t == nil {
-		return nil, errors.New("NewConfig returned nil")
+		return nil, errors.New("flows: NewConfig returned nil")
 	}
 	if t.Kind() == reflect.Pointer {
 		t = t.Elem()

@@ -65,7 +65,7 @@ type Options struct {
 func DefaultNow() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) }
 
 // ErrNoScenarios is returned when the paths hold no flow and no scenario file.
-var ErrNoScenarios = errors.New("no flows and no scenario files found")
+var ErrNoScenarios = errors.New("flowtest: no flows and no scenario files found")
 
 // Run loads the flows and scenario files of opts.Paths and runs every scenario. A problem in a flow
 // or scenario file stops it before any scenario runs: the error is then a flows.Diagnostics that

@@ -12,6 +12,7 @@ import (
 	"github.com/outflowhq/outflow/clock"
 	"github.com/outflowhq/outflow/engine"
 	"github.com/outflowhq/outflow/engine/explain"
+	"github.com/outflowhq/outflow/outbound"
 	"github.com/outflowhq/outflow/store"
 )
 
@@ -127,7 +128,7 @@ func (r *runner) press(ctx context.Context, it interaction, where string) bool {
 	next, err := r.eng.Next(ctx, cur.ExecutionID, engine.NextRequest{
 		StepID: cur.StepID, Interaction: it.press, Input: it.with, Nonce: cur.Nonce,
 	})
-	var inErr *engine.InputError
+	var inErr *outbound.InvalidError
 	switch {
 	case errors.Is(err, engine.ErrExpired):
 		r.fail("%s: pressed %q at step %q, but the execution had expired at %s (the clock is at %s)", where, it.press, cur.StepID,
@@ -135,7 +136,7 @@ func (r *runner) press(ctx context.Context, it interaction, where string) bool {
 		r.refresh(ctx)
 		return false
 	case errors.As(err, &inErr):
-		r.fail("%s: pressed %q at step %q: %v%s", where, it.press, cur.StepID, err, refusedNote(cur))
+		r.fail("%s: pressed %q at step %q: %s%s", where, it.press, cur.StepID, refusedInput(inErr), refusedNote(cur))
 		return false
 	case err != nil:
 		r.fail("%s: press %q at step %q: %v", where, it.press, cur.StepID, err)
@@ -174,4 +175,13 @@ func refusedNote(resp *engine.Response) string {
 		return "; the screen came back with field errors: " + f
 	}
 	return ""
+}
+
+// refusedInput says which input fields the engine refused and why, a sentence per field.
+func refusedInput(ie *outbound.InvalidError) string {
+	parts := make([]string, len(ie.Fields))
+	for i, f := range ie.Fields {
+		parts[i] = f.Field + " " + f.Message
+	}
+	return "invalid input: " + strings.Join(parts, "; ")
 }

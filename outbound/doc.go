@@ -1,6 +1,7 @@
 // Package outbound holds what the outbound packages share: who a credential belongs to (Owner),
-// the rules for the ids a request names, one problem with one field (FieldError), the Secret
-// that never prints, logs or marshals, and the error of a stored secret the keyring cannot open.
+// the rules for the ids a request names, the library's field errors (FieldError, one problem
+// with one field, and InvalidError, input rejected for its fields), the Secret that never
+// prints, logs or marshals, and the error of a stored secret the keyring cannot open.
 //
 // The outbound domain itself lives in its sub-packages, each importing this one and store:
 //

@@ -24,7 +24,7 @@ type IDError struct {
 	Message string
 }
 
-func (e *IDError) Error() string { return "invalid " + e.Field + ": " + e.Message }
+func (e *IDError) Error() string { return "outbound: invalid " + e.Field + ": " + e.Message }
 
 // Is reports whether target is ErrInvalidID.
 func (e *IDError) Is(target error) bool { return target == ErrInvalidID }

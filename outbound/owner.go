@@ -13,7 +13,7 @@ const (
 )
 
 // ErrNoOwner is returned when a request names neither a user nor a tenant.
-var ErrNoOwner = errors.New("a credential belongs to a user or a tenant: set userId or tenantId")
+var ErrNoOwner = errors.New("outbound: a credential belongs to a user or a tenant: set userId or tenantId")
 
 // Owner is who a credential belongs to: a user (UserID, with TenantID kept as context when given),
 // or a tenant (TenantID alone: the credential is shared by the tenant's users).

@@ -114,7 +114,7 @@ func customAppBodyErr(body createAppBody) error {
 		fields["overrides"] = "only apps created from a template take overrides; add templateId or put the settings at the top of the body"
 	}
 	if len(fields) > 0 {
-		return &apps.ValidationError{Fields: fieldErrors(fields)}
+		return &outbound.InvalidError{Kind: apps.ErrInvalidApp, Fields: fieldErrors(fields)}
 	}
 	return nil
 }
@@ -152,7 +152,7 @@ func templateInput(body createAppBody) (apps.TemplateInput, error) {
 	if len(fields) == 0 {
 		fields["overrides"] = "with templateId, put app settings other than id, clientId and clientSecret in overrides"
 	}
-	return in, &apps.ValidationError{Fields: fieldErrors(fields)}
+	return in, &outbound.InvalidError{Kind: apps.ErrInvalidApp, Fields: fieldErrors(fields)}
 }
 
 func fieldErrors(fields map[string]string) []outbound.FieldError {

@@ -162,10 +162,9 @@ func (s *Server) classify(err error) (int, apiError) {
 	var (
 		he *httpError
 		be *bodyError
-		ie *engine.InputError
+		ie *outbound.InvalidError
 		ee *engine.ExpiredError
 		ce *engine.ConflictError
-		ve *apps.ValidationError
 		de *oauth.DiscoveryError
 	)
 	switch {
@@ -174,7 +173,7 @@ func (s *Server) classify(err error) (int, apiError) {
 	case errors.As(err, &be):
 		return be.status, apiError{Code: "invalid_body", Message: be.msg}
 	case errors.As(err, &ie):
-		return http.StatusBadRequest, apiError{Code: "invalid_input", Message: "the input has invalid fields", Fields: ie.Fields}
+		return http.StatusBadRequest, invalidBody(ie)
 	case errors.As(err, &ee):
 		return http.StatusGone, apiError{Code: "expired", Message: "This flow took too long and expired. Start it again.",
 			Restart: &restart{FlowID: ee.FlowID}}
@@ -187,8 +186,6 @@ func (s *Server) classify(err error) (int, apiError) {
 		return http.StatusNotFound, apiError{Code: "not_found", Message: "no flow has this id"}
 	case errors.Is(err, engine.ErrExecutionNotFound):
 		return http.StatusNotFound, apiError{Code: "not_found", Message: "no execution has this id"}
-	case errors.As(err, &ve):
-		return http.StatusBadRequest, apiError{Code: "invalid_app", Message: ve.Error(), Fields: appFields(ve)}
 	case errors.Is(err, apps.ErrAppNotFound):
 		return http.StatusNotFound, apiError{Code: "not_found", Message: "no app has this id"}
 	case errors.Is(err, apps.ErrTemplateNotFound):
@@ -212,25 +209,23 @@ func (s *Server) classify(err error) (int, apiError) {
 	return http.StatusInternalServerError, apiError{Code: "internal", Message: "internal error"}
 }
 
-// appFields maps a validation error to the fields of the error body, one message per field.
-func appFields(ve *apps.ValidationError) map[string]string { return fieldMessages(ve.Fields) }
-
-// fieldMessages maps field errors to the fields of an error body, one message per field.
-func fieldMessages(fs []outbound.FieldError) map[string]string {
-	out := make(map[string]string, len(fs))
-	for _, f := range fs {
-		if f.Field != "" {
-			out[f.Field] = f.Message
-		}
+// invalidBody is the body of input rejected for its fields, one message per field; its kind
+// picks the code: the input of a flow, an app, or a request to the vault or the key store.
+func invalidBody(ie *outbound.InvalidError) apiError {
+	switch {
+	case errors.Is(ie, engine.ErrBadInput):
+		return apiError{Code: "invalid_input", Message: "the input has invalid fields", Fields: ie.Messages()}
+	case errors.Is(ie, apps.ErrInvalidApp):
+		return apiError{Code: "invalid_app", Message: "invalid app: " + ie.List(), Fields: ie.Messages()}
 	}
-	return out
+	return apiError{Code: "invalid_request", Message: "the request has invalid fields", Fields: ie.Messages()}
 }
 
 // isConnectionError reports whether err is one of the token vault's errors (see
 // connectionError).
 func isConnectionError(err error) bool {
 	for _, target := range []error{
-		oauth.ErrInvalidRequest, oauth.ErrInvalidState, oauth.ErrConnectionNotFound,
+		oauth.ErrInvalidState, oauth.ErrConnectionNotFound,
 		oauth.ErrNotConnected, oauth.ErrMissingScopes, oauth.ErrReauthRequired,
 		oauth.ErrRefreshFailed, oauth.ErrNotOAuthApp, oauth.ErrVerifyFailed,
 	} {
@@ -245,13 +240,10 @@ func isConnectionError(err error) bool {
 // carries a token.
 func connectionError(err error) (int, apiError) {
 	var (
-		re *oauth.RequestError
 		se *oauth.StateError
 		ve *oauth.VerifyError
 	)
 	switch {
-	case errors.As(err, &re):
-		return http.StatusBadRequest, apiError{Code: "invalid_request", Message: "the request has invalid fields", Fields: fieldMessages(re.Fields)}
 	case errors.As(err, &se) && se.Reason == oauth.StateBinding:
 		return http.StatusForbidden, apiError{Code: "wrong_browser",
 			Message: "This sign-in was started in another browser, so it was not completed here. Go back to the browser where you started, or start again from this one."}
@@ -280,7 +272,7 @@ func connectionError(err error) (int, apiError) {
 // isAPIKeyError reports whether err is one of the API-key store's errors (see apikeyError).
 func isAPIKeyError(err error) bool {
 	for _, target := range []error{
-		apikeys.ErrInvalidKeyRequest, apikeys.ErrNotAPIKeyApp, apikeys.ErrKeyNotFound,
+		apikeys.ErrNotAPIKeyApp, apikeys.ErrKeyNotFound,
 		apikeys.ErrKeyRejected, apikeys.ErrProbeFailed,
 	} {
 		if errors.Is(err, target) {
@@ -293,13 +285,8 @@ func isAPIKeyError(err error) bool {
 // apikeyError maps an error of the API-key store to a status and body. None of these errors
 // carries the key.
 func apikeyError(err error) (int, apiError) {
-	var (
-		kre *apikeys.KeyRequestError
-		pe  *apikeys.ProbeError
-	)
+	var pe *apikeys.ProbeError
 	switch {
-	case errors.As(err, &kre):
-		return http.StatusBadRequest, apiError{Code: "invalid_request", Message: "the request has invalid fields", Fields: fieldMessages(kre.Fields)}
 	case errors.Is(err, apikeys.ErrNotAPIKeyApp):
 		return http.StatusBadRequest, apiError{Code: "not_apikey_app", Message: "this app does not use API keys: keys are stored for apps of kind apikey only",
 			Fields: map[string]string{"appId": "names an app of another kind; use an apikey app"}}

@@ -16,19 +16,19 @@ import (
 // ("store: put \"of:{exec:1}\" at rev 3: conflict"); match them with errors.Is.
 var (
 	// ErrNotFound means the key does not exist (never written, deleted, expired or already taken).
-	ErrNotFound = errors.New("not found")
+	ErrNotFound = errors.New("store: not found")
 	// ErrConflict means a compare-and-set lost: the record exists when it must not, its revision
 	// moved on, or a lock is no longer held by its owner.
-	ErrConflict = errors.New("conflict")
+	ErrConflict = errors.New("store: conflict")
 	// ErrUnavailable means Redis could not be reached or cannot serve right now (connection
 	// refused or reset, timeout, closed client, OOM, READONLY, LOADING, CLUSTERDOWN, ...). The
 	// original error is wrapped as well, so errors.Is works for both.
-	ErrUnavailable = errors.New("redis unavailable")
+	ErrUnavailable = errors.New("store: redis unavailable")
 	// ErrLocked means a lock is held by someone else.
-	ErrLocked = errors.New("locked by another owner")
+	ErrLocked = errors.New("store: locked by another owner")
 	// ErrLockLost means a write fenced by a lock was refused because the lock had expired or
 	// was taken by someone else: the writer no longer has the right to write.
-	ErrLockLost = errors.New("lock no longer held by this owner")
+	ErrLockLost = errors.New("store: lock no longer held by this owner")
 )
 
 // transientPrefixes are Redis error replies that mean "the server cannot serve now" rather than

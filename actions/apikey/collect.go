@@ -171,11 +171,11 @@ func (r *collector) show(a apps.App, st collectState, msgs []actions.Message, ty
 // errors that are not about what the user typed.
 func messagesFor(err error, a apps.App) ([]actions.Message, bool) {
 	var (
-		kre *apikeys.KeyRequestError
+		kre *outbound.InvalidError
 		pe  *apikeys.ProbeError
 	)
 	switch {
-	case errors.As(err, &kre):
+	case errors.As(err, &kre) && errors.Is(kre, apikeys.ErrInvalidKeyRequest):
 		labels := map[string]string{}
 		for _, f := range a.APIKey.Fields {
 			labels[f.Name] = f.Label

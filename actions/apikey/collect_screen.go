@@ -87,7 +87,7 @@ func formatHint(h apps.FormatHint) string {
 	return ""
 }
 
-// screenField maps a field path of a *KeyRequestError to the screen field it belongs to; ""
+// screenField maps a field path of an *outbound.InvalidError (apikeys.ErrInvalidKeyRequest) to the screen field it belongs to; ""
 // puts the message above the fields.
 func screenField(path string) string {
 	if path == "apiKey" {

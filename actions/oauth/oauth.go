@@ -61,13 +61,13 @@ func owner(call *actions.Call, tenant bool) (outbound.Owner, error) {
 
 // vaultError turns a vault error into an action error with a code a flow can catch.
 func vaultError(err error) error {
-	var re *oauth.RequestError
+	var re *outbound.InvalidError
 	var rf *oauth.RefreshFailedError
 	switch {
 	case errors.Is(err, apps.ErrAppNotFound), errors.Is(err, oauth.ErrNotOAuthApp):
 		return &actions.Error{Code: CodeAppNotFound, Message: "The app does not exist or is not an OAuth app.", Err: err}
-	case errors.As(err, &re):
-		return &actions.Error{Code: CodeInvalidRequest, Message: re.Error(), Err: err}
+	case errors.As(err, &re) && errors.Is(re, oauth.ErrInvalidRequest):
+		return &actions.Error{Code: CodeInvalidRequest, Message: "invalid request: " + re.List(), Err: err}
 	case errors.As(err, &rf):
 		return actions.Temporary(CodeProviderUnavailable, "The provider cannot refresh the token right now; try again later.", err)
 	}

@@ -8,7 +8,7 @@ import (
 // ErrNotFinite is the cause of the run-time *Error of an expression whose result is, or holds, a
 // number that is not finite (NaN or an infinity, as a division by zero gives). JSON cannot hold such
 // a number, so no step may output it.
-var ErrNotFinite = errors.New("the result is not a finite number")
+var ErrNotFinite = errors.New("expression: the result is not a finite number")
 
 // finite reports whether v holds no number that is not finite, looking into the lists and objects
 // an expression builds.

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/outflowhq/outflow/outbound"
@@ -15,41 +14,16 @@ import (
 // Errors of the API-key store; match them with errors.Is.
 var (
 	// ErrKeyNotFound means the owner has no API key stored for the app.
-	ErrKeyNotFound = errors.New("no API key stored for this app and owner")
+	ErrKeyNotFound = errors.New("apikeys: no API key stored for this app and owner")
 	// ErrNotAPIKeyApp means the app exists but is not an apikey app (an oauth2 app connects
 	// through consent, not with a key).
-	ErrNotAPIKeyApp = errors.New("the app is not an API-key app")
-	// ErrInvalidKeyRequest matches every *KeyRequestError.
-	ErrInvalidKeyRequest = errors.New("invalid API-key request")
+	ErrNotAPIKeyApp = errors.New("apikeys: the app is not an API-key app")
+	// ErrInvalidKeyRequest is the kind of the *outbound.InvalidError that lists what is wrong
+	// with a request to store or read a key, at most one message per field: "appId", "userId"
+	// (the owner), "apiKey", "fields.<name>". Messages say how to fix the problem and never
+	// quote the key.
+	ErrInvalidKeyRequest = errors.New("apikeys: invalid API-key request")
 )
-
-// KeyRequestError lists what is wrong with a request to store or read a key, at most one
-// message per field: "appId", "userId" (the owner), "apiKey", "fields.<name>". Messages say
-// how to fix the problem and never quote the key.
-type KeyRequestError struct {
-	Fields []outbound.FieldError
-}
-
-func (e *KeyRequestError) Error() string {
-	parts := make([]string, len(e.Fields))
-	for i, f := range e.Fields {
-		parts[i] = f.Error()
-	}
-	return "invalid API-key request: " + strings.Join(parts, "; ")
-}
-
-// Is reports whether target is ErrInvalidKeyRequest.
-func (e *KeyRequestError) Is(target error) bool { return target == ErrInvalidKeyRequest }
-
-// Field returns the message for one field, if that field has a problem.
-func (e *KeyRequestError) Field(name string) (string, bool) {
-	for _, f := range e.Fields {
-		if f.Field == name {
-			return f.Message, true
-		}
-	}
-	return "", false
-}
 
 // PutRequest stores a key for an owner: a new key becomes the active version and the key it
 // replaces stays fetchable as the previous one for the app's overlap window (unless

@@ -17,7 +17,7 @@ import (
 // The window is checked against the clock: a previous key past its window is not returned,
 // even in the instant before Redis removes it.
 //
-// Errors: ErrAppNotFound, ErrNotAPIKeyApp, a *KeyRequestError for a missing app id or owner,
+// Errors: ErrAppNotFound, ErrNotAPIKeyApp, an *outbound.InvalidError for a missing app id or owner,
 // ErrKeyNotFound when nothing is stored.
 func (k *APIKeys) Fetch(ctx context.Context, owner outbound.Owner, appID string) (*FetchedKey, error) {
 	app, err := k.app(ctx, appID, owner)
@@ -72,7 +72,7 @@ func (k *APIKeys) Check(ctx context.Context, owner outbound.Owner, appID string)
 // key.
 func (k *APIKeys) List(ctx context.Context, owner outbound.Owner) ([]KeyInfo, error) {
 	if fe, bad := outbound.OwnerProblem(owner, msgKeyOwner); bad {
-		return nil, &KeyRequestError{Fields: []outbound.FieldError{fe}}
+		return nil, &outbound.InvalidError{Kind: ErrInvalidKeyRequest, Fields: []outbound.FieldError{fe}}
 	}
 	owner = keyOwner(owner)
 	members, err := k.opts.Store.SetMembers(ctx, k.indexKey(owner))

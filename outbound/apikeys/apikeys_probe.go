@@ -17,10 +17,10 @@ import (
 // Errors a probe ends with, wrapped in a *ProbeError; match them with errors.Is.
 var (
 	// ErrKeyRejected means the app answered and did not accept the key.
-	ErrKeyRejected = errors.New("the app did not accept the API key")
+	ErrKeyRejected = errors.New("apikeys: the app did not accept the API key")
 	// ErrProbeFailed means the key could not be checked: the app was unreachable, too slow,
 	// or failing (5xx, 429). Trying again later may work.
-	ErrProbeFailed = errors.New("the API key could not be checked")
+	ErrProbeFailed = errors.New("apikeys: the API key could not be checked")
 )
 
 // ProbeError tells why a probe did not accept a key. It never holds the key.
@@ -38,7 +38,7 @@ type ProbeError struct {
 }
 
 func (e *ProbeError) Error() string {
-	return fmt.Sprintf("probe app %q: %s", e.AppID, strings.TrimSuffix(e.Message(), "."))
+	return fmt.Sprintf("apikeys: probe app %q: %s", e.AppID, strings.TrimSuffix(e.Message(), "."))
 }
 
 // Unwrap returns ErrKeyRejected or ErrProbeFailed, and the cause of a failed request (with any

@@ -143,7 +143,7 @@ func TestAProbeTowardAnotherHostIsRefusedWhenTheAppIsCreated(t *testing.T) {
 				Probe: &apps.ProbePatch{Path: strp(path)},
 			},
 		})
-		var ve *apps.ValidationError
+		var ve *outbound.InvalidError
 		if !errors.As(err, &ve) {
 			t.Errorf("probe path %q: err = %v, want a validation error", path, err)
 			continue
@@ -215,7 +215,7 @@ func TestProbeGivesUpAfterItsTimeout(t *testing.T) {
 }
 
 // A connection field that would break the probe's URL or user name ("." or ".." as a path
-// segment, ':' in a basic user name) is the user's mistake: a *KeyRequestError naming the
+// segment, ':' in a basic user name) is the user's mistake: an *outbound.InvalidError naming the
 // field, before anything is sent, never an internal error.
 func TestFieldsThatCannotBeSentAreRefusedNextToTheField(t *testing.T) {
 	t.Parallel()
@@ -241,7 +241,7 @@ func TestFieldsThatCannotBeSentAreRefusedNextToTheField(t *testing.T) {
 		before := e.provider.hits.Load()
 		_, err := e.keys.Put(ctx, apikeys.PutRequest{AppID: app.ID, Owner: outbound.Owner{UserID: "ann"},
 			APIKey: outbound.NewSecret(goodKey), Fields: tt.fields, Validate: true})
-		var kre *apikeys.KeyRequestError
+		var kre *outbound.InvalidError
 		if !errors.As(err, &kre) || len(kre.Fields) != 1 || kre.Fields[0].Field != tt.field {
 			t.Errorf("fields %v: err = %v, want a request error on %s only", tt.fields, err, tt.field)
 		}

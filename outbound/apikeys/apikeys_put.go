@@ -30,7 +30,7 @@ const maxPutTries = 5
 // NoOverlap, no previous key is kept at all: the replaced key, and any earlier one still in its
 // window, stop being fetchable when Put returns.
 //
-// Errors: ErrAppNotFound, ErrNotAPIKeyApp, a *KeyRequestError (ErrInvalidKeyRequest) listing
+// Errors: ErrAppNotFound, ErrNotAPIKeyApp, an *outbound.InvalidError (ErrInvalidKeyRequest) listing
 // bad fields, a *ProbeError (ErrKeyRejected or ErrProbeFailed) when validation fails, a
 // *SecretUnreadableError (ErrSecretUnreadable) when the stored key does not open with the
 // keyring, which is then never replaced. None of them contains the key.
@@ -55,7 +55,7 @@ func (k *APIKeys) Put(ctx context.Context, req PutRequest) (KeyInfo, error) {
 		}
 	}
 	if err := p.Err(); err != nil {
-		return KeyInfo{}, &KeyRequestError{Fields: p.List}
+		return KeyInfo{}, &outbound.InvalidError{Kind: ErrInvalidKeyRequest, Fields: p.List}
 	}
 	if req.Validate && app.APIKey.Probe != nil {
 		if err := k.Probe(ctx, app, req.APIKey, req.Fields); err != nil {
@@ -162,7 +162,7 @@ func (k *APIKeys) app(ctx context.Context, appID string, owner outbound.Owner) (
 		p.Add(fe.Field, "%s", fe.Message)
 	}
 	if len(p.List) > 0 {
-		return apps.App{}, &KeyRequestError{Fields: p.List}
+		return apps.App{}, &outbound.InvalidError{Kind: ErrInvalidKeyRequest, Fields: p.List}
 	}
 	return k.App(ctx, appID)
 }

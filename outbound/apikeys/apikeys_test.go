@@ -283,9 +283,9 @@ func TestAPIKeysRefuseBadRequests(t *testing.T) {
 				}
 				return
 			}
-			var kre *apikeys.KeyRequestError
+			var kre *outbound.InvalidError
 			if !errors.As(err, &kre) || !errors.Is(err, apikeys.ErrInvalidKeyRequest) {
-				t.Fatalf("err = %v, want a *KeyRequestError", err)
+				t.Fatalf("err = %v, want an *outbound.InvalidError", err)
 			}
 			msg, ok := kre.Field(tt.field)
 			if !ok || !strings.Contains(msg, tt.wantInMsg) {

@@ -118,7 +118,7 @@ func (k *APIKeyConfig) Attempts() int {
 
 // ErrKeyFormat is wrapped by CheckKey errors, so a collect screen can tell "this does not
 // look like a key" from other failures.
-var ErrKeyFormat = errors.New("outbound: the key does not have the expected format")
+var ErrKeyFormat = errors.New("apps: the key does not have the expected format")
 
 // CheckKey tells whether key looks like this app's keys (prefix and pattern of FormatHint).
 // The error explains what is expected and never contains the key.
@@ -155,7 +155,7 @@ func (k *APIKeyConfig) CheckKey(key string) error {
 // CheckFields validates the extra connection values against Fields: required ones present,
 // patterns and options respected, no unknown names, and each value sendable where the probe
 // uses it (not "." or ".." in its path, no ':' in its basic user name). Problems come back as a
-// *ValidationError with paths like "fields.accountSid".
+// *outbound.InvalidError with paths like "fields.accountSid".
 func (k *APIKeyConfig) CheckFields(values map[string]string) error {
 	var p Problems
 	known := make(map[string]bool, len(k.Fields))

@@ -109,7 +109,7 @@ type ProbePatch struct {
 }
 
 // Apply returns a with the patch applied, defaults filled in and the result validated. On any
-// problem it returns a unchanged and a *ValidationError listing every bad field, including a
+// problem it returns a unchanged and an *outbound.InvalidError listing every bad field, including a
 // refused change of id or kind. CreatedAt and UpdatedAt are left to the caller, who owns the
 // clock.
 func (p AppPatch) Apply(a App) (App, error) {

@@ -21,7 +21,7 @@ func TestPatchRefusesChangingIDOrKind(t *testing.T) {
 	if !reflect.DeepEqual(got, a) {
 		t.Error("a refused patch changed the app")
 	}
-	if err.Error() != "invalid app: id: "+want+"; kind: "+want {
+	if err.Error() != "apps: invalid app: id: "+want+"; kind: "+want {
 		t.Errorf("error text = %q", err)
 	}
 

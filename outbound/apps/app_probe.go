@@ -14,7 +14,7 @@ import (
 
 // ErrNoProbe is returned by ProbeRequest for an app that has no probe (an oauth2 app, or an
 // apikey app without apiKey.probe).
-var ErrNoProbe = errors.New("outbound: app has no API-key probe")
+var ErrNoProbe = errors.New("apps: app has no API-key probe")
 
 // placeholderRE matches a {name} placeholder.
 var placeholderRE = regexp.MustCompile(`\{([A-Za-z][A-Za-z0-9_]*)\}`)

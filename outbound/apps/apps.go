@@ -15,11 +15,11 @@ import (
 // Errors of the app registry; match them with errors.Is.
 var (
 	// ErrAppNotFound means no app has the id.
-	ErrAppNotFound = errors.New("app not found")
+	ErrAppNotFound = errors.New("apps: app not found")
 	// ErrAppExists means a create named an id that is taken.
-	ErrAppExists = errors.New("an app with this id already exists")
+	ErrAppExists = errors.New("apps: an app with this id already exists")
 	// ErrTemplateNotFound means the catalog has no template with the id.
-	ErrTemplateNotFound = errors.New("template not found")
+	ErrTemplateNotFound = errors.New("apps: template not found")
 )
 
 // appCacheTTL bounds how long an app read from Redis is served from memory.
@@ -46,10 +46,10 @@ type Apps struct {
 // Options.Catalog loads the embedded catalog.
 func NewApps(opts Options) (*Apps, error) {
 	if opts.Store == nil {
-		return nil, errors.New("outbound: new apps: Options.Store is required")
+		return nil, errors.New("apps: new apps: Options.Store is required")
 	}
 	if opts.Keyring == nil {
-		return nil, errors.New("outbound: new apps: Options.Keyring is required")
+		return nil, errors.New("apps: new apps: Options.Keyring is required")
 	}
 	if opts.Catalog == nil {
 		c, err := LoadCatalog()

@@ -15,7 +15,7 @@ import (
 const maxUpdateAttempts = 5
 
 // Create creates a custom app from p, which carries the id, the kind and every field (see
-// NewApp). Invalid input gives a *ValidationError (errors.Is ErrInvalidApp); a taken id gives
+// NewApp). Invalid input gives an *outbound.InvalidError (errors.Is ErrInvalidApp); a taken id gives
 // ErrAppExists.
 func (a *Apps) Create(ctx context.Context, p AppPatch) (App, error) {
 	app, err := NewApp(p)
@@ -27,7 +27,7 @@ func (a *Apps) Create(ctx context.Context, p AppPatch) (App, error) {
 
 // CreateFromTemplate creates an app from a catalog template (see Template.NewApp): for most
 // templates a client id and secret are all it takes. An unknown template gives
-// ErrTemplateNotFound; invalid input a *ValidationError; a taken id ErrAppExists.
+// ErrTemplateNotFound; invalid input an *outbound.InvalidError; a taken id ErrAppExists.
 func (a *Apps) CreateFromTemplate(ctx context.Context, templateID string, in TemplateInput) (App, error) {
 	t, ok := a.Catalog().Get(templateID)
 	if !ok {
@@ -51,7 +51,7 @@ func (a *Apps) create(ctx context.Context, app App) (App, error) {
 }
 
 // Update applies a partial update (see AppPatch): absent fields, the client secret included,
-// keep their values; a change of id or kind is refused with a *ValidationError. The write is a
+// keep their values; a change of id or kind is refused with an *outbound.InvalidError. The write is a
 // compare-and-set on the record's revision, retried a few times when another writer got there
 // first. An update that changes nothing writes nothing and keeps UpdatedAt.
 func (a *Apps) Update(ctx context.Context, id string, p AppPatch) (App, error) {

@@ -60,9 +60,9 @@ func (a *Apps) apply(ctx context.Context, specs []AppSpec, write bool) (ApplyRep
 		}
 		seen[id] = true
 		pl, err := a.planOne(ctx, spec)
-		var invalid *ValidationError
+		var invalid *outbound.InvalidError
 		switch {
-		case errors.As(err, &invalid):
+		case errors.As(err, &invalid) && errors.Is(invalid, ErrInvalidApp):
 			problems = append(problems, spec.problems(invalid)...)
 			continue
 		case err != nil:
@@ -159,7 +159,7 @@ func (a *Apps) planOne(ctx context.Context, spec AppSpec) (plannedApp, error) {
 		return pl, err
 	}
 	if pl.cur != nil && pl.cur.Kind != want.Kind {
-		return pl, &ValidationError{Fields: []outbound.FieldError{{Field: "kind", Message: fmt.Sprintf(
+		return pl, &outbound.InvalidError{Kind: ErrInvalidApp, Fields: []outbound.FieldError{{Field: "kind", Message: fmt.Sprintf(
 			"cannot be changed after creation (the stored app is %s); delete the app first or choose another id", pl.cur.Kind)}}}
 	}
 	pl.want = want
@@ -180,7 +180,7 @@ func (a *Apps) build(spec AppSpec, cur *App) (App, error) {
 	}
 	t, ok := a.Catalog().Get(spec.Template)
 	if !ok {
-		return App{}, &ValidationError{Fields: []outbound.FieldError{{Field: "template", Message: fmt.Sprintf(
+		return App{}, &outbound.InvalidError{Kind: ErrInvalidApp, Fields: []outbound.FieldError{{Field: "template", Message: fmt.Sprintf(
 			"%q is not in the catalog%s", spec.Template, suggest.Hint(spec.Template, a.templateIDs()))}}}
 	}
 	in := spec.Input
@@ -199,7 +199,7 @@ func (a *Apps) templateIDs() []string {
 }
 
 // problems positions the field errors of a spec's app in its file.
-func (s AppSpec) problems(ve *ValidationError) []AppsFileProblem {
+func (s AppSpec) problems(ve *outbound.InvalidError) []AppsFileProblem {
 	out := make([]AppsFileProblem, 0, len(ve.Fields))
 	for _, f := range ve.Fields {
 		msg := f.Message

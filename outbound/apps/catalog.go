@@ -70,7 +70,7 @@ func parseTemplate(data []byte) (Template, error) {
 	}
 	var extra any
 	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
-		return Template{}, errors.New("parse: one template per file; found a second YAML document")
+		return Template{}, errors.New("apps: parse: one template per file; found a second YAML document")
 	}
 	var pkce struct {
 		PKCE *bool `yaml:"pkce"`

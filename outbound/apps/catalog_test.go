@@ -185,9 +185,9 @@ func TestTemplateMissingVariableIsAFieldError(t *testing.T) {
 	t.Parallel()
 	tmpl, _ := loadTestCatalog(t).Get("zendesk")
 	_, err := tmpl.NewApp(TemplateInput{ClientID: "id", ClientSecret: outbound.NewSecret("secret")})
-	var ve *ValidationError
+	var ve *outbound.InvalidError
 	if !errors.As(err, &ve) {
-		t.Fatalf("err = %v, want *ValidationError", err)
+		t.Fatalf("err = %v, want *outbound.InvalidError", err)
 	}
 	if msg, ok := ve.Field("variables.subdomain"); !ok || !strings.Contains(msg, "required") {
 		t.Errorf("variables.subdomain message = %q (present %v); all: %v", msg, ok, err)
@@ -202,7 +202,7 @@ func TestTemplateVariableCannotChangeTheHost(t *testing.T) {
 		in.Variables["subdomain"] = evil
 		if _, err := tmpl.NewApp(in); err == nil {
 			t.Errorf("subdomain %q accepted", evil)
-		} else if _, ok := err.(*ValidationError).Field("variables.subdomain"); !ok {
+		} else if _, ok := err.(*outbound.InvalidError).Field("variables.subdomain"); !ok {
 			t.Errorf("subdomain %q: error not on variables.subdomain: %v", evil, err)
 		}
 	}

@@ -58,7 +58,7 @@ var variableValueRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$`)
 
 // NewApp creates an app from the template: it copies the template's settings, fills the
 // variables into its URLs, sets the client credentials and applies the overrides. The result
-// is validated; problems come back as a *ValidationError (a missing variable is reported as
+// is validated; problems come back as an *outbound.InvalidError (a missing variable is reported as
 // "variables.<name>").
 func (t Template) NewApp(in TemplateInput) (App, error) {
 	a := t.App.Clone()
@@ -162,7 +162,7 @@ func (a *App) templatedFields() []templatedField {
 
 // Validate checks the template: no client credentials or deployment settings, docs links
 // present, variables well formed and all used, and an app created from it with the variables'
-// examples and sample credentials passes App.Validate. It returns nil or a *ValidationError.
+// examples and sample credentials passes App.Validate. It returns nil or an *outbound.InvalidError.
 func (t Template) Validate() error {
 	var p Problems
 	a := &t.App

@@ -10,35 +10,10 @@ import (
 	"github.com/outflowhq/outflow/outbound"
 )
 
-// ErrInvalidApp matches every *ValidationError (errors.Is), for callers that only need to know
-// that the input was rejected (an HTTP layer maps it to 400).
-var ErrInvalidApp = errors.New("outbound: invalid app")
-
-// ValidationError lists every problem found, at most one per field, in a stable order.
-type ValidationError struct {
-	Fields []outbound.FieldError `json:"fields"`
-}
-
-func (e *ValidationError) Error() string {
-	parts := make([]string, len(e.Fields))
-	for i, f := range e.Fields {
-		parts[i] = f.Error()
-	}
-	return "invalid app: " + strings.Join(parts, "; ")
-}
-
-// Is reports whether target is ErrInvalidApp.
-func (e *ValidationError) Is(target error) bool { return target == ErrInvalidApp }
-
-// Field returns the message for one field path, if that field has a problem.
-func (e *ValidationError) Field(path string) (string, bool) {
-	for _, f := range e.Fields {
-		if f.Field == path {
-			return f.Message, true
-		}
-	}
-	return "", false
-}
+// ErrInvalidApp matches every app rejected for its fields: an *outbound.InvalidError of this kind
+// (errors.Is), for callers that only need to know that the input was rejected (an HTTP layer
+// maps it to 400).
+var ErrInvalidApp = errors.New("apps: invalid app")
 
 // Problems collects field errors, keeping only the first one per field.
 type Problems struct {
@@ -59,13 +34,13 @@ func (p *Problems) Add(field, format string, args ...any) {
 	p.List = append(p.List, outbound.FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
 }
 
-// Merge adds the field errors carried by err (a *ValidationError); any other non-nil error is
-// reported against field "" so nothing is lost.
+// Merge adds the field errors carried by err (an *outbound.InvalidError of kind ErrInvalidApp);
+// any other non-nil error is reported against field "" so nothing is lost.
 func (p *Problems) Merge(err error) {
-	var ve *ValidationError
+	var ve *outbound.InvalidError
 	switch {
 	case err == nil:
-	case errors.As(err, &ve):
+	case errors.As(err, &ve) && errors.Is(ve, ErrInvalidApp):
 		for _, f := range ve.Fields {
 			p.Add(f.Field, "%s", f.Message)
 		}
@@ -76,12 +51,13 @@ func (p *Problems) Merge(err error) {
 
 func (p *Problems) has(field string) bool { return p.seen[field] }
 
-// Err is nil when no problem was added, else a *ValidationError listing them.
+// Err is nil when no problem was added, else an *outbound.InvalidError of kind ErrInvalidApp
+// listing them.
 func (p *Problems) Err() error {
 	if len(p.List) == 0 {
 		return nil
 	}
-	return &ValidationError{Fields: p.List}
+	return outbound.Invalid(ErrInvalidApp, p.List...)
 }
 
 var (
@@ -98,7 +74,7 @@ const (
 	maxFallbackSecs   = 366 * 86400
 )
 
-// Validate checks the app and returns nil or a *ValidationError with one message per bad field.
+// Validate checks the app and returns nil or an *outbound.InvalidError with one message per bad field.
 // Run it on every write; AppPatch.Apply, NewApp and Template.NewApp do.
 func (a *App) Validate() error {
 	var p Problems

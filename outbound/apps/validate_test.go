@@ -47,18 +47,18 @@ func validAPIKey(t *testing.T) App {
 	return a
 }
 
-// problemsOf returns field -> message of a *ValidationError, failing the test for other errors.
+// problemsOf returns field -> message of an *outbound.InvalidError, failing the test for other errors.
 func problemsOf(t *testing.T, err error) map[string]string {
 	t.Helper()
 	if err == nil {
 		return nil
 	}
-	var ve *ValidationError
+	var ve *outbound.InvalidError
 	if !errors.As(err, &ve) {
-		t.Fatalf("error %v (%T) is not a *ValidationError", err, err)
+		t.Fatalf("error %v (%T) is not an *outbound.InvalidError", err, err)
 	}
 	if !errors.Is(err, ErrInvalidApp) {
-		t.Error("a *ValidationError does not match ErrInvalidApp")
+		t.Error("an *outbound.InvalidError does not match ErrInvalidApp")
 	}
 	out := map[string]string{}
 	for _, f := range ve.Fields {
@@ -260,7 +260,7 @@ func TestValidationErrorText(t *testing.T) {
 	a.Name = ""
 	a.ClientID = ""
 	err := a.Validate()
-	want := "invalid app: name: required: the name shown to users, for example Google Contacts; " +
+	want := "apps: invalid app: name: required: the name shown to users, for example Google Contacts; " +
 		"clientId: required: the client id the provider issued when you registered the app"
 	if err == nil || err.Error() != want {
 		t.Errorf("error = %v\nwant   %s", err, want)

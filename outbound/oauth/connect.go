@@ -192,7 +192,7 @@ func (v *Vault) redirectFor(app *apps.App, req *ConnectRequest) (string, error) 
 	if ok && v.vo.RedirectAllowed != nil && v.vo.RedirectAllowed(asked) {
 		return asked, nil
 	}
-	return "", &RequestError{Fields: []outbound.FieldError{{Field: "redirectUrl",
+	return "", &outbound.InvalidError{Kind: ErrInvalidRequest, Fields: []outbound.FieldError{{Field: "redirectUrl",
 		Message: "is not allowed for this app: use its defaultRedirectUrl or add the URL to its allowedRedirectUrls"}}}
 }
 

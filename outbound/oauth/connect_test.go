@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/outflowhq/outflow/outbound"
 	"github.com/outflowhq/outflow/outbound/apps"
 	"github.com/outflowhq/outflow/store/storetest"
 )
@@ -106,9 +107,9 @@ func TestConnectRedirectURLs(t *testing.T) {
 		if (err == nil) != tt.ok {
 			t.Errorf("redirect %q: err = %v, want ok=%v", tt.url, err, tt.ok)
 		}
-		var re *RequestError
+		var re *outbound.InvalidError
 		if err != nil && (!errors.As(err, &re) || re.Fields[0].Field != "redirectUrl") {
-			t.Errorf("redirect %q: err = %v, want a RequestError on redirectUrl", tt.url, err)
+			t.Errorf("redirect %q: err = %v, want an InvalidError on redirectUrl", tt.url, err)
 		}
 	}
 }
@@ -117,9 +118,9 @@ func TestConnectValidatesTheRequest(t *testing.T) {
 	t.Parallel()
 	f := setupVault(t)
 	_, err := f.v.Connect(context.Background(), ConnectRequest{Scopes: []string{"a b", ""}, Execution: &ResumeTarget{}})
-	var re *RequestError
+	var re *outbound.InvalidError
 	if !errors.As(err, &re) || !errors.Is(err, ErrInvalidRequest) {
-		t.Fatalf("err = %v, want a RequestError", err)
+		t.Fatalf("err = %v, want an InvalidError", err)
 	}
 	got := map[string]bool{}
 	for _, fe := range re.Fields {

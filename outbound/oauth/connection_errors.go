@@ -12,21 +12,21 @@ import (
 // Sentinels of the vault's errors; each typed error below matches one with errors.Is.
 var (
 	// ErrConnectionNotFound: no connection has the given id.
-	ErrConnectionNotFound = errors.New("outbound: connection not found")
+	ErrConnectionNotFound = errors.New("oauth: connection not found")
 	// ErrNotConnected: the owner has no connection to the app (for the external id, if given).
-	ErrNotConnected = errors.New("outbound: not connected")
+	ErrNotConnected = errors.New("oauth: not connected")
 	// ErrMissingScopes: connections exist but none was granted every requested scope.
-	ErrMissingScopes = errors.New("outbound: missing scopes")
+	ErrMissingScopes = errors.New("oauth: missing scopes")
 	// ErrReauthRequired: the connection cannot get a token until its owner connects again.
-	ErrReauthRequired = errors.New("outbound: reconnect required")
+	ErrReauthRequired = errors.New("oauth: reconnect required")
 	// ErrRefreshFailed: the token expired and the provider could not refresh it for now; try
 	// again later.
-	ErrRefreshFailed = errors.New("outbound: refresh failed")
+	ErrRefreshFailed = errors.New("oauth: refresh failed")
 	// ErrInvalidState: an OAuth callback whose state is missing, unknown (never issued, already
 	// used, or gone from Redis), for another app or from another browser.
-	ErrInvalidState = errors.New("outbound: invalid OAuth state")
+	ErrInvalidState = errors.New("oauth: invalid OAuth state")
 	// ErrInvalidRequest: a vault request has invalid fields.
-	ErrInvalidRequest = errors.New("outbound: invalid request")
+	ErrInvalidRequest = errors.New("oauth: invalid request")
 )
 
 // ConnectHint says how to connect (again): the arguments of a Connect call that would get a
@@ -48,7 +48,7 @@ func (h ConnectHint) Request(redirectURL string) ConnectRequest {
 type ConnectionNotFoundError struct{ ConnectionID string }
 
 func (e *ConnectionNotFoundError) Error() string {
-	return fmt.Sprintf("no connection has id %q", e.ConnectionID)
+	return fmt.Sprintf("oauth: no connection has id %q", e.ConnectionID)
 }
 
 // Is makes errors.Is(err, ErrConnectionNotFound) true.
@@ -61,7 +61,7 @@ type NotConnectedError struct {
 }
 
 func (e *NotConnectedError) Error() string {
-	msg := fmt.Sprintf("%s %q has not connected app %q", e.Connect.Owner.Kind(), e.Connect.Owner.ID(), e.AppID)
+	msg := fmt.Sprintf("oauth: %s %q has not connected app %q", e.Connect.Owner.Kind(), e.Connect.Owner.ID(), e.AppID)
 	if e.Connect.ExternalID != "" {
 		msg += fmt.Sprintf(" with external id %q", e.Connect.ExternalID)
 	}
@@ -84,7 +84,7 @@ type MissingScopesError struct {
 }
 
 func (e *MissingScopesError) Error() string {
-	return fmt.Sprintf("no connection of app %q was granted scopes %s; connect again asking for them",
+	return fmt.Sprintf("oauth: no connection of app %q was granted scopes %s; connect again asking for them",
 		e.AppID, strings.Join(e.Missing, " "))
 }
 
@@ -104,7 +104,7 @@ type ReauthRequiredError struct {
 }
 
 func (e *ReauthRequiredError) Error() string {
-	return fmt.Sprintf("connection %q of app %q needs its owner to connect again (%s)", e.ConnectionID, e.AppID, e.Reason)
+	return fmt.Sprintf("oauth: connection %q of app %q needs its owner to connect again (%s)", e.ConnectionID, e.AppID, e.Reason)
 }
 
 // Is makes errors.Is(err, ErrReauthRequired) true.
@@ -121,7 +121,7 @@ type RefreshFailedError struct {
 }
 
 func (e *RefreshFailedError) Error() string {
-	return fmt.Sprintf("refresh the token of connection %q of app %q: %s; retry after %s",
+	return fmt.Sprintf("oauth: refresh the token of connection %q of app %q: %s; retry after %s",
 		e.ConnectionID, e.AppID, e.Reason, e.RetryAt.UTC().Format(time.RFC3339))
 }
 
@@ -155,22 +155,6 @@ func (e *StateError) Error() string {
 // Is makes errors.Is(err, ErrInvalidState) true.
 func (e *StateError) Is(t error) bool { return t == ErrInvalidState }
 
-// RequestError lists the invalid fields of a vault request, one message per field.
-type RequestError struct {
-	Fields []outbound.FieldError
-}
-
-func (e *RequestError) Error() string {
-	parts := make([]string, len(e.Fields))
-	for i, f := range e.Fields {
-		parts[i] = f.Error()
-	}
-	return "invalid request: " + strings.Join(parts, "; ")
-}
-
-// Is makes errors.Is(err, ErrInvalidRequest) true.
-func (e *RequestError) Is(t error) bool { return t == ErrInvalidRequest }
-
 // fieldProblems collects request problems, at most one per field.
 type fieldProblems struct{ list []outbound.FieldError }
 
@@ -193,5 +177,5 @@ func (p *fieldProblems) err() error {
 	if len(p.list) == 0 {
 		return nil
 	}
-	return &RequestError{Fields: p.list}
+	return outbound.Invalid(ErrInvalidRequest, p.list...)
 }

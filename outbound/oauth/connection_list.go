@@ -13,7 +13,7 @@ import (
 // has connections of, plus one for the owner's index.
 func (v *Vault) List(ctx context.Context, owner outbound.Owner, appID string) ([]Connection, error) {
 	if fs := (outbound.IDChecks{Owner: &owner, MissingOwner: "set userId or tenantId", AppID: appID}).Problems(""); len(fs) > 0 {
-		return nil, &RequestError{Fields: fs}
+		return nil, &outbound.InvalidError{Kind: ErrInvalidRequest, Fields: fs}
 	}
 	apps := []string{appID}
 	if appID == "" {
@@ -38,10 +38,10 @@ func (v *Vault) List(ctx context.Context, owner outbound.Owner, appID string) ([
 // it for administration, not on a hot path.
 func (v *Vault) ListApp(ctx context.Context, appID string) ([]Connection, error) {
 	if appID == "" {
-		return nil, &RequestError{Fields: []outbound.FieldError{{Field: "appId", Message: "is required"}}}
+		return nil, &outbound.InvalidError{Kind: ErrInvalidRequest, Fields: []outbound.FieldError{{Field: "appId", Message: "is required"}}}
 	}
 	if msg := outbound.AppIDMessage(appID); msg != "" {
-		return nil, &RequestError{Fields: []outbound.FieldError{{Field: "appId", Message: msg}}}
+		return nil, &outbound.InvalidError{Kind: ErrInvalidRequest, Fields: []outbound.FieldError{{Field: "appId", Message: msg}}}
 	}
 	owners, err := v.appOwners(ctx, appID)
 	if err != nil {

@@ -20,7 +20,7 @@ const emptyRecordTTL = time.Minute
 const maxCASAttempts = 32
 
 // errNoChange, returned by an update function, ends the update without writing.
-var errNoChange = errors.New("no change")
+var errNoChange = errors.New("oauth: no change")
 
 func (v *Vault) tokensKey(appID string, o outbound.Owner) string {
 	return v.keys.Tokens(o.Kind(), o.ID(), appID)
@@ -142,7 +142,7 @@ func (v *Vault) linked(ctx context.Context, appID string, o outbound.Owner, conn
 // locate finds the app and owner of a connection id.
 func (v *Vault) locate(ctx context.Context, connID string) (pointer, error) {
 	if msg := outbound.ConnectionIDMessage(connID); msg != "" {
-		return pointer{}, &RequestError{Fields: []outbound.FieldError{{Field: "connectionId", Message: msg}}}
+		return pointer{}, &outbound.InvalidError{Kind: ErrInvalidRequest, Fields: []outbound.FieldError{{Field: "connectionId", Message: msg}}}
 	}
 	b, err := v.store.GetValue(ctx, v.keys.Connection(connID))
 	if errors.Is(err, store.ErrNotFound) {

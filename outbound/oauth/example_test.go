@@ -50,7 +50,7 @@ func ExampleTemplate_NewApp_variables() {
 	tmpl, _ := catalog.Get("zendesk")
 	in := apps.TemplateInput{ClientID: "outflow", ClientSecret: outbound.NewSecret("s")}
 	_, err := tmpl.NewApp(in)
-	var invalid *apps.ValidationError
+	var invalid *outbound.InvalidError
 	if errors.As(err, &invalid) {
 		for _, f := range invalid.Fields {
 			fmt.Println(f.Field+":", f.Message)
@@ -78,6 +78,6 @@ func ExampleAppPatch_Apply() {
 	app, _ = apps.AppPatch{Name: &name}.Apply(app)
 	fmt.Println(app.Name, "secret kept:", !app.ClientSecret.IsZero())
 	// Output:
-	// invalid app: id: cannot be changed after creation; create a new app instead
+	// apps: invalid app: id: cannot be changed after creation; create a new app instead
 	// GitHub (engineering) secret kept: true
 }

@@ -47,7 +47,7 @@ func (r ImportRequest) LogValue() slog.Value {
 }
 
 // ErrVerifyFailed matches a *VerifyError.
-var ErrVerifyFailed = errors.New("outbound: imported grant refused by the provider")
+var ErrVerifyFailed = errors.New("oauth: imported grant refused by the provider")
 
 // VerifyError: an import asked for verification and the provider refused the refresh token, or
 // could not be reached. Nothing was stored.
@@ -57,7 +57,7 @@ type VerifyError struct {
 }
 
 func (e *VerifyError) Error() string {
-	return fmt.Sprintf("verify imported token of app %q: %s", e.AppID, e.Reason)
+	return fmt.Sprintf("oauth: verify imported token of app %q: %s", e.AppID, e.Reason)
 }
 
 // Is makes errors.Is(err, ErrVerifyFailed) true.

@@ -47,9 +47,9 @@ func (v *Vault) ImportBatch(ctx context.Context, reqs []ImportRequest) ([]Connec
 			continue
 		}
 		app, in, err := v.checkImport(ctx, &reqs[i], prefix)
-		var re *RequestError
+		var re *outbound.InvalidError
 		switch {
-		case errors.As(err, &re):
+		case errors.As(err, &re) && errors.Is(re, ErrInvalidRequest):
 			probs.list = append(probs.list, re.Fields...)
 			continue
 		case err != nil:

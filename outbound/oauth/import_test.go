@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/outflowhq/outflow/outbound"
 	"github.com/outflowhq/outflow/store/storetest"
 )
 
@@ -88,9 +89,9 @@ func TestImportBatchIsAllOrNothing(t *testing.T) {
 		{AppID: "crm", Owner: acme},
 		{AppID: "crm", Owner: acme, RefreshToken: "RT-b5", Verify: true},
 	})
-	var re *RequestError
+	var re *outbound.InvalidError
 	if !errors.As(err, &re) {
-		t.Fatalf("err = %v, want a RequestError", err)
+		t.Fatalf("err = %v, want an InvalidError", err)
 	}
 	want := []string{"tokens[1].appId", "tokens[2].userId", "tokens[3].accessToken", "tokens[4].verify"}
 	var got []string
@@ -124,7 +125,7 @@ func TestImportRejectsBadRequests(t *testing.T) {
 	t.Parallel()
 	f := setupVault(t)
 	_, err := f.v.Import(context.Background(), ImportRequest{AppID: "crm", Owner: alice, Scopes: []string{"a b"}, Verify: true})
-	var re *RequestError
+	var re *outbound.InvalidError
 	if !errors.As(err, &re) || len(re.Fields) != 3 {
 		t.Errorf("err = %v, want accessToken, verify and scopes[0] problems", err)
 	}

@@ -11,11 +11,11 @@ import (
 	"github.com/outflowhq/outflow/store/storetest"
 )
 
-// fieldOf returns the fields a request error names (a *RequestError or a *KeyRequestError).
+// fieldOf returns the fields a request error names (an *outbound.InvalidError).
 func fieldOf(err error) []string {
 	var (
-		re  *RequestError
-		kre *apikeys.KeyRequestError
+		re  *outbound.InvalidError
+		kre *outbound.InvalidError
 		fs  []outbound.FieldError
 	)
 	switch {

@@ -12,7 +12,7 @@ import (
 
 // errLockLost ends a locked refresh whose lock could not be extended: it may have expired, and
 // another process may be refreshing the grant now.
-var errLockLost = errors.New("the refresh lock could not be extended")
+var errLockLost = errors.New("oauth: the refresh lock could not be extended")
 
 // holdLock runs fn while lock is held. fn's context ends at a deadline short of the lock's TTL,
 // or as soon as extending the lock fails (its cause is then errLockLost); deadline, earlier still,

@@ -53,7 +53,7 @@ func (v *Vault) Disconnect(ctx context.Context, req DisconnectRequest) (*Disconn
 		ids.Owner = &req.Owner
 	}
 	if fs := ids.Problems(""); len(fs) > 0 {
-		return nil, &RequestError{Fields: fs}
+		return nil, &outbound.InvalidError{Kind: ErrInvalidRequest, Fields: fs}
 	}
 	switch {
 	case req.ConnectionID != "":
@@ -101,7 +101,7 @@ func (v *Vault) Disconnect(ctx context.Context, req DisconnectRequest) (*Disconn
 			rep.Connections = append(rep.Connections, done...)
 		}
 	default:
-		return nil, &RequestError{Fields: []outbound.FieldError{{Field: "connectionId", Message: "name a connection id, an app id, an owner (userId or tenantId), or an app and an owner"}}}
+		return nil, &outbound.InvalidError{Kind: ErrInvalidRequest, Fields: []outbound.FieldError{{Field: "connectionId", Message: "name a connection id, an app id, an owner (userId or tenantId), or an app and an owner"}}}
 	}
 	return rep, nil
 }

@@ -19,7 +19,7 @@ const discoveryTTL = time.Hour
 // ErrDiscovery matches every *DiscoveryError (errors.Is): the app's discovery document could not
 // be fetched, or names endpoints the vault may not use. The provider is misconfigured or down;
 // an HTTP layer maps it to 502.
-var ErrDiscovery = errors.New("outbound: the provider's discovery document cannot be used")
+var ErrDiscovery = errors.New("oauth: the provider's discovery document cannot be used")
 
 // DiscoveryError says why an app's discovery document was not used. Field is the member of the
 // document at fault ("token_endpoint"), or "" when the document itself could not be fetched or
@@ -32,7 +32,7 @@ type DiscoveryError struct {
 }
 
 func (e *DiscoveryError) Error() string {
-	msg := fmt.Sprintf("discover the endpoints of app %q: %s", e.AppID, e.Message())
+	msg := fmt.Sprintf("oauth: discover the endpoints of app %q: %s", e.AppID, e.Message())
 	if e.cause != nil {
 		msg += ": " + e.cause.Error()
 	}

@@ -43,7 +43,7 @@ type FetchRequest struct {
 //
 // Errors: *NotConnectedError, *MissingScopesError (with the scopes to connect for),
 // *ReauthRequiredError (no provider call is made for such a connection), *RefreshFailedError
-// (the token expired and the provider is failing; retry later), *RequestError,
+// (the token expired and the provider is failing; retry later), *outbound.InvalidError,
 // ErrAppNotFound, *NotOAuthAppError.
 func (v *Vault) Fetch(ctx context.Context, req FetchRequest) (_ *Token, _ *Connection, err error) {
 	defer v.observeFetch(req.AppID, time.Now(), &err)

@@ -112,13 +112,13 @@ func (v *Vault) oauthApp(ctx context.Context, id string) (apps.App, error) {
 }
 
 // ErrNotOAuthApp matches a *NotOAuthAppError.
-var ErrNotOAuthApp = errors.New("outbound: not an OAuth app")
+var ErrNotOAuthApp = errors.New("oauth: not an OAuth app")
 
 // NotOAuthAppError: OAuth connections were asked of an app of another kind (an API-key app).
 type NotOAuthAppError struct{ AppID string }
 
 func (e *NotOAuthAppError) Error() string {
-	return "app " + e.AppID + " is not an oauth2 app; use the API-key vault for it"
+	return "oauth: app " + e.AppID + " is not an oauth2 app; use the API-key vault for it"
 }
 
 // Is makes errors.Is(err, ErrNotOAuthApp) true.
