@@ -30,7 +30,7 @@ func (s *Server) readAppPatch(w http.ResponseWriter, r *http.Request) (apps.AppP
 		return p, &bodyError{msg: describeJSONError(err, &p), status: http.StatusBadRequest}
 	}
 	for _, name := range remove {
-		if !hasJSONField(reflect.TypeFor[apps.AppPatch](), name) {
+		if !apps.IsPatchField(name) {
 			return p, &bodyError{msg: "unknown field " + quote(name), status: http.StatusBadRequest}
 		}
 	}
@@ -79,23 +79,6 @@ func structField(t reflect.Type, name string) (reflect.Type, bool) {
 		}
 	}
 	return nil, false
-}
-
-// hasJSONField reports whether the dotted JSON path names a field of struct type t.
-func hasJSONField(t reflect.Type, path string) bool {
-	head, rest, nested := strings.Cut(path, ".")
-	for i := range t.NumField() {
-		f := t.Field(i)
-		if tag, _, _ := strings.Cut(f.Tag.Get("json"), ","); tag != head || tag == "-" {
-			continue
-		}
-		if !nested {
-			return true
-		}
-		ft, ok := structField(t, head)
-		return ok && hasJSONField(ft, rest)
-	}
-	return false
 }
 
 func quote(s string) string { return `"` + s + `"` }

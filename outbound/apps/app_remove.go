@@ -32,13 +32,17 @@ func (p *AppPatch) remove(a *App, probs *Problems) {
 			special(a, probs)
 			continue
 		}
-		if !patchHasField(reflect.TypeFor[AppPatch](), name) {
+		if !IsPatchField(name) {
 			probs.Add(name, "is not a field of an app")
 			continue
 		}
 		zeroField(reflect.ValueOf(a).Elem(), name)
 	}
 }
+
+// IsPatchField reports whether the dotted JSON path ("probe.headers") names a field of AppPatch,
+// as a merge patch's null must.
+func IsPatchField(path string) bool { return patchHasField(reflect.TypeFor[AppPatch](), path) }
 
 // patchHasField reports whether the dotted JSON path names a field of the patch type t.
 func patchHasField(t reflect.Type, path string) bool {
@@ -85,7 +89,7 @@ func zeroField(v reflect.Value, path string) {
 func jsonField(t reflect.Type, name string) (reflect.StructField, bool) {
 	for i := range t.NumField() {
 		f := t.Field(i)
-		if tag, _, _ := strings.Cut(f.Tag.Get("json"), ","); tag == name && f.IsExported() {
+		if tag, _, _ := strings.Cut(f.Tag.Get("json"), ","); tag == name && tag != "-" && f.IsExported() {
 			return f, true
 		}
 	}
