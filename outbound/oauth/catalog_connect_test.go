@@ -3,6 +3,7 @@ package oauth
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -49,7 +50,7 @@ func TestCatalogTemplatesRenderTheirAuthorizationURL(t *testing.T) {
 	net := &offlineTransport{}
 	registry, err := apps.NewApps(apps.Options{
 		Store: storetest.New(t), Keyring: kr, Clock: clock.NewFake(vaultEpoch), PublicURL: "https://auth.example.com",
-		HTTPClient: &http.Client{Transport: net},
+		HTTPClient: &http.Client{Transport: net}, Logger: slog.New(slog.DiscardHandler),
 	})
 	if err != nil {
 		t.Fatal(err)
