@@ -267,3 +267,28 @@ func TestAppsFileSetsTheAPIFields(t *testing.T) {
 		t.Errorf("a Cookie apiAuth header from the apps file was accepted: %v", err)
 	}
 }
+
+func TestAppsFileChoosesATemplateRegion(t *testing.T) {
+	t.Parallel()
+	src := "apps:\n  - template: mailgun\n    variables: {region: eu}\n  - template: sendgrid\n    id: sendgrid-mars\n    variables: {region: mars}\n"
+	specs, err := ParseAppsFile("apps.yaml", []byte(src), testEnv(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := LoadCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	mailgun, _ := c.Get("mailgun")
+	app, err := mailgun.NewApp(specs[0].Input)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if app.APIKey.BaseURL != "https://api.eu.mailgun.net" || app.APIBaseURLs[0] != "https://api.eu.mailgun.net" {
+		t.Errorf("eu mailgun = %s %v", app.APIKey.BaseURL, app.APIBaseURLs)
+	}
+	sendgrid, _ := c.Get("sendgrid")
+	if _, err := sendgrid.NewApp(specs[1].Input); !strings.Contains(fieldErr(err, "variables.region"), "one of global, eu") {
+		t.Errorf("an unknown region: %v", err)
+	}
+}
