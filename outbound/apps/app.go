@@ -144,8 +144,8 @@ type App struct {
 	Refresh             RefreshPolicy `json:"refresh,omitzero" yaml:"refresh,omitempty"`
 
 	// APIBaseURLs are the API origins, each with an optional path prefix, that a credential of
-	// this app may be sent to (see CheckAPIBaseURL); in a template they may hold {variable}
-	// placeholders in the host.
+	// this app may be sent to (see CheckAPIBaseURL; MatchAPIBase says whether a URL is under
+	// one); in a template they may hold {variable} placeholders in the host.
 	APIBaseURLs []string `json:"apiBaseUrls,omitempty" yaml:"apiBaseUrls,omitempty"`
 	// APIBaseURLFrom (oauth2) names the token-response member holding the connection's own API
 	// base (Salesforce instance_url, Pipedrive api_domain); its value must match one of

@@ -157,3 +157,49 @@ func hasDotSegment(path string) bool {
 	}
 	return false
 }
+
+// MatchAPIBase reports whether the URL raw lies under the API base: the same scheme, host and
+// port (a "*." host matches exactly one more label, as a TLS wildcard does), no user info, and a
+// path equal to the base's path prefix or below it, without dot segments. A request proxy uses
+// it to keep a credential on the app's API bases, and to check a connection's own base taken
+// from the token response (App.APIBaseURLFrom) against them.
+func MatchAPIBase(base, raw string) bool {
+	b, err := url.Parse(base)
+	if err != nil || b.Host == "" {
+		return false
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.User != nil || u.Host == "" || !strings.EqualFold(u.Scheme, b.Scheme) || hasDotSegment(u.Path) {
+		return false
+	}
+	if !matchHost(b.Hostname(), strings.ToLower(u.Hostname())) || portOf(b) != portOf(u) {
+		return false
+	}
+	prefix := strings.TrimSuffix(b.EscapedPath(), "/")
+	p := u.EscapedPath()
+	return prefix == "" || p == prefix || strings.HasPrefix(p, prefix+"/")
+}
+
+// APIBaseAllows reports whether raw lies under one of the app's API bases (see MatchAPIBase).
+func (a *App) APIBaseAllows(raw string) bool {
+	return slices.ContainsFunc(a.APIBaseURLs, func(base string) bool { return MatchAPIBase(base, raw) })
+}
+
+func matchHost(pattern, host string) bool {
+	rest, wild := strings.CutPrefix(pattern, wildcardHostPart)
+	if !wild {
+		return host == pattern
+	}
+	label, tail, ok := strings.Cut(host, ".")
+	return ok && label != "" && tail == rest
+}
+
+func portOf(u *url.URL) string {
+	if p := u.Port(); p != "" {
+		return p
+	}
+	if strings.EqualFold(u.Scheme, "http") {
+		return "80"
+	}
+	return "443"
+}

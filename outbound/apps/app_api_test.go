@@ -292,3 +292,37 @@ func TestAppsFileChoosesATemplateRegion(t *testing.T) {
 		t.Errorf("an unknown region: %v", err)
 	}
 }
+
+func TestMatchAPIBase(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		base, raw string
+		want      bool
+	}{
+		{"https://api.github.com", "https://api.github.com/user/repos?page=2", true},
+		{"https://api.github.com", "https://API.github.com/user", true},
+		{"https://api.github.com", "https://api.github.com:443/user", true},
+		{"https://api.github.com", "http://api.github.com/user", false},
+		{"https://api.github.com", "https://api.github.com.evil.example/user", false},
+		{"https://api.github.com", "https://api.github.com:8443/user", false},
+		{"https://api.github.com", "https://user:pw@api.github.com/user", false},
+		{"https://acme.zendesk.com/api/v2", "https://acme.zendesk.com/api/v2/tickets.json", true},
+		{"https://acme.zendesk.com/api/v2", "https://acme.zendesk.com/api/v2", true},
+		{"https://acme.zendesk.com/api/v2", "https://acme.zendesk.com/api/v20/x", false},
+		{"https://acme.zendesk.com/api/v2", "https://acme.zendesk.com/api/v2/../../admin", false},
+		{"https://acme.zendesk.com/api/v2/", "https://acme.zendesk.com/api/v2/users", true},
+		{"https://*.pipedrive.com/api", "https://acme.pipedrive.com/api/v1/deals", true},
+		{"https://*.pipedrive.com/api", "https://pipedrive.com/api/v1/deals", false},
+		{"https://*.pipedrive.com/api", "https://a.b.pipedrive.com/api/v1", false},
+		{"https://*.pipedrive.com/api", "https://acme.pipedrive.com.evil.example/api", false},
+	}
+	for _, c := range cases {
+		if got := MatchAPIBase(c.base, c.raw); got != c.want {
+			t.Errorf("MatchAPIBase(%s, %s) = %v, want %v", c.base, c.raw, got, c.want)
+		}
+	}
+	a := App{APIBaseURLs: []string{"https://gmail.googleapis.com", "https://www.googleapis.com/upload/gmail"}}
+	if !a.APIBaseAllows("https://www.googleapis.com/upload/gmail/v1/users/me/messages/send") || a.APIBaseAllows("https://www.googleapis.com/drive/v3/files") {
+		t.Error("APIBaseAllows does not follow the app's bases")
+	}
+}

@@ -3,7 +3,6 @@ package apps
 import (
 	"context"
 	"encoding/base64"
-	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -42,22 +41,6 @@ func TestCatalogEveryTemplateIsComplete(t *testing.T) {
 			}
 		})
 	}
-}
-
-// baseCovers reports whether raw (a URL) lies under one of bases (same scheme and host, path
-// below the base's path).
-func baseCovers(bases []string, raw string) bool {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return false
-	}
-	return slices.ContainsFunc(bases, func(b string) bool {
-		bu, err := url.Parse(b)
-		if err != nil || bu.Scheme != u.Scheme || bu.Host != u.Host {
-			return false
-		}
-		return strings.HasPrefix(strings.TrimSuffix(u.Path, "/")+"/", strings.TrimSuffix(bu.Path, "/")+"/")
-	})
 }
 
 // TestCatalogRequiredQuirks holds the settings without which a provider's connections break.
@@ -161,8 +144,28 @@ func TestCatalogAPIKeyProbesStayOnTheirBase(t *testing.T) {
 			t.Errorf("%s: %v", tmpl.ID, err)
 			continue
 		}
-		if !baseCovers(app.APIBaseURLs, req.URL.String()) {
+		if !app.APIBaseAllows(req.URL.String()) {
 			t.Errorf("%s: probe %s is outside apiBaseUrls %v", tmpl.ID, req.URL.Redacted(), app.APIBaseURLs)
+		}
+	}
+}
+
+// TestCatalogConnectionBasesMatch: a connection's own API base, as the token response gives it,
+// matches the template's bases.
+func TestCatalogConnectionBasesMatch(t *testing.T) {
+	t.Parallel()
+	c := loadTestCatalog(t)
+	for id, fromToken := range map[string]string{
+		"pipedrive":  "https://acme.pipedrive.com",
+		"salesforce": "https://acme.my.salesforce.com",
+	} {
+		tmpl, _ := c.Get(id)
+		app, err := tmpl.NewApp(sampleInput(tmpl))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !app.APIBaseAllows(fromToken) || !app.APIBaseAllows(fromToken+"/v1/deals") {
+			t.Errorf("%s: %s is not under %v", id, fromToken, app.APIBaseURLs)
 		}
 	}
 }
