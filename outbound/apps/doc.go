@@ -5,8 +5,10 @@
 // secrets sealed. Options, shared by the registry, the OAuth vault and the API-key store, live
 // here because every one of them is built from the registry's.
 //
-// The package is above 3,000 lines (about 3,600) for a reason: the apps file is applied through
+// The package is above 3,000 lines (about 4,200) for a reason: the apps file is applied through
 // the registry's own versioned, compare-and-set record writes, and an app's fields, their
 // validation and their merge patch are declared side by side; parting them would export that
-// record machinery and the validation helpers they share.
+// record machinery and the validation helpers they share. The catalog's metadata (categories,
+// keywords, sources, logos: template_meta.go) and the API fields a request proxy relies on
+// (apiBaseUrls, apiBaseUrlFrom, apiHeaders, apiAuth: app_api.go) follow the same rule.
 package apps
