@@ -50,6 +50,17 @@ const (
 	TokenAuthParams TokenAuthStyle = "params"
 )
 
+// TokenBodyFormat tells how token requests carry their parameters.
+type TokenBodyFormat string
+
+// Token request body formats.
+const (
+	// TokenBodyForm (the empty value) sends application/x-www-form-urlencoded parameters.
+	TokenBodyForm TokenBodyFormat = ""
+	// TokenBodyJSON sends the same parameters as one JSON object of strings.
+	TokenBodyJSON TokenBodyFormat = "json"
+)
+
 // Defaults applied by WithDefaults and by the effective-value methods when a field is zero.
 const (
 	DefaultScopeSeparator          = " "
@@ -128,6 +139,10 @@ type App struct {
 	// TokenParams are extra form parameters of token requests.
 	TokenParams    map[string]string `json:"tokenParams,omitempty" yaml:"tokenParams,omitempty"`
 	TokenAuthStyle TokenAuthStyle    `json:"tokenAuthStyle,omitempty" yaml:"tokenAuthStyle,omitempty"`
+	// TokenBodyFormat is how token requests carry their parameters: "form" (the default,
+	// application/x-www-form-urlencoded as OAuth 2.0 says) or "json" (a JSON object, for
+	// providers such as Notion that document it).
+	TokenBodyFormat TokenBodyFormat `json:"tokenBodyFormat,omitempty" yaml:"tokenBodyFormat,omitempty"`
 	// TokenResponsePath is a dot path to the object holding access_token, refresh_token and
 	// expires_in in the token response (for example "authed_user" for Slack user tokens).
 	// Empty means the top level.

@@ -57,6 +57,7 @@ type AppPatch struct {
 	AuthorizationParams map[string]*string  `json:"authorizationParams,omitempty" yaml:"authorizationParams,omitempty"`
 	TokenParams         map[string]*string  `json:"tokenParams,omitempty" yaml:"tokenParams,omitempty"`
 	TokenAuthStyle      *TokenAuthStyle     `json:"tokenAuthStyle,omitempty" yaml:"tokenAuthStyle,omitempty"`
+	TokenBodyFormat     *TokenBodyFormat    `json:"tokenBodyFormat,omitempty" yaml:"tokenBodyFormat,omitempty"`
 	TokenResponsePath   *string             `json:"tokenResponsePath,omitempty" yaml:"tokenResponsePath,omitempty"`
 	CallbackDomain      *string             `json:"callbackDomain,omitempty" yaml:"callbackDomain,omitempty"`
 	DefaultRedirectURL  *string             `json:"defaultRedirectUrl,omitempty" yaml:"defaultRedirectUrl,omitempty"`
@@ -185,6 +186,7 @@ func (p *AppPatch) applyTo(a *App) {
 	mergeMap(&a.AuthorizationParams, p.AuthorizationParams)
 	mergeMap(&a.TokenParams, p.TokenParams)
 	set(&a.TokenAuthStyle, p.TokenAuthStyle)
+	set(&a.TokenBodyFormat, p.TokenBodyFormat)
 	set(&a.TokenResponsePath, p.TokenResponsePath)
 	set(&a.CallbackDomain, p.CallbackDomain)
 	set(&a.DefaultRedirectURL, p.DefaultRedirectURL)

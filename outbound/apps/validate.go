@@ -282,6 +282,11 @@ func (a *App) validateRequestKnobs(p *Problems) {
 	default:
 		p.Add("tokenAuthStyle", "%q is not valid; use header, params or leave it empty (auto)", a.TokenAuthStyle)
 	}
+	switch a.TokenBodyFormat {
+	case TokenBodyForm, "form", TokenBodyJSON:
+	default:
+		p.Add("tokenBodyFormat", "%q is not valid; use form (the default) or json", a.TokenBodyFormat)
+	}
 	if a.TokenResponsePath != "" && !tokenResponsePathRE.MatchString(a.TokenResponsePath) {
 		p.Add("tokenResponsePath", "must be a dot path of member names, for example authed_user")
 	}
@@ -343,6 +348,7 @@ func (a *App) validateNoOAuth2(p *Problems) {
 		{"authorizationParams", len(a.AuthorizationParams) > 0},
 		{"tokenParams", len(a.TokenParams) > 0},
 		{"tokenAuthStyle", a.TokenAuthStyle != ""},
+		{"tokenBodyFormat", a.TokenBodyFormat != ""},
 		{"tokenResponsePath", a.TokenResponsePath != ""},
 		{"callbackDomain", a.CallbackDomain != ""},
 		{"defaultRedirectUrl", a.DefaultRedirectURL != ""},

@@ -55,6 +55,7 @@ func (v *Vault) provider(ctx context.Context, app apps.App) (*providerConf, erro
 		base:     transportOf(base),
 		tokenURL: ep.token,
 		params:   app.TokenParams,
+		json:     app.TokenBodyFormat == apps.TokenBodyJSON,
 		path:     splitPath(app.TokenResponsePath),
 	}
 	pc.client = &client
@@ -69,7 +70,7 @@ func appFingerprint(a apps.App) string {
 	h := sha256.New()
 	for _, s := range []string{
 		a.ClientID, a.ClientSecret.Reveal(), a.AuthorizationURL, a.TokenURL, a.RevocationURL,
-		a.DiscoveryURL, a.Issuer, string(a.TokenAuthStyle), a.TokenResponsePath, a.CallbackDomain,
+		a.DiscoveryURL, a.Issuer, string(a.TokenAuthStyle), string(a.TokenBodyFormat), a.TokenResponsePath, a.CallbackDomain,
 		a.UpdatedAt.String(),
 	} {
 		h.Write([]byte(s))

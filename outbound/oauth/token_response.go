@@ -20,11 +20,13 @@ import (
 // tokenTransport adapts token-endpoint traffic to an app's quirks, so x/oauth2 can do the
 // protocol for every app: it adds the app's extra token parameters to every token request (code
 // exchange and refresh alike), and when the app's tokens sit in a nested object of the response
-// (Slack's authed_user) it lifts that object's members to the top level.
+// (Slack's authed_user) it lifts that object's members to the top level. For an app whose token
+// endpoint takes JSON (tokenBodyFormat json) it sends the parameters as one JSON object.
 type tokenTransport struct {
 	base     http.RoundTripper
 	tokenURL string
 	params   map[string]string
+	json     bool
 	path     []string
 }
 
@@ -32,26 +34,11 @@ func (t *tokenTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.Method != http.MethodPost || !sameEndpoint(req.URL, t.tokenURL) {
 		return t.base.RoundTrip(req)
 	}
-	if len(t.params) > 0 && req.Body != nil {
-		body, err := io.ReadAll(req.Body)
-		req.Body.Close()
-		if err != nil {
+	if (len(t.params) > 0 || t.json) && req.Body != nil {
+		var err error
+		if req, err = t.rewriteBody(req); err != nil {
 			return nil, err
 		}
-		form, err := url.ParseQuery(string(body))
-		if err != nil {
-			return nil, err
-		}
-		for k, v := range t.params {
-			if !form.Has(k) {
-				form.Set(k, v)
-			}
-		}
-		enc := form.Encode()
-		req = req.Clone(req.Context())
-		req.Body = io.NopCloser(strings.NewReader(enc))
-		req.ContentLength = int64(len(enc))
-		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(enc)), nil }
 	}
 	resp, err := t.base.RoundTrip(req)
 	if err != nil || len(t.path) == 0 || resp.StatusCode/100 != 2 {
@@ -72,6 +59,43 @@ func (t *tokenTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp.ContentLength = int64(len(body))
 	resp.Header.Del("Content-Length")
 	return resp, nil
+}
+
+// rewriteBody adds the app's token parameters to the form body of req and, for a JSON token
+// endpoint, re-encodes the form as a JSON object.
+func (t *tokenTransport) rewriteBody(req *http.Request) (*http.Request, error) {
+	body, err := io.ReadAll(req.Body)
+	req.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	form, err := url.ParseQuery(string(body))
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range t.params {
+		if !form.Has(k) {
+			form.Set(k, v)
+		}
+	}
+	enc, contentType := form.Encode(), "application/x-www-form-urlencoded"
+	if t.json {
+		obj := make(map[string]string, len(form))
+		for k := range form {
+			obj[k] = form.Get(k)
+		}
+		b, err := json.Marshal(obj)
+		if err != nil {
+			return nil, err
+		}
+		enc, contentType = string(b), "application/json"
+	}
+	req = req.Clone(req.Context())
+	req.Header.Set("Content-Type", contentType)
+	req.Body = io.NopCloser(strings.NewReader(enc))
+	req.ContentLength = int64(len(enc))
+	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(enc)), nil }
+	return req, nil
 }
 
 // liftTokenObject returns the top-level members of body overlaid with those of the object at

@@ -93,7 +93,7 @@ func (p *fakeProvider) issueCode(t testing.TB, authURL string) url.Values {
 
 func (p *fakeProvider) serveToken(w http.ResponseWriter, r *http.Request) {
 	p.tokenCalls.Add(1)
-	if err := r.ParseForm(); err != nil {
+	if err := parseTokenBody(r); err != nil {
 		writeTestJSON(w, 400, map[string]any{"error": "invalid_request"})
 		return
 	}
@@ -120,6 +120,23 @@ func (p *fakeProvider) serveToken(w http.ResponseWriter, r *http.Request) {
 	}
 	status, body := respond(r.PostForm)
 	writeTestJSON(w, status, body)
+}
+
+// parseTokenBody reads a token request's form, or its JSON object of strings when the request
+// says it is JSON (an app with tokenBodyFormat json), into r.PostForm.
+func parseTokenBody(r *http.Request) error {
+	if r.Header.Get("Content-Type") != "application/json" {
+		return r.ParseForm()
+	}
+	var obj map[string]string
+	if err := json.NewDecoder(r.Body).Decode(&obj); err != nil {
+		return err
+	}
+	r.PostForm = url.Values{"json_body": {"true"}}
+	for k, v := range obj {
+		r.PostForm.Set(k, v)
+	}
+	return nil
 }
 
 // standard answers a token request the way a well-behaved provider does.
