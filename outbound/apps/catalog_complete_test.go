@@ -1,121 +1,168 @@
 package apps
 
 import (
-	"encoding/xml"
-	"math"
-	"strconv"
+	"context"
+	"encoding/base64"
+	"net/url"
+	"slices"
 	"strings"
 	"testing"
 )
 
-// newTemplateIDs are the templates added with the grown catalog; each must be complete (logo,
-// categories, keywords, API bases and sources for every kind of fact it states).
-var newTemplateIDs = []string{
-	"activecampaign", "adobe-acrobat-sign", "aircall", "attio", "bamboohr", "bigcommerce", "braze",
-	"brevo", "brex", "chargebee", "close", "constant-contact", "copper", "customer-io", "deel",
-	"dropbox-sign", "freshbooks", "freshdesk", "front", "gong", "gorgias", "gusto", "help-scout",
-	"klaviyo", "microsoft-dynamics-365", "mixpanel", "netsuite", "outreach", "pagerduty", "paddle",
-	"pandadoc", "ramp", "recurly", "ringcentral", "sage-accounting", "salesloft", "servicenow",
-	"square", "surveymonkey", "typeform", "woocommerce", "zoho-crm",
+// minTemplates is the least number of templates the catalog must hold.
+const minTemplates = 42
+
+func TestCatalogEveryTemplateIsComplete(t *testing.T) {
+	t.Parallel()
+	list := loadTestCatalog(t).List()
+	if len(list) < minTemplates {
+		t.Fatalf("catalog has %d templates, want at least %d", len(list), minTemplates)
+	}
+	for _, tmpl := range list {
+		t.Run(tmpl.ID, func(t *testing.T) {
+			if err := tmpl.CheckComplete(); err != nil {
+				t.Fatalf("incomplete: %v", err)
+			}
+			svg, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(tmpl.Logo, "data:image/svg+xml;base64,"))
+			if err != nil || !strings.Contains(string(svg), `viewBox="0 0 64 64"`) {
+				t.Errorf("logo is not a 64x64 SVG data URI (%v)", err)
+			}
+			app, err := tmpl.NewApp(sampleInput(tmpl))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if app.Logo != tmpl.Logo {
+				t.Error("an app made from the template does not carry its logo")
+			}
+			if len(app.APIBaseURLs) == 0 {
+				t.Error("an app made from the template has no apiBaseUrls")
+			}
+			if len(tmpl.Quirks) == 0 {
+				t.Error("no quirks: say at least how the provider refreshes, places the key or differs")
+			}
+		})
+	}
 }
 
-func TestCatalogNewTemplatesAreComplete(t *testing.T) {
+// baseCovers reports whether raw (a URL) lies under one of bases (same scheme and host, path
+// below the base's path).
+func baseCovers(bases []string, raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return false
+	}
+	return slices.ContainsFunc(bases, func(b string) bool {
+		bu, err := url.Parse(b)
+		if err != nil || bu.Scheme != u.Scheme || bu.Host != u.Host {
+			return false
+		}
+		return strings.HasPrefix(strings.TrimSuffix(u.Path, "/")+"/", strings.TrimSuffix(bu.Path, "/")+"/")
+	})
+}
+
+// TestCatalogRequiredQuirks holds the settings without which a provider's connections break.
+func TestCatalogRequiredQuirks(t *testing.T) {
 	t.Parallel()
 	c := loadTestCatalog(t)
-	for _, id := range newTemplateIDs {
-		tmpl, ok := c.Get(id)
-		if !ok {
-			t.Errorf("%s missing from the catalog", id)
-			continue
-		}
-		if err := tmpl.CheckComplete(); err != nil {
-			t.Errorf("%s: %v", id, err)
-		}
-		if tmpl.Sources.Checked != "2026-12-07" {
-			t.Errorf("%s: sources.checked %q", id, tmpl.Sources.Checked)
-		}
-		for _, q := range tmpl.Quirks {
-			if !strings.HasSuffix(q, ".") || strings.ToUpper(q[:1]) != q[:1] {
-				t.Errorf("%s: quirk %q is not a full sentence", id, q)
+	for _, tmpl := range c.List() {
+		if strings.HasPrefix(tmpl.AuthorizationURL, "https://accounts.google.com/") {
+			if tmpl.AccessType != AccessTypeOffline || !slices.Contains(tmpl.Prompt, PromptConsent) {
+				t.Errorf("%s: Google issues refresh tokens only with access_type=offline and prompt=consent", tmpl.ID)
 			}
 		}
 	}
+	get := func(id string) Template {
+		tmpl, ok := c.Get(id)
+		if !ok {
+			t.Fatalf("no template %s", id)
+		}
+		return tmpl
+	}
+	checks := []struct {
+		id, what string
+		ok       func(Template) bool
+	}{
+		{"monday", "OAuth 2.1 token endpoint with PKCE", func(t Template) bool {
+			return t.TokenURL == "https://auth.monday.com/oauth_ms/oauth/token" && t.PKCE && t.Refresh.FallbackLifetimeSeconds == 0
+		}},
+		{"calendly", "scopes requested and single-use refresh tokens", func(t Template) bool {
+			return len(t.DefaultScopes) > 0 && t.Refresh.RotatesRefreshToken
+		}},
+		{"notion", "refresh tokens and the Notion-Version header", func(t Template) bool {
+			return t.Refresh.FallbackLifetimeSeconds == 0 && t.APIHeaders["Notion-Version"] != ""
+		}},
+		{"zendesk", "rotating refresh tokens on expiring tokens", func(t Template) bool {
+			return t.Refresh.RotatesRefreshToken && t.TokenParams["expires_in"] != ""
+		}},
+		{"hubspot", "the date-versioned token endpoint and PKCE", func(t Template) bool {
+			return !strings.Contains(t.TokenURL, "/oauth/v1/") && t.PKCE
+		}},
+		{"mailgun", "the v4 domains probe", func(t Template) bool { return t.APIKey.Probe.Path == "/v4/domains" }},
+		{"shopify", "the token in X-Shopify-Access-Token", func(t Template) bool {
+			return t.APIAuth != nil && t.APIAuth.Header == "X-Shopify-Access-Token" && t.APIAuth.Prefix == ""
+		}},
+		{"salesforce", "the connection's instance_url", func(t Template) bool { return t.APIBaseURLFrom == "instance_url" }},
+		{"pipedrive", "the connection's api_domain", func(t Template) bool { return t.APIBaseURLFrom == "api_domain" }},
+	}
+	for _, ck := range checks {
+		if !ck.ok(get(ck.id)) {
+			t.Errorf("%s: want %s", ck.id, ck.what)
+		}
+	}
 }
 
-// The new logos are the drawn monogram: a 64x64 rounded square in the brand colour whose
-// initials contrast with it at 4.5:1 or more (WCAG AA for text), titled with the provider.
-func TestCatalogNewLogosAreAccessibleMonograms(t *testing.T) {
+// TestCatalogRegionsAndInstancesAreVariables: hosts that differ per customer are variables,
+// and every choice of a region yields a valid app on that region's hosts.
+func TestCatalogRegionsAndInstancesAreVariables(t *testing.T) {
 	t.Parallel()
-	for _, id := range newTemplateIDs {
-		data, err := catalogFS.ReadFile("catalog/logos/" + id + ".svg")
-		if err != nil {
-			t.Errorf("%s: %v", id, err)
-			continue
-		}
-		var svg struct {
-			ViewBox string `xml:"viewBox,attr"`
-			Title   string `xml:"title"`
-			Rect    struct {
-				Fill string `xml:"fill,attr"`
-			} `xml:"rect"`
-			Text struct {
-				Fill  string `xml:"fill,attr"`
-				Value string `xml:",chardata"`
-			} `xml:"text"`
-		}
-		if err := xml.Unmarshal(data, &svg); err != nil {
-			t.Errorf("%s: %v", id, err)
-			continue
-		}
-		tmpl := mustTemplate(t, id)
-		switch {
-		case svg.ViewBox != "0 0 64 64":
-			t.Errorf("%s: viewBox %q", id, svg.ViewBox)
-		case svg.Title != tmpl.Name:
-			t.Errorf("%s: title %q, want %q", id, svg.Title, tmpl.Name)
-		case strings.TrimSpace(svg.Text.Value) == "":
-			t.Errorf("%s: no initials", id)
-		}
-		if r := contrastRatio(t, svg.Rect.Fill, svg.Text.Fill); r < 4.5 {
-			t.Errorf("%s: initials %s on %s contrast %.2f:1, want at least 4.5:1", id, svg.Text.Fill, svg.Rect.Fill, r)
-		}
-	}
-}
-
-func mustTemplate(t *testing.T, id string) Template {
-	t.Helper()
 	c := loadTestCatalog(t)
-	tmpl, ok := c.Get(id)
-	if !ok {
-		t.Fatalf("%s missing", id)
+	want := map[string]string{
+		"intercom": "region", "sendgrid": "region", "mailgun": "region", "zendesk": "subdomain",
+		"salesforce": "myDomain", "microsoft-graph": "tenant", "shopify": "shop", "gitlab": "host",
 	}
-	return tmpl
-}
-
-// contrastRatio is the WCAG 2.1 contrast ratio of two #rrggbb colours.
-func contrastRatio(t *testing.T, a, b string) float64 {
-	t.Helper()
-	la, lb := relativeLuminance(t, a), relativeLuminance(t, b)
-	return (math.Max(la, lb) + 0.05) / (math.Min(la, lb) + 0.05)
-}
-
-func relativeLuminance(t *testing.T, hex string) float64 {
-	t.Helper()
-	if len(hex) != 7 || hex[0] != '#' {
-		t.Fatalf("colour %q is not #rrggbb", hex)
+	for id, name := range want {
+		tmpl, _ := c.Get(id)
+		if !slices.ContainsFunc(tmpl.Variables, func(v Variable) bool { return v.Name == name }) {
+			t.Errorf("%s: no variable %s", id, name)
+		}
 	}
-	var lin [3]float64
-	for i := range lin {
-		v, err := strconv.ParseUint(hex[1+2*i:3+2*i], 16, 8)
+	intercom, _ := c.Get("intercom")
+	for _, choice := range intercom.Variables[0].Choices {
+		in := sampleInput(intercom)
+		in.Variables["region"] = choice.Value
+		app, err := intercom.NewApp(in)
 		if err != nil {
-			t.Fatalf("colour %q: %v", hex, err)
+			t.Fatalf("intercom %s: %v", choice.Value, err)
 		}
-		c := float64(v) / 255
-		if c <= 0.03928 {
-			lin[i] = c / 12.92
-		} else {
-			lin[i] = math.Pow((c+0.055)/1.055, 2.4)
+		if !strings.Contains(app.AuthorizationURL, choice.Set["app"]) || app.APIBaseURLs[0] != "https://"+choice.Set["api"] {
+			t.Errorf("intercom %s: %s %v", choice.Value, app.AuthorizationURL, app.APIBaseURLs)
 		}
 	}
-	return 0.2126*lin[0] + 0.7152*lin[1] + 0.0722*lin[2]
+}
+
+// TestCatalogAPIKeyProbesStayOnTheirBase builds every API-key template's probe request with a
+// sample key: it must go to the key's base URL and carry the key as the template says.
+func TestCatalogAPIKeyProbesStayOnTheirBase(t *testing.T) {
+	t.Parallel()
+	for _, tmpl := range loadTestCatalog(t).List() {
+		if tmpl.Kind != KindAPIKey || tmpl.APIKey.Probe == nil {
+			continue
+		}
+		app, err := tmpl.NewApp(sampleInput(tmpl))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fields := map[string]string{}
+		for _, f := range app.APIKey.Fields {
+			fields[f.Name] = "sample"
+		}
+		req, err := app.ProbeRequest(context.Background(), "sample-key-123", fields)
+		if err != nil {
+			t.Errorf("%s: %v", tmpl.ID, err)
+			continue
+		}
+		if !baseCovers(app.APIBaseURLs, req.URL.String()) {
+			t.Errorf("%s: probe %s is outside apiBaseUrls %v", tmpl.ID, req.URL.Redacted(), app.APIBaseURLs)
+		}
+	}
 }
