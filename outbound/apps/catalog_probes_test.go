@@ -260,3 +260,31 @@ func TestCatalogRegionChoiceRefusesOthers(t *testing.T) {
 		}
 	}
 }
+
+// TestCatalogAddedTemplatesAreComplete: every added template has its logo, categories,
+// keywords, API bases and the sources its kind needs.
+func TestCatalogAddedTemplatesAreComplete(t *testing.T) {
+	t.Parallel()
+	c := loadTestCatalog(t)
+	ids := []string{
+		"google-sheets", "microsoft-outlook", "microsoft-onedrive", "microsoft-teams", "microsoft-sharepoint",
+		"calcom", "todoist", "coda", "smartsheet", "wrike", "figma", "miro", "canva", "webflow", "contentful",
+		"basecamp", "egnyte", "webex", "shortcut", "supabase", "sentry", "datadog", "vercel", "netlify",
+		"heroku", "digitalocean", "cloudflare", "circleci", "google-gemini", "cohere", "groq", "together-ai",
+		"perplexity", "deepseek", "xai", "huggingface", "replicate", "elevenlabs", "fireworks-ai", "pinecone",
+		"openrouter",
+	}
+	for _, id := range ids {
+		tmpl, ok := c.Get(id)
+		if !ok {
+			t.Errorf("catalog lacks %s", id)
+			continue
+		}
+		if err := tmpl.CheckComplete(); err != nil {
+			t.Errorf("%s: %v", id, err)
+		}
+		if tmpl.Sources.Checked != "2026-12-07" {
+			t.Errorf("%s: checked %q", id, tmpl.Sources.Checked)
+		}
+	}
+}
