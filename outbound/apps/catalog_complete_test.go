@@ -10,7 +10,7 @@ import (
 )
 
 // minTemplates is the least number of templates the catalog must hold.
-const minTemplates = 42
+const minTemplates = 120
 
 var viewBox64 = regexp.MustCompile(`viewBox=["']0 0 64 64["']`)
 
