@@ -51,7 +51,7 @@ func (c *Console) appPage(w http.ResponseWriter, r *http.Request, s *session) {
 }
 
 func (c *Console) appView(r *http.Request, s *session, app apps.App, vals url.Values, scopes []scopeRow, section string, errs formErrors) appView {
-	view := app.View(c.publicBase(r))
+	view := c.opts.Apps.View(app)
 	v := appView{
 		ID: app.ID, Name: app.Name, Kind: kindName(app.Kind), Template: app.TemplateID, CSRF: s.CSRF,
 		Action: c.pathf("/apps", app.ID), SecretAction: c.pathf("/apps", app.ID, "secret"),

@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -96,4 +97,13 @@ type inputs struct {
 
 func (in inputs) field(name, label, typ, hint string) input {
 	return input{Name: name, ID: inputID(name), Label: label, Type: typ, Value: in.values.Get(name), Hint: hint, Error: in.errs.By[name]}
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
 }
