@@ -73,7 +73,7 @@ func (c *Console) appView(r *http.Request, s *session, app apps.App, vals url.Va
 		in.field("authorizationUrl", "Authorization endpoint", "url", ""),
 		in.field("tokenUrl", "Token endpoint", "url", ""),
 		in.field("revocationUrl", "Revocation endpoint", "url", "Asked to revoke tokens on disconnect (optional)."),
-		in.field("userInfoUrl", "User info endpoint", "url", "Names the connected account (optional).")}
+		in.field("userInfoUrl", "User info endpoint", "url", "Names the connected account (optional)."), apiBases(in)}
 	v.Tokens = []input{in.field("refresh.marginSeconds", "Refresh margin (seconds)", "number", "Tokens are refreshed this long before they expire (default 300)."),
 		in.field("refresh.fallbackLifetimeSeconds", "Assumed lifetime (seconds)", "number", "For tokens the provider gives no expiry (default 3600).")}
 	v.Params = []input{in.field("authorizationParams", "Extra authorization parameters", "textarea", "One name=value per line, added to the consent URL."),
@@ -81,7 +81,7 @@ func (c *Console) appView(r *http.Request, s *session, app apps.App, vals url.Va
 	v.Key = []input{in.field("apiKey.label", "Key label", "text", "Names the key on the collect screen."),
 		in.field("apiKey.baseUrl", "API base URL", "url", "The only origin the key is ever sent to."),
 		in.field("apiKey.formatHint.prefix", "Key prefix", "text", "Catches pasting mistakes, e.g. sk-"),
-		in.field("apiKey.formatHint.example", "Example key", "text", "Shown as a placeholder; must match the prefix.")}
+		in.field("apiKey.formatHint.example", "Example key", "text", "Shown as a placeholder; must match the prefix."), apiBases(in)}
 	for _, p := range prompts {
 		v.Prompts = append(v.Prompts, promptBox{Value: p, ID: inputID("prompt." + p), Checked: vals.Get("prompt."+p) == "on"})
 	}
@@ -93,7 +93,12 @@ func (c *Console) appView(r *http.Request, s *session, app apps.App, vals url.Va
 var sectionInputs = []string{"name", "description", "logo", "clientId", "callbackDomain", "scopes", "defaultScopes", "defaultRedirectUrl",
 	"authorizationUrl", "tokenUrl", "revocationUrl", "userInfoUrl", "refresh.marginSeconds", "refresh.fallbackLifetimeSeconds",
 	"authorizationParams", "tokenParams", "accessType", "prompt", "pkce", "tokenAuthStyle", "apiKey.label", "apiKey.baseUrl",
-	"apiKey.formatHint.prefix", "apiKey.formatHint.example", "clientSecret"}
+	"apiKey.formatHint.prefix", "apiKey.formatHint.example", "clientSecret", "apiBaseUrls"}
+
+// apiBases is the input of the API bases a credential may be sent to.
+func apiBases(in inputs) input {
+	return in.field("apiBaseUrls", "API base URLs", "textarea", "One per line: the only origins (with an optional path) the app's credential is sent to by the proxy.")
+}
 
 // updateApp is POST /apps/{appId}: one section's form, as PATCH /v1/apps/{appId} (Apps.Update).
 func (c *Console) updateApp(w http.ResponseWriter, r *http.Request, s *session) {

@@ -51,6 +51,7 @@ func valuesOf(a apps.App) url.Values {
 	set("tokenUrl", a.TokenURL)
 	set("revocationUrl", a.RevocationURL)
 	set("userInfoUrl", a.UserInfoURL)
+	set("apiBaseUrls", strings.Join(a.APIBaseURLs, "\n"))
 	set("accessType", string(a.AccessType))
 	set("tokenAuthStyle", string(a.TokenAuthStyle))
 	set("authorizationParams", paramLines(a.AuthorizationParams))
@@ -138,6 +139,17 @@ func (b *patchBuilder) str(name string, dst **string) {
 	*dst = &v
 }
 
+// lines reads one value per line, blank lines left out.
+func (b *patchBuilder) lines(name string, dst **[]string) {
+	out := []string{}
+	for _, l := range strings.Split(b.f.Get(name), "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	*dst = &out
+}
+
 func (b *patchBuilder) seconds(name string, dst **int) {
 	raw := strings.TrimSpace(b.f.Get(name))
 	if raw == "" {
@@ -198,6 +210,7 @@ func sectionPatch(section string, f url.Values, cur apps.App) (apps.AppPatch, er
 			{"revocationUrl", &b.p.RevocationURL}, {"userInfoUrl", &b.p.UserInfoURL}} {
 			b.str(n.name, n.dst)
 		}
+		b.lines("apiBaseUrls", &b.p.APIBaseURLs)
 	case "tokens":
 		b.tokens(cur)
 	case "apikey":
@@ -207,6 +220,7 @@ func sectionPatch(section string, f url.Values, cur apps.App) (apps.AppPatch, er
 		b.str("apiKey.formatHint.prefix", &k.FormatHint.Prefix)
 		b.str("apiKey.formatHint.example", &k.FormatHint.Example)
 		b.p.APIKey = k
+		b.lines("apiBaseUrls", &b.p.APIBaseURLs)
 	default:
 		b.probs = append(b.probs, outbound.FieldError{Field: "section", Message: "is not a section of the app page"})
 	}

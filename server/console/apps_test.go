@@ -142,3 +142,21 @@ func TestDeletingAnAppNeedsItsIdAndSaysWhatGoes(t *testing.T) {
 		t.Errorf("apps left: %d", len(list))
 	}
 }
+
+func TestTheLibraryFiltersByCategoryAndKeyword(t *testing.T) {
+	t.Parallel()
+	e := setup(t, nil, nil)
+	b := e.browser()
+	b.session()
+	all := b.get("/library").body
+	if !strings.Contains(all, `<option value="crm"`) {
+		t.Fatalf("no category filter: %s", all)
+	}
+	crm := b.get("/library?category=crm").body
+	if !strings.Contains(crm, "HubSpot") || strings.Contains(crm, "Google Contacts") {
+		t.Errorf("the crm category: %s", crm)
+	}
+	if !strings.Contains(all, `src="data:image/svg`) {
+		t.Error("the library shows no logos")
+	}
+}
