@@ -1,6 +1,7 @@
 // Package server serves Outflow over HTTP: the REST API under /v1 (described by the OpenAPI
 // document at /v1/openapi.json), the OAuth callback, the hosted screens a browser opens from a
-// one-time link, health, readiness and Prometheus metrics. It maps errors to status codes in one
+// one-time link, health, readiness and Prometheus metrics, and, with Options.Console, the console
+// (package console) under /console. It maps errors to status codes in one
 // place (errors.go) and logs one line per request without query strings, bodies or credentials.
 //
 // It is larger than the house limit of 3,000 lines on purpose: it is one http.Handler whose routes

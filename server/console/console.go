@@ -52,8 +52,8 @@ type Options struct {
 	// Base is the path the browser reaches the console at ("/console", "/outflow/console");
 	// links, form actions and the cookie's Path are under it. Default "/console".
 	Base string
-	// PublicURL is the server's public base URL: the base of callback URLs, and with https the
-	// session cookie is Secure. Empty takes the request's own origin.
+	// PublicURL is the server's public base URL: with https the session cookie is Secure, and a
+	// POST's Origin must be its origin. Empty takes the request's own host.
 	PublicURL string
 	// SessionTTL is how long a session lasts (default 8 hours).
 	SessionTTL time.Duration
@@ -154,18 +154,6 @@ func (c *Console) pathf(parts ...string) string {
 		b.WriteString(url.PathEscape(p))
 	}
 	return b.String()
-}
-
-// publicBase is the base of callback URLs: Options.PublicURL or the request's origin.
-func (c *Console) publicBase(r *http.Request) string {
-	if c.opts.PublicURL != "" {
-		return strings.TrimRight(c.opts.PublicURL, "/")
-	}
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host
 }
 
 // secure reports whether the session cookie is Secure.
