@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/outflowhq/outflow/store/storetest"
 )
 
 const (
@@ -83,6 +85,9 @@ func TestGoogleContactsFromTheLibraryWithReadOnlyDefaultsAndAWriteOnlySecret(t *
 	for _, s := range []string{first, second} {
 		if strings.Contains(all, s) {
 			t.Errorf("the secret %q appears in a page, the log or an event", s)
+		}
+		if keys := storetest.Find(t, e.store, s); len(keys) > 0 {
+			t.Errorf("the secret %q is in Redis unsealed: %v", s, keys)
 		}
 	}
 	if p := b.post("/apps/google-contacts/secret", url.Values{"_csrf": {token}, "action": {"clear"}}); p.status != http.StatusSeeOther {

@@ -62,6 +62,16 @@ func TestSignInSetsAStrictHttpOnlySessionCookieAndComesBack(t *testing.T) {
 	if strings.Contains(set, "Secure") {
 		t.Errorf("cookie %q is Secure over plain http", set)
 	}
+	// Redis keeps the session under the hash of its id: neither the id nor the key is there.
+	id, _, _ := strings.Cut(strings.TrimPrefix(set, console.SessionCookie+"="), ";")
+	for _, s := range []string{id, testKey} {
+		if keys := storetest.Find(t, e.store, s); len(keys) > 0 {
+			t.Errorf("%q is in Redis: %v", s, keys)
+		}
+	}
+	if strings.Contains(e.logs.String(), id) || strings.Contains(e.logs.String(), testKey) {
+		t.Error("the session id or the key reached the log")
+	}
 	if p := b.get("/apps"); p.status != http.StatusOK || !strings.Contains(p.body, "Outbound apps") {
 		t.Errorf("apps page: %d", p.status)
 	}
