@@ -4,8 +4,11 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/hex"
 	"net/http"
 	"strings"
+
+	"github.com/outflowhq/outflow/outbound"
 )
 
 // management wraps a handler so it requires a management key: `Authorization: Bearer <key>`,
@@ -17,8 +20,17 @@ func (s *Server) management(h http.HandlerFunc) http.HandlerFunc {
 			s.fail(w, r, errUnauthorized)
 			return
 		}
-		h(w, r.WithContext(context.WithValue(r.Context(), managedKey{}, true)))
+		ctx := outbound.WithActor(context.WithValue(r.Context(), managedKey{}, true), apiActor(r))
+		h(w, r.WithContext(ctx))
 	}
+}
+
+// apiActor names the management key of r in the event stream: "api:" and the first 8 hex
+// digits of its SHA-256, which tell keys apart without revealing them.
+func apiActor(r *http.Request) string {
+	_, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+	h := sha256.Sum256([]byte(strings.TrimSpace(token)))
+	return "api:" + hex.EncodeToString(h[:4])
 }
 
 // managedKey marks the context of a request a management route authorized.

@@ -1,6 +1,7 @@
 // Package server serves Outflow over HTTP: the REST API under /v1 (described by the OpenAPI
 // document at /v1/openapi.json), the OAuth callback, the hosted screens a browser opens from a
-// one-time link, health, readiness and Prometheus metrics. It maps errors to status codes in one
+// one-time link, health, readiness and Prometheus metrics, and, with Options.Console, the console
+// (package console) under /console. It maps errors to status codes in one
 // place (errors.go) and logs one line per request without query strings, bodies or credentials.
 //
 // It is larger than the house limit of 3,000 lines on purpose: it is one http.Handler whose routes
@@ -20,6 +21,7 @@ import (
 	"github.com/outflowhq/outflow/outbound/apikeys"
 	"github.com/outflowhq/outflow/outbound/apps"
 	"github.com/outflowhq/outflow/outbound/oauth"
+	"github.com/outflowhq/outflow/server/console"
 	"github.com/outflowhq/outflow/store"
 )
 
@@ -69,8 +71,13 @@ type Options struct {
 	PageSecret []byte
 	// Demo serves the demo landing page at /: the flows with a "Try it" button that starts one
 	// for a demo user without a management key. Only for a server on a developer's machine.
-	Demo  *Demo
-	Clock clock.Clock
+	Demo *Demo
+	// Console serves the console under /console (see package console) when set. The server
+	// fills in what it has (Store, Apps, Engine, Vault, APIKeys, ManagementKeys, PublicURL,
+	// Logger, Clock, consent links, the demo banner, and Base under the public URL's path);
+	// the host sets Authorizer, Coverage and the session settings. It needs Store and Apps.
+	Console *console.Options
+	Clock   clock.Clock
 }
 
 // Demo configures the demo landing page.
@@ -98,6 +105,7 @@ type Server struct {
 	tokenMarkers []string
 	metrics      *Metrics
 	handler      http.Handler
+	consoleErr   error
 }
 
 // New returns the handler, or an *OptionsError (wrapping ErrInvalidOptions) naming the first
@@ -128,6 +136,9 @@ func New(opts Options) (*Server, error) {
 		s.metrics = NewMetrics()
 	}
 	s.routes()
+	if s.consoleErr != nil {
+		return nil, s.consoleErr
+	}
 	s.tokenMarkers = tokenMarkers(s.patterns)
 	s.handler = s.observe(s.checkHost(s.toPublicHost(s.mux)))
 	return s, nil
@@ -145,6 +156,9 @@ func (s *Server) routes() {
 	s.connectionRoutes()
 	s.apikeyRoutes()
 	s.pageRoutes()
+	if err := s.consoleRoutes(); err != nil {
+		s.consoleErr = err
+	}
 	s.mux.HandleFunc("/", s.unmatched)
 }
 

@@ -122,6 +122,29 @@ func (k Keys) Connection(connID string) string { return k.tagged("conn:" + Escap
 // Store.CheckKeyring): p:{keyring}:check:ID.
 func (k Keys) KeyCheck(keyID string) string { return k.tagged("keyring", "check", EscapeID(keyID)) }
 
+// ConsoleSession is a console session, under the hash of its id: p:{console:s:HASH}.
+func (k Keys) ConsoleSession(idHash string) string { return k.tagged("console:s:" + EscapeID(idHash)) }
+
+// ConsoleSignIns counts the failed console sign-ins of one client address, under its hash:
+// p:{console:f:HASH}.
+func (k Keys) ConsoleSignIns(addrHash string) string {
+	return k.tagged("console:f:" + EscapeID(addrHash))
+}
+
+// ExecutionPattern is the SCAN pattern of every execution record: p:{exec:*}. Event logs
+// (p:{exec:ID}:ev) do not match it.
+func (k Keys) ExecutionPattern() string { return k.Prefix() + ":{exec:*}" }
+
+// ExecutionID returns the execution id of a key made by Execution, or false.
+func (k Keys) ExecutionID(key string) (string, bool) {
+	rest, ok := strings.CutPrefix(key, k.Prefix()+":{exec:")
+	if !ok || !strings.HasSuffix(rest, "}") {
+		return "", false
+	}
+	id, err := UnescapeID(strings.TrimSuffix(rest, "}"))
+	return id, err == nil
+}
+
 // Events is the stream of audit and lifecycle events: p:events. It has no hash tag: it is a
 // single key, never used with another one in a script.
 func (k Keys) Events() string { return k.Prefix() + ":events" }

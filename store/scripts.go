@@ -149,7 +149,7 @@ return 0
 `)
 
 var allScripts = []*redis.Script{scriptPut, scriptPutAndAppend, scriptPutIndexed, scriptPutIndexedWith,
-	scriptPutIndexedIfLocked, scriptReplaceValue, scriptDeleteIndexed, scriptUnlock, scriptExtend, scriptCreateExecution, scriptClaimExecution, scriptUpdateExecution, scriptReleaseExecution}
+	scriptPutIndexedIfLocked, scriptReplaceValue, scriptDeleteIndexed, scriptUnlock, scriptExtend, scriptCreateExecution, scriptClaimExecution, scriptUpdateExecution, scriptReleaseExecution, scriptHit}
 
 // loadScripts puts the scripts in the server's cache so the first call of each is one EVALSHA.
 // Failure is harmless: Script.Run falls back to EVAL.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 )
 
 // NoExpiry is what TTL returns for a key that exists but never expires.
@@ -114,6 +116,26 @@ func (s *Store) TTL(ctx context.Context, key string) (time.Duration, error) {
 		return NoExpiry, nil
 	}
 	return d, nil
+}
+
+// KEYS[1] counter. ARGV: window ms. The window starts with the first hit.
+var scriptHit = redis.NewScript(`
+local n = redis.call('INCR', KEYS[1])
+if n == 1 or redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return n
+`)
+
+// Hit adds one to the counter at key and returns its count. The counter expires window after
+// its first hit, so it counts hits in fixed windows (a rate limit shared by every instance).
+func (s *Store) Hit(ctx context.Context, key string, window time.Duration) (int64, error) {
+	if window < time.Millisecond {
+		return 0, fmt.Errorf("store: hit %q: window %v is below Redis's 1ms resolution", key, window)
+	}
+	n, err := scriptHit.Run(ctx, s.client, []string{key}, window.Milliseconds()).Int64()
+	if err != nil {
+		return 0, wrapErr(ctx, err, "hit %q", key)
+	}
+	return n, nil
 }
 
 func checkTTL(ttl time.Duration) error {

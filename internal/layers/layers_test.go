@@ -32,6 +32,7 @@ var layers = []layer{
 	{"examples", 90, "examples"},
 	{"examples/", 90, "examples"},
 	{"server", 80, ""},
+	{"server/console", 78, ""}, // mounted by server, beside it for embedders
 	{"flowtest", 75, ""},
 	{"engine/explain", 72, ""}, // reads an engine's events
 	{"engine", 70, ""},

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/outflowhq/outflow/outbound"
 	"github.com/outflowhq/outflow/store"
 )
 
@@ -46,7 +47,8 @@ func (a *Apps) create(ctx context.Context, app App) (App, error) {
 	if err := a.insert(ctx, app); err != nil {
 		return App{}, fmt.Errorf("create app %q: %w", app.ID, err)
 	}
-	a.opts.LoggerOrDefault().InfoContext(ctx, "outbound app created", "app", app.ID, "kind", string(app.Kind), "template", app.TemplateID)
+	a.opts.LoggerOrDefault().InfoContext(ctx, "outbound app created", "app", app.ID, "kind", string(app.Kind), "template", app.TemplateID, "actor", outbound.ActorOf(ctx))
+	a.emit(ctx, EventAppCreated, app.ID)
 	return app, nil
 }
 
@@ -71,7 +73,8 @@ func (a *Apps) Update(ctx context.Context, id string, p AppPatch) (App, error) {
 		err = a.replace(ctx, rev, next)
 		switch {
 		case err == nil:
-			a.opts.LoggerOrDefault().InfoContext(ctx, "outbound app updated", "app", id)
+			a.opts.LoggerOrDefault().InfoContext(ctx, "outbound app updated", "app", id, "actor", outbound.ActorOf(ctx))
+			a.emit(ctx, EventAppUpdated, id)
 			return next, nil
 		case errors.Is(err, store.ErrConflict) && attempt < maxUpdateAttempts:
 			continue
@@ -120,7 +123,8 @@ func (a *Apps) Delete(ctx context.Context, id string) error {
 	if err != nil {
 		return fmt.Errorf("delete app %q: %w", id, err)
 	}
-	a.opts.LoggerOrDefault().InfoContext(ctx, "outbound app deleted", "app", id)
+	a.opts.LoggerOrDefault().InfoContext(ctx, "outbound app deleted", "app", id, "actor", outbound.ActorOf(ctx))
+	a.emit(ctx, EventAppDeleted, id)
 	return nil
 }
 

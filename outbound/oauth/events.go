@@ -3,6 +3,8 @@ package oauth
 import (
 	"context"
 	"time"
+
+	"github.com/outflowhq/outflow/outbound"
 )
 
 // Connection event types, published on the Redis stream Keys.Events() and handed to the event
@@ -27,6 +29,9 @@ type Event struct {
 	// Reason explains refresh failures, re-authentication and deletions (an RFC 6749 error code
 	// and a short text, "reconnected", "disconnected", "app deleted", ...).
 	Reason string `json:"reason,omitempty"`
+	// Actor is who asked for the change (see outbound.WithActor); empty for changes nobody
+	// asked for, such as a refresh.
+	Actor string `json:"actor,omitempty"`
 }
 
 // Data returns the event's fields for an execution's event log (without the type).
@@ -53,6 +58,7 @@ func (v *Vault) emit(ctx context.Context, typ string, conn *Connection, reason s
 	ev := Event{
 		Type: typ, AppID: conn.AppID, ConnectionID: conn.ID,
 		OwnerKind: conn.Owner.Kind(), OwnerID: conn.Owner.ID(), At: v.now(), Reason: reason,
+		Actor: outbound.ActorOf(ctx),
 	}
 	if fn, ok := ctx.Value(recorderKey{}).(func(Event)); ok && fn != nil {
 		fn(ev)
@@ -63,6 +69,9 @@ func (v *Vault) emit(ctx context.Context, typ string, conn *Connection, reason s
 	}
 	if reason != "" {
 		fields["reason"] = reason
+	}
+	if ev.Actor != "" {
+		fields[outbound.ActorField] = ev.Actor
 	}
 	if _, err := v.store.Publish(context.WithoutCancel(ctx), v.keys.Events(), v.vo.EventStreamMaxLen, fields); err != nil {
 		v.log.WarnContext(ctx, "outbound: publish connection event", "type", typ, "connection", conn.ID, "error", err)

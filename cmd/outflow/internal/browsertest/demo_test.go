@@ -15,6 +15,8 @@ import (
 var documented = map[string]bool{
 	"landing": true, "link": true, "welcome": true, "connect-scopes": true, "connect-scopes-phone": true,
 	"sandbox-consent": true, "apikey-error": true, "apikey-error-phone": true, "finished": true,
+	"console-signin": true, "console-apps": true, "console-library": true, "console-app": true, "console-app-phone": true,
+	"console-connections": true, "console-connections-phone": true, "console-flow": true, "console-execution": true,
 }
 
 // TestDemoTour is the README's walkthrough: a backend starts the demo tour for a user, the user

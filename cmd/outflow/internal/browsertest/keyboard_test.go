@@ -65,3 +65,37 @@ func (b *browser) tabTo(css string) {
 	}
 	b.fail("40 presses of Tab never reached %s", css)
 }
+
+// TestConsoleByKeyboard signs in to the console, opens the library, creates a custom API-key
+// app and saves a change with the keyboard alone.
+func TestConsoleByKeyboard(t *testing.T) {
+	b := newBrowser(t)
+	d := startDemo(t)
+
+	b.open(d.base + "/console/")
+	b.waitHeading("Sign in to the console")
+	b.tabTo(`#key`)
+	b.press(d.key)
+	b.press(kb.Enter)
+	b.waitHeading("Outbound apps")
+	b.tabTo(`a[href$="/console/library"]`)
+	b.press(kb.Enter)
+	b.waitHeading("New outbound app")
+	b.tabTo(`a[href$="/console/library/custom-apikey"]`)
+	b.press(kb.Enter)
+	b.waitHeading("New custom API-key app")
+	for field, value := range map[string]string{"#f-id": "kbd", "#f-name": "Keyboard API", "#f-apiKey-label": "Keyboard key"} {
+		b.tabTo(field)
+		b.press(value)
+	}
+	b.tabTo(`main form button[type="submit"]`)
+	b.press(kb.Enter)
+	b.waitHeading("Keyboard API")
+	b.tabTo(`#f-description`)
+	b.press("Typed without a mouse")
+	b.press(kb.Enter)
+	b.waitUntil("the saved message", func() bool { return b.text(`p[role="status"]`) == "Saved." })
+	if got := eval[string](b, `document.getElementById("f-description").value`); got != "Typed without a mouse" {
+		t.Errorf("the description reads %q", got)
+	}
+}

@@ -87,16 +87,20 @@ func putApp(ctx context.Context, registry *apps.Apps, p apps.AppPatch) (apps.App
 
 // printDemoBanner tells a newcomer what to open and how to drive the API. It shows the
 // management key only when it is the demo's public one: a key the operator set is theirs to know.
-func printDemoBanner(env Env, base string, publicKey bool) {
+func printDemoBanner(env Env, base string, publicKey, withConsole bool) {
 	key := "<a key of OUTFLOW_MANAGEMENT_KEYS>"
 	if publicKey {
 		key = demoManagementKey
+	}
+	consoleLine := ""
+	if withConsole {
+		consoleLine = "    Console             " + base + "/console/ (sign in with the management key)\n"
 	}
 	fmt.Fprintf(env.Stdout, `
   Outflow demo is running (SANDBOX: nothing here touches a real service)
 
     Open in a browser   %[1]s/
-    API description     %[1]s/v1/openapi.json
+%[3]s    API description     %[1]s/v1/openapi.json
     Management key      %[2]s
 
   Start the demo tour for a user and get a one-time link, as a backend would:
@@ -105,7 +109,7 @@ func printDemoBanner(env Env, base string, publicKey bool) {
       -H 'Authorization: Bearer %[2]s' -H 'Content-Type: application/json' \
       -d '{"userId":"ada"}'
 
-`, base, key)
+`, base, key, consoleLine)
 }
 
 func demoOAuthPatch(p *sandbox.Provider, clientSecret string) apps.AppPatch {

@@ -16,12 +16,13 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/outflowhq/outflow/server"
+	"github.com/outflowhq/outflow/server/console"
 )
 
 type serveConfig struct {
 	addr, flowsDir, appsFile, logFormat string
 	managementKeys, allowedRedirects    string
-	demo                                bool
+	demo, console                       bool
 	backend                             backendConfig
 }
 
@@ -38,6 +39,7 @@ func runServe(ctx context.Context, args []string, env Env) int {
 	fs.StringVar(&cfg.allowedRedirects, "allowed-redirects", "", "comma-separated origins or URL prefixes a finished flow may send the browser to, besides the public URL's origin (env OUTFLOW_ALLOWED_REDIRECTS)")
 	fs.StringVar(&cfg.appsFile, "apps", "", "YAML file of apps to create or update at start")
 	fs.StringVar(&cfg.logFormat, "log-format", "text", "log format: text or json")
+	fs.BoolVar(&cfg.console, "console", true, "serve the console (configure apps, watch connections and executions in a browser) under /console")
 	fs.BoolVar(&cfg.demo, "demo", false, "serve the demo: a landing page, example apps and a sandbox OAuth provider, offline")
 	if ok, code := parseNoArgs(fs, args); !ok {
 		return code
@@ -141,6 +143,9 @@ func serve(ctx context.Context, cfg serveConfig, env Env, log *slog.Logger) erro
 		ManagementKeys: keys, PublicURL: cfg.backend.publicURL, CheckHost: onThisMachine(cfg.backend.publicURL) && (publicURLSet || loopbackListener(ln.Addr())), Logger: log,
 		Metrics: metrics, PageSecret: pageSecret(cfg.backend.keys),
 	}
+	if cfg.console {
+		opts.Console = &console.Options{Coverage: flowCoverage(ctx, cfg.flowsDir, log)}
+	}
 	var handler http.Handler
 	if cfg.demo {
 		d, err := startDemo(ctx, b, &opts, log)
@@ -166,9 +171,12 @@ func serve(ctx context.Context, cfg serveConfig, env Env, log *slog.Logger) erro
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	if cfg.console {
+		log.Info("the console is at " + cfg.backend.publicURL + "/console/ (sign in with a management key)")
+	}
 	log.Info("outflow is serving", "url", cfg.backend.publicURL, "flows", len(b.engine.Flows()), "embeddedRedis", b.store.Embedded(), "demo", cfg.demo)
 	if cfg.demo {
-		printDemoBanner(env, cfg.backend.publicURL, keys[0] == demoManagementKey)
+		printDemoBanner(env, cfg.backend.publicURL, keys[0] == demoManagementKey, cfg.console)
 	}
 	if generated {
 		printGeneratedKey(env, keys[0])

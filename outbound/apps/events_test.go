@@ -1,0 +1,51 @@
+package apps
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/outflowhq/outflow/outbound"
+)
+
+func TestAppChangesArePublishedWithTheirActorAndNoSetting(t *testing.T) {
+	t.Parallel()
+	f := setupApps(t, nil)
+	ctx := outbound.WithActor(context.Background(), "console:1234abcd")
+	const secret = "events-secret-value-0001"
+	if _, err := f.apps.Create(ctx, customPatch("crm", secret)); err != nil {
+		t.Fatal(err)
+	}
+	name := "Renamed"
+	if _, err := f.apps.Update(ctx, "crm", AppPatch{Name: &name}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.apps.Update(ctx, "crm", AppPatch{Name: &name}); err != nil { // changes nothing: no event
+		t.Fatal(err)
+	}
+	if err := f.apps.Delete(context.Background(), "crm"); err != nil { // no actor
+		t.Fatal(err)
+	}
+	entries, err := f.store.ReadStream(context.Background(), f.store.Keys().Events(), "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var types, actors []string
+	for _, e := range entries {
+		types = append(types, e.Fields["type"])
+		actors = append(actors, e.Fields[outbound.ActorField])
+		if e.Fields["appId"] != "crm" || e.Fields["at"] != appsEpoch.Format("2006-01-02T15:04:05Z07:00") || len(e.Fields) > 4 {
+			t.Errorf("event %v", e.Fields)
+		}
+		for _, v := range e.Fields {
+			if strings.Contains(v, secret) {
+				t.Error("an event holds the secret")
+			}
+		}
+	}
+	if !slices.Equal(types, []string{EventAppCreated, EventAppUpdated, EventAppDeleted}) ||
+		!slices.Equal(actors, []string{"console:1234abcd", "console:1234abcd", ""}) {
+		t.Errorf("types %v, actors %v", types, actors)
+	}
+}
