@@ -40,6 +40,10 @@ type templateSummary struct {
 	DefaultScopes []string        `json:"defaultScopes,omitempty"`
 	Variables     []apps.Variable `json:"variables,omitempty"`
 	Quirks        []string        `json:"quirks,omitempty"`
+	Categories    []string        `json:"categories,omitempty"`
+	Keywords      []string        `json:"keywords,omitempty"`
+	APIBaseURLs   []string        `json:"apiBaseUrls,omitempty"`
+	Sources       apps.Sources    `json:"sources,omitzero"`
 }
 
 func (s *Server) listTemplates(w http.ResponseWriter, r *http.Request) {
@@ -49,6 +53,7 @@ func (s *Server) listTemplates(w http.ResponseWriter, r *http.Request) {
 			ID: t.ID, Kind: t.Kind, Name: t.Name, Description: t.Description, Logo: t.Logo,
 			DocsURL: t.DocsURL, ScopesDocsURL: t.ScopesDocsURL, Scopes: t.Scopes,
 			DefaultScopes: t.DefaultScopes, Variables: t.Variables, Quirks: t.Quirks,
+			Categories: t.Categories, Keywords: t.Keywords, APIBaseURLs: t.APIBaseURLs, Sources: t.Sources,
 		})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"templates": out})

@@ -143,6 +143,19 @@ type App struct {
 	AllowedRedirectURLs []string      `json:"allowedRedirectUrls,omitempty" yaml:"allowedRedirectUrls,omitempty"`
 	Refresh             RefreshPolicy `json:"refresh,omitzero" yaml:"refresh,omitempty"`
 
+	// APIBaseURLs are the API origins, each with an optional path prefix, that a credential of
+	// this app may be sent to (see CheckAPIBaseURL); in a template they may hold {variable}
+	// placeholders in the host.
+	APIBaseURLs []string `json:"apiBaseUrls,omitempty" yaml:"apiBaseUrls,omitempty"`
+	// APIBaseURLFrom (oauth2) names the token-response member holding the connection's own API
+	// base (Salesforce instance_url, Pipedrive api_domain); its value must match one of
+	// APIBaseURLs, where a host may then start with "*.".
+	APIBaseURLFrom string `json:"apiBaseUrlFrom,omitempty" yaml:"apiBaseUrlFrom,omitempty"`
+	// APIHeaders are extra headers every API call needs (Notion-Version).
+	APIHeaders map[string]string `json:"apiHeaders,omitempty" yaml:"apiHeaders,omitempty"`
+	// APIAuth (oauth2) says how the access token is sent when not as a Bearer Authorization.
+	APIAuth *APIAuth `json:"apiAuth,omitempty" yaml:"apiAuth,omitempty"`
+
 	// APIKey configures an apikey app.
 	APIKey *APIKeyConfig `json:"apiKey,omitempty" yaml:"apiKey,omitempty"`
 }
@@ -281,6 +294,12 @@ func (a *App) Clone() App {
 	out.AuthorizationParams = maps.Clone(a.AuthorizationParams)
 	out.TokenParams = maps.Clone(a.TokenParams)
 	out.AllowedRedirectURLs = slices.Clone(a.AllowedRedirectURLs)
+	out.APIBaseURLs = slices.Clone(a.APIBaseURLs)
+	out.APIHeaders = maps.Clone(a.APIHeaders)
+	if a.APIAuth != nil {
+		auth := *a.APIAuth
+		out.APIAuth = &auth
+	}
 	if a.APIKey != nil {
 		k := a.APIKey.clone()
 		out.APIKey = &k

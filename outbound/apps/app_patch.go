@@ -14,9 +14,11 @@ import (
 // A null in the JSON of a merge patch (RFC 7396) removes its field: the HTTP server lists those
 // fields in Remove. Go callers set Remove, or send a field's zero value, which means the same: ""
 // for a string, [] for a list, 0 for a number (which restores its default). Besides:
-//   - Lists replace the whole list. Maps (authorizationParams, tokenParams, probe headers) merge
-//     key by key; a key whose value is null is removed, and null for the whole map removes it.
-//   - Nested objects (refresh, apiKey, apiKey.formatHint, apiKey.probe) merge field by field.
+//   - Lists replace the whole list. Maps (authorizationParams, tokenParams, apiHeaders, probe
+//     headers) merge key by key; a key whose value is null is removed, and null for the whole
+//     map removes it.
+//   - Nested objects (refresh, apiAuth, apiKey, apiKey.formatHint, apiKey.probe) merge field by
+//     field.
 //   - The client secret is write-only: absent keeps the current one; an empty string is refused
 //     (a form that sends an empty password field must not wipe the secret); clearClientSecret:
 //     true removes it, for a public client that relies on PKCE alone.
@@ -62,6 +64,11 @@ type AppPatch struct {
 	Refresh             *RefreshPolicyPatch `json:"refresh,omitempty" yaml:"refresh,omitempty"`
 
 	APIKey *APIKeyPatch `json:"apiKey,omitempty" yaml:"apiKey,omitempty"`
+
+	APIBaseURLs    *[]string          `json:"apiBaseUrls,omitempty" yaml:"apiBaseUrls,omitempty"`
+	APIBaseURLFrom *string            `json:"apiBaseUrlFrom,omitempty" yaml:"apiBaseUrlFrom,omitempty"`
+	APIHeaders     map[string]*string `json:"apiHeaders,omitempty" yaml:"apiHeaders,omitempty"`
+	APIAuth        *APIAuthPatch      `json:"apiAuth,omitempty" yaml:"apiAuth,omitempty"`
 
 	// Remove names the fields to remove, by their JSON names, dotted below the top
 	// ("refresh.marginSeconds", "apiKey.probe"): what null means in a JSON merge patch. A removed
@@ -186,6 +193,16 @@ func (p *AppPatch) applyTo(a *App) {
 		set(&a.Refresh.MarginSeconds, r.MarginSeconds)
 		set(&a.Refresh.RotatesRefreshToken, r.RotatesRefreshToken)
 		set(&a.Refresh.FallbackLifetimeSeconds, r.FallbackLifetimeSeconds)
+	}
+	setList(&a.APIBaseURLs, p.APIBaseURLs)
+	set(&a.APIBaseURLFrom, p.APIBaseURLFrom)
+	mergeMap(&a.APIHeaders, p.APIHeaders)
+	if p.APIAuth != nil {
+		if a.APIAuth == nil {
+			a.APIAuth = &APIAuth{}
+		}
+		set(&a.APIAuth.Header, p.APIAuth.Header)
+		set(&a.APIAuth.Prefix, p.APIAuth.Prefix)
 	}
 	if p.APIKey != nil {
 		if a.APIKey == nil {

@@ -16,8 +16,9 @@ import (
 // apikey app without apiKey.probe).
 var ErrNoProbe = errors.New("apps: app has no API-key probe")
 
-// placeholderRE matches a {name} placeholder.
-var placeholderRE = regexp.MustCompile(`\{([A-Za-z][A-Za-z0-9_]*)\}`)
+// placeholderRE matches a {name} placeholder, or {name.key} for a value set by a variable's
+// choice (see Choice).
+var placeholderRE = regexp.MustCompile(`\{([A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z][A-Za-z0-9_]*)?)\}`)
 
 // ProbeRequest builds the request that checks key against the app's own API: the probe path
 // on baseUrl with {field} placeholders filled (path-escaped) from fields, the static headers,

@@ -14,9 +14,10 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// catalogFS holds one YAML file per provider template, named <id>.yaml.
+// catalogFS holds one YAML file per provider template, named <id>.yaml, and its logo,
+// logos/<id>.svg.
 //
-//go:embed catalog/*.yaml
+//go:embed catalog/*.yaml catalog/logos/*.svg
 var catalogFS embed.FS
 
 // Catalog is the set of provider templates shipped with Outflow. It is read-only; List and
@@ -27,7 +28,8 @@ type Catalog struct {
 }
 
 // LoadCatalog parses the embedded templates strictly (an unknown key, a second YAML document
-// or a file named differently from its id is an error) and validates each one.
+// or a file named differently from its id is an error), gives each its logo (logos/<id>.svg, as
+// a data:image/svg+xml;base64 URI in Logo, which apps created from it copy) and validates each.
 func LoadCatalog() (*Catalog, error) {
 	return loadCatalog(catalogFS, "catalog")
 }
@@ -49,6 +51,17 @@ func loadCatalog(fsys fs.FS, dir string) (*Catalog, error) {
 		}
 		if want := strings.TrimSuffix(path.Base(name), ".yaml"); t.ID != want {
 			return nil, fmt.Errorf("catalog file %s: id %q does not match the file name; name the file %s.yaml", name, t.ID, t.ID)
+		}
+		if t.Logo != "" {
+			return nil, fmt.Errorf("catalog file %s: logo: remove it; the logo is the file logos/%s.svg", name, t.ID)
+		}
+		logoName := path.Join(dir, "logos", t.ID+".svg")
+		svg, err := fs.ReadFile(fsys, logoName)
+		if err != nil {
+			return nil, fmt.Errorf("catalog file %s: logo %s: %w", name, logoName, err)
+		}
+		if t.Logo, err = logoDataURI(svg); err != nil {
+			return nil, fmt.Errorf("catalog file %s: %s: %w", name, logoName, err)
 		}
 		if err := t.Validate(); err != nil {
 			return nil, fmt.Errorf("catalog file %s: template %q: %w", name, t.ID, err)

@@ -245,6 +245,8 @@ func TestCatalogCopiesDoNotAliasTheCatalog(t *testing.T) {
 	}
 }
 
+const testLogo = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><title>Demo</title><rect width="64" height="64" rx="14"/></svg>`
+
 func TestLoadCatalogIsStrict(t *testing.T) {
 	t.Parallel()
 	good := "id: demo\nkind: apikey\nname: Demo\ndocsUrl: https://example.com/docs\napiKey:\n  label: Demo key\n"
@@ -256,17 +258,23 @@ func TestLoadCatalogIsStrict(t *testing.T) {
 		"two documents":         {"demo.yaml", good + "---\n" + good, "one template per file"},
 		"file name differs":     {"other.yaml", good, `does not match the file name`},
 		"client id in template": {"demo.yaml", strings.Replace(good, "kind: apikey", "kind: oauth2\nclientId: abc\nauthorizationUrl: https://example.com/a\ntokenUrl: https://example.com/t", 1) + "", "clientId"},
+		"logo in the yaml":      {"demo.yaml", good + "logo: https://example.com/l.svg\n", "the logo is the file logos/demo.svg"},
+		"no logo file":          {"nologo.yaml", strings.Replace(good, "id: demo", "id: nologo", 1), "logo catalog/logos/nologo.svg"},
+		"logo without title":    {"demo.yaml", good, "<title>"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			fsys := fstest.MapFS{"catalog/" + tc.file: {Data: []byte(tc.data)}}
+			fsys := fstest.MapFS{"catalog/" + tc.file: {Data: []byte(tc.data)}, "catalog/logos/demo.svg": {Data: []byte(testLogo)}}
+			if name == "logo without title" {
+				fsys["catalog/logos/demo.svg"] = &fstest.MapFile{Data: []byte(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><rect width="64" height="64"/></svg>`)}
+			}
 			_, err := loadCatalog(fsys, "catalog")
 			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 				t.Errorf("err = %v, want it to contain %q", err, tc.wantErr)
 			}
 		})
 	}
-	fsys := fstest.MapFS{"catalog/demo.yaml": {Data: []byte(good)}}
+	fsys := fstest.MapFS{"catalog/demo.yaml": {Data: []byte(good)}, "catalog/logos/demo.svg": {Data: []byte(testLogo)}}
 	c, err := loadCatalog(fsys, "catalog")
 	if err != nil {
 		t.Fatalf("good file rejected: %v", err)
@@ -286,5 +294,16 @@ func TestParseTemplatePKCEDefaultsOnForOAuth2(t *testing.T) {
 	off, err := parseTemplate([]byte(base + "pkce: false\n"))
 	if err != nil || off.PKCE {
 		t.Errorf("pkce: false: PKCE=%v err=%v, want off", off.PKCE, err)
+	}
+}
+
+func TestParseTemplateReadsTheSourcesDateAsWritten(t *testing.T) {
+	t.Parallel()
+	tmpl, err := parseTemplate([]byte("id: demo\nkind: apikey\nname: Demo\nsources:\n  checked: 2026-12-07\n  keys: [https://example.com/auth]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tmpl.Sources.Checked != "2026-12-07" || tmpl.Sources.Keys[0] != "https://example.com/auth" {
+		t.Errorf("sources = %+v", tmpl.Sources)
 	}
 }

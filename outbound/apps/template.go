@@ -2,6 +2,7 @@ package apps
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -22,19 +23,69 @@ type Template struct {
 	Variables []Variable `json:"variables,omitempty" yaml:"variables,omitempty"`
 	// Quirks are notes on how the provider departs from the norm, for people configuring it.
 	Quirks []string `json:"quirks,omitempty" yaml:"quirks,omitempty"`
+	// Categories place the template in the library (see Categories).
+	Categories []string `json:"categories,omitempty" yaml:"categories,omitempty"`
+	// Keywords are lower-case search words besides the name.
+	Keywords []string `json:"keywords,omitempty" yaml:"keywords,omitempty"`
+	// Sources are the documentation the template's facts come from.
+	Sources Sources `json:"sources,omitzero" yaml:"sources,omitempty"`
 }
 
-// Variable is a per-customer value substituted into a template's URLs as {name}.
+// Variable is a per-customer value substituted into a template's URLs as {name}. A variable
+// with Choices (a region, say) is a select: its value must be one of them, and a choice's Set
+// values fill {name.key} placeholders, so one choice can set several hosts.
 type Variable struct {
 	Name        string `json:"name" yaml:"name"`
 	Label       string `json:"label" yaml:"label"`
 	Description string `json:"description,omitempty" yaml:"description,omitempty"`
-	// Pattern is a Go regular expression the whole value must match.
-	Pattern string `json:"pattern" yaml:"pattern"`
-	// Example is a valid value, shown as a placeholder and used to check the template.
-	Example string `json:"example" yaml:"example"`
+	// Pattern is a Go regular expression the whole value must match (not needed with Choices).
+	Pattern string `json:"pattern,omitempty" yaml:"pattern,omitempty"`
+	// Example is a valid value, shown as a placeholder and used to check the template (not
+	// needed with Choices, where the default or the first choice serves).
+	Example string `json:"example,omitempty" yaml:"example,omitempty"`
 	// Default is used when no value is given; without one the variable is required.
 	Default string `json:"default,omitempty" yaml:"default,omitempty"`
+	// Choices are the only values allowed, when not empty.
+	Choices []Choice `json:"choices,omitempty" yaml:"choices,omitempty"`
+}
+
+// Choice is one value of a variable with choices.
+type Choice struct {
+	Value string `json:"value" yaml:"value"`
+	Label string `json:"label" yaml:"label"`
+	// Set holds the values of the {variable.key} placeholders when this choice is made; every
+	// choice of a variable sets the same keys.
+	Set map[string]string `json:"set,omitempty" yaml:"set,omitempty"`
+}
+
+// sample is the value used to check the template: the example, else the default, else the
+// first choice.
+func (v *Variable) sample() string {
+	switch {
+	case v.Example != "":
+		return v.Example
+	case v.Default != "":
+		return v.Default
+	case len(v.Choices) > 0:
+		return v.Choices[0].Value
+	}
+	return ""
+}
+
+func (v *Variable) choice(value string) (Choice, bool) {
+	i := slices.IndexFunc(v.Choices, func(c Choice) bool { return c.Value == value })
+	if i < 0 {
+		return Choice{}, false
+	}
+	return v.Choices[i], true
+}
+
+func (v *Variable) choiceValues() []string {
+	out := make([]string, len(v.Choices))
+	for i, c := range v.Choices {
+		out[i] = c.Value
+	}
+	return out
 }
 
 // TemplateInput is what creating an app from a template takes. For most templates (for
@@ -99,6 +150,18 @@ func (t *Template) resolveVariables(probs *Problems, given map[string]string) ma
 		if !ok || val == "" {
 			val = v.Default
 		}
+		if len(v.Choices) > 0 {
+			c, ok := v.choice(val)
+			if !ok {
+				probs.Add(field, "must be one of %s", strings.Join(v.choiceValues(), ", "))
+				continue
+			}
+			values[v.Name] = val
+			for key, set := range c.Set {
+				values[v.Name+"."+key] = set
+			}
+			continue
+		}
 		switch {
 		case val == "":
 			probs.Add(field, "required: %s, for example %s", v.Label, v.Example)
@@ -154,6 +217,9 @@ func (a *App) templatedFields() []templatedField {
 		{"issuer", &a.Issuer},
 		{"docsUrl", &a.DocsURL},
 	}
+	for i := range a.APIBaseURLs {
+		fields = append(fields, templatedField{fmt.Sprintf("apiBaseUrls[%d]", i), &a.APIBaseURLs[i]})
+	}
 	if a.APIKey != nil {
 		fields = append(fields, templatedField{"apiKey.baseUrl", &a.APIKey.BaseURL})
 	}
@@ -199,11 +265,15 @@ func (t Template) Validate() error {
 			p.Add(fmt.Sprintf("quirks[%d]", i), "must not be empty")
 		}
 	}
+	t.validateMeta(&p)
 	examples := t.validateVariables(&p)
 	if err := p.Err(); err != nil {
 		return err
 	}
-	in := TemplateInput{Variables: examples}
+	in := TemplateInput{Variables: map[string]string{}}
+	for _, v := range t.Variables {
+		in.Variables[v.Name] = examples[v.Name]
+	}
 	if a.Kind == KindOAuth2 {
 		in.ClientID, in.ClientSecret = "template-check", outbound.NewSecret("template-check")
 	}
@@ -226,10 +296,14 @@ func (t *Template) validateVariables(p *Problems) map[string]string {
 		if strings.TrimSpace(v.Label) == "" {
 			p.Add(at+".label", "required: what the value is, for example Zendesk subdomain")
 		}
+		if len(v.Choices) > 0 {
+			validateChoices(p, at, &v, examples)
+			continue
+		}
 		re, err := wholeMatch(v.Pattern)
 		switch {
 		case v.Pattern == "":
-			p.Add(at+".pattern", "required: a regular expression for valid values")
+			p.Add(at+".pattern", "required: a regular expression for valid values (or choices)")
 		case err != nil:
 			p.Add(at+".pattern", "is not a valid Go regular expression: %v", err)
 		}
@@ -257,9 +331,14 @@ func (t *Template) validateVariables(p *Problems) map[string]string {
 	}
 	for _, f := range strs {
 		for _, m := range placeholderRE.FindAllStringSubmatch(*f.value, -1) {
-			used[m[1]] = true
+			name, key, _ := strings.Cut(m[1], ".")
+			used[name] = true
 			if _, declared := examples[m[1]]; !declared {
-				p.Add(f.path, "uses {%s}, which is not in variables; declare it", m[1])
+				if key != "" {
+					p.Add(f.path, "uses {%s}, but variable %q has no choices that set %q", m[1], name, key)
+				} else {
+					p.Add(f.path, "uses {%s}, which is not in variables; declare it", m[1])
+				}
 			}
 		}
 	}
@@ -277,5 +356,61 @@ func (t *Template) clone() Template {
 	out.App = t.App.Clone()
 	out.Variables = slices.Clone(t.Variables)
 	out.Quirks = slices.Clone(t.Quirks)
+	out.Categories = slices.Clone(t.Categories)
+	out.Keywords = slices.Clone(t.Keywords)
+	out.Sources = t.Sources.clone()
+	for i, v := range out.Variables {
+		out.Variables[i].Choices = slices.Clone(v.Choices)
+		for j, c := range out.Variables[i].Choices {
+			out.Variables[i].Choices[j].Set = maps.Clone(c.Set)
+		}
+	}
 	return out
+}
+
+// validateChoices checks a variable with choices and records, in examples, the sample value
+// under the variable's name and each set value under name.key.
+func validateChoices(p *Problems, at string, v *Variable, examples map[string]string) {
+	if v.Pattern != "" {
+		p.Add(at+".pattern", "a variable with choices takes no pattern: the choices are the values")
+	}
+	var keys []string
+	for j, c := range v.Choices {
+		cat := fmt.Sprintf("%s.choices[%d]", at, j)
+		switch {
+		case !variableValueRE.MatchString(c.Value):
+			p.Add(cat+".value", "must be a plain name of letters, digits, '.', '-' or '_'")
+		case slices.IndexFunc(v.Choices[:j], func(o Choice) bool { return o.Value == c.Value }) >= 0:
+			p.Add(cat+".value", "is listed twice")
+		}
+		if strings.TrimSpace(c.Label) == "" {
+			p.Add(cat+".label", "required: what the choice means, for example Europe")
+		}
+		these := sortedKeys(c.Set)
+		if j == 0 {
+			keys = these
+		} else if !slices.Equal(keys, these) {
+			p.Add(cat+".set", "must set the same keys as choices[0] (%s)", listOrNone(keys))
+		}
+		for _, k := range these {
+			switch {
+			case !variableNameRE.MatchString(k):
+				p.Add(cat+".set."+k, "must start with a letter and hold only letters, digits and '_'")
+			case !variableValueRE.MatchString(c.Set[k]):
+				p.Add(cat+".set."+k, "must be a plain name of letters, digits, '.', '-' or '_', such as a host name")
+			}
+		}
+	}
+	for _, f := range []struct{ field, val string }{{"default", v.Default}, {"example", v.Example}} {
+		if _, ok := v.choice(f.val); f.val != "" && !ok {
+			p.Add(at+"."+f.field, "must be one of the choices (%s)", strings.Join(v.choiceValues(), ", "))
+		}
+	}
+	sample := v.sample()
+	examples[v.Name] = sample
+	if c, ok := v.choice(sample); ok {
+		for k, val := range c.Set {
+			examples[v.Name+"."+k] = val
+		}
+	}
 }

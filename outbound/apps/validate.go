@@ -79,6 +79,7 @@ const (
 func (a *App) Validate() error {
 	var p Problems
 	a.validateCommon(&p)
+	a.validateAPI(&p)
 	switch a.Kind {
 	case KindOAuth2:
 		a.validateOAuth2(&p)

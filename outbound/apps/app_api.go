@@ -1,0 +1,159 @@
+package apps
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/outflowhq/outflow/outbound"
+)
+
+// APIAuth says how an oauth2 app's access token is sent to its API when not as
+// "Authorization: Bearer <token>".
+type APIAuth struct {
+	// Header carries the token, for example X-Shopify-Access-Token.
+	Header string `json:"header" yaml:"header"`
+	// Prefix goes before the token, space included ("Bearer ", "token "); "" sends the raw token.
+	Prefix string `json:"prefix" yaml:"prefix"`
+}
+
+// APIAuthPatch is a partial update of an APIAuth.
+type APIAuthPatch struct {
+	Header *string `json:"header,omitempty" yaml:"header,omitempty"`
+	Prefix *string `json:"prefix,omitempty" yaml:"prefix,omitempty"`
+}
+
+const (
+	maxAPIBaseURLs   = 20
+	maxAPIHeaders    = 20
+	maxAPIHeaderLen  = 1024
+	maxAPIPrefixLen  = 64
+	wildcardHostPart = "*."
+)
+
+// apiHeadersRefused are headers an app may not add to its API calls: hop-by-hop headers, the
+// ones the HTTP client owns, and the credential headers the proxy itself sets or must never send.
+var apiHeadersRefused = []string{
+	"Authorization", "Cookie", "Host", "Content-Length", "Connection", "Keep-Alive",
+	"Proxy-Authenticate", "Proxy-Authorization", "Proxy-Connection", "Te", "Trailer",
+	"Transfer-Encoding", "Upgrade",
+}
+
+// apiAuthHeadersRefused are headers that cannot carry the token (Authorization can).
+var apiAuthHeadersRefused = slices.DeleteFunc(slices.Clone(apiHeadersRefused), func(h string) bool { return h == "Authorization" })
+
+// apiPathRE is an optional path prefix: segments of unreserved characters, no dot segments.
+var apiPathRE = regexp.MustCompile(`^(/[A-Za-z0-9._~!$&'()*+,;=:@%-]+)*/?$`)
+
+// validateAPI checks apiBaseUrls, apiBaseUrlFrom, apiHeaders and apiAuth.
+func (a *App) validateAPI(p *Problems) {
+	if len(a.APIBaseURLs) > maxAPIBaseURLs {
+		p.Add("apiBaseUrls", "lists more than %d URLs", maxAPIBaseURLs)
+	}
+	seen := map[string]bool{}
+	for i, raw := range a.APIBaseURLs {
+		field := fmt.Sprintf("apiBaseUrls[%d]", i)
+		switch msg := CheckAPIBaseURL(raw, a.APIBaseURLFrom != ""); {
+		case msg != "":
+			p.Add(field, "%s", msg)
+		case seen[raw]:
+			p.Add(field, "is listed twice")
+		}
+		seen[raw] = true
+	}
+	switch {
+	case a.APIBaseURLFrom == "":
+	case a.Kind != KindOAuth2:
+		p.Add("apiBaseUrlFrom", "only oauth2 apps take their API base from the token response; remove it")
+	case !tokenResponsePathRE.MatchString(a.APIBaseURLFrom):
+		p.Add("apiBaseUrlFrom", "must be a token-response member name (a dot path), for example instance_url")
+	case len(a.APIBaseURLs) == 0:
+		p.Add("apiBaseUrlFrom", "needs apiBaseUrls: the token response's value must match one of them")
+	}
+	if len(a.APIHeaders) > maxAPIHeaders {
+		p.Add("apiHeaders", "sets more than %d headers", maxAPIHeaders)
+	}
+	for _, name := range sortedKeys(a.APIHeaders) {
+		at := "apiHeaders." + name
+		v := a.APIHeaders[name]
+		switch {
+		case !headerNameRE.MatchString(name):
+			p.Add(at, "is not a valid header name")
+		case slices.Contains(apiHeadersRefused, http.CanonicalHeaderKey(name)):
+			p.Add(at, "cannot be set on API calls (hop-by-hop, credential or client-owned header)")
+		case a.APIAuth != nil && http.CanonicalHeaderKey(name) == http.CanonicalHeaderKey(a.APIAuth.Header):
+			p.Add(at, "conflicts with apiAuth.header, which carries the token")
+		case v == "" || len(v) > maxAPIHeaderLen || outbound.HasControl(v):
+			p.Add(at, "the value must be 1 to %d characters without control characters", maxAPIHeaderLen)
+		}
+	}
+	a.validateAPIAuth(p)
+}
+
+func (a *App) validateAPIAuth(p *Problems) {
+	if a.APIAuth == nil {
+		return
+	}
+	if a.Kind != KindOAuth2 {
+		p.Add("apiAuth", "only oauth2 apps use apiAuth; an apikey app places its key as apiKey.probe says")
+		return
+	}
+	h := a.APIAuth.Header
+	switch {
+	case h == "":
+		p.Add("apiAuth.header", "required: the header that carries the access token, for example X-Shopify-Access-Token")
+	case !headerNameRE.MatchString(h):
+		p.Add("apiAuth.header", "is not a valid header name")
+	case slices.Contains(apiAuthHeadersRefused, http.CanonicalHeaderKey(h)):
+		p.Add("apiAuth.header", "cannot carry the token (hop-by-hop, cookie or client-owned header)")
+	}
+	if pre := a.APIAuth.Prefix; len(pre) > maxAPIPrefixLen || outbound.HasControl(pre) {
+		p.Add("apiAuth.prefix", "must be at most %d characters without control characters", maxAPIPrefixLen)
+	}
+}
+
+// CheckAPIBaseURL says what is wrong with raw as an API base, or returns "": an https origin
+// (http only on loopback, as for every other URL) with an optional path prefix, no query, no
+// fragment, no user info. A host may start with "*." only when wildcard is true (the app takes
+// each connection's own base from the token response, see App.APIBaseURLFrom), and the rest of
+// the host must then have at least two labels.
+func CheckAPIBaseURL(raw string, wildcard bool) string {
+	check := raw
+	if rest, ok := strings.CutPrefix(raw, "https://"+wildcardHostPart); ok {
+		if !wildcard {
+			return "may use a *. host wildcard only with apiBaseUrlFrom"
+		}
+		host, _, _ := strings.Cut(rest, "/")
+		if strings.Count(host, ".") < 1 || strings.Contains(host, "*") {
+			return "a *. wildcard must be followed by a domain of at least two labels, for example *.my.salesforce.com"
+		}
+		check = "https://wildcard." + rest
+	}
+	if msg := CheckURL(check); msg != "" {
+		return msg
+	}
+	u, _ := url.Parse(check)
+	switch {
+	case strings.Contains(check, "*"):
+		return "may use * only as a leading *. in the host"
+	case u.RawQuery != "" || strings.Contains(check, "?"):
+		return "must have no query; an API base is an origin with an optional path prefix"
+	case !hostRE.MatchString(u.Host) && !isLoopback(u.Hostname()):
+		return "must have a lowercase host name"
+	case !apiPathRE.MatchString(u.EscapedPath()) || hasDotSegment(u.Path):
+		return "must have a plain path prefix such as /api/v2 (no . or .. segments)"
+	}
+	return ""
+}
+
+func hasDotSegment(path string) bool {
+	for _, s := range strings.Split(path, "/") {
+		if s == "." || s == ".." {
+			return true
+		}
+	}
+	return false
+}
