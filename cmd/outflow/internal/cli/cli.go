@@ -38,6 +38,7 @@ func commands() map[string]command {
 		"schema":   {"print the JSON Schema of flow files", runSchema},
 		"keys":     {"generate a sealing key, or re-seal every secret under the active key", runKeys},
 		"apps":     {"create or update apps declared in a YAML file", runApps},
+		"catalog":  {"check the provider templates (offline, or --online against the providers)", runCatalog},
 		"test":     {"run flow scenario tests (*.test.yaml) and report branch coverage", runTest},
 		"explain":  {"show, step by step, why an execution went where it went", runExplain},
 	}
