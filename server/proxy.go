@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/outflowhq/outflow/outbound/apikeys"
@@ -87,7 +88,9 @@ func (s *Server) proxyRequest(w http.ResponseWriter, r *http.Request) {
 // polls).
 func (s *Server) stream(w http.ResponseWriter, rc *http.ResponseController, resp *http.Response) {
 	flush := resp.ContentLength < 0
-	buf := make([]byte, 32<<10)
+	bp := streamBuffers.Get().(*[]byte)
+	defer streamBuffers.Put(bp)
+	buf := *bp
 	for {
 		n, rerr := resp.Body.Read(buf)
 		if n > 0 {
@@ -107,6 +110,9 @@ func (s *Server) stream(w http.ResponseWriter, rc *http.ResponseController, resp
 		}
 	}
 }
+
+// streamBuffers are the buffers answers are copied through.
+var streamBuffers = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
 
 // proxyPath is the escaped path after /v1/proxy/{appId}/, as the client sent it (encoded
 // slashes stay encoded).

@@ -21,27 +21,32 @@ func (s *session) backoffKey() string {
 // write it only loses the sharing: it is logged, not returned.
 func (s *session) recordBackoff(ctx context.Context, d time.Duration) {
 	until := s.p.clock.Now().Add(d)
+	s.p.cache.setBackoff(s.t.key(), until)
 	v := strconv.FormatInt(until.UnixMilli(), 10)
 	if err := s.p.store.SetValue(context.WithoutCancel(ctx), s.backoffKey(), []byte(v), d+time.Second); err != nil {
 		s.p.log.WarnContext(ctx, "proxy: record rate-limit back-off", "app", s.app.ID, "error", err)
 	}
 }
 
-// waitBackoff waits out the connection's back-off, or fails with a *RateLimitedError when it
-// lasts longer than the cap or the request's deadline.
-func (s *session) waitBackoff(ctx context.Context) error {
+// readBackoff reads until when the connection waits (zero when it does not).
+func (s *session) readBackoff(ctx context.Context) (time.Time, error) {
 	raw, err := s.p.store.GetValue(ctx, s.backoffKey())
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		return nil
+		return time.Time{}, nil
 	case err != nil:
-		return err
+		return time.Time{}, err
 	}
 	ms, err := strconv.ParseInt(string(raw), 10, 64)
 	if err != nil {
-		return nil
+		return time.Time{}, nil
 	}
-	until := time.UnixMilli(ms)
+	return time.UnixMilli(ms), nil
+}
+
+// waitBackoff waits out the connection's back-off until, or fails with a *RateLimitedError when
+// it lasts longer than the cap or the request's deadline.
+func (s *session) waitBackoff(ctx context.Context, until time.Time) error {
 	d := until.Sub(s.p.clock.Now())
 	if d <= 0 {
 		return nil

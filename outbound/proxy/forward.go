@@ -42,16 +42,11 @@ func (p *Proxy) Forward(ctx context.Context, f Forward) (*http.Response, Info, e
 		p.observeRequest(s.app.ID, -1, s.started)
 		return nil, Info{}, err
 	}
-	c, err := s.credential(ctx, "")
-	if err != nil {
+	if err := s.useCredential(ctx); err != nil {
 		closeBody(f.Body)
 		return nil, Info{}, err
 	}
-	s.cred, s.info.ConnectionID, s.info.Refreshed = c, c.connID, c.refreshedAt.After(s.started)
-	if c.connID == apiKeyConnection {
-		s.info.ConnectionID = ""
-	}
-	b, ok := pick(c.bases, f.Base)
+	b, ok := pick(s.cred.bases, f.Base)
 	if !ok {
 		closeBody(f.Body)
 		return nil, s.info, &HostNotAllowedError{AppID: s.app.ID, Origin: strings.TrimSpace(f.Base)}

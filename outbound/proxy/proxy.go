@@ -21,7 +21,7 @@ const (
 	DefaultMaxRetryWait       = 10 * time.Second
 	DefaultReplayLimit        = 1 << 20
 	DefaultResponseTimeout    = 30 * time.Second
-	DefaultMaxRedirects       = 10
+	DefaultCredentialTTL      = time.Second
 	defaultIdleConnsPerHost   = 64
 	defaultIdleConnTimeoutSec = 90
 )
@@ -45,6 +45,11 @@ type Options struct {
 	// ResponseTimeout bounds the wait for an API's response headers with the default Transport
 	// (default 30s).
 	ResponseTimeout time.Duration
+	// CredentialTTL is how long a process reuses what a connection's requests need from Redis
+	// (its credential and its back-off) before reading them again (default 1s; negative reads
+	// them for every request). A refresh by another process, a disconnect or another process's
+	// back-off is seen within it; a token the API refuses is dropped at once.
+	CredentialTTL time.Duration
 	// Observer is told about requests, refreshes and waits, for metrics; nil means none.
 	Observer Observer
 	Clock    clock.Clock
@@ -71,6 +76,7 @@ type Proxy struct {
 	clock clock.Clock
 	log   *slog.Logger
 	base  http.RoundTripper
+	cache credCache
 }
 
 // ErrInvalidOptions matches the error New returns for Options it cannot use.
@@ -89,6 +95,9 @@ func New(opts Options) (*Proxy, error) {
 	}
 	if opts.ReplayLimit == 0 {
 		opts.ReplayLimit = DefaultReplayLimit
+	}
+	if opts.CredentialTTL == 0 {
+		opts.CredentialTTL = DefaultCredentialTTL
 	}
 	if opts.ResponseTimeout == 0 {
 		opts.ResponseTimeout = DefaultResponseTimeout

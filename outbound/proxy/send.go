@@ -31,17 +31,11 @@ func (s *session) roundTrip(req *http.Request) (*http.Response, error) {
 		return nil, &HostNotAllowedError{AppID: s.app.ID, Origin: origin(req.URL)}
 	}
 	if s.cred == nil {
-		c, err := s.credential(ctx, "")
-		if err != nil {
+		if err := s.useCredential(ctx); err != nil {
 			s.closeBody(req)
 			s.p.observeRequest(s.app.ID, -1, start)
 			return nil, err
 		}
-		s.cred, s.info.ConnectionID = c, c.connID
-		if s.app.Kind == apps.KindAPIKey {
-			s.info.ConnectionID = ""
-		}
-		s.info.Refreshed = s.info.Refreshed || c.refreshedAt.After(s.started)
 	}
 	if !anyContains(s.cred.bases, req.URL) {
 		if redirected {
@@ -51,7 +45,7 @@ func (s *session) roundTrip(req *http.Request) (*http.Response, error) {
 		s.p.observeRequest(s.app.ID, -1, start)
 		return nil, &HostNotAllowedError{AppID: s.app.ID, Origin: origin(req.URL)}
 	}
-	if err := s.waitBackoff(ctx); err != nil {
+	if err := s.waitBackoff(ctx, s.backoff); err != nil {
 		s.closeBody(req)
 		s.p.observeRequest(s.app.ID, -1, start)
 		return nil, err
@@ -113,10 +107,25 @@ func (s *session) send(req *http.Request) (*http.Response, error) {
 	}
 }
 
+// useCredential takes the target's credential and back-off (cached or read) for the session.
+func (s *session) useCredential(ctx context.Context) error {
+	c, until, err := s.cachedCredential(ctx)
+	if err != nil {
+		return err
+	}
+	s.cred, s.backoff, s.info.ConnectionID = c, until, c.connID
+	if s.app.Kind == apps.KindAPIKey {
+		s.info.ConnectionID = ""
+	}
+	s.info.Refreshed = s.info.Refreshed || c.refreshedAt.After(s.started)
+	return nil
+}
+
 // refreshAfter401 fetches the credential again, naming the token the API refused: the vault
 // refreshes it, unless another caller already did. again is true when there is a new token to
 // try.
 func (s *session) refreshAfter401(ctx context.Context) (again bool, err error) {
+	s.p.cache.drop(s.t.key())
 	c, err := s.credential(ctx, s.cred.secret)
 	if err != nil {
 		return false, err

@@ -51,6 +51,7 @@ type session struct {
 	app      *apps.App
 	patterns []base
 	cred     *credential
+	backoff  time.Time
 	info     Info
 	started  time.Time
 }
