@@ -61,7 +61,10 @@ func (s *Server) proxyRequest(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rc := http.NewResponseController(w)
-	_ = rc.SetReadDeadline(time.Time{}) // a request body streams as long as it takes
+	// A body streams as long as it takes; the wait for the API's answer is bounded by the proxy
+	// (proxy.Options.ResponseTimeout), and each write of the answer pushes its own deadline on.
+	_ = rc.SetReadDeadline(time.Time{})
+	_ = rc.SetWriteDeadline(time.Time{})
 	resp, info, err := s.opts.Proxy.Forward(r.Context(), f)
 	if err != nil {
 		s.failProxy(w, r, err)
@@ -70,7 +73,9 @@ func (s *Server) proxyRequest(w http.ResponseWriter, r *http.Request) {
 	defer resp.Body.Close()
 	out := w.Header()
 	for k, v := range resp.Header {
-		out[k] = v
+		if !strings.HasPrefix(k, "Outflow-") { // only the server speaks for Outflow
+			out[k] = v
+		}
 	}
 	dropHopByHop(out)
 	if info.ConnectionID != "" {

@@ -111,6 +111,7 @@ func TestProxyForwardsWithTheConnectionsToken(t *testing.T) {
 	h := setupProxy(t, func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		w.Header().Set("Set-Cookie", "s=1")
+		w.Header().Set("Outflow-Refreshed", "true") // an API cannot speak for Outflow
 		w.Header().Set("X-Auth", r.Header.Get("Authorization"))
 		w.Header().Set("X-Outflow-Seen", r.Header.Get("Outflow-User-Id"))
 		w.WriteHeader(http.StatusCreated)
