@@ -66,7 +66,7 @@ func setupProxy(t *testing.T, api http.HandlerFunc) *proxyHarness {
 	if _, err := reg.Create(ctx, apps.AppPatch{
 		ID: str("crm"), Kind: &kind, Name: str("CRM"), ClientID: str("c"), ClientSecret: &secret,
 		AuthorizationURL: str("https://crm.example.com/authorize"), TokenURL: str(tokens.URL + "/token"),
-		APIBaseURLs: &[]string{h.api.URL + "/v1"},
+		APIBaseURLs: &[]string{h.api.URL + "/v1", h.api.URL + "/v2"},
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -80,8 +80,10 @@ func setupProxy(t *testing.T, api http.HandlerFunc) *proxyHarness {
 		if strings.Contains(h.logs.String(), "at-first-secret") || strings.Contains(h.logs.String(), "at-refreshed") {
 			t.Error("a token appears in the logs")
 		}
-		if hits := storetest.Find(t, st, "at-first-secret"); len(hits) > 0 {
-			t.Errorf("the token is in plain text in Redis: %v", hits)
+		for _, tok := range []string{"at-first-secret", "at-refreshed", "crm-client-secret"} {
+			if hits := storetest.Find(t, st, tok); len(hits) > 0 {
+				t.Errorf("a credential is in plain text in Redis: %v", hits)
+			}
 		}
 	})
 	return h
@@ -235,4 +237,32 @@ func (l *lockedBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
+}
+
+// Outflow-Base-Url picks one of an app's bases; without it the first is used.
+func TestProxyPicksTheNamedBase(t *testing.T) {
+	t.Parallel()
+	h := setupProxy(t, func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, r.URL.Path) })
+	if r := h.send("GET", "/v1/proxy/crm/users", "", nil); r.body != "/v1/users" {
+		t.Errorf("without Outflow-Base-Url: %d %q; want the first base", r.status, r.body)
+	}
+	if r := h.send("GET", "/v1/proxy/crm/users", "", map[string]string{"Outflow-Base-Url": h.api.URL + "/v2/"}); r.body != "/v2/users" {
+		t.Errorf("with Outflow-Base-Url /v2: %d %q", r.status, r.body)
+	}
+}
+
+// A large answer streams through the server whole, byte for byte.
+func TestProxyStreamsALargeAnswer(t *testing.T) {
+	t.Parallel()
+	const size = 8 << 20
+	h := setupProxy(t, func(w http.ResponseWriter, r *http.Request) {
+		chunk := bytes.Repeat([]byte("0123456789abcdef"), 4096)
+		for sent := 0; sent < size; sent += len(chunk) {
+			_, _ = w.Write(chunk)
+		}
+	})
+	r := h.send("GET", "/v1/proxy/crm/export", "", nil)
+	if r.status != 200 || len(r.body) != size || r.body[size-16:] != "0123456789abcdef" {
+		t.Errorf("an 8 MiB answer: %d, %d bytes", r.status, len(r.body))
+	}
 }
