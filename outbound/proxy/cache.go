@@ -5,6 +5,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/outflowhq/outflow/outbound/apps"
 )
 
 // credCache keeps, for a short time (Options.CredentialTTL), what a target's requests need from
@@ -94,4 +96,39 @@ func (s *session) cachedCredential(ctx context.Context) (*credential, time.Time,
 		p.cache.put(key, cacheEntry{cred: c, backoff: until, expires: now.Add(p.opts.CredentialTTL)}, now)
 	}
 	return c, until, nil
+}
+
+// appCache keeps each app and its parsed bases for CredentialTTL, so a busy connection does not
+// copy the app and parse its bases for every request. An app edited elsewhere is seen within it.
+type appCache struct {
+	mu   sync.Mutex
+	byID map[string]loadedApp
+}
+
+type loadedApp struct {
+	app      *apps.App
+	patterns []base
+	at       time.Time
+}
+
+func (c *appCache) get(id string, now time.Time, ttl time.Duration) (loadedApp, bool) {
+	if ttl <= 0 {
+		return loadedApp{}, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	a, ok := c.byID[id]
+	if !ok || now.Sub(a.at) >= ttl || now.Before(a.at) {
+		return loadedApp{}, false
+	}
+	return a, true
+}
+
+func (c *appCache) put(id string, a loadedApp) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.byID == nil || len(c.byID) >= maxCacheEntries {
+		c.byID = map[string]loadedApp{}
+	}
+	c.byID[id] = a
 }

@@ -77,6 +77,7 @@ type Proxy struct {
 	log   *slog.Logger
 	base  http.RoundTripper
 	cache credCache
+	apps  appCache
 }
 
 // ErrInvalidOptions matches the error New returns for Options it cannot use.

@@ -152,7 +152,9 @@ func (s *session) mayRetry(method string) bool {
 // outgoing is the request as the API gets it: the caller's request without its credentials and
 // hop-by-hop headers, with the app's API headers and the connection's credential.
 func (s *session) outgoing(req *http.Request, body *replayBody) (*http.Request, error) {
-	out := req.Clone(req.Context())
+	// A shallow copy with a header of its own: req is never modified (place copies the URL
+	// before it changes it).
+	out := req.WithContext(req.Context())
 	out.RequestURI = ""
 	out.Header = cleanHeader(req.Header)
 	for k, v := range s.app.APIHeaders {

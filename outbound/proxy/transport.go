@@ -68,13 +68,18 @@ func (s *session) load(ctx context.Context) error {
 	if s.app != nil {
 		return nil
 	}
+	if s.started.IsZero() {
+		s.started = s.p.clock.Now()
+	}
+	if a, ok := s.p.apps.get(s.t.AppID, s.started, s.p.opts.CredentialTTL); ok {
+		s.app, s.patterns = a.app, a.patterns
+		return nil
+	}
 	app, err := s.p.opts.Apps.Get(ctx, s.t.AppID)
 	if err != nil {
 		return err
 	}
 	s.app, s.patterns = &app, appPatterns(&app)
-	if s.started.IsZero() {
-		s.started = s.p.clock.Now()
-	}
+	s.p.apps.put(s.t.AppID, loadedApp{app: s.app, patterns: s.patterns, at: s.started})
 	return nil
 }
