@@ -104,6 +104,9 @@ type Result struct {
 	// Output is readable by later steps as steps.<id>.output. It is persisted with the execution and
 	// shown in events: never put a secret in it.
 	Output map[string]any
+	// Redact names keys of Output that later steps read but the event log (and so every
+	// explanation) shows as redacted: an API's answer that may hold personal data.
+	Redact []string
 	// Screen pauses the execution at a screen.
 	Screen *Screen
 	// RedirectURL pauses the execution at a redirect (e.g. OAuth consent).

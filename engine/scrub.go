@@ -101,3 +101,21 @@ func (r scrubber) screen(s *actions.Screen) {
 		s.Buttons[i].Label = r.str(s.Buttons[i].Label)
 	}
 }
+
+// redacted returns output with the values of keys shown as Redacted, for the event log; output
+// itself, which later steps read, is left as it is.
+func redacted(output map[string]any, keys []string) map[string]any {
+	if len(keys) == 0 || output == nil {
+		return output
+	}
+	out := make(map[string]any, len(output))
+	for k, v := range output {
+		out[k] = v
+	}
+	for _, k := range keys {
+		if _, ok := out[k]; ok {
+			out[k] = Redacted
+		}
+	}
+	return out
+}

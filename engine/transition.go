@@ -94,7 +94,7 @@ func (t *transition) run(ctx context.Context, resume *actions.Resume) {
 			outcome = actions.Success
 		}
 		rec.Results[step.ID] = map[string]any{"output": res.Output, "outcome": outcome}
-		t.emit(step.ID, StepCompletedEvent{Outcome: outcome, Output: res.Output})
+		t.emit(step.ID, StepCompletedEvent{Outcome: outcome, Output: redacted(res.Output, res.Redact)})
 		t.observe(step, "completed")
 		d, err := route(t.f, step, outcome, t.scope())
 		if err != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/outflowhq/outflow/outbound/apikeys"
 	"github.com/outflowhq/outflow/outbound/apps"
 	"github.com/outflowhq/outflow/outbound/oauth"
+	"github.com/outflowhq/outflow/outbound/proxy"
 	"github.com/outflowhq/outflow/store"
 )
 
@@ -203,6 +204,8 @@ func (s *Server) classify(err error) (int, apiError) {
 		return connectionError(err)
 	case isAPIKeyError(err):
 		return apikeyError(err)
+	case isProxyError(err):
+		return proxyError(err)
 	case errors.Is(err, store.ErrUnavailable):
 		return http.StatusServiceUnavailable, apiError{Code: "unavailable", Message: "storage is unavailable; try again shortly"}
 	}
@@ -265,6 +268,40 @@ func connectionError(err error) (int, apiError) {
 	case errors.As(err, &ve):
 		return http.StatusBadRequest, apiError{Code: "verify_failed", Message: "the provider refused the imported refresh token (" + ve.Reason + "); nothing was stored",
 			Fields: map[string]string{"refreshToken": "was refused by the provider"}}
+	}
+	return http.StatusInternalServerError, apiError{Code: "internal", Message: "internal error"}
+}
+
+// isProxyError reports whether err is one of the request proxy's errors (see proxyError).
+func isProxyError(err error) bool {
+	for _, target := range []error{
+		proxy.ErrHostNotAllowed, proxy.ErrNoBase, proxy.ErrRateLimited,
+		proxy.ErrUpstreamTimeout, proxy.ErrUpstreamUnreachable, proxy.ErrNoStore,
+	} {
+		if errors.Is(err, target) {
+			return true
+		}
+	}
+	return false
+}
+
+// proxyError maps an error of the request proxy to a status and body. None of these errors
+// carries a credential.
+func proxyError(err error) (int, apiError) {
+	switch {
+	case errors.Is(err, proxy.ErrHostNotAllowed):
+		return http.StatusBadRequest, apiError{Code: "host_not_allowed",
+			Message: "the request is not under one of the app's apiBaseUrls, so no credential was sent; " + headerBaseURL + " must name one of them"}
+	case errors.Is(err, proxy.ErrNoBase):
+		return http.StatusBadRequest, apiError{Code: "host_not_allowed",
+			Message: "the app has no apiBaseUrls, so the proxy sends its credential nowhere; set them with PATCH /v1/apps/{id}"}
+	case errors.Is(err, proxy.ErrRateLimited):
+		return http.StatusTooManyRequests, apiError{Code: "rate_limited",
+			Message: "the app's API asked this connection to wait longer than the proxy waits; retry after Retry-After seconds"}
+	case errors.Is(err, proxy.ErrUpstreamTimeout):
+		return http.StatusGatewayTimeout, apiError{Code: "upstream_timeout", Message: "the app's API did not answer in time"}
+	case errors.Is(err, proxy.ErrUpstreamUnreachable):
+		return http.StatusBadGateway, apiError{Code: "upstream_unreachable", Message: "the app's API could not be reached"}
 	}
 	return http.StatusInternalServerError, apiError{Code: "internal", Message: "internal error"}
 }

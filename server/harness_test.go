@@ -16,7 +16,7 @@ import (
 
 // setup is what every server test starts from: an app registry with a keyring of its own, on
 // opts.Store or, without one, on a store of its own. It fills in opts.Store and opts.Keyring.
-func setup(t *testing.T, opts apps.Options) (*store.Store, *apps.Apps) {
+func setup(t testing.TB, opts apps.Options) (*store.Store, *apps.Apps) {
 	t.Helper()
 	if opts.Store == nil {
 		opts.Store = storetest.New(t)

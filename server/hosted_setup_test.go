@@ -22,6 +22,7 @@ import (
 	"github.com/outflowhq/outflow/outbound/apikeys"
 	"github.com/outflowhq/outflow/outbound/apps"
 	"github.com/outflowhq/outflow/outbound/oauth"
+	"github.com/outflowhq/outflow/outbound/proxy"
 	"github.com/outflowhq/outflow/server"
 	"github.com/outflowhq/outflow/store"
 	"github.com/outflowhq/outflow/store/storetest"
@@ -157,6 +158,10 @@ func setupHostedWith(t *testing.T, cfg hostedConfig) *hosted {
 		t.Fatal(err)
 	}
 	keys := apikeys.NewAPIKeys(registry)
+	requests, err := proxy.New(proxy.Options{Apps: registry, Vault: vault, APIKeys: keys, Observer: h.metrics})
+	if err != nil {
+		t.Fatal(err)
+	}
 	registry.OnDelete(vault.DeleteAppConnections)
 	registry.OnDelete(keys.DeleteApp)
 	reg := actions.NewRegistry()
@@ -185,7 +190,7 @@ func setupHostedWith(t *testing.T, cfg hostedConfig) *hosted {
 		publicURL = ""
 	}
 	h.server = newServer(t, server.Options{
-		Engine: h.eng, Store: h.store, Apps: registry, Vault: vault, APIKeys: keys, ManagementKeys: []string{hostedKey},
+		Engine: h.eng, Store: h.store, Apps: registry, Vault: vault, APIKeys: keys, Proxy: requests, ManagementKeys: []string{hostedKey},
 		PublicURL: publicURL, Logger: log, Metrics: h.metrics, Clock: h.clock, PageSecret: []byte("page secret"), Demo: cfg.demo,
 	})
 	ts.Config.Handler = h.server

@@ -11,11 +11,13 @@ import (
 
 	"github.com/outflowhq/outflow/engine"
 	"github.com/outflowhq/outflow/outbound/oauth"
+	"github.com/outflowhq/outflow/outbound/proxy"
 )
 
 // Metrics counts and times what Outflow does, in a Prometheus registry of its own (never the
 // global default), served by the Server at GET /metrics. It is an engine.Observer and an
-// oauth.Observer: pass it to engine.Options.Observer and oauth.VaultOptions.Observer.
+// oauth.Observer and a proxy.Observer: pass it to engine.Options.Observer,
+// oauth.VaultOptions.Observer and proxy.Options.Observer.
 // Labels are flow ids, app ids of stored apps (or oauth.UnknownApp), step kinds, outcomes,
 // status codes and route patterns: never a user, a path with ids in it, a secret, or any value
 // a request made up (such a value would add a series per request).
@@ -35,6 +37,11 @@ type Metrics struct {
 	refreshSecs   *prometheus.HistogramVec
 	requests      *prometheus.CounterVec
 	requestSecs   *prometheus.HistogramVec
+	proxied       *prometheus.CounterVec
+	proxiedSecs   *prometheus.HistogramVec
+	proxyRefresh  *prometheus.CounterVec
+	proxyWaits    *prometheus.CounterVec
+	proxyWaitSecs *prometheus.CounterVec
 
 	handler http.Handler
 }
@@ -42,6 +49,7 @@ type Metrics struct {
 var (
 	_ engine.Observer = (*Metrics)(nil)
 	_ oauth.Observer  = (*Metrics)(nil)
+	_ proxy.Observer  = (*Metrics)(nil)
 )
 
 // NewMetrics returns a Metrics with its own registry, which also holds the Go runtime and process
@@ -70,11 +78,17 @@ func NewMetrics() *Metrics {
 		refreshSecs:   histogram("token_refresh_duration_seconds", "How long the provider took to refresh a token, by app.", remote, "app"),
 		requests:      counter("http_requests_total", "HTTP requests, by method, route pattern and status code.", "method", "route", "code"),
 		requestSecs:   histogram("http_request_duration_seconds", "HTTP request latency, by method and route pattern.", fast, "method", "route"),
+		proxied:       counter("proxy_requests_total", "Requests sent to apps' APIs with a connection's credential, by app and status class (2xx..5xx, error, refused).", "app", "class"),
+		proxiedSecs:   histogram("proxy_request_duration_seconds", "How long apps' APIs took to answer proxied requests (headers), retries included, by app.", remote, "app"),
+		proxyRefresh:  counter("proxy_refreshes_total", "Token refreshes a 401 from an app's API caused, by app.", "app"),
+		proxyWaits:    counter("proxy_rate_limit_waits_total", "Proxied requests that waited for an API's Retry-After, by app.", "app"),
+		proxyWaitSecs: counter("proxy_rate_limit_wait_seconds_total", "Time proxied requests spent waiting for an API's Retry-After, by app.", "app"),
 	}
 	m.reg.MustRegister(
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.flowsStarted, m.flowsFinished, m.steps, m.stepSeconds, m.consents, m.callbacks, m.callbackSecs,
 		m.fetches, m.fetchSeconds, m.refreshes, m.refreshSecs, m.requests, m.requestSecs,
+		m.proxied, m.proxiedSecs, m.proxyRefresh, m.proxyWaits, m.proxyWaitSecs,
 	)
 	m.handler = promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
 	return m
@@ -113,6 +127,21 @@ func (m *Metrics) TokenFetched(appID, result string, d time.Duration) {
 func (m *Metrics) TokenRefreshed(appID, result string, d time.Duration) {
 	m.refreshes.WithLabelValues(appID, result).Inc()
 	m.refreshSecs.WithLabelValues(appID).Observe(d.Seconds())
+}
+
+// ProxyRequest implements proxy.Observer.
+func (m *Metrics) ProxyRequest(appID, class string, d time.Duration) {
+	m.proxied.WithLabelValues(appID, class).Inc()
+	m.proxiedSecs.WithLabelValues(appID).Observe(d.Seconds())
+}
+
+// ProxyRefreshed implements proxy.Observer.
+func (m *Metrics) ProxyRefreshed(appID string) { m.proxyRefresh.WithLabelValues(appID).Inc() }
+
+// ProxyWaited implements proxy.Observer.
+func (m *Metrics) ProxyWaited(appID string, d time.Duration) {
+	m.proxyWaits.WithLabelValues(appID).Inc()
+	m.proxyWaitSecs.WithLabelValues(appID).Add(d.Seconds())
 }
 
 func (m *Metrics) request(method, route string, status int, d time.Duration) {

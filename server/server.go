@@ -21,6 +21,7 @@ import (
 	"github.com/outflowhq/outflow/outbound/apikeys"
 	"github.com/outflowhq/outflow/outbound/apps"
 	"github.com/outflowhq/outflow/outbound/oauth"
+	"github.com/outflowhq/outflow/outbound/proxy"
 	"github.com/outflowhq/outflow/server/console"
 	"github.com/outflowhq/outflow/store"
 )
@@ -38,7 +39,10 @@ type Options struct {
 	Apps    *apps.Apps
 	Vault   *oauth.Vault
 	APIKeys *apikeys.APIKeys
-	Logger  *slog.Logger
+	// Proxy serves /v1/proxy/{appId}/{path...}: requests to an app's API with a connection's
+	// credential.
+	Proxy  *proxy.Proxy
+	Logger *slog.Logger
 	// ManagementKeys protect management and credential routes (Authorization: Bearer <key>).
 	ManagementKeys []string
 	// PublicURL is the externally visible base URL of the server, e.g. "https://auth.example.com",
@@ -155,6 +159,7 @@ func (s *Server) routes() {
 	s.appRoutes()
 	s.connectionRoutes()
 	s.apikeyRoutes()
+	s.proxyRoutes()
 	s.pageRoutes()
 	if err := s.consoleRoutes(); err != nil {
 		s.consoleErr = err

@@ -111,6 +111,12 @@ func (k Keys) RefreshLock(kind, id, appID, connID string) string {
 	return k.tagged(subjectTag(kind, id), "lock", EscapeID(appID), EscapeID(connID))
 }
 
+// ProxyBackoff holds until when requests made with one connection's credential wait, after the
+// app's API answered 429 or 503 with Retry-After: p:{sub:KIND:ID}:backoff:APP:CONN.
+func (k Keys) ProxyBackoff(kind, id, appID, connID string) string {
+	return k.tagged(subjectTag(kind, id), "backoff", EscapeID(appID), EscapeID(connID))
+}
+
 // AppSubjects is the set of subjects holding credentials for an app: p:{appsub:APP}. Members are
 // built with SubjectMember.
 func (k Keys) AppSubjects(appID string) string { return k.tagged("appsub:" + EscapeID(appID)) }

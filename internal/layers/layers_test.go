@@ -39,6 +39,7 @@ var layers = []layer{
 	{"flows", 60, ""},
 	{"actions/", 55, "actions/*"},
 	{"actions", 50, ""},
+	{"outbound/proxy", 45, ""}, // sends requests with a connection of oauth or apikeys
 	{"outbound/oauth", 40, ""},
 	{"outbound/apikeys", 40, ""},
 	{"outbound/apps", 35, ""},
@@ -144,14 +145,14 @@ func TestAnEdgeAgainstTheDirectionIsNamed(t *testing.T) {
 		{ImportPath: module + "/outbound/apikeys", Imports: []string{module + "/outbound/oauth"}},
 		{ImportPath: module + "/internal/decode", Imports: []string{module + "/internal/expression", module + "/engine"}},
 		{ImportPath: module + "/actions/builtin", Imports: []string{module + "/actions/oauth", module + "/actions"}},
-		{ImportPath: module + "/outbound/proxy", Imports: nil},
+		{ImportPath: module + "/outbound/mailer", Imports: nil},
 	}
 	got := check(pkgs)
 	want := []string{
 		"outbound/oauth imports actions: against the direction " + direction,
 		"outbound/apikeys imports outbound/oauth: against the direction " + direction,
 		"internal/decode imports engine: against the direction " + direction,
-		"outbound/proxy has no layer: give it one in the table of internal/layers (" + direction + ")",
+		"outbound/mailer has no layer: give it one in the table of internal/layers (" + direction + ")",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

@@ -67,6 +67,9 @@ type Connection struct {
 	// provider again for this connection.
 	NextRefreshAt   time.Time `json:"nextRefreshAt,omitzero"`
 	RefreshFailures int       `json:"refreshFailures,omitempty"`
+	// APIBaseURL is the connection's own API base, from the token-response member the app's
+	// apiBaseUrlFrom names (Salesforce's instance_url), when the app has one.
+	APIBaseURL string `json:"apiBaseUrl,omitempty"`
 	// GrantedBy records who granted the connection (e.g. an importer's note or "consent").
 	GrantedBy string `json:"grantedBy,omitempty"`
 	// ConnectedAt is when the owner last consented (or the token was last imported).

@@ -98,6 +98,9 @@ func (v *Vault) applyGrant(g *grantRecord, in grantInput, newID string, now time
 	}
 	c.TokenType = in.token.tokenType
 	c.ExpiresAt, c.ExpirySource, c.IssuedAt = in.token.expiresAt, in.token.expirySource, now
+	if in.token.apiBase != "" {
+		c.APIBaseURL = in.token.apiBase
+	}
 	c.Status, c.StatusReason = StatusActive, ""
 	c.LastRefreshError, c.NextRefreshAt, c.RefreshFailures = "", time.Time{}, 0
 	c.GrantedBy = in.grantedBy

@@ -2,6 +2,7 @@ package oauth
 
 import (
 	"context"
+	"crypto/subtle"
 	"fmt"
 	"slices"
 	"time"
@@ -27,6 +28,11 @@ type FetchRequest struct {
 	ForceRefresh bool
 	// WithRefreshToken also returns the refresh token.
 	WithRefreshToken bool
+	// Rejected is an access token the provider's API refused (401). When the connection still
+	// holds it, the fetch refreshes as ForceRefresh does; when the connection has moved on (another
+	// caller or process refreshed it meanwhile), its current token is returned without a second
+	// refresh. A burst of rejections of one token thus costs the provider one refresh.
+	Rejected string
 }
 
 // Fetch returns a valid access token for an owner and an app, and the connection it belongs to.
@@ -63,14 +69,29 @@ func (v *Vault) Fetch(ctx context.Context, req FetchRequest) (_ *Token, _ *Conne
 		return nil, nil, err
 	}
 	c = v.overlaid(app.ID, req.Owner, c)
-	if !req.ForceRefresh && c.fresh(v.now(), app.Refresh.Margin()) {
+	force := req.ForceRefresh
+	if req.Rejected != "" {
+		if force, err = v.holds(c, req.Rejected); err != nil {
+			return nil, nil, err
+		}
+	}
+	if !force && c.fresh(v.now(), app.Refresh.Margin()) {
 		return v.result(c, req.WithRefreshToken)
 	}
-	fresh, err := v.refresh(ctx, &app, req.Owner, *c, req.ForceRefresh)
+	fresh, err := v.refresh(ctx, &app, req.Owner, *c, force)
 	if err != nil {
 		return nil, nil, err
 	}
 	return v.result(&fresh, req.WithRefreshToken)
+}
+
+// holds reports whether c's access token is still token, comparing in constant time.
+func (v *Vault) holds(c *storedConn, token string) (bool, error) {
+	at, err := v.open(c, fieldAccess, c.Access)
+	if err != nil {
+		return false, err
+	}
+	return subtle.ConstantTimeCompare([]byte(at), []byte(token)) == 1, nil
 }
 
 func (v *Vault) result(c *storedConn, withRefresh bool) (*Token, *Connection, error) {

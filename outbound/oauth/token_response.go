@@ -141,6 +141,9 @@ type tokenResult struct {
 	// scopes is nil when the response carried no scope.
 	scopes  []string
 	idToken string
+	// apiBase is the connection's own API base, from the member App.APIBaseURLFrom names; ""
+	// when the app has none or the response did not carry it.
+	apiBase string
 }
 
 // readToken interprets a token response received at now. The expiry is expires_in when given,
@@ -171,7 +174,27 @@ func readToken(app *apps.App, tok *oauth2.Token, now time.Time) tokenResult {
 		}
 	}
 	r.idToken = extraString(tok, "id_token")
+	if app.APIBaseURLFrom != "" {
+		r.apiBase = extraPath(tok, app.APIBaseURLFrom)
+	}
 	return r
+}
+
+// extraPath reads a string member of a token response by its dot path ("instance_url",
+// "data.api_domain").
+func extraPath(tok *oauth2.Token, path string) string {
+	first, rest, nested := strings.Cut(path, ".")
+	v := tok.Extra(first)
+	for nested {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return ""
+		}
+		first, rest, nested = strings.Cut(rest, ".")
+		v = m[first]
+	}
+	s, _ := v.(string)
+	return s
 }
 
 // expiresIn returns the response's expires_in in seconds, from JSON (number or string) or form

@@ -111,6 +111,15 @@ func TestDemoTour(t *testing.T) {
 	b.audit("sandbox-consent")
 	b.click(`button[value="approve"]`)
 
+	// The tour calls the Sandbox Contacts API through the request proxy with the new connection.
+	b.waitHeading("Your Sandbox Contacts")
+	if got := b.text("main .lead"); !strings.Contains(got, "Ada Lovelace, Grace Hopper, Alan Turing") {
+		t.Errorf("the contacts page says %q; want the sandbox user's three contacts", got)
+	}
+	b.shot("contacts")
+	b.audit("contacts")
+	b.click(`button[value="next"]`)
+
 	b.waitHeading("Add your Sandbox AI key")
 	key := `input[name="apiKey"]`
 	if b.attr(key, "type") != "password" || b.text(`label[for="`+b.attr(key, "id")+`"]`) != "Sandbox AI API key" {

@@ -36,6 +36,10 @@ func TestDemoTourByKeyboard(t *testing.T) {
 	b.tabTo(`button[value="approve"]`)
 	b.press(kb.Enter)
 
+	b.waitHeading("Your Sandbox Contacts")
+	b.tabTo(`button[value="next"]`)
+	b.press(kb.Enter)
+
 	b.waitHeading("Add your Sandbox AI key")
 	b.tabTo(`input[name="apiKey"]`)
 	b.press("sk-sandbox-" + rand.Text())

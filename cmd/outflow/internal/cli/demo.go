@@ -133,6 +133,7 @@ func demoOAuthPatch(p *sandbox.Provider, clientSecret string) apps.AppPatch {
 		Issuer:        str(p.Issuer()),
 		Scopes:        &scopes,
 		DefaultScopes: &defaults,
+		APIBaseURLs:   &[]string{p.APIBaseURL()},
 	}
 }
 

@@ -121,7 +121,7 @@ func serve(ctx context.Context, cfg serveConfig, env Env, log *slog.Logger) erro
 		cfg.backend.publicURL = localURL(ln.Addr(), linkHost)
 	}
 	metrics := server.NewMetrics()
-	cfg.backend.engineObserver, cfg.backend.vaultObserver = metrics, metrics
+	cfg.backend.engineObserver, cfg.backend.vaultObserver, cfg.backend.proxyObserver = metrics, metrics, metrics
 	cfg.backend.redirectAllowed = server.RedirectPolicy(cfg.backend.publicURL, splitList(cfg.allowedRedirects))
 	if err := b.wire(cfg.backend); err != nil {
 		return err
@@ -139,7 +139,7 @@ func serve(ctx context.Context, cfg serveConfig, env Env, log *slog.Logger) erro
 		}
 	}
 	opts := server.Options{
-		Engine: b.engine, Store: b.store, Apps: b.apps, Vault: b.vault, APIKeys: b.apikeys,
+		Engine: b.engine, Store: b.store, Apps: b.apps, Vault: b.vault, APIKeys: b.apikeys, Proxy: b.proxy,
 		ManagementKeys: keys, PublicURL: cfg.backend.publicURL, CheckHost: onThisMachine(cfg.backend.publicURL) && (publicURLSet || loopbackListener(ln.Addr())), Logger: log,
 		Metrics: metrics, PageSecret: pageSecret(cfg.backend.keys),
 	}

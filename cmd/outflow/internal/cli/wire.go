@@ -14,6 +14,7 @@ import (
 	"github.com/outflowhq/outflow/outbound/apikeys"
 	"github.com/outflowhq/outflow/outbound/apps"
 	"github.com/outflowhq/outflow/outbound/oauth"
+	"github.com/outflowhq/outflow/outbound/proxy"
 	"github.com/outflowhq/outflow/store"
 )
 
@@ -39,6 +40,7 @@ type backend struct {
 	apps     *apps.Apps
 	vault    *oauth.Vault
 	apikeys  *apikeys.APIKeys
+	proxy    *proxy.Proxy
 	registry *actions.Registry
 	engine   *engine.Engine
 }
@@ -54,6 +56,7 @@ type backendConfig struct {
 	// Set by serve: metrics observers and the redirect policy.
 	engineObserver  engine.Observer
 	vaultObserver   oauth.Observer
+	proxyObserver   proxy.Observer
 	redirectAllowed func(string) bool
 }
 
@@ -137,7 +140,10 @@ func (b *backend) wire(cfg backendConfig) error {
 	// Deleting an app deletes its connections (revoked at the provider first) and its keys.
 	b.apps.OnDelete(b.vault.DeleteAppConnections)
 	b.apps.OnDelete(b.apikeys.DeleteApp)
-	if b.registry, err = registry(&builtin.Deps{Vault: b.vault, APIKeys: b.apikeys}); err != nil {
+	if b.proxy, err = proxy.New(proxy.Options{Apps: b.apps, Vault: b.vault, APIKeys: b.apikeys, Observer: cfg.proxyObserver, Logger: cfg.log}); err != nil {
+		return err
+	}
+	if b.registry, err = registry(&builtin.Deps{Vault: b.vault, APIKeys: b.apikeys, Proxy: b.proxy}); err != nil {
 		return err
 	}
 	b.engine, err = engine.New(engine.Options{Store: b.store, Registry: b.registry, Logger: cfg.log,

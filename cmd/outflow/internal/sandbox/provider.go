@@ -23,6 +23,7 @@
 //	GET  /.well-known/jwks.json                   public key that signs ID tokens
 //	GET  /api/me                                  protected resource: who does this access token belong to
 //	GET  /api/keys/check                          API-key probe for the demo API-key app
+//	GET  /api/contacts                            protected resource: the token owner's contacts (contacts.read)
 //
 // Refresh tokens follow fosite's default: a code exchange returns a refresh token only when the
 // `offline` or `offline_access` scope was granted, and each refresh returns a new access token and
@@ -191,6 +192,7 @@ func (p *Provider) Handler() http.Handler {
 	mux.HandleFunc("GET /.well-known/jwks.json", p.serveJWKS)
 	mux.HandleFunc("GET /api/me", p.serveMe)
 	mux.HandleFunc("GET /api/keys/check", p.serveKeyCheck)
+	mux.HandleFunc("GET /api/contacts", p.serveContacts)
 	return mux
 }
 

@@ -1,0 +1,85 @@
+package proxy
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/outflowhq/outflow/outbound/apps"
+)
+
+// Transport returns an http.RoundTripper that sends each request with t's credential. Give it
+// to any Go SDK that takes an *http.Client (or use Client). A request to a URL outside the
+// app's API bases fails with a *HostNotAllowedError before any credential is looked up; when
+// the client follows a redirect out of them, the next request goes without the credential.
+func (p *Proxy) Transport(t Target) http.RoundTripper { return &transport{p: p, t: t} }
+
+// Client returns an *http.Client using Transport(t). It follows up to ten redirects and keeps no
+// cookies.
+func (p *Proxy) Client(t Target) *http.Client {
+	return &http.Client{Transport: p.Transport(t)}
+}
+
+type transport struct {
+	p *Proxy
+	t Target
+}
+
+// RoundTrip sends one request (see Proxy.Transport). It does not modify req.
+func (tr *transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	s := sessionOf(req.Context())
+	if s == nil || s.t.AppID != tr.t.AppID {
+		s = &session{p: tr.p, t: tr.t}
+	}
+	return s.roundTrip(req)
+}
+
+// Info tells what a request did with its connection.
+type Info struct {
+	// ConnectionID is the connection whose credential was used ("" for an API key).
+	ConnectionID string
+	// Refreshed is true when the token was refreshed during the request (after a 401, or
+	// because it was due).
+	Refreshed bool
+}
+
+// session is one request as the caller sees it, with its redirects and retries: the app, its
+// base patterns and, once fetched, the credential.
+type session struct {
+	p        *Proxy
+	t        Target
+	app      *apps.App
+	patterns []base
+	cred     *credential
+	backoff  time.Time
+	info     Info
+	started  time.Time
+}
+
+type sessionKey struct{}
+
+func sessionOf(ctx context.Context) *session {
+	s, _ := ctx.Value(sessionKey{}).(*session)
+	return s
+}
+
+// load reads the app (from the registry's cache) and its base patterns, once.
+func (s *session) load(ctx context.Context) error {
+	if s.app != nil {
+		return nil
+	}
+	if s.started.IsZero() {
+		s.started = s.p.clock.Now()
+	}
+	if a, ok := s.p.apps.get(s.t.AppID, s.started, s.p.opts.CredentialTTL); ok {
+		s.app, s.patterns = a.app, a.patterns
+		return nil
+	}
+	app, err := s.p.opts.Apps.Get(ctx, s.t.AppID)
+	if err != nil {
+		return err
+	}
+	s.app, s.patterns = &app, appPatterns(&app)
+	s.p.apps.put(s.t.AppID, loadedApp{app: s.app, patterns: s.patterns, at: s.started})
+	return nil
+}
