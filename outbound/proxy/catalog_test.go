@@ -38,8 +38,7 @@ func TestEveryCatalogBaseParses(t *testing.T) {
 }
 
 // An app made from the Pipedrive template sends its token to the company host the token
-// response names (api_domain), under the template's /api prefix, and nowhere else under the
-// wildcard.
+// response names (api_domain), and nowhere else under the wildcard.
 func TestPipedriveTemplateUsesTheConnectionsDomain(t *testing.T) {
 	t.Parallel()
 	f := setup(t, http.HandlerFunc(echo))
@@ -60,8 +59,8 @@ func TestPipedriveTemplateUsesTheConnectionsDomain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(c.bases) != 1 || c.bases[0].String() != "https://acme.pipedrive.com/api" {
-		t.Errorf("bases %v; want https://acme.pipedrive.com/api", c.bases)
+	if len(c.bases) != 1 || c.bases[0].String() != "https://acme.pipedrive.com" {
+		t.Errorf("bases %v; want https://acme.pipedrive.com", c.bases)
 	}
 }
 
