@@ -25,7 +25,7 @@ func (e *Engine) Bind(ctx context.Context, executionID, binding string) (*Respon
 	switch {
 	case rec.Status == StatusWaiting && e.clock.Now().After(rec.ExpiresAt):
 		c.release()
-		return nil, &ExpiredError{ExecutionID: rec.ID, FlowID: rec.FlowID, ExpiredAt: rec.ExpiresAt, Input: rec.Input}
+		return nil, &ExpiredError{ExecutionID: rec.ID, FlowID: rec.FlowID, ExpiredAt: rec.ExpiresAt, Input: rec.rootInput()}
 	case rec.Binding != "" && !sameBinding(rec.Binding, binding):
 		c.release()
 		return nil, fmt.Errorf("bind execution %q: %w", executionID, ErrWrongBrowser)

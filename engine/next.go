@@ -54,7 +54,7 @@ func (e *Engine) advance(ctx context.Context, executionID string, req NextReques
 	switch {
 	case rec.Status == StatusWaiting && now.After(rec.ExpiresAt):
 		c.release()
-		return nil, &ExpiredError{ExecutionID: rec.ID, FlowID: rec.FlowID, ExpiredAt: rec.ExpiresAt, Input: rec.Input}
+		return nil, &ExpiredError{ExecutionID: rec.ID, FlowID: rec.FlowID, ExpiredAt: rec.ExpiresAt, Input: rec.rootInput()}
 	case rec.Status != StatusWaiting:
 		return nil, conflict("the execution is " + string(rec.Status))
 	case c.token == "":
@@ -62,9 +62,9 @@ func (e *Engine) advance(ctx context.Context, executionID string, req NextReques
 	case rec.Pending:
 		c.release()
 		return nil, conflict("the execution waits for its browser to open its link")
-	case req.StepID != "" && req.StepID != rec.StepID:
+	case req.StepID != "" && req.StepID != rec.stepPath():
 		c.release()
-		return nil, conflict(fmt.Sprintf("the execution is at step %q, not %q", rec.StepID, req.StepID))
+		return nil, conflict(fmt.Sprintf("the execution is at step %q, not %q", rec.stepPath(), req.StepID))
 	case rec.Binding != "" && !sameBinding(rec.Binding, req.Binding):
 		c.release()
 		return nil, fmt.Errorf("advance execution %q: %w", executionID, ErrWrongBrowser)
@@ -127,7 +127,8 @@ func (c *claimed) release() {
 
 // transition prepares a transition on the flow version the execution is pinned to.
 func (c *claimed) transition(ctx context.Context) (*transition, error) {
-	f, err := c.e.version(ctx, c.rec.FlowID, c.rec.FlowHash)
+	id, hash := c.rec.current()
+	f, err := c.e.version(ctx, id, hash)
 	if err != nil {
 		return nil, err
 	}

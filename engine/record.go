@@ -33,6 +33,11 @@ type record struct {
 	Pending bool `json:"pending,omitempty"`
 	// Seq numbers events across the execution's life.
 	Seq int `json:"seq"`
+	// Pins maps every flow the execution may run as a sub-flow to the version it is pinned to.
+	Pins map[string]string `json:"pins,omitempty"`
+	// Frames are the flows running the current sub-flow, outermost first; while one runs, Input,
+	// Results, Form, Interaction and StepID are the sub-flow's.
+	Frames []frame `json:"frames,omitempty"`
 
 	rev   int64
 	nonce string
@@ -54,7 +59,7 @@ type finish struct {
 // response renders the record for clients.
 func (r *record) response(withNonce bool) *Response {
 	resp := &Response{
-		ExecutionID: r.ID, FlowID: r.FlowID, FlowVersion: r.FlowVersion, StepID: r.StepID,
+		ExecutionID: r.ID, FlowID: r.FlowID, FlowVersion: r.FlowVersion, StepID: r.stepPath(),
 		Status: r.Status, Subject: r.Subject, ExpiresAt: r.ExpiresAt,
 	}
 	switch r.Status {

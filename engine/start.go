@@ -44,6 +44,7 @@ func (e *Engine) Start(ctx context.Context, flowID string, req StartRequest) (*R
 		CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(ttl),
 		Binding: req.Binding,
 		Pending: req.Deferred,
+		Pins:    e.pins(f),
 	}
 	t := &transition{e: e, f: f, rec: rec, now: now}
 	t.emit("", StartedEvent{FlowVersion: f.Version, FlowHash: f.Hash, Subject: req.Subject, Deferred: req.Deferred})

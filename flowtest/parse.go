@@ -30,6 +30,7 @@ type parser struct {
 	file  string
 	diags flows.Diagnostics
 	flow  *flows.Flow
+	find  flowFinder
 }
 
 func (p *parser) add(line, col int, format string, args ...any) {
@@ -46,7 +47,7 @@ func (p *parser) problems(res decode.Result) bool {
 // parseFile parses a scenario file strictly and checks it against its flow. It returns every problem
 // as a diagnostic with its line and column.
 func parseFile(file string, src []byte, find flowFinder) ([]*scenario, flows.Diagnostics) {
-	p := &parser{file: file}
+	p := &parser{file: file, find: find}
 	var doc yaml.Node
 	if err := yaml.NewDecoder(bytes.NewReader(src)).Decode(&doc); err != nil {
 		p.add(1, 1, "invalid YAML: %s", strings.TrimPrefix(err.Error(), "yaml: "))
@@ -274,13 +275,52 @@ func (p *parser) checkExpectation(e *expectation, n *yaml.Node) {
 	}
 }
 
-// stepRef reports a reference to a step the flow does not have.
+// stepRef reports a reference to a step the flow does not have. A step of a sub-flow is named by
+// its path: the step running the sub-flow, a slash, the sub-flow's step ("connect/choose").
 func (p *parser) stepRef(n *yaml.Node, id, what string) bool {
-	if _, ok := p.flow.Step(id); ok {
+	s, f, last := p.step(id)
+	switch {
+	case s != nil:
 		return true
+	case f == nil || f == p.flow && !strings.Contains(id, "/"):
+		p.add(n.Line, n.Column, "%s: flow %q has no step %q%s", what, p.flow.ID, id, suggest.Hint(id, stepIDs(p.flow)))
+	default:
+		p.add(n.Line, n.Column, "%s: flow %q (run by step %q) has no step %q%s", what, f.ID, strings.TrimSuffix(id, "/"+last), last, suggest.Hint(last, stepIDs(f)))
 	}
-	p.add(n.Line, n.Column, "%s: flow %q has no step %q%s", what, p.flow.ID, id, suggest.Hint(id, stepIDs(p.flow)))
 	return false
+}
+
+// step resolves a step path: the step (nil when missing), the flow that should hold it (nil when
+// a step on the way is missing or runs no flow) and the path's last id.
+func (p *parser) step(path string) (*flows.Step, *flows.Flow, string) {
+	f := p.flow
+	parts := strings.Split(path, "/")
+	for i, part := range parts[:len(parts)-1] {
+		s, ok := f.Step(part)
+		if !ok {
+			return nil, nil, parts[i]
+		}
+		called := calledFlow(s)
+		if called == "" || p.find == nil {
+			return nil, nil, part
+		}
+		sub, err := p.find(called)
+		if err != nil || sub == nil {
+			return nil, nil, part
+		}
+		f = sub
+	}
+	last := parts[len(parts)-1]
+	s, _ := f.Step(last)
+	return s, f, last
+}
+
+// calledFlow is the id of the flow a step runs, or "".
+func calledFlow(s *flows.Step) string {
+	if fc, ok := s.Config.(actions.FlowCaller); ok {
+		return fc.CalledFlow()
+	}
+	return ""
 }
 
 func stepIDs(f *flows.Flow) []string {

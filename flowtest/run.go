@@ -12,6 +12,7 @@ import (
 	"github.com/outflowhq/outflow/clock"
 	"github.com/outflowhq/outflow/engine"
 	"github.com/outflowhq/outflow/engine/explain"
+	"github.com/outflowhq/outflow/flows"
 	"github.com/outflowhq/outflow/outbound"
 	"github.com/outflowhq/outflow/store"
 )
@@ -66,10 +67,16 @@ func (r *runner) start(ctx context.Context, s *suite, st *store.Store, log *slog
 	if err != nil {
 		return fmt.Errorf("load flow %q: %w", r.sc.flowID, err)
 	}
-	for id, results := range r.sc.mocks {
-		if step, ok := f.Step(id); ok && len(results) > 0 {
+	subs := map[string]*flows.Flow{}
+	for _, sub := range s.called(f) {
+		if subs[sub.ID], err = s.loader.Load(sub.File, sub.Source); err != nil {
+			return fmt.Errorf("load flow %q: %w", sub.ID, err)
+		}
+	}
+	for path, results := range r.sc.mocks {
+		if step, ok := mockedStep(f, subs, path); ok && len(results) > 0 {
 			step.Action = &mockAction{results: results}
-			r.mocked[id] = true
+			r.mocked[path] = true
 		}
 	}
 	r.eng, err = engine.New(engine.Options{
@@ -77,6 +84,11 @@ func (r *runner) start(ctx context.Context, s *suite, st *store.Store, log *slog
 	})
 	if err != nil {
 		return err
+	}
+	for _, sub := range subs {
+		if err := r.eng.AddFlow(ctx, sub); err != nil {
+			return err
+		}
 	}
 	if err := r.eng.AddFlow(ctx, f); err != nil {
 		return err
@@ -87,6 +99,23 @@ func (r *runner) start(ctx context.Context, s *suite, st *store.Store, log *slog
 	}
 	r.resp = resp
 	return nil
+}
+
+// mockedStep finds the step a mock replaces: a step of f, or by its path ("connect/choose") a step
+// of a sub-flow, in the private copies subs. A mocked sub-flow step is mocked wherever that flow
+// runs in the scenario.
+func mockedStep(f *flows.Flow, subs map[string]*flows.Flow, path string) (*flows.Step, bool) {
+	parts := strings.Split(path, "/")
+	for _, part := range parts[:len(parts)-1] {
+		s, ok := f.Step(part)
+		if !ok {
+			return nil, false
+		}
+		if f = subs[calledFlow(s)]; f == nil {
+			return nil, false
+		}
+	}
+	return f.Step(parts[len(parts)-1])
 }
 
 // interact plays the interactions in order, stopping at the first that fails.

@@ -31,7 +31,9 @@ func runValidate(ctx context.Context, args []string, env Env) int {
 		fmt.Fprintln(env.Stderr, "outflow validate:", err)
 		return 2
 	}
-	loaded, err := flows.NewLoader(reg).LoadFiles(paths...)
+	loader := flows.NewLoader(reg)
+	loader.Flows = loader.Beside(dirsOf(paths)...)
+	loaded, err := loader.LoadFiles(paths...)
 	var ds flows.Diagnostics
 	switch {
 	case errors.As(err, &ds):
@@ -76,4 +78,18 @@ func flowPaths(args []string) ([]string, error) {
 		out = append(out, found...)
 	}
 	return out, nil
+}
+
+// dirsOf returns the folders of paths, once each: the flows there may be run as sub-flows by the
+// flows validated.
+func dirsOf(paths []string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, p := range paths {
+		if d := filepath.Dir(p); !seen[d] {
+			seen[d] = true
+			out = append(out, d)
+		}
+	}
+	return out
 }
