@@ -117,6 +117,8 @@ type Result struct {
 	FinishRedirect string
 	// Enter runs another flow inside the execution; the step completes when it ends (see Enter).
 	Enter *Enter
+	// Wait pauses the execution until an outside system signals it (see Wait).
+	Wait *Wait
 }
 
 // Done completes the step with an outcome and an output.
@@ -132,7 +134,7 @@ func RedirectTo(url string, state any) Result { return Result{RedirectURL: url, 
 
 // Pauses reports whether r pauses the execution.
 func (r Result) Pauses() bool {
-	return !r.Finish && r.Enter == nil && (r.Screen != nil || r.RedirectURL != "")
+	return !r.Finish && r.Enter == nil && (r.Screen != nil || r.RedirectURL != "" || r.Wait != nil)
 }
 
 // ForRun returns a copy of c for one run of its action, with no events emitted yet. An engine that

@@ -1,5 +1,7 @@
 package actions
 
+import "time"
+
 // FlowCaller is implemented by the configs of kinds that run another flow inside the execution
 // (`action: flow`). The flow loader checks the called flow and its input against the flows it
 // knows, and types the step's outputs and outcomes from that flow's declared outputs and ends.
@@ -26,3 +28,27 @@ type Enter struct {
 func EnterFlow(flow string, input map[string]any) Result {
 	return Result{Enter: &Enter{Flow: flow, Input: input}}
 }
+
+// Interactions that resume a step paused at a wait (Result.Wait).
+const (
+	// InteractionSignal: an outside system signalled the execution; Resume.Input is its payload,
+	// checked against Wait.Payload.
+	InteractionSignal = "signal"
+	// InteractionTimeout: the wait's Until passed before a signal came.
+	InteractionTimeout = "timeout"
+)
+
+// Wait is a result that pauses the execution until an outside system signals it with the pause's
+// single-use token (or Until passes). The step is then run again with Resume.Interaction
+// InteractionSignal or InteractionTimeout.
+type Wait struct {
+	// For says what the execution waits for, for people (its hosted page shows it).
+	For string `json:"for"`
+	// Until is when the wait times out; zero waits until the execution expires.
+	Until time.Time `json:"until,omitzero"`
+	// Payload is the type of the signal's payload: an object whose every field is required.
+	Payload Type `json:"payload"`
+}
+
+// WaitFor returns a result that pauses the step until a signal (or until).
+func WaitFor(w Wait) Result { return Result{Wait: &w} }

@@ -56,6 +56,9 @@ func (e *Engine) Bind(ctx context.Context, executionID, binding string) (*Respon
 // BindingOf reports whether an execution is bound to the given browser, for hosts that render its
 // pages: it returns ErrWrongBrowser when bound to another or to none.
 func (e *Engine) BindingOf(ctx context.Context, executionID, binding string) (*Response, error) {
+	if _, err := e.settleWait(ctx, executionID); err != nil && !errors.Is(err, ErrExpired) {
+		return nil, err
+	}
 	rec, err := e.load(ctx, executionID)
 	if err != nil {
 		return nil, err

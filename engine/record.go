@@ -48,6 +48,7 @@ type pause struct {
 	Screen      *actions.Screen `json:"screen,omitempty"`
 	RedirectURL string          `json:"redirectUrl,omitempty"`
 	State       json.RawMessage `json:"state,omitempty"`
+	Wait        *actions.Wait   `json:"wait,omitempty"`
 }
 
 // finish is the finished page and redirect of a completed execution.
@@ -74,6 +75,12 @@ func (r *record) response(withNonce bool) *Response {
 			resp.Action = ActionScreen
 			s := r.Pause.Screen.Redacted()
 			resp.Screen = &s
+		} else if r.Pause != nil && r.Pause.Wait != nil {
+			resp.Action = ActionWait
+			resp.Wait = &WaitInfo{For: r.Pause.Wait.For}
+			if u := r.Pause.Wait.Until; !u.IsZero() {
+				resp.Wait.Until = &u
+			}
 		} else if r.Pause != nil {
 			resp.Action = ActionRedirect
 			resp.Redirect = &Redirect{URL: r.Pause.RedirectURL}

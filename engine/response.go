@@ -35,8 +35,10 @@ type Response struct {
 	Action      string          `json:"action"`
 	Screen      *actions.Screen `json:"screen,omitempty"`
 	Redirect    *Redirect       `json:"redirect,omitempty"`
-	Output      map[string]any  `json:"output,omitempty"`
-	Error       *ErrorInfo      `json:"error,omitempty"`
+	// Wait says what an execution paused at a wait step waits for (Action ActionWait).
+	Wait   *WaitInfo      `json:"wait,omitempty"`
+	Output map[string]any `json:"output,omitempty"`
+	Error  *ErrorInfo     `json:"error,omitempty"`
 	// Nonce must accompany the next call to Next; it is single use.
 	Nonce     string          `json:"nonce,omitempty"`
 	Subject   actions.Subject `json:"subject"`

@@ -71,6 +71,9 @@ func (e *Engine) Start(ctx context.Context, flowID string, req StartRequest) (*R
 
 // Get returns where an execution stands, without its nonce.
 func (e *Engine) Get(ctx context.Context, executionID string) (*Response, error) {
+	if _, err := e.settleWait(ctx, executionID); err != nil && !errors.Is(err, ErrExpired) {
+		return nil, err
+	}
 	rec, err := e.load(ctx, executionID)
 	if err != nil {
 		return nil, err
@@ -82,6 +85,9 @@ func (e *Engine) Get(ctx context.Context, executionID string) (*Response, error)
 // already holds the execution (a host rendering the current screen again, e.g. after a page reload
 // in the browser the execution is bound to). Never hand it to an untrusted caller.
 func (e *Engine) Resume(ctx context.Context, executionID string) (*Response, error) {
+	if _, err := e.settleWait(ctx, executionID); err != nil && !errors.Is(err, ErrExpired) {
+		return nil, err
+	}
 	rec, err := e.load(ctx, executionID)
 	if err != nil {
 		return nil, err

@@ -262,9 +262,16 @@ func (t *transition) pause(step *flows.Step, res actions.Result, nonce string) {
 	}
 	p := &pause{RedirectURL: res.RedirectURL, State: state}
 	kind := ActionRedirect
-	if res.Screen != nil {
+	switch {
+	case res.Screen != nil:
 		s := res.Screen.Redacted()
 		p.Screen, p.RedirectURL, kind = &s, "", ActionScreen
+	case res.Wait != nil:
+		p.Wait, p.RedirectURL, kind = res.Wait, "", ActionWait
+		if u := res.Wait.Until; !u.IsZero() && u.After(rec.ExpiresAt) {
+			// The execution lives until its wait times out, and then its time to live again.
+			rec.ExpiresAt = u.Add(rec.ExpiresAt.Sub(rec.CreatedAt))
+		}
 	}
 	rec.Pause = p
 	rec.nonce = nonce

@@ -18,7 +18,7 @@ import (
 var (
 	fileKeys        = []string{"flow", "scenarios"}
 	scenarioKeys    = []string{"name", "input", "user", "tenant", "mock", "interactions", "expect"}
-	interactionKeys = []string{"expect", "press", "with", "advance"}
+	interactionKeys = []string{"expect", "press", "with", "advance", "signal"}
 )
 
 // flowFinder returns the flow a scenario file names (id "" means the flow file with the same base
@@ -220,21 +220,30 @@ func (p *parser) interaction(n *yaml.Node, where string) (interaction, bool) {
 	_, pressNode := keyNode(n, "press")
 	_, advNode := keyNode(n, "advance")
 	_, withNode := keyNode(n, "with")
+	_, sigNode := keyNode(n, "signal")
 	it := interaction{line: n.Line, press: doc.Press, advance: doc.Advance}
+	if sigNode != nil {
+		it.signal = map[string]any{}
+		if doc.Signal != nil {
+			it.signal = actions.Normalize(doc.Signal).(map[string]any)
+		}
+	}
 	if doc.With != nil {
 		it.with = actions.Normalize(doc.With).(map[string]any)
 	}
 	switch {
 	case pressNode != nil && advNode != nil:
 		p.add(advNode.Line, advNode.Column, "an interaction either presses a button or advances the clock; split it in two")
+	case sigNode != nil && (pressNode != nil || advNode != nil):
+		p.add(sigNode.Line, sigNode.Column, "an interaction either signals a wait, presses a button or advances the clock; split it")
 	case pressNode != nil && doc.Press == "":
 		p.add(pressNode.Line, pressNode.Column, "press needs the id of a button (or callback after a redirect)")
 	case advNode != nil && doc.Advance <= 0:
 		p.add(advNode.Line, advNode.Column, "advance must be a positive duration such as 31m")
 	case withNode != nil && pressNode == nil:
 		p.add(withNode.Line, withNode.Column, "with holds the values submitted with a press; add press")
-	case pressNode == nil && advNode == nil && doc.Expect == nil:
-		p.add(n.Line, n.Column, "an interaction needs press, advance or expect")
+	case pressNode == nil && advNode == nil && sigNode == nil && doc.Expect == nil:
+		p.add(n.Line, n.Column, "an interaction needs press, signal, advance or expect")
 	}
 	if doc.Expect != nil {
 		_, en := keyNode(n, "expect")

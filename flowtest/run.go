@@ -130,6 +130,10 @@ func (r *runner) interact(ctx context.Context) {
 			if !r.press(ctx, it, where) {
 				return
 			}
+		case it.signal != nil:
+			if !r.signal(ctx, it, where) {
+				return
+			}
 		case it.advance > 0:
 			r.clock.Advance(it.advance)
 			resp, err := r.eng.Resume(ctx, r.resp.ExecutionID)
@@ -172,6 +176,32 @@ func (r *runner) press(ctx context.Context, it interaction, where string) bool {
 		return false
 	}
 	r.resp = next
+	return true
+}
+
+// signal answers the wait the execution is paused at with a payload, with the wait's token, as
+// the outside system would.
+func (r *runner) signal(ctx context.Context, it interaction, where string) bool {
+	cur := r.resp
+	if cur.Status != engine.StatusWaiting || cur.Wait == nil {
+		r.fail("%s: cannot signal: the execution is %s at step %q, not waiting for a signal%s", where, cur.Status, cur.StepID, r.why(ctx))
+		return false
+	}
+	tok, err := r.eng.WaitToken(ctx, cur.ExecutionID)
+	if err == nil {
+		r.resp, err = r.eng.Signal(ctx, cur.ExecutionID, engine.SignalRequest{Token: tok, Payload: it.signal})
+	}
+	var inErr *outbound.InvalidError
+	switch {
+	case errors.As(err, &inErr):
+		r.fail("%s: signalled step %q: %s", where, cur.StepID, refusedInput(inErr))
+		r.resp = cur
+		return false
+	case err != nil:
+		r.fail("%s: signal step %q: %v", where, cur.StepID, err)
+		r.resp = cur
+		return false
+	}
 	return true
 }
 

@@ -62,6 +62,11 @@ func (s *Server) runPage(w http.ResponseWriter, r *http.Request) {
 	case resp.Status == engine.StatusWaiting && resp.Screen != nil:
 		v := newScreenView(resp.Screen, s.runPath(id), s.csrfToken(cookie, "run:"+id), resp.Nonce, resp.StepID)
 		s.renderPage(w, http.StatusOK, "screen", v)
+	case resp.Status == engine.StatusWaiting && resp.Wait != nil:
+		// The page looks again by itself until the wait is answered (or times out).
+		w.Header().Set("Refresh", "10")
+		s.renderPage(w, http.StatusOK, "problem", problemView{Title: "Waiting for an answer",
+			Message: "This flow is waiting for " + resp.Wait.For + ". This page checks again every few seconds; you can also come back to it later."})
 	case resp.Status == engine.StatusWaiting && resp.Redirect != nil:
 		s.renderPage(w, http.StatusOK, "redirect", redirectView{Title: "Continue on the next site", URL: resp.Redirect.URL})
 	case resp.Status == engine.StatusCompleted && resp.Redirect != nil:
