@@ -63,6 +63,9 @@ func (r *record) response(withNonce bool) *Response {
 		ExecutionID: r.ID, FlowID: r.FlowID, FlowVersion: r.FlowVersion, StepID: r.stepPath(),
 		Status: r.Status, Subject: r.Subject, ExpiresAt: r.ExpiresAt,
 	}
+	if l, ok := r.rootInput()["locale"].(string); ok {
+		resp.Locale = l
+	}
 	switch r.Status {
 	case StatusWaiting:
 		resp.Pending = r.Pending

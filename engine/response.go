@@ -45,6 +45,9 @@ type Response struct {
 	ExpiresAt time.Time       `json:"expiresAt"`
 	// Pending is true while a deferred execution waits for its browser (see StartRequest.Deferred).
 	Pending bool `json:"pending,omitempty"`
+	// Locale is the flow's `locale` input, when it has one: the language its pages are shown in
+	// (else the browser's).
+	Locale string `json:"locale,omitempty"`
 }
 
 // Redirect tells the client to send the browser to URL.

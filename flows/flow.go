@@ -29,6 +29,8 @@ type Flow struct {
 	Outputs []Output
 	// Calls lists the steps that run another flow, in file order.
 	Calls []Call
+	// Messages are the catalogs its texts' message keys (t:<key>) name; nil when it has none.
+	Messages *Messages
 	// Start is the id of the first step.
 	Start string
 	// TTL bounds how long an execution may live; zero means the engine's default.

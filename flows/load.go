@@ -49,6 +49,9 @@ type Loader struct {
 	// marks a flow that exists but did not load. With Flows nil, Load leaves such steps unchecked
 	// and untyped; LoadFiles, LoadDir and LoadFS check them against the flows they load.
 	Flows map[string]*Flow
+	// Messages are the message catalogs flow texts may name (t:<key>); a key the default
+	// catalog lacks is a load error. LoadDir and LoadFS read them from locales/ beside the flows.
+	Messages *Messages
 }
 
 // NewLoader returns a loader for the kinds in reg with default limits.
@@ -97,6 +100,7 @@ func (l *Loader) Load(file string, src []byte) (*Flow, error) {
 	f := &Flow{File: file, Source: src, Hash: hex.EncodeToString(sum[:16]), byID: map[string]*Step{}}
 	b := &builder{loader: l, c: c, flow: f, lim: lim, broken: map[string]bool{}}
 	b.top(root)
+	b.checkMessages(root)
 	if len(f.Steps) > 0 {
 		b.compileTyped()
 		b.checkCallInputs()
@@ -259,6 +263,15 @@ func (l *Loader) LoadDir(dir string) ([]*Flow, error) {
 		}
 	}
 	sort.Strings(paths)
+	m, err := LoadMessages(os.DirFS(dir), func(p string) string { return filepath.Join(dir, p) })
+	if err != nil {
+		return nil, err
+	}
+	if m != nil {
+		withMessages := *l
+		withMessages.Messages = m
+		return withMessages.LoadFiles(paths...)
+	}
 	return l.LoadFiles(paths...)
 }
 

@@ -23,6 +23,15 @@ func (l *Loader) LoadFS(fsys fs.FS) ([]*Flow, error) {
 		}
 	}
 	sort.Strings(names)
+	m, err := LoadMessages(fsys, func(p string) string { return p })
+	if err != nil {
+		return nil, err
+	}
+	if m != nil {
+		withMessages := *l
+		withMessages.Messages = m
+		l = &withMessages
+	}
 	return l.loadEach(names, func(name string) ([]byte, error) {
 		src, err := fs.ReadFile(fsys, name)
 		if err != nil {

@@ -127,3 +127,36 @@ func TestSubflowGraph(t *testing.T) {
 	golden(t, filepath.Join("graphsub", "tour.expanded.golden.mmd"), []byte(MermaidExpanded(byID["tour"], byID)))
 	golden(t, filepath.Join("graphsub", "tour.golden.dot"), []byte(Dot(byID["tour"])))
 }
+
+// TestMessageErrors: a message key the default catalog lacks, and a catalog that is not keys to
+// texts, are reported as file:line:col.
+func TestMessageErrors(t *testing.T) {
+	l := coreLoader(t)
+	for _, name := range []string{"missing", "broken"} {
+		_, err := l.LoadDir(filepath.Join("testdata", "messages", name))
+		var ds Diagnostics
+		if !errors.As(err, &ds) {
+			t.Fatalf("%s: got %v, want diagnostics", name, err)
+		}
+		golden(t, filepath.Join("messages", name+".golden"), []byte(ds.Error()+"\n"))
+	}
+}
+
+// TestMessagesFallBackToTheDefaultLocale: a key a language lacks reads in the default one.
+func TestMessagesFallBackToTheDefaultLocale(t *testing.T) {
+	m, err := LoadMessages(os.DirFS(filepath.Join("testdata", "messages", "missing")), func(p string) string { return p })
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ lang, in, want string }{
+		{"de", "t:welcome.title", "Willkommen"},
+		{"de", "t:welcome.go", "Go"},
+		{"fr", "t:welcome.title", "Welcome"},
+		{"de", "plain text", "plain text"},
+		{"de", "t:no.such", "t:no.such"},
+	} {
+		if got := m.Text(tc.lang, tc.in); got != tc.want {
+			t.Errorf("%s %q = %q, want %q", tc.lang, tc.in, got, tc.want)
+		}
+	}
+}

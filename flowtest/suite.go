@@ -117,6 +117,9 @@ func (s *suite) learn(dir string) {
 		return
 	}
 	s.learnt[dir] = true
+	if s.loader.Messages == nil {
+		s.loader.Messages, _ = flows.LoadMessages(os.DirFS(dir), func(p string) string { return filepath.Join(dir, p) })
+	}
 	found, err := listDir(dir)
 	if err != nil {
 		return

@@ -129,6 +129,7 @@ func (s *Server) startFlow(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	s.inLanguage(r, resp)
 	writeJSON(w, http.StatusOK, startResponse{Response: resp, Link: link})
 }
 
@@ -185,6 +186,7 @@ func (s *Server) next(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	s.inLanguage(r, resp)
 	writeJSON(w, http.StatusOK, resp)
 }
 
@@ -197,6 +199,7 @@ func (s *Server) getExecution(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	s.inLanguage(r, resp)
 	writeJSON(w, http.StatusOK, resp)
 }
 

@@ -19,7 +19,9 @@ var pageFiles embed.FS
 var pageTemplates = func() map[string]*template.Template {
 	out := map[string]*template.Template{}
 	for _, name := range []string{"screen", "problem", "landing", "index", "redirect", "continue"} {
-		out[name] = template.Must(template.ParseFS(pageFiles, "pages/layout.html", "pages/"+name+".html"))
+		// t is bound to the page's language when it renders.
+		t := template.New(name).Funcs(template.FuncMap{"t": func(string, ...string) string { return "" }})
+		out[name] = template.Must(t.ParseFS(pageFiles, "pages/layout.html", "pages/"+name+".html"))
 	}
 	return out
 }()
@@ -28,7 +30,9 @@ var pageTemplates = func() map[string]*template.Template {
 type pageData struct {
 	Demo bool
 	Wide bool
-	Body any
+	// Lang and Dir are the page's language and direction (<html lang dir>).
+	Lang, Dir string
+	Body      any
 }
 
 // problemView is a page with a heading and a message: errors, expiry, a finished flow.
@@ -87,12 +91,22 @@ func newAppView(b *actions.AppBadge, small bool) *appView {
 	return v
 }
 
-// renderPage writes a hosted page. Pages work without JavaScript and load nothing from elsewhere
-// but app logos.
-func (s *Server) renderPage(w http.ResponseWriter, status int, name string, body any) {
+// renderPage writes a hosted page in the language of r (see localeOf). Pages work without
+// JavaScript and load nothing from elsewhere but app logos.
+func (s *Server) renderPage(w http.ResponseWriter, r *http.Request, status int, name string, body any) {
+	s.renderPageIn(w, localeOf(r, ""), status, name, body)
+}
+
+// renderPageIn writes a hosted page in the language loc.
+func (s *Server) renderPageIn(w http.ResponseWriter, loc *pageLocale, status int, name string, body any) {
 	var buf bytes.Buffer
-	data := pageData{Demo: s.opts.Demo != nil, Wide: name == "landing", Body: body}
-	if err := pageTemplates[name].ExecuteTemplate(&buf, "layout", data); err != nil {
+	data := pageData{Demo: s.opts.Demo != nil, Wide: name == "landing", Lang: loc.Lang, Dir: loc.Dir, Body: body}
+	tpl, err := pageTemplates[name].Clone()
+	if err == nil {
+		tpl.Funcs(template.FuncMap{"t": loc.T})
+		err = tpl.ExecuteTemplate(&buf, "layout", data)
+	}
+	if err != nil {
 		s.log.Error("render page", "page", name, "error", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return

@@ -33,6 +33,20 @@ func runValidate(ctx context.Context, args []string, env Env) int {
 	}
 	loader := flows.NewLoader(reg)
 	loader.Flows = loader.Beside(dirsOf(paths)...)
+	for _, dir := range dirsOf(paths) {
+		m, err := flows.LoadMessages(os.DirFS(dir), func(p string) string { return filepath.Join(dir, p) })
+		var ds flows.Diagnostics
+		if errors.As(err, &ds) {
+			for _, d := range ds {
+				fmt.Fprintln(env.Stdout, d.String())
+			}
+			fmt.Fprintf(env.Stderr, "%d problem(s) in the message catalogs of %s\n", len(ds), dir)
+			return 1
+		}
+		if m != nil && loader.Messages == nil {
+			loader.Messages = m
+		}
+	}
 	loaded, err := loader.LoadFiles(paths...)
 	var ds flows.Diagnostics
 	switch {
