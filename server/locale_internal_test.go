@@ -47,3 +47,20 @@ func TestPageDatesFollowTheLanguage(t *testing.T) {
 		}
 	}
 }
+
+// A tenant's pages wear its own brand; other tenants and users without one wear the server's.
+func TestTenantsWearTheirOwnBrand(t *testing.T) {
+	t.Parallel()
+	s := &Server{opts: Options{Brand: Brand{ProductName: "Acme"}, TenantBrands: map[string]Brand{"globex": {ProductName: "Globex", PrimaryColor: "#ffd400", PrimaryTextColor: "#000000"}}}}
+	if got := s.brandFor("globex"); got == nil || got.Name != "Globex" || string(got.CSS) != "--brand: #ffd400; --brand-fg: #000000;" {
+		t.Errorf("globex: %+v", got)
+	}
+	for _, tenant := range []string{"", "initech"} {
+		if got := s.brandFor(tenant); got == nil || got.Name != "Acme" || got.CSS != "" {
+			t.Errorf("%q: %+v", tenant, got)
+		}
+	}
+	if got := (&Server{}).brandFor("x"); got != nil {
+		t.Errorf("no brand: %+v", got)
+	}
+}

@@ -32,7 +32,9 @@ type pageData struct {
 	Wide bool
 	// Lang and Dir are the page's language and direction (<html lang dir>).
 	Lang, Dir string
-	Body      any
+	// Brand is the server's or the tenant's brand; nil for Outflow's own look.
+	Brand *brandView
+	Body  any
 }
 
 // problemView is a page with a heading and a message: errors, expiry, a finished flow.
@@ -97,10 +99,15 @@ func (s *Server) renderPage(w http.ResponseWriter, r *http.Request, status int, 
 	s.renderPageIn(w, localeOf(r, ""), status, name, body)
 }
 
-// renderPageIn writes a hosted page in the language loc.
+// renderPageIn writes a hosted page in the language loc, in the server's brand.
 func (s *Server) renderPageIn(w http.ResponseWriter, loc *pageLocale, status int, name string, body any) {
+	s.renderPageFor(w, loc, "", status, name, body)
+}
+
+// renderPageFor writes a hosted page in the language loc, in the brand of tenant.
+func (s *Server) renderPageFor(w http.ResponseWriter, loc *pageLocale, tenant string, status int, name string, body any) {
 	var buf bytes.Buffer
-	data := pageData{Demo: s.opts.Demo != nil, Wide: name == "landing", Lang: loc.Lang, Dir: loc.Dir, Body: body}
+	data := pageData{Demo: s.opts.Demo != nil, Wide: name == "landing", Lang: loc.Lang, Dir: loc.Dir, Brand: s.brandFor(tenant), Body: body}
 	tpl, err := pageTemplates[name].Clone()
 	if err == nil {
 		tpl.Funcs(template.FuncMap{"t": loc.T})

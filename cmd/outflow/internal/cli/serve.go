@@ -23,6 +23,7 @@ type serveConfig struct {
 	managementKeys, allowedRedirects    string
 	demo                                bool
 	backend                             backendConfig
+	brand                               server.Brand
 }
 
 func runServe(ctx context.Context, args []string, env Env) int {
@@ -38,6 +39,11 @@ func runServe(ctx context.Context, args []string, env Env) int {
 	fs.StringVar(&cfg.allowedRedirects, "allowed-redirects", "", "comma-separated origins or URL prefixes a finished flow may send the browser to, besides the public URL's origin (env OUTFLOW_ALLOWED_REDIRECTS)")
 	fs.StringVar(&cfg.appsFile, "apps", "", "YAML file of apps to create or update at start")
 	fs.StringVar(&cfg.logFormat, "log-format", "text", "log format: text or json")
+	fs.StringVar(&cfg.brand.ProductName, "brand-name", "", "product name the hosted pages show instead of Outflow")
+	fs.StringVar(&cfg.brand.PrimaryColor, "brand-color", "", "colour of the hosted pages' primary buttons, as #rrggbb (its text must contrast 4.5:1)")
+	fs.StringVar(&cfg.brand.PrimaryTextColor, "brand-text-color", "", "colour of the text on --brand-color (default #ffffff)")
+	fs.StringVar(&cfg.brand.LogoURL, "brand-logo", "", "https: or data:image/ URL of the logo the hosted pages show")
+	fs.StringVar(&cfg.brand.SupportURL, "brand-support", "", "https: or mailto: help link the hosted pages offer")
 	fs.BoolVar(&cfg.demo, "demo", false, "serve the demo: a landing page, example apps and a sandbox OAuth provider, offline")
 	if ok, code := parseNoArgs(fs, args); !ok {
 		return code
@@ -139,7 +145,7 @@ func serve(ctx context.Context, cfg serveConfig, env Env, log *slog.Logger) erro
 	opts := server.Options{
 		Engine: b.engine, Store: b.store, Apps: b.apps, Vault: b.vault, APIKeys: b.apikeys,
 		ManagementKeys: keys, PublicURL: cfg.backend.publicURL, CheckHost: onThisMachine(cfg.backend.publicURL) && (publicURLSet || loopbackListener(ln.Addr())), Logger: log,
-		Metrics: metrics, PageSecret: pageSecret(cfg.backend.keys),
+		Metrics: metrics, PageSecret: pageSecret(cfg.backend.keys), Brand: cfg.brand,
 	}
 	var handler http.Handler
 	if cfg.demo {
