@@ -60,7 +60,9 @@ func (s *Server) runPage(w http.ResponseWriter, r *http.Request) {
 	}
 	loc := localeOf(r, resp.Locale)
 	resp.Screen = s.localized(resp, loc.Lang)
-	page := func(status int, name string, body any) { s.renderPageFor(w, loc, resp.Subject.TenantID, status, name, body) }
+	page := func(status int, name string, body any) {
+		s.renderPageFor(w, loc, resp.Subject.TenantID, status, name, body)
+	}
 	switch {
 	case resp.Status == engine.StatusWaiting && resp.Screen != nil:
 		v := newScreenView(resp.Screen, s.runPath(id), s.csrfToken(cookie, "run:"+id), resp.Nonce, resp.StepID)

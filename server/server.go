@@ -69,13 +69,13 @@ type Options struct {
 	PageSecret []byte
 	// Demo serves the demo landing page at /: the flows with a "Try it" button that starts one
 	// for a demo user without a management key. Only for a server on a developer's machine.
-	Demo  *Demo
+	Demo *Demo
 	// Brand is how the hosted pages look (see Brand); the zero value is Outflow's own look.
 	Brand Brand
 	// TenantBrands are the brands of tenants' pages, by tenant id; a tenant without one gets
 	// Brand.
 	TenantBrands map[string]Brand
-	Clock clock.Clock
+	Clock        clock.Clock
 }
 
 // Demo configures the demo landing page.
