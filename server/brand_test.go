@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/outflowhq/outflow/server"
 )
@@ -50,5 +51,26 @@ func TestPagesWearTheBrand(t *testing.T) {
 	}
 	if strings.Contains(r.body, "Secured by Outflow") {
 		t.Error("the footer still names Outflow")
+	}
+}
+
+// An embedder's template replaces a page's block and renders the documented data.
+func TestACustomPageTemplateRenders(t *testing.T) {
+	t.Parallel()
+	custom := fstest.MapFS{"problem.html": {Data: []byte(`{{define "main"}}<h1 class="acme">{{.Title}}</h1><p lang="{{$.Title}}">{{t "page.continue"}}</p>{{end}}`)}}
+	url := serve(t, server.Options{PageTemplates: custom, Brand: server.Brand{ProductName: "Acme"}})
+	req, _ := http.NewRequest("GET", url+"/no/such/page", nil)
+	req.Header.Set("Accept", "text/html")
+	req.Header.Set("Accept-Language", "fr")
+	r := do(t, http.DefaultClient, req)
+	for _, want := range []string{`<h1 class="acme">Page introuvable</h1>`, "Continuer", `<html lang="fr" dir="ltr">`, "Acme"} {
+		if !strings.Contains(r.body, want) {
+			t.Errorf("the custom page lacks %q:\n%s", want, r.body)
+		}
+	}
+	_, err := server.New(server.Options{PageTemplates: fstest.MapFS{"layout.html": {Data: []byte(`{{define "layout"}}{{.Nope`)}}})
+	var oe *server.OptionsError
+	if !errors.As(err, &oe) || oe.Field != "PageTemplates" {
+		t.Errorf("a broken template: %v", err)
 	}
 }

@@ -9,6 +9,8 @@
 package server
 
 import (
+	"html/template"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -75,7 +77,13 @@ type Options struct {
 	// TenantBrands are the brands of tenants' pages, by tenant id; a tenant without one gets
 	// Brand.
 	TenantBrands map[string]Brand
-	Clock        clock.Clock
+	// PageTemplates replaces hosted pages' templates (html/template): a file named like a page
+	// (layout.html, screen.html, problem.html, redirect.html, continue.html, landing.html,
+	// index.html) is parsed after the built-in one, so the blocks it defines replace theirs.
+	// They render the data contract of docs/pages.md (pageData: Lang, Dir, Brand, Demo, Body,
+	// and the function t for the built-in texts).
+	PageTemplates fs.FS
+	Clock         clock.Clock
 }
 
 // Demo configures the demo landing page.
@@ -91,6 +99,8 @@ type Demo struct {
 // Server is the HTTP handler.
 type Server struct {
 	opts Options
+	// pages are the hosted pages, with Options.PageTemplates applied.
+	pages map[string]*template.Template
 	// origin ("https://auth.example.com") and base ("/outflow", or "" at the root) split
 	// Options.PublicURL.
 	origin, base string
@@ -129,6 +139,13 @@ func New(opts Options) (*Server, error) {
 	s := &Server{opts: opts, log: log, clock: clock.Or(opts.Clock), mux: http.NewServeMux(), metrics: opts.Metrics}
 	s.origin, s.base = splitPublicURL(opts.PublicURL)
 	s.openAPI = openAPIFor(s.base)
+	if opts.PageTemplates != nil {
+		pages, err := parsePages(opts.PageTemplates)
+		if err != nil {
+			return nil, &OptionsError{Field: "PageTemplates", Reason: err.Error()}
+		}
+		s.pages = pages
+	}
 	if s.metrics == nil {
 		s.metrics = NewMetrics()
 	}
