@@ -118,6 +118,10 @@ type Result struct {
 	// finished page and FinishRedirect where the browser goes next.
 	Finish         bool
 	FinishRedirect string
+	// Enter runs another flow inside the execution; the step completes when it ends (see Enter).
+	Enter *Enter
+	// Wait pauses the execution until an outside system signals it (see Wait).
+	Wait *Wait
 }
 
 // Done completes the step with an outcome and an output.
@@ -132,7 +136,9 @@ func ShowScreen(s Screen, state any) Result { return Result{Screen: &s, State: s
 func RedirectTo(url string, state any) Result { return Result{RedirectURL: url, State: state} }
 
 // Pauses reports whether r pauses the execution.
-func (r Result) Pauses() bool { return !r.Finish && (r.Screen != nil || r.RedirectURL != "") }
+func (r Result) Pauses() bool {
+	return !r.Finish && r.Enter == nil && (r.Screen != nil || r.RedirectURL != "" || r.Wait != nil)
+}
 
 // ForRun returns a copy of c for one run of its action, with no events emitted yet. An engine that
 // may abandon a run (an action that ignores its timeout) gives the run a copy, so the run cannot

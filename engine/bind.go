@@ -25,7 +25,7 @@ func (e *Engine) Bind(ctx context.Context, executionID, binding string) (*Respon
 	switch {
 	case rec.Status == StatusWaiting && e.clock.Now().After(rec.ExpiresAt):
 		c.release()
-		return nil, &ExpiredError{ExecutionID: rec.ID, FlowID: rec.FlowID, ExpiredAt: rec.ExpiresAt, Input: rec.Input}
+		return nil, &ExpiredError{ExecutionID: rec.ID, FlowID: rec.FlowID, ExpiredAt: rec.ExpiresAt, Input: rec.rootInput()}
 	case rec.Binding != "" && !sameBinding(rec.Binding, binding):
 		c.release()
 		return nil, fmt.Errorf("bind execution %q: %w", executionID, ErrWrongBrowser)
@@ -56,6 +56,9 @@ func (e *Engine) Bind(ctx context.Context, executionID, binding string) (*Respon
 // BindingOf reports whether an execution is bound to the given browser, for hosts that render its
 // pages: it returns ErrWrongBrowser when bound to another or to none.
 func (e *Engine) BindingOf(ctx context.Context, executionID, binding string) (*Response, error) {
+	if _, err := e.settleWait(ctx, executionID); err != nil && !errors.Is(err, ErrExpired) {
+		return nil, err
+	}
 	rec, err := e.load(ctx, executionID)
 	if err != nil {
 		return nil, err

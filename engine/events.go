@@ -27,6 +27,11 @@ const (
 	EventBound = "execution.bound"
 	// EventRedirectRefused: an end step's redirect URL was not allowed and was dropped.
 	EventRedirectRefused = "redirect.refused"
+	// EventSubflowStarted: a step started running another flow (action: flow); the events of
+	// that flow's steps name them after the step ("connect/choose").
+	EventSubflowStarted = "subflow.started"
+	// EventSubflowEnded: the flow a step runs ended, at an end step or with an error.
+	EventSubflowEnded = "subflow.ended"
 )
 
 // Event is one entry of an execution's event log. It never holds a secret: outputs carry none by

@@ -32,6 +32,9 @@ func (e *Engine) Next(ctx context.Context, executionID string, req NextRequest) 
 	if req.Interaction == actions.InteractionCallback {
 		return nil, badInput(map[string]string{"interaction": fmt.Sprintf("%q is reserved: a redirect resumes only through its callback", actions.InteractionCallback)})
 	}
+	if outside(req.Interaction) {
+		return nil, badInput(map[string]string{"interaction": fmt.Sprintf("%q is reserved: a wait resumes only through its signal", req.Interaction)})
+	}
 	return e.advance(ctx, executionID, req)
 }
 
@@ -51,10 +54,14 @@ func (e *Engine) advance(ctx context.Context, executionID string, req NextReques
 		return nil, err
 	}
 	rec, now := c.rec, e.clock.Now().UTC()
+	if req.Interaction == actions.InteractionTimeout && rec.Pause != nil && rec.Pause.Wait != nil && rec.Status == StatusWaiting {
+		// A wait that timed out while nobody looked continues now, with its time to live again.
+		rec.ExpiresAt = now.Add(rec.ExpiresAt.Sub(rec.Pause.Wait.Until))
+	}
 	switch {
 	case rec.Status == StatusWaiting && now.After(rec.ExpiresAt):
 		c.release()
-		return nil, &ExpiredError{ExecutionID: rec.ID, FlowID: rec.FlowID, ExpiredAt: rec.ExpiresAt, Input: rec.Input}
+		return nil, &ExpiredError{ExecutionID: rec.ID, FlowID: rec.FlowID, ExpiredAt: rec.ExpiresAt, Input: rec.rootInput()}
 	case rec.Status != StatusWaiting:
 		return nil, conflict("the execution is " + string(rec.Status))
 	case c.token == "":
@@ -62,10 +69,10 @@ func (e *Engine) advance(ctx context.Context, executionID string, req NextReques
 	case rec.Pending:
 		c.release()
 		return nil, conflict("the execution waits for its browser to open its link")
-	case req.StepID != "" && req.StepID != rec.StepID:
+	case req.StepID != "" && req.StepID != rec.stepPath():
 		c.release()
-		return nil, conflict(fmt.Sprintf("the execution is at step %q, not %q", rec.StepID, req.StepID))
-	case rec.Binding != "" && !sameBinding(rec.Binding, req.Binding):
+		return nil, conflict(fmt.Sprintf("the execution is at step %q, not %q", rec.stepPath(), req.StepID))
+	case rec.Binding != "" && !outside(req.Interaction) && !sameBinding(rec.Binding, req.Binding):
 		c.release()
 		return nil, fmt.Errorf("advance execution %q: %w", executionID, ErrWrongBrowser)
 	}
@@ -127,7 +134,8 @@ func (c *claimed) release() {
 
 // transition prepares a transition on the flow version the execution is pinned to.
 func (c *claimed) transition(ctx context.Context) (*transition, error) {
-	f, err := c.e.version(ctx, c.rec.FlowID, c.rec.FlowHash)
+	id, hash := c.rec.current()
+	f, err := c.e.version(ctx, id, hash)
 	if err != nil {
 		return nil, err
 	}
@@ -174,6 +182,12 @@ func (t *transition) resume(req NextRequest) (*actions.Resume, error) {
 	p := t.rec.Pause
 	if p == nil {
 		return nil, conflict("the execution is not paused")
+	}
+	if p.Wait != nil {
+		return resumeWait(p.Wait, req)
+	}
+	if outside(req.Interaction) {
+		return nil, badInput(map[string]string{"interaction": "the execution is not waiting for a signal"})
 	}
 	if p.Screen == nil {
 		if req.Interaction != actions.InteractionCallback {

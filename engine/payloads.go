@@ -116,6 +116,27 @@ func (BoundEvent) EventType() string { return EventBound }
 // EventType implements Payload.
 func (RedirectRefusedEvent) EventType() string { return EventRedirectRefused }
 
+// EventType implements Payload.
+func (SubflowStartedEvent) EventType() string { return EventSubflowStarted }
+
+// EventType implements Payload.
+func (SubflowEndedEvent) EventType() string { return EventSubflowEnded }
+
+// SubflowStartedEvent is the data of EventSubflowStarted: the flow a step runs, and its version.
+type SubflowStartedEvent struct {
+	Flow        string `json:"flow"`
+	FlowVersion string `json:"flowVersion,omitempty"`
+	FlowHash    string `json:"flowHash"`
+}
+
+// SubflowEndedEvent is the data of EventSubflowEnded: the end step the flow reached, or the code of
+// the error it raised.
+type SubflowEndedEvent struct {
+	Flow string `json:"flow"`
+	End  string `json:"end,omitempty"`
+	Code string `json:"code,omitempty"`
+}
+
 // Payload decodes the data of one of the engine's own events into its type (a StepFailedEvent for
 // EventStepFailed, a Decision for EventBranch, ...). ok is false for an event an action added and
 // for data that does not decode.
@@ -148,6 +169,10 @@ func (ev Event) Payload() (p Payload, ok bool) {
 		return decodePayload[BoundEvent](ev)
 	case EventRedirectRefused:
 		return decodePayload[RedirectRefusedEvent](ev)
+	case EventSubflowStarted:
+		return decodePayload[SubflowStartedEvent](ev)
+	case EventSubflowEnded:
+		return decodePayload[SubflowEndedEvent](ev)
 	}
 	return nil, false
 }

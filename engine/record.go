@@ -33,6 +33,11 @@ type record struct {
 	Pending bool `json:"pending,omitempty"`
 	// Seq numbers events across the execution's life.
 	Seq int `json:"seq"`
+	// Pins maps every flow the execution may run as a sub-flow to the version it is pinned to.
+	Pins map[string]string `json:"pins,omitempty"`
+	// Frames are the flows running the current sub-flow, outermost first; while one runs, Input,
+	// Results, Form, Interaction and StepID are the sub-flow's.
+	Frames []frame `json:"frames,omitempty"`
 
 	rev   int64
 	nonce string
@@ -43,6 +48,7 @@ type pause struct {
 	Screen      *actions.Screen `json:"screen,omitempty"`
 	RedirectURL string          `json:"redirectUrl,omitempty"`
 	State       json.RawMessage `json:"state,omitempty"`
+	Wait        *actions.Wait   `json:"wait,omitempty"`
 }
 
 // finish is the finished page and redirect of a completed execution.
@@ -54,8 +60,11 @@ type finish struct {
 // response renders the record for clients.
 func (r *record) response(withNonce bool) *Response {
 	resp := &Response{
-		ExecutionID: r.ID, FlowID: r.FlowID, FlowVersion: r.FlowVersion, StepID: r.StepID,
+		ExecutionID: r.ID, FlowID: r.FlowID, FlowVersion: r.FlowVersion, StepID: r.stepPath(),
 		Status: r.Status, Subject: r.Subject, ExpiresAt: r.ExpiresAt,
+	}
+	if l, ok := r.rootInput()["locale"].(string); ok {
+		resp.Locale = l
 	}
 	switch r.Status {
 	case StatusWaiting:
@@ -69,6 +78,12 @@ func (r *record) response(withNonce bool) *Response {
 			resp.Action = ActionScreen
 			s := r.Pause.Screen.Redacted()
 			resp.Screen = &s
+		} else if r.Pause != nil && r.Pause.Wait != nil {
+			resp.Action = ActionWait
+			resp.Wait = &WaitInfo{For: r.Pause.Wait.For}
+			if u := r.Pause.Wait.Until; !u.IsZero() {
+				resp.Wait.Until = &u
+			}
 		} else if r.Pause != nil {
 			resp.Action = ActionRedirect
 			resp.Redirect = &Redirect{URL: r.Pause.RedirectURL}

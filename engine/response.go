@@ -35,14 +35,19 @@ type Response struct {
 	Action      string          `json:"action"`
 	Screen      *actions.Screen `json:"screen,omitempty"`
 	Redirect    *Redirect       `json:"redirect,omitempty"`
-	Output      map[string]any  `json:"output,omitempty"`
-	Error       *ErrorInfo      `json:"error,omitempty"`
+	// Wait says what an execution paused at a wait step waits for (Action ActionWait).
+	Wait   *WaitInfo      `json:"wait,omitempty"`
+	Output map[string]any `json:"output,omitempty"`
+	Error  *ErrorInfo     `json:"error,omitempty"`
 	// Nonce must accompany the next call to Next; it is single use.
 	Nonce     string          `json:"nonce,omitempty"`
 	Subject   actions.Subject `json:"subject"`
 	ExpiresAt time.Time       `json:"expiresAt"`
 	// Pending is true while a deferred execution waits for its browser (see StartRequest.Deferred).
 	Pending bool `json:"pending,omitempty"`
+	// Locale is the flow's `locale` input, when it has one: the language its pages are shown in
+	// (else the browser's).
+	Locale string `json:"locale,omitempty"`
 }
 
 // Redirect tells the client to send the browser to URL.

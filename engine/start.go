@@ -44,6 +44,7 @@ func (e *Engine) Start(ctx context.Context, flowID string, req StartRequest) (*R
 		CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(ttl),
 		Binding: req.Binding,
 		Pending: req.Deferred,
+		Pins:    e.pins(f),
 	}
 	t := &transition{e: e, f: f, rec: rec, now: now}
 	t.emit("", StartedEvent{FlowVersion: f.Version, FlowHash: f.Hash, Subject: req.Subject, Deferred: req.Deferred})
@@ -70,6 +71,9 @@ func (e *Engine) Start(ctx context.Context, flowID string, req StartRequest) (*R
 
 // Get returns where an execution stands, without its nonce.
 func (e *Engine) Get(ctx context.Context, executionID string) (*Response, error) {
+	if _, err := e.settleWait(ctx, executionID); err != nil && !errors.Is(err, ErrExpired) {
+		return nil, err
+	}
 	rec, err := e.load(ctx, executionID)
 	if err != nil {
 		return nil, err
@@ -81,6 +85,9 @@ func (e *Engine) Get(ctx context.Context, executionID string) (*Response, error)
 // already holds the execution (a host rendering the current screen again, e.g. after a page reload
 // in the browser the execution is bound to). Never hand it to an untrusted caller.
 func (e *Engine) Resume(ctx context.Context, executionID string) (*Response, error) {
+	if _, err := e.settleWait(ctx, executionID); err != nil && !errors.Is(err, ErrExpired) {
+		return nil, err
+	}
 	rec, err := e.load(ctx, executionID)
 	if err != nil {
 		return nil, err

@@ -29,12 +29,16 @@ type transition struct {
 }
 
 func (t *transition) event(typ, stepID string, data map[string]any) {
+	stepID = t.rec.prefix() + stepID
 	t.rec.Seq++
 	t.events = append(t.events, Event{Seq: t.rec.Seq, At: t.e.clock.Now().UTC(), Type: typ, StepID: stepID, Data: data})
 }
 
 // emit records one of the engine's own events; encode writes its payload as the event's data.
 func (t *transition) emit(stepID string, p Payload) {
+	if stepID != "" {
+		stepID = t.rec.prefix() + stepID
+	}
 	t.rec.Seq++
 	t.events = append(t.events, Event{Seq: t.rec.Seq, At: t.e.clock.Now().UTC(), Type: p.EventType(), StepID: stepID, payload: p})
 }
@@ -65,9 +69,9 @@ func (t *transition) run(ctx context.Context, resume *actions.Resume) {
 		}
 		nonce := randomString(18)
 		call := &actions.Call{
-			ExecutionID: rec.ID, FlowID: rec.FlowID, StepID: step.ID, Subject: rec.Subject,
+			ExecutionID: rec.ID, FlowID: rec.FlowID, StepID: rec.prefix() + step.ID, Subject: rec.Subject,
 			Now: t.e.clock.Now(), Scope: t.scope(), Resume: resume, State: state, Nonce: nonce, Binding: rec.Binding,
-			Logger: t.e.log.With("execution", rec.ID, "flow", rec.FlowID, "step", step.ID),
+			Logger: t.e.log.With("execution", rec.ID, "flow", t.f.ID, "step", step.ID),
 		}
 		res, err := t.runStep(ctx, step, call)
 		if err == nil {
@@ -75,42 +79,80 @@ func (t *transition) run(ctx context.Context, resume *actions.Resume) {
 		}
 		t.actionEvents(step, call.Emitted())
 		resume, state = nil, nil
-		if err != nil {
-			if !t.caught(step, err) {
-				return
-			}
-			continue
-		}
-		if res.Finish {
-			t.complete(step, res)
+		if !t.settle(ctx, stepResult{step: step, res: res, err: err}, nonce) {
 			return
 		}
-		if res.Pauses() {
-			t.pause(step, res, nonce)
-			return
-		}
-		outcome := res.Outcome
-		if outcome == "" {
-			outcome = actions.Success
-		}
-		rec.Results[step.ID] = map[string]any{"output": res.Output, "outcome": outcome}
-		t.emit(step.ID, StepCompletedEvent{Outcome: outcome, Output: redacted(res.Output, res.Redact)})
-		t.observe(step, "completed")
-		d, err := route(t.f, step, outcome, t.scope())
-		if err != nil {
-			t.emit(step.ID, d)
-			if !t.caught(step, err) {
-				return
-			}
-			continue
-		}
-		if d.Goto == "" {
-			t.failExecution(step.ID, &ErrorInfo{Code: "no_branch", Message: fmt.Sprintf("Step %s completed with outcome %q, which leads nowhere.", step.ID, outcome)})
-			return
-		}
-		t.emit(step.ID, d)
-		rec.StepID = d.Goto
 	}
+}
+
+// stepResult is how a run of a step ended.
+type stepResult struct {
+	step *flows.Step
+	res  actions.Result
+	err  error
+}
+
+// settle acts on how a step ended: it routes an error to a catch, enters a sub-flow, ends the
+// flow (or the sub-flow, completing the step that runs it), pauses, or takes the outcome's branch.
+// It reports whether the run goes on with rec.StepID.
+func (t *transition) settle(ctx context.Context, r stepResult, nonce string) bool {
+	for {
+		var ok bool
+		step, res := r.step, r.res
+		switch {
+		case r.err != nil && len(t.rec.Frames) > 0 && catchTarget(step, actions.AsError(r.err).Code) == "":
+			if r, ok = t.raised(ctx, step, r.err); !ok {
+				return false
+			}
+			continue
+		case r.err != nil:
+			return t.caught(step, r.err)
+		case res.Enter != nil:
+			err := t.enter(ctx, step, res.Enter)
+			if err == nil {
+				return true
+			}
+			r = stepResult{step: step, err: err}
+			continue
+		case res.Finish && len(t.rec.Frames) > 0:
+			if r, ok = t.ended(ctx, step, res); !ok {
+				return false
+			}
+			continue
+		case res.Finish:
+			t.complete(step, res)
+			return false
+		case res.Pauses():
+			t.pause(step, res, nonce)
+			return false
+		}
+		return t.completed(step, res)
+	}
+}
+
+// completed records a step's outcome and output and takes the branch they lead to. It reports
+// whether the run goes on.
+func (t *transition) completed(step *flows.Step, res actions.Result) bool {
+	rec := t.rec
+	outcome := res.Outcome
+	if outcome == "" {
+		outcome = actions.Success
+	}
+	rec.Results[step.ID] = map[string]any{"output": res.Output, "outcome": outcome}
+	t.emit(step.ID, StepCompletedEvent{Outcome: outcome, Output: redacted(res.Output, res.Redact)})
+	t.observe(step, "completed")
+	d, err := route(t.f, step, outcome, t.scope())
+	if err != nil {
+		t.emit(step.ID, d)
+		return t.caught(step, err)
+	}
+	if d.Goto == "" {
+		t.failExecution(step.ID, &ErrorInfo{Code: "no_branch", Message: fmt.Sprintf("Step %s completed with outcome %q, which leads nowhere.", step.ID, outcome)})
+		return false
+	}
+	t.emit(step.ID, d)
+	rec.StepID = d.Goto
+	return true
 }
 
 // actionEvents adds the events an action emitted. The data of an event that JSON cannot hold is
@@ -220,9 +262,16 @@ func (t *transition) pause(step *flows.Step, res actions.Result, nonce string) {
 	}
 	p := &pause{RedirectURL: res.RedirectURL, State: state}
 	kind := ActionRedirect
-	if res.Screen != nil {
+	switch {
+	case res.Screen != nil:
 		s := res.Screen.Redacted()
 		p.Screen, p.RedirectURL, kind = &s, "", ActionScreen
+	case res.Wait != nil:
+		p.Wait, p.RedirectURL, kind = res.Wait, "", ActionWait
+		if u := res.Wait.Until; !u.IsZero() && u.After(rec.ExpiresAt) {
+			// The execution lives until its wait times out, and then its time to live again.
+			rec.ExpiresAt = u.Add(rec.ExpiresAt.Sub(rec.CreatedAt))
+		}
 	}
 	rec.Pause = p
 	rec.nonce = nonce

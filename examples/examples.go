@@ -8,7 +8,7 @@ import (
 	"io/fs"
 )
 
-//go:embed flows/*.yaml
+//go:embed flows/*.yaml flows/locales/*.yaml
 var files embed.FS
 
 // Flows returns the example flow files (and their scenario tests, *.test.yaml) at its root, as

@@ -141,6 +141,9 @@ func refine(s *Step) bool {
 	if s.Kind.Name == "" || s.Config == nil {
 		return false
 	}
+	if _, calls := s.Config.(actions.FlowCaller); calls {
+		return false // typed from the flow it runs
+	}
 	out := s.Kind.OutputsOf(s.Config)
 	if out.String() == s.Outputs.String() {
 		return false

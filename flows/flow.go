@@ -24,6 +24,13 @@ type Flow struct {
 	// Source is the YAML the flow was loaded from.
 	Source []byte
 	Inputs []Input
+	// Outputs are the declared outputs (nil when the flow declares none): every end of the flow is
+	// checked against them, and a step running the flow as a sub-flow outputs them.
+	Outputs []Output
+	// Calls lists the steps that run another flow, in file order.
+	Calls []Call
+	// Messages are the catalogs its texts' message keys (t:<key>) name; nil when it has none.
+	Messages *Messages
 	// Start is the id of the first step.
 	Start string
 	// TTL bounds how long an execution may live; zero means the engine's default.
@@ -44,6 +51,46 @@ type Input struct {
 	Required    bool
 	Default     any
 	Description string
+}
+
+// Output is a declared flow output.
+type Output struct {
+	Name        string
+	Type        actions.Type
+	Description string
+}
+
+// Call is a step that runs another flow (`action: flow`).
+type Call struct {
+	// Step is the calling step's id; Flow the id of the flow it runs.
+	Step, Flow string
+	// Line and Col locate the flow id in the file.
+	Line, Col int
+}
+
+// OutputType is the type of the flow's output as its sub-flow steps see it: the declared outputs,
+// or any object when it declares none.
+func (f *Flow) OutputType() actions.Type {
+	if f.Outputs == nil {
+		return actions.Map(actions.Any())
+	}
+	fields := make(map[string]actions.Type, len(f.Outputs))
+	for _, o := range f.Outputs {
+		fields[o.Name] = o.Type
+	}
+	return actions.Object(fields)
+}
+
+// Ends returns the ids of the steps that end the flow (end, not fail): the outcomes of a step
+// running it as a sub-flow.
+func (f *Flow) Ends() []string {
+	var out []string
+	for _, s := range f.Steps {
+		if s.Terminal && !s.Kind.Fails {
+			out = append(out, s.ID)
+		}
+	}
+	return out
 }
 
 // Step is one step of a flow.

@@ -15,7 +15,12 @@ import (
 // buttons. Outcome edges are labelled with the outcome, conditional branches with their condition and
 // the default branch with "else"; catch edges are dashed. Screens are rounded, end steps stadiums and
 // fail steps hexagons. The output is the same for the same flow.
-func Mermaid(f *Flow) string {
+func Mermaid(f *Flow) string { return MermaidExpanded(f, nil) }
+
+// MermaidExpanded is Mermaid with each step that runs another flow found in subs drawn as a box
+// holding that flow's steps (nested as deep as they go); without subs such a step is one box,
+// drawn as a subroutine.
+func MermaidExpanded(f *Flow, subs map[string]*Flow) string {
 	g := newGraph(f)
 	var b strings.Builder
 	if validFlowID(f.ID) {
@@ -25,24 +30,51 @@ func Mermaid(f *Flow) string {
 	if g.start != "" {
 		b.WriteString("  start((\"start\"))\n")
 	}
-	shapes := map[nodeShape][2]string{
-		shapeAction: {"[", "]"},
-		shapePause:  {"(", ")"},
-		shapeEnd:    {"([", "])"},
-		shapeFail:   {"{{", "}}"},
-	}
 	classes := map[nodeShape][]string{}
+	writeMermaid(&b, f, g, "", subs, classes, map[string]bool{f.ID: true})
+	if g.start != "" {
+		b.WriteString("  classDef entry fill:#333,stroke:#333,color:#fff\n  class start entry\n")
+	}
+	for _, sh := range []nodeShape{shapePause, shapeEnd, shapeFail} {
+		if ids := classes[sh]; len(ids) > 0 {
+			fmt.Fprintf(&b, "  classDef %s %s\n  class %s %s\n", sh.class(), sh.style(), strings.Join(ids, ","), sh.class())
+		}
+	}
+	return b.String()
+}
+
+var mermaidShapes = map[nodeShape][2]string{
+	shapeAction: {"[", "]"},
+	shapePause:  {"(", ")"},
+	shapeEnd:    {"([", "])"},
+	shapeFail:   {"{{", "}}"},
+	shapeCall:   {"[[", "]]"},
+}
+
+// writeMermaid writes the nodes and edges of f, their ids prefixed (the path of the steps running
+// it), expanding the flows of subs it runs that are not already open (seen).
+func writeMermaid(b *strings.Builder, f *Flow, g graph, prefix string, subs map[string]*Flow, classes map[nodeShape][]string, seen map[string]bool) {
 	for _, n := range g.nodes {
 		lines := make([]string, len(n.lines))
 		for i, l := range n.lines {
 			lines[i] = mermaidText(l)
 		}
-		s := shapes[n.shape]
-		fmt.Fprintf(&b, "  %s%s\"%s\"%s\n", mermaidID(n.id), s[0], strings.Join(lines, "<br/>"), s[1])
-		classes[n.shape] = append(classes[n.shape], mermaidID(n.id))
+		id := mermaidID(prefix + n.id)
+		if sub := subs[n.calls]; sub != nil && !seen[sub.ID] {
+			fmt.Fprintf(b, "  subgraph %s [\"%s\"]\n", id, strings.Join(lines, " "))
+			seen[sub.ID] = true
+			sg := newGraph(sub)
+			writeMermaid(b, sub, sg, prefix+n.id+"__", subs, classes, seen)
+			delete(seen, sub.ID)
+			b.WriteString("  end\n")
+			continue
+		}
+		sh := mermaidShapes[n.shape]
+		fmt.Fprintf(b, "  %s%s\"%s\"%s\n", id, sh[0], strings.Join(lines, "<br/>"), sh[1])
+		classes[n.shape] = append(classes[n.shape], id)
 	}
-	if g.start != "" {
-		fmt.Fprintf(&b, "  start --> %s\n", mermaidID(g.start))
+	if prefix == "" && g.start != "" {
+		fmt.Fprintf(b, "  start --> %s\n", mermaidID(g.start))
 	}
 	for _, e := range g.edges {
 		arrow := "-->"
@@ -53,17 +85,8 @@ func Mermaid(f *Flow) string {
 		if e.label != "" {
 			label = "|\"" + mermaidText(e.label) + "\"|"
 		}
-		fmt.Fprintf(&b, "  %s %s%s %s\n", mermaidID(e.from), arrow, label, mermaidID(e.to))
+		fmt.Fprintf(b, "  %s %s%s %s\n", mermaidID(prefix+e.from), arrow, label, mermaidID(prefix+e.to))
 	}
-	if g.start != "" {
-		b.WriteString("  classDef entry fill:#333,stroke:#333,color:#fff\n  class start entry\n")
-	}
-	for _, sh := range []nodeShape{shapePause, shapeEnd, shapeFail} {
-		if ids := classes[sh]; len(ids) > 0 {
-			fmt.Fprintf(&b, "  classDef %s %s\n  class %s %s\n", sh.class(), sh.style(), strings.Join(ids, ","), sh.class())
-		}
-	}
-	return b.String()
 }
 
 // Dot returns the flow as a Graphviz digraph with the same nodes and edges as Mermaid: screens are
@@ -85,6 +108,7 @@ func Dot(f *Flow) string {
 		shapePause:  `, style="rounded,filled", fillcolor="#e8f0fe"`,
 		shapeEnd:    `, style="rounded,filled", peripheries=2, fillcolor="#e6f4ea"`,
 		shapeFail:   `, shape=octagon, style=filled, fillcolor="#fce8e6"`,
+		shapeCall:   `, peripheries=2`,
 	}
 	for _, n := range g.nodes {
 		fmt.Fprintf(&b, "  %s [label=%s%s];\n", dotString(n.id), dotString(strings.Join(n.lines, "\n")), attrs[n.shape])
@@ -117,18 +141,22 @@ const (
 	shapePause
 	shapeEnd
 	shapeFail
+	// shapeCall is a step that runs another flow.
+	shapeCall
 )
 
 func (s nodeShape) class() string {
-	return [...]string{"action", "pause", "finish", "failure"}[s]
+	return [...]string{"action", "pause", "finish", "failure", "call"}[s]
 }
 
 func (s nodeShape) style() string {
-	return [...]string{"", "fill:#e8f0fe,stroke:#4a6fa5", "fill:#e6f4ea,stroke:#3c8d40", "fill:#fce8e6,stroke:#c5221f"}[s]
+	return [...]string{"", "fill:#e8f0fe,stroke:#4a6fa5", "fill:#e6f4ea,stroke:#3c8d40", "fill:#fce8e6,stroke:#c5221f", ""}[s]
 }
 
 type graphNode struct {
-	id    string
+	id string
+	// calls is the id of the flow the step runs, if it runs one.
+	calls string
 	lines []string // plain text, escaped by each renderer
 	shape nodeShape
 }
@@ -149,7 +177,7 @@ type graph struct {
 func newGraph(f *Flow) graph {
 	g := graph{start: f.Start}
 	for _, s := range f.Steps {
-		g.nodes = append(g.nodes, graphNode{id: s.ID, lines: nodeLines(s), shape: shapeOf(s)})
+		g.nodes = append(g.nodes, graphNode{id: s.ID, calls: calledFlow(s), lines: nodeLines(s), shape: shapeOf(s)})
 		g.edges = append(g.edges, grouped(s.ID, s.On, "", false)...)
 		for _, br := range s.Next {
 			label := ""
@@ -183,8 +211,18 @@ func grouped(from string, m map[string]string, prefix string, catch bool) []grap
 	return out
 }
 
+// calledFlow is the id of the flow a step runs, or "".
+func calledFlow(s *Step) string {
+	if fc, ok := s.Config.(actions.FlowCaller); ok {
+		return fc.CalledFlow()
+	}
+	return ""
+}
+
 func shapeOf(s *Step) nodeShape {
 	switch {
+	case calledFlow(s) != "":
+		return shapeCall
 	case s.Kind.Fails:
 		return shapeFail
 	case s.Terminal:
@@ -203,6 +241,9 @@ func nodeLines(s *Step) []string {
 		kind = "?"
 	}
 	lines := []string{s.ID + " · " + kind}
+	if called := calledFlow(s); called != "" {
+		lines[0] += ": " + called
+	}
 	if title := literalTitle(s.Config); title != "" {
 		lines = append(lines, truncate(title, 40))
 	}

@@ -79,3 +79,43 @@ func (b *builder) problems(res decode.Result) bool {
 	}
 	return len(res.Problems) > 0
 }
+
+type outputDoc struct {
+	Type        string `yaml:"type" required:"true" doc:"string, number, bool, list or object"`
+	Description string `yaml:"description"`
+}
+
+// outputs parses `outputs:`: names mapped to a type, or to {type, description}.
+func (b *builder) outputs(n *yaml.Node) {
+	if n.Kind != yaml.MappingNode {
+		b.c.add(n.Line, n.Column, "outputs must be a mapping of output names to their type")
+		return
+	}
+	b.flow.Outputs = []Output{}
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		name := k.Value
+		if seen[name] {
+			b.c.add(k.Line, k.Column, "duplicate output %q", name)
+			continue
+		}
+		seen[name] = true
+		if !actions.ValidName(name) {
+			b.c.add(k.Line, k.Column, "output name %q must be a letter followed by letters, digits or underscores", name)
+			continue
+		}
+		var doc outputDoc
+		if v.Kind == yaml.ScalarNode && v.Tag == "!!str" {
+			doc.Type = v.Value
+		} else if b.problems(decode.IntoFile(b.flow.Source, v, &doc, "output "+name)) {
+			continue
+		}
+		t, ok := inputTypes[doc.Type]
+		if !ok {
+			b.c.add(v.Line, v.Column, "output %q has unknown type %q; use string, number, bool, list or object", name, doc.Type)
+			continue
+		}
+		b.flow.Outputs = append(b.flow.Outputs, Output{Name: name, Type: t, Description: doc.Description})
+	}
+}

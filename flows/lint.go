@@ -76,10 +76,22 @@ func declaresOutcomes(kind actions.Kind) bool {
 	return ok
 }
 
+// callsFlow reports whether kind's steps run another flow, whose ends are their outcomes.
+func callsFlow(kind actions.Kind) bool {
+	if kind.NewConfig == nil {
+		return false
+	}
+	_, ok := kind.NewConfig().(actions.FlowCaller)
+	return ok
+}
+
 // learnOutcomes takes the outcomes of a step whose config decoded, before its Validate runs, so
 // that a step whose settings are wrong still has its on: keys checked. A config that cannot tell
 // them before it is valid (it panics) leaves them unknown.
 func (b *builder) learnOutcomes(rs *rawStep) {
+	if callsFlow(rs.step.Kind) {
+		return
+	}
 	defer func() {
 		if recover() != nil {
 			rs.outcomesKnown = false

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"sort"
@@ -44,13 +45,20 @@ type Limits struct {
 type Loader struct {
 	Registry *actions.Registry
 	Limits   Limits
+	// Flows are the flows a loaded flow may run as sub-flows (`action: flow`), by id; a nil value
+	// marks a flow that exists but did not load. With Flows nil, Load leaves such steps unchecked
+	// and untyped; LoadFiles, LoadDir and LoadFS check them against the flows they load.
+	Flows map[string]*Flow
+	// Messages are the message catalogs flow texts may name (t:<key>); a key the default
+	// catalog lacks is a load error. LoadDir and LoadFS read them from locales/ beside the flows.
+	Messages *Messages
 }
 
 // NewLoader returns a loader for the kinds in reg with default limits.
 func NewLoader(reg *actions.Registry) *Loader { return &Loader{Registry: reg} }
 
 // topKeys are the keys a flow document may have.
-var topKeys = []string{"id", "version", "description", "inputs", "start", "ttl", "steps"}
+var topKeys = []string{"id", "version", "description", "inputs", "outputs", "start", "ttl", "steps"}
 
 // Load parses and checks one flow. On failure the error is Diagnostics listing every problem found.
 func (l *Loader) Load(file string, src []byte) (*Flow, error) {
@@ -92,8 +100,11 @@ func (l *Loader) Load(file string, src []byte) (*Flow, error) {
 	f := &Flow{File: file, Source: src, Hash: hex.EncodeToString(sum[:16]), byID: map[string]*Step{}}
 	b := &builder{loader: l, c: c, flow: f, lim: lim, broken: map[string]bool{}}
 	b.top(root)
+	b.checkMessages(root)
 	if len(f.Steps) > 0 {
 		b.compileTyped()
+		b.checkCallInputs()
+		b.checkEnds()
 		b.lint()
 	}
 	if len(c.diags) > 0 {
@@ -156,18 +167,52 @@ func IsFlowFile(name string) bool {
 }
 
 // LoadFiles loads several flow files, reporting every problem in every file, and duplicate flow ids.
+// The flows may run each other as sub-flows (and the flows of Loader.Flows).
 func (l *Loader) LoadFiles(paths ...string) ([]*Flow, error) {
-	return l.loadEach(paths, l.LoadFile)
+	return l.loadEach(paths, func(p string) ([]byte, error) {
+		src, err := os.ReadFile(p)
+		if err != nil {
+			return nil, fmt.Errorf("read flow: %w", err)
+		}
+		return src, nil
+	})
 }
 
-// loadEach loads the flows named by paths with load, reporting every problem in every file, and
-// duplicate flow ids.
-func (l *Loader) loadEach(paths []string, load func(string) (*Flow, error)) ([]*Flow, error) {
+// loadEach loads the flows named by paths, read with read, reporting every problem in every file,
+// and duplicate flow ids. It loads twice: first each flow on its own, to learn what each declares,
+// then each against all the others, so that a step running another flow is checked and typed.
+func (l *Loader) loadEach(paths []string, read func(string) ([]byte, error)) ([]*Flow, error) {
 	var all Diagnostics
+	srcs := map[string][]byte{}
+	known := maps.Clone(l.Flows)
+	if known == nil {
+		known = map[string]*Flow{}
+	}
+	alone := *l
+	alone.Flows = nil
+	for _, p := range paths {
+		src, err := read(p)
+		if err != nil {
+			all = append(all, Diagnostic{File: p, Line: 1, Col: 1, Message: err.Error()})
+			continue
+		}
+		srcs[p] = src
+		f, _ := alone.Load(p, src) // its problems are reported by the second load
+		id := f.idOr(src)
+		if _, seen := known[id]; id != "" && !seen {
+			known[id] = f
+		}
+	}
+	linked := *l
+	linked.Flows = known
 	var out []*Flow
 	byID := map[string]string{}
 	for _, p := range paths {
-		f, err := load(p)
+		src, ok := srcs[p]
+		if !ok {
+			continue
+		}
+		f, err := linked.Load(p, src)
 		var ds Diagnostics
 		switch {
 		case errors.As(err, &ds):
@@ -184,10 +229,25 @@ func (l *Loader) loadEach(paths []string, load func(string) (*Flow, error)) ([]*
 		byID[f.ID] = p
 		out = append(out, f)
 	}
+	all = append(all, checkCalls(out)...)
 	if len(all) > 0 {
 		return nil, all
 	}
 	return out, nil
+}
+
+// idOr returns the flow's id, or for a flow that did not load (f nil) the id its source names.
+func (f *Flow) idOr(src []byte) string {
+	if f != nil {
+		return f.ID
+	}
+	var doc struct {
+		ID string `yaml:"id"`
+	}
+	if yaml.Unmarshal(src, &doc) != nil {
+		return ""
+	}
+	return doc.ID
 }
 
 // LoadDir loads every flow file in dir (not its subfolders).
@@ -203,6 +263,15 @@ func (l *Loader) LoadDir(dir string) ([]*Flow, error) {
 		}
 	}
 	sort.Strings(paths)
+	m, err := LoadMessages(os.DirFS(dir), func(p string) string { return filepath.Join(dir, p) })
+	if err != nil {
+		return nil, err
+	}
+	if m != nil {
+		withMessages := *l
+		withMessages.Messages = m
+		return withMessages.LoadFiles(paths...)
+	}
 	return l.LoadFiles(paths...)
 }
 
@@ -263,6 +332,8 @@ func (b *builder) top(root *yaml.Node) {
 			}
 		case "inputs":
 			b.inputs(v)
+		case "outputs":
+			b.outputs(v)
 		case "steps":
 			stepsNode = v
 		default:

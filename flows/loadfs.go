@@ -3,6 +3,8 @@ package flows
 import (
 	"fmt"
 	"io/fs"
+	"os"
+	"path/filepath"
 	"sort"
 )
 
@@ -21,11 +23,47 @@ func (l *Loader) LoadFS(fsys fs.FS) ([]*Flow, error) {
 		}
 	}
 	sort.Strings(names)
-	return l.loadEach(names, func(name string) (*Flow, error) {
+	m, err := LoadMessages(fsys, func(p string) string { return p })
+	if err != nil {
+		return nil, err
+	}
+	if m != nil {
+		withMessages := *l
+		withMessages.Messages = m
+		l = &withMessages
+	}
+	return l.loadEach(names, func(name string) ([]byte, error) {
 		src, err := fs.ReadFile(fsys, name)
 		if err != nil {
 			return nil, fmt.Errorf("read flow: %w", err)
 		}
-		return l.Load(name, src)
+		return src, nil
 	})
+}
+
+// Beside returns the flows of the folders dirs that load on their own, by id (the first of an id
+// wins): the flows a flow file there may run as sub-flows when it is loaded without them. Set
+// them as Loader.Flows.
+func (l *Loader) Beside(dirs ...string) map[string]*Flow {
+	alone := Loader{Registry: l.Registry, Limits: l.Limits}
+	out := map[string]*Flow{}
+	for _, dir := range dirs {
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			continue
+		}
+		for _, e := range entries {
+			if e.IsDir() || !IsFlowFile(e.Name()) {
+				continue
+			}
+			f, err := alone.LoadFile(filepath.Join(dir, e.Name()))
+			if err != nil {
+				continue
+			}
+			if _, dup := out[f.ID]; !dup {
+				out[f.ID] = f
+			}
+		}
+	}
+	return out
 }

@@ -52,7 +52,11 @@ func Schema(reg *actions.Registry) ([]byte, error) {
 		return nil, fmt.Errorf("flow schema: %w", err)
 	}
 	defs.set("step", step)
-	inputs, err := inputsSchema()
+	inputs, err := paramsSchema(reflect.TypeFor[inputDoc](), "the flow's inputs by name: a type, or a mapping with type, required, default and description")
+	if err != nil {
+		return nil, fmt.Errorf("flow schema: %w", err)
+	}
+	outputs, err := paramsSchema(reflect.TypeFor[outputDoc](), "the flow's declared outputs by name: a type, or a mapping with type and description; every end is checked against them, and a step running this flow (action: flow) outputs them")
 	if err != nil {
 		return nil, fmt.Errorf("flow schema: %w", err)
 	}
@@ -66,6 +70,7 @@ func Schema(reg *actions.Registry) ([]byte, error) {
 			"version", &jsonSchema{Type: []string{"string", "number"}, Description: "the flow's version, for people; executions are pinned to the file's hash"},
 			"description", &jsonSchema{Type: "string", Description: "what the flow does"},
 			"inputs", inputs,
+			"outputs", outputs,
 			"start", stepTarget("the first step (default: the first step in the file)"),
 			"ttl", durationSchema("how long an execution may live, e.g. 30m (default: the engine's)"),
 			"steps", &jsonSchema{
@@ -195,9 +200,9 @@ func stepSchema(kinds []actions.Kind, shorthands *schemaProps, branches []*jsonS
 	return step, nil
 }
 
-// inputsSchema describes `inputs:`: names to a type, or to {type, required, default, description}.
-func inputsSchema() (*jsonSchema, error) {
-	long, err := structSchema(reflect.TypeFor[inputDoc]())
+// paramsSchema describes `inputs:` or `outputs:`: names to a type, or to the long form doc.
+func paramsSchema(doc reflect.Type, description string) (*jsonSchema, error) {
+	long, err := structSchema(doc)
 	if err != nil {
 		return nil, err
 	}
@@ -210,7 +215,7 @@ func inputsSchema() (*jsonSchema, error) {
 	typ.Enum = typeNames
 	return &jsonSchema{
 		Type:          "object",
-		Description:   "the flow's inputs by name: a type, or a mapping with type, required, default and description",
+		Description:   description,
 		PropertyNames: nameSchema(),
 		AdditionalProperties: &jsonSchema{AnyOf: []*jsonSchema{
 			{Type: "string", Enum: typeNames, Description: typ.Description},

@@ -28,7 +28,7 @@ func kindBranch(k actions.Kind, cfg *jsonSchema, key string) *jsonSchema {
 	if k.Terminal {
 		then.Properties.set("on", false)
 		then.Properties.set("next", false)
-	} else if _, dynamic := sample.(actions.OutcomesDeclarer); !dynamic {
+	} else if !dynamicOutcomes(sample) {
 		outcomes := k.OutcomesOf(nil)
 		then.Properties.set("on", &jsonSchema{PropertyNames: &jsonSchema{Enum: outcomes}})
 		then.XOutcomes = outcomes
@@ -45,6 +45,13 @@ func kindBranch(k actions.Kind, cfg *jsonSchema, key string) *jsonSchema {
 	return &jsonSchema{If: cond, Then: then}
 }
 
+// dynamicOutcomes reports whether a kind's outcomes depend on its settings (or on the flow it runs).
+func dynamicOutcomes(sample any) bool {
+	_, declares := sample.(actions.OutcomesDeclarer)
+	_, calls := sample.(actions.FlowCaller)
+	return declares || calls
+}
+
 // configSample returns a zero config of k, to see which optional interfaces it implements.
 func configSample(k actions.Kind) any {
 	if k.NewConfig == nil {
@@ -58,12 +65,16 @@ func kindDoc(k actions.Kind) string {
 	parts := []string{k.Doc}
 	sample := configSample(k)
 	if !k.Terminal {
-		if _, dynamic := sample.(actions.OutcomesDeclarer); dynamic {
+		if _, calls := sample.(actions.FlowCaller); calls {
+			parts = append(parts, "Outcomes: the ids of the end steps of the flow it runs.")
+		} else if dynamicOutcomes(sample) {
 			parts = append(parts, "Outcomes: set by its settings.")
 		} else {
 			parts = append(parts, "Outcomes: "+strings.Join(k.OutcomesOf(nil), ", ")+".")
 		}
-		if _, dynamic := sample.(actions.OutputsDeclarer); dynamic {
+		if _, calls := sample.(actions.FlowCaller); calls {
+			parts = append(parts, "Output (steps.<id>.output): the declared outputs of the flow it runs.")
+		} else if _, dynamic := sample.(actions.OutputsDeclarer); dynamic {
 			parts = append(parts, "Output (steps.<id>.output): set by its settings.")
 		} else if !k.Outputs.IsAny() {
 			parts = append(parts, "Output (steps.<id>.output): "+k.Outputs.String()+".")

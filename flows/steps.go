@@ -120,7 +120,7 @@ func (b *builder) parseStep(id string, k, v *yaml.Node) *rawStep {
 	s.Pauses = kind.Pauses
 	s.Terminal = kind.Terminal
 	s.Outcomes = kind.OutcomesOf(nil)
-	rs.outcomesKnown = !declaresOutcomes(kind)
+	rs.outcomesKnown = !declaresOutcomes(kind) && !callsFlow(kind)
 	rs.withNode = withNode
 	b.config(rs, withNode)
 	return rs
@@ -199,6 +199,7 @@ func (b *builder) config(rs *rawStep, with *yaml.Node) {
 	s.Action = act
 	s.Outputs = s.Kind.OutputsOf(s.Config)
 	s.Outcomes = s.Kind.OutcomesOf(s.Config)
+	b.call(rs)
 }
 
 // validation reports a config's Validate errors at the fields they name.

@@ -3,6 +3,7 @@ package flowtest
 import (
 	"context"
 	"fmt"
+	"github.com/outflowhq/outflow/flows"
 	"slices"
 	"strings"
 
@@ -74,11 +75,14 @@ func (r *runner) checkScreen(e *expectation, when string) {
 	if e.Screen != "" && s.ID != e.Screen {
 		r.failAt(when, "the screen shown is %q but the scenario expected %q", s.ID, e.Screen)
 	}
-	if e.Title != "" && s.Title != e.Title {
-		r.failAt(when, "the screen's title is %q but the scenario expected %q", s.Title, e.Title)
+	// Message keys (t:<key>) read in the default language, as a browser without a preference sees them.
+	msgs := r.sc.flow.Messages
+	title, text := msgs.Text(flows.DefaultLocale, s.Title), msgs.Text(flows.DefaultLocale, s.Text)
+	if e.Title != "" && title != e.Title {
+		r.failAt(when, "the screen's title is %q but the scenario expected %q", title, e.Title)
 	}
-	if e.Text != "" && s.Text != e.Text {
-		r.failAt(when, "the screen's text is %q but the scenario expected %q", s.Text, e.Text)
+	if e.Text != "" && text != e.Text {
+		r.failAt(when, "the screen's text is %q but the scenario expected %q", text, e.Text)
 	}
 	var texts []string
 	for _, m := range s.Messages {

@@ -31,12 +31,10 @@ func (p *parser) mocks(n *yaml.Node, where string) map[string][]mockResult {
 		}
 		var step *flows.Step
 		if p.flow != nil {
-			s, ok := p.flow.Step(k.Value)
-			if !ok {
-				p.stepRef(k, k.Value, "mock")
+			if !p.stepRef(k, k.Value, "mock") {
 				continue
 			}
-			step = s
+			step, _, _ = p.step(k.Value)
 		}
 		items := []*yaml.Node{v}
 		if v.Kind == yaml.SequenceNode {

@@ -18,7 +18,7 @@ import (
 var (
 	fileKeys        = []string{"flow", "scenarios"}
 	scenarioKeys    = []string{"name", "input", "user", "tenant", "mock", "interactions", "expect"}
-	interactionKeys = []string{"expect", "press", "with", "advance"}
+	interactionKeys = []string{"expect", "press", "with", "advance", "signal"}
 )
 
 // flowFinder returns the flow a scenario file names (id "" means the flow file with the same base
@@ -30,6 +30,7 @@ type parser struct {
 	file  string
 	diags flows.Diagnostics
 	flow  *flows.Flow
+	find  flowFinder
 }
 
 func (p *parser) add(line, col int, format string, args ...any) {
@@ -46,7 +47,7 @@ func (p *parser) problems(res decode.Result) bool {
 // parseFile parses a scenario file strictly and checks it against its flow. It returns every problem
 // as a diagnostic with its line and column.
 func parseFile(file string, src []byte, find flowFinder) ([]*scenario, flows.Diagnostics) {
-	p := &parser{file: file}
+	p := &parser{file: file, find: find}
 	var doc yaml.Node
 	if err := yaml.NewDecoder(bytes.NewReader(src)).Decode(&doc); err != nil {
 		p.add(1, 1, "invalid YAML: %s", strings.TrimPrefix(err.Error(), "yaml: "))
@@ -219,21 +220,30 @@ func (p *parser) interaction(n *yaml.Node, where string) (interaction, bool) {
 	_, pressNode := keyNode(n, "press")
 	_, advNode := keyNode(n, "advance")
 	_, withNode := keyNode(n, "with")
+	_, sigNode := keyNode(n, "signal")
 	it := interaction{line: n.Line, press: doc.Press, advance: doc.Advance}
+	if sigNode != nil {
+		it.signal = map[string]any{}
+		if doc.Signal != nil {
+			it.signal = actions.Normalize(doc.Signal).(map[string]any)
+		}
+	}
 	if doc.With != nil {
 		it.with = actions.Normalize(doc.With).(map[string]any)
 	}
 	switch {
 	case pressNode != nil && advNode != nil:
 		p.add(advNode.Line, advNode.Column, "an interaction either presses a button or advances the clock; split it in two")
+	case sigNode != nil && (pressNode != nil || advNode != nil):
+		p.add(sigNode.Line, sigNode.Column, "an interaction either signals a wait, presses a button or advances the clock; split it")
 	case pressNode != nil && doc.Press == "":
 		p.add(pressNode.Line, pressNode.Column, "press needs the id of a button (or callback after a redirect)")
 	case advNode != nil && doc.Advance <= 0:
 		p.add(advNode.Line, advNode.Column, "advance must be a positive duration such as 31m")
 	case withNode != nil && pressNode == nil:
 		p.add(withNode.Line, withNode.Column, "with holds the values submitted with a press; add press")
-	case pressNode == nil && advNode == nil && doc.Expect == nil:
-		p.add(n.Line, n.Column, "an interaction needs press, advance or expect")
+	case pressNode == nil && advNode == nil && sigNode == nil && doc.Expect == nil:
+		p.add(n.Line, n.Column, "an interaction needs press, signal, advance or expect")
 	}
 	if doc.Expect != nil {
 		_, en := keyNode(n, "expect")
@@ -274,13 +284,52 @@ func (p *parser) checkExpectation(e *expectation, n *yaml.Node) {
 	}
 }
 
-// stepRef reports a reference to a step the flow does not have.
+// stepRef reports a reference to a step the flow does not have. A step of a sub-flow is named by
+// its path: the step running the sub-flow, a slash, the sub-flow's step ("connect/choose").
 func (p *parser) stepRef(n *yaml.Node, id, what string) bool {
-	if _, ok := p.flow.Step(id); ok {
+	s, f, last := p.step(id)
+	switch {
+	case s != nil:
 		return true
+	case f == nil || f == p.flow && !strings.Contains(id, "/"):
+		p.add(n.Line, n.Column, "%s: flow %q has no step %q%s", what, p.flow.ID, id, suggest.Hint(id, stepIDs(p.flow)))
+	default:
+		p.add(n.Line, n.Column, "%s: flow %q (run by step %q) has no step %q%s", what, f.ID, strings.TrimSuffix(id, "/"+last), last, suggest.Hint(last, stepIDs(f)))
 	}
-	p.add(n.Line, n.Column, "%s: flow %q has no step %q%s", what, p.flow.ID, id, suggest.Hint(id, stepIDs(p.flow)))
 	return false
+}
+
+// step resolves a step path: the step (nil when missing), the flow that should hold it (nil when
+// a step on the way is missing or runs no flow) and the path's last id.
+func (p *parser) step(path string) (*flows.Step, *flows.Flow, string) {
+	f := p.flow
+	parts := strings.Split(path, "/")
+	for i, part := range parts[:len(parts)-1] {
+		s, ok := f.Step(part)
+		if !ok {
+			return nil, nil, parts[i]
+		}
+		called := calledFlow(s)
+		if called == "" || p.find == nil {
+			return nil, nil, part
+		}
+		sub, err := p.find(called)
+		if err != nil || sub == nil {
+			return nil, nil, part
+		}
+		f = sub
+	}
+	last := parts[len(parts)-1]
+	s, _ := f.Step(last)
+	return s, f, last
+}
+
+// calledFlow is the id of the flow a step runs, or "".
+func calledFlow(s *flows.Step) string {
+	if fc, ok := s.Config.(actions.FlowCaller); ok {
+		return fc.CalledFlow()
+	}
+	return ""
 }
 
 func stepIDs(f *flows.Flow) []string {

@@ -12,6 +12,7 @@ import (
 	"github.com/outflowhq/outflow/clock"
 	"github.com/outflowhq/outflow/engine"
 	"github.com/outflowhq/outflow/engine/explain"
+	"github.com/outflowhq/outflow/flows"
 	"github.com/outflowhq/outflow/outbound"
 	"github.com/outflowhq/outflow/store"
 )
@@ -66,10 +67,16 @@ func (r *runner) start(ctx context.Context, s *suite, st *store.Store, log *slog
 	if err != nil {
 		return fmt.Errorf("load flow %q: %w", r.sc.flowID, err)
 	}
-	for id, results := range r.sc.mocks {
-		if step, ok := f.Step(id); ok && len(results) > 0 {
+	subs := map[string]*flows.Flow{}
+	for _, sub := range s.called(f) {
+		if subs[sub.ID], err = s.loader.Load(sub.File, sub.Source); err != nil {
+			return fmt.Errorf("load flow %q: %w", sub.ID, err)
+		}
+	}
+	for path, results := range r.sc.mocks {
+		if step, ok := mockedStep(f, subs, path); ok && len(results) > 0 {
 			step.Action = &mockAction{results: results}
-			r.mocked[id] = true
+			r.mocked[path] = true
 		}
 	}
 	r.eng, err = engine.New(engine.Options{
@@ -77,6 +84,11 @@ func (r *runner) start(ctx context.Context, s *suite, st *store.Store, log *slog
 	})
 	if err != nil {
 		return err
+	}
+	for _, sub := range subs {
+		if err := r.eng.AddFlow(ctx, sub); err != nil {
+			return err
+		}
 	}
 	if err := r.eng.AddFlow(ctx, f); err != nil {
 		return err
@@ -89,6 +101,23 @@ func (r *runner) start(ctx context.Context, s *suite, st *store.Store, log *slog
 	return nil
 }
 
+// mockedStep finds the step a mock replaces: a step of f, or by its path ("connect/choose") a step
+// of a sub-flow, in the private copies subs. A mocked sub-flow step is mocked wherever that flow
+// runs in the scenario.
+func mockedStep(f *flows.Flow, subs map[string]*flows.Flow, path string) (*flows.Step, bool) {
+	parts := strings.Split(path, "/")
+	for _, part := range parts[:len(parts)-1] {
+		s, ok := f.Step(part)
+		if !ok {
+			return nil, false
+		}
+		if f = subs[calledFlow(s)]; f == nil {
+			return nil, false
+		}
+	}
+	return f.Step(parts[len(parts)-1])
+}
+
 // interact plays the interactions in order, stopping at the first that fails.
 func (r *runner) interact(ctx context.Context) {
 	for i, it := range r.sc.interactions {
@@ -99,6 +128,10 @@ func (r *runner) interact(ctx context.Context) {
 		switch {
 		case it.press != "":
 			if !r.press(ctx, it, where) {
+				return
+			}
+		case it.signal != nil:
+			if !r.signal(ctx, it, where) {
 				return
 			}
 		case it.advance > 0:
@@ -143,6 +176,32 @@ func (r *runner) press(ctx context.Context, it interaction, where string) bool {
 		return false
 	}
 	r.resp = next
+	return true
+}
+
+// signal answers the wait the execution is paused at with a payload, with the wait's token, as
+// the outside system would.
+func (r *runner) signal(ctx context.Context, it interaction, where string) bool {
+	cur := r.resp
+	if cur.Status != engine.StatusWaiting || cur.Wait == nil {
+		r.fail("%s: cannot signal: the execution is %s at step %q, not waiting for a signal%s", where, cur.Status, cur.StepID, r.why(ctx))
+		return false
+	}
+	tok, err := r.eng.WaitToken(ctx, cur.ExecutionID)
+	if err == nil {
+		r.resp, err = r.eng.Signal(ctx, cur.ExecutionID, engine.SignalRequest{Token: tok, Payload: it.signal})
+	}
+	var inErr *outbound.InvalidError
+	switch {
+	case errors.As(err, &inErr):
+		r.fail("%s: signalled step %q: %s", where, cur.StepID, refusedInput(inErr))
+		r.resp = cur
+		return false
+	case err != nil:
+		r.fail("%s: signal step %q: %v", where, cur.StepID, err)
+		r.resp = cur
+		return false
+	}
 	return true
 }
 

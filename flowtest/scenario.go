@@ -31,6 +31,8 @@ type interaction struct {
 	press   string
 	with    map[string]any
 	advance time.Duration
+	// signal answers a wait step with this payload (nil: no signal).
+	signal map[string]any
 }
 
 // mockResult is what a mocked step returns on one run.
@@ -75,4 +77,5 @@ type interactionDoc struct {
 	Press   string         `yaml:"press" doc:"the button to press (callback after a redirect)"`
 	With    map[string]any `yaml:"with" doc:"the values submitted with it"`
 	Advance time.Duration  `yaml:"advance" doc:"move the clock forward, e.g. 31m"`
+	Signal  map[string]any `yaml:"signal" doc:"answer the wait step the execution is paused at with this payload, as an outside system would"`
 }

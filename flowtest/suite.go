@@ -22,6 +22,8 @@ type suite struct {
 	byFile map[string]*flows.Flow
 	byID   map[string]*flows.Flow
 	failed map[string]bool
+	// learnt holds the folders whose flows the loader knows as sub-flows.
+	learnt map[string]bool
 	// tested are the flows the report covers: those given, then those with scenarios.
 	tested    []*flows.Flow
 	scenarios []*scenario
@@ -40,7 +42,9 @@ func load(opts Options) (*suite, error) {
 	s := &suite{
 		opts: opts, loader: &flows.Loader{Registry: opts.Registry, Limits: opts.Limits},
 		byFile: map[string]*flows.Flow{}, byID: map[string]*flows.Flow{}, failed: map[string]bool{},
+		learnt: map[string]bool{},
 	}
+	s.loader.Flows = map[string]*flows.Flow{}
 	given, tests, err := expand(opts.Paths)
 	if err != nil {
 		return nil, err
@@ -86,6 +90,7 @@ func (s *suite) loadFlow(path string) flows.Diagnostics {
 	if s.byFile[path] != nil || s.failed[path] {
 		return nil
 	}
+	s.learn(filepath.Dir(path))
 	f, err := s.loader.LoadFile(path)
 	var ds flows.Diagnostics
 	switch {
@@ -102,6 +107,51 @@ func (s *suite) loadFlow(path string) flows.Diagnostics {
 	}
 	s.byFile[path], s.byID[f.ID] = f, f
 	return nil
+}
+
+// learn makes the flows of dir known as sub-flows to the flows the suite loads, as `validate`
+// would load them together. A flow file that does not load is left out (its problems are reported
+// when a scenario names it).
+func (s *suite) learn(dir string) {
+	if s.learnt[dir] {
+		return
+	}
+	s.learnt[dir] = true
+	if s.loader.Messages == nil {
+		s.loader.Messages, _ = flows.LoadMessages(os.DirFS(dir), func(p string) string { return filepath.Join(dir, p) })
+	}
+	found, err := listDir(dir)
+	if err != nil {
+		return
+	}
+	alone := flows.Loader{Registry: s.loader.Registry, Limits: s.loader.Limits}
+	for _, p := range found.flows {
+		if f, err := alone.LoadFile(p); err == nil {
+			if _, dup := s.loader.Flows[f.ID]; !dup {
+				s.loader.Flows[f.ID] = f
+			}
+		}
+	}
+}
+
+// called returns the flows f runs as sub-flows, directly or not, as the suite knows them.
+func (s *suite) called(f *flows.Flow) []*flows.Flow {
+	var out []*flows.Flow
+	seen := map[string]bool{f.ID: true}
+	var walk func(*flows.Flow)
+	walk = func(f *flows.Flow) {
+		for _, c := range f.Calls {
+			sub := s.loader.Flows[c.Flow]
+			if sub == nil || seen[c.Flow] {
+				continue
+			}
+			seen[c.Flow] = true
+			out = append(out, sub)
+			walk(sub)
+		}
+	}
+	walk(f)
+	return out
 }
 
 // finder resolves the flow of the scenario file at path: by the flow file with the same base name

@@ -53,11 +53,11 @@ func (s *Server) afterCallback(w http.ResponseWriter, r *http.Request, res *oaut
 	}
 	switch res.Outcome {
 	case oauth.OutcomeConnected:
-		s.renderPage(w, http.StatusOK, "problem", problemView{Title: "Connected", Message: "The connection is set up. You can close this window.", Done: true})
+		s.renderPage(w, r, http.StatusOK, "problem", problemView{Title: localeOf(r, "").T("connected.title"), Message: localeOf(r, "").T("connected.text"), Done: true})
 	case oauth.OutcomeDenied:
-		s.renderPage(w, http.StatusOK, "problem", problemView{Title: "Not connected", Message: "The request was denied, so nothing was connected. You can close this window."})
+		s.renderPage(w, r, http.StatusOK, "problem", problemView{Title: localeOf(r, "").T("notconnected.title"), Message: localeOf(r, "").T("notconnected.denied")})
 	default:
-		s.renderPage(w, http.StatusOK, "problem", problemView{Title: "Not connected", Message: res.ErrorMessage})
+		s.renderPage(w, r, http.StatusOK, "problem", problemView{Title: localeOf(r, "").T("notconnected.title"), Message: res.ErrorMessage})
 	}
 }
 

@@ -126,7 +126,12 @@ func (s *Server) failPage(w http.ResponseWriter, r *http.Request, err error) {
 		s.log.ErrorContext(r.Context(), "page failed", "method", r.Method, "route", r.Pattern, "status", status, "error", err)
 	}
 	retryLater(w, body)
-	s.renderPage(w, status, "problem", problemView{Title: pageTitle(body.Code), Message: body.Message, Expired: body.Code == "expired"})
+	loc := localeOf(r, "")
+	title := loc.T("error.title")
+	if _, known := loc.msgs["error."+body.Code]; known {
+		title = loc.T("error." + body.Code)
+	}
+	s.renderPageIn(w, loc, status, "problem", problemView{Title: title, Message: body.Message, Expired: body.Code == "expired"})
 }
 
 // retryLater tells a client when to try again after storage was unavailable.
@@ -134,29 +139,6 @@ func retryLater(w http.ResponseWriter, body apiError) {
 	if body.Code == "unavailable" {
 		w.Header().Set("Retry-After", storageRetryAfter)
 	}
-}
-
-// pageTitle is the heading of an error page.
-func pageTitle(code string) string {
-	switch code {
-	case "expired":
-		return "This flow has expired"
-	case "link_used":
-		return "This link has already been used"
-	case "wrong_browser":
-		return "Open this in the browser you started in"
-	case "invalid_form":
-		return "Please try that again"
-	case "not_found":
-		return "Page not found"
-	case "conflict":
-		return "This page has moved on"
-	case "unavailable":
-		return "We are having trouble right now"
-	case "invalid_state":
-		return "This connection could not be completed"
-	}
-	return "Something went wrong"
 }
 
 func (s *Server) classify(err error) (int, apiError) {

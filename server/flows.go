@@ -20,6 +20,8 @@ import (
 //	                                             the execution, plus a one-time browser link
 //	POST /v1/executions/{executionId}/next       the nonce of the last response (and the browser's
 //	                                             cookie when the execution is bound to one)
+//	POST /v1/executions/{executionId}/signal     the single-use token of the wait step it is
+//	                                             paused at; {"token","payload"}
 //	GET  /v1/executions/{executionId}            management key; where the execution stands
 //	GET  /v1/executions/{executionId}/events     management key; its event log
 //	GET  /v1/executions/{executionId}/explain    management key; why it went where it went
@@ -36,6 +38,7 @@ func (s *Server) flowRoutes() {
 		s.handle("POST /v1/flows/{flowId}/start", s.management(s.startFlow))
 	}
 	s.handle("POST /v1/executions/{executionId}/next", s.next)
+	s.handle("POST /v1/executions/{executionId}/signal", s.signal)
 	s.handle("GET /v1/executions/{executionId}", s.management(s.getExecution))
 	s.handle("GET /v1/executions/{executionId}/events", s.management(s.events))
 	s.handle("GET /v1/executions/{executionId}/explain", s.management(s.explain))
@@ -119,10 +122,14 @@ func (s *Server) startFlow(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	resp, link, err := s.start(r, r.PathValue("flowId"), body)
+	if err == nil {
+		err = s.withWaitToken(r, resp)
+	}
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
+	s.inLanguage(r, resp)
 	writeJSON(w, http.StatusOK, startResponse{Response: resp, Link: link})
 }
 
@@ -179,15 +186,20 @@ func (s *Server) next(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	s.inLanguage(r, resp)
 	writeJSON(w, http.StatusOK, resp)
 }
 
 func (s *Server) getExecution(w http.ResponseWriter, r *http.Request) {
 	resp, err := s.opts.Engine.Get(r.Context(), r.PathValue("executionId"))
+	if err == nil {
+		err = s.withWaitToken(r, resp)
+	}
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
+	s.inLanguage(r, resp)
 	writeJSON(w, http.StatusOK, resp)
 }
 

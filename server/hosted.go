@@ -58,32 +58,44 @@ func (s *Server) runPage(w http.ResponseWriter, r *http.Request) {
 		s.failPage(w, r, err)
 		return
 	}
+	loc := localeOf(r, resp.Locale)
+	resp.Screen = s.localized(resp, loc.Lang)
+	page := func(status int, name string, body any) {
+		s.renderPageFor(w, loc, resp.Subject.TenantID, status, name, body)
+	}
 	switch {
 	case resp.Status == engine.StatusWaiting && resp.Screen != nil:
 		v := newScreenView(resp.Screen, s.runPath(id), s.csrfToken(cookie, "run:"+id), resp.Nonce, resp.StepID)
-		s.renderPage(w, http.StatusOK, "screen", v)
+		page(http.StatusOK, "screen", v)
+	case resp.Status == engine.StatusWaiting && resp.Wait != nil:
+		// The page looks again by itself until the wait is answered (or times out).
+		w.Header().Set("Refresh", "10")
+		msg := loc.T("wait.text", "for", resp.Wait.For)
+		if u := resp.Wait.Until; u != nil {
+			msg += " " + loc.T("wait.until", "until", loc.DateTime(*u))
+		}
+		page(http.StatusOK, "problem", problemView{Title: loc.T("wait.title"), Message: msg})
 	case resp.Status == engine.StatusWaiting && resp.Redirect != nil:
-		s.renderPage(w, http.StatusOK, "redirect", redirectView{Title: "Continue on the next site", URL: resp.Redirect.URL})
+		page(http.StatusOK, "redirect", redirectView{Title: loc.T("redirect.title"), URL: resp.Redirect.URL})
 	case resp.Status == engine.StatusCompleted && resp.Redirect != nil:
 		http.Redirect(w, r, resp.Redirect.URL, http.StatusSeeOther)
 	case resp.Status == engine.StatusCompleted:
-		v := problemView{Title: "All done", Message: "You can close this window.", Done: true}
+		v := problemView{Title: loc.T("done.title"), Message: loc.T("done.text"), Done: true}
 		if sc := resp.Screen; sc != nil && (sc.Title != "" || sc.Text != "") {
 			v.Title, v.Message = sc.Title, sc.Text
 		}
 		if sc := resp.Screen; sc != nil && sc.Tone == actions.ToneNeutral {
 			v.Done, v.Neutral = false, true
 		}
-		s.renderPage(w, http.StatusOK, "problem", v)
+		page(http.StatusOK, "problem", v)
 	case resp.Status == engine.StatusExpired:
-		s.renderPage(w, http.StatusGone, "problem", problemView{Title: pageTitle("expired"),
-			Message: "This flow took too long and expired.", Expired: true})
+		page(http.StatusGone, "problem", problemView{Title: loc.T("error.expired"), Message: loc.T("expired.text"), Expired: true})
 	default:
-		msg := "The flow stopped before it could finish."
+		msg := loc.T("failed.text")
 		if resp.Error != nil && resp.Error.Message != "" {
 			msg = resp.Error.Message
 		}
-		s.renderPage(w, http.StatusOK, "problem", problemView{Title: "Something went wrong", Message: msg})
+		page(http.StatusOK, "problem", problemView{Title: loc.T("error.title"), Message: msg})
 	}
 }
 

@@ -93,6 +93,29 @@ steps:
         connected: ${{ steps.connect.output.connected }}
 `
 
+const approvalFlow = `
+id: approval
+steps:
+  ask:
+    screen:
+      title: Ask for access
+      buttons: [{id: ask, label: Ask}]
+    next: approve
+  approve:
+    action: wait
+    with:
+      for: an administrator's approval
+      timeout: 24h
+      payload: {approved: bool}
+    on: {timeout: done}
+    next: done
+  done:
+    end:
+      title: Answered
+      output:
+        approved: ${{ steps.approve.output.approved }}
+`
+
 // hosted is a server with hosted pages, an OAuth app on a fake provider, metrics and a captured
 // log.
 type hosted struct {
@@ -176,7 +199,7 @@ func setupHostedWith(t *testing.T, cfg hostedConfig) *hosted {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, src := range map[string]string{"signup.yaml": signupFlow, "crm-tour.yaml": crmFlow} {
+	for name, src := range map[string]string{"signup.yaml": signupFlow, "crm-tour.yaml": crmFlow, "approval.yaml": approvalFlow} {
 		f, err := flows.NewLoader(reg).Load(name, []byte(src))
 		if err != nil {
 			t.Fatal(err)

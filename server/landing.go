@@ -30,7 +30,7 @@ type landingFlow struct {
 // index is GET /: the demo landing page in demo mode, else a page that says what this server is.
 func (s *Server) index(w http.ResponseWriter, r *http.Request) {
 	if s.opts.Demo == nil || s.opts.Engine == nil {
-		s.renderPage(w, http.StatusOK, "index", indexView{Title: "Outflow", Base: s.base})
+		s.renderPage(w, r, http.StatusOK, "index", indexView{Title: "Outflow", Base: s.base})
 		return
 	}
 	cookie := s.ensureCookie(w, r)
@@ -38,7 +38,7 @@ func (s *Server) index(w http.ResponseWriter, r *http.Request) {
 	for _, f := range s.demoFlows() {
 		v.Flows = append(v.Flows, landingFlow{Name: flowName(f), Description: strings.TrimSpace(f.Description), Action: s.path("/flows/try/" + url.PathEscape(f.ID))})
 	}
-	s.renderPage(w, http.StatusOK, "landing", v)
+	s.renderPage(w, r, http.StatusOK, "landing", v)
 }
 
 // demoFlows are the flows the landing page offers, in the configured order; every flow when

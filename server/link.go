@@ -115,7 +115,8 @@ func (s *Server) showLink(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	v := continueView{Title: "Continue in your browser", Text: "Press Continue to open it here."}
+	loc := localeOf(r, "")
+	v := continueView{Title: loc.T("link.title"), Text: loc.T("link.text")}
 	var rec linkRecord
 	if json.Unmarshal(data, &rec) == nil && rec.FlowID != "" {
 		if f, ok := s.opts.Engine.Flow(rec.FlowID); ok {
@@ -123,7 +124,7 @@ func (s *Server) showLink(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if v.Flow == nil {
-		v.Text = "Press Continue to open the next step here."
+		v.Text = loc.T("link.text_step")
 	}
 	s.renderContinue(w, r, key, "link:"+tokenHash(token), linkPathPrefix+url.PathEscape(token), v)
 }
@@ -132,14 +133,14 @@ func (s *Server) showLink(w http.ResponseWriter, r *http.Request) {
 // to path with a CSRF token for purpose.
 func (s *Server) renderContinue(w http.ResponseWriter, r *http.Request, key, purpose, path string, v continueView) {
 	if ttl, err := s.opts.Store.TTL(r.Context(), key); err == nil && ttl > 0 {
-		v.ExpiresAt = s.clock.Now().Add(ttl).UTC().Format("15:04 MST")
+		v.ExpiresAt = localeOf(r, "").Time(s.clock.Now().Add(ttl).UTC())
 	}
 	v.Action = s.path(path)
 	v.CSRF = s.csrfToken(s.ensureCookie(w, r), purpose)
 	// The page's URL holds the link's token: it is never sent to another site. (same-origin, not
 	// no-referrer, so that the Continue press carries the page's Origin.)
 	w.Header().Set("Referrer-Policy", "same-origin")
-	s.renderPage(w, http.StatusOK, "continue", v)
+	s.renderPage(w, r, http.StatusOK, "continue", v)
 }
 
 // openLink is POST /flows/link/{token}, the Continue press: with the CSRF token of the link's

@@ -34,6 +34,14 @@ func (o *Options) validate() error {
 			return &OptionsError{Field: "PublicURL", Reason: fmt.Sprintf("must be an absolute http(s) URL, got %q", o.PublicURL)}
 		}
 	}
+	if err := o.Brand.validate("Brand"); err != nil {
+		return err
+	}
+	for id, b := range o.TenantBrands {
+		if err := b.validate(fmt.Sprintf("TenantBrands[%s]", id)); err != nil {
+			return err
+		}
+	}
 	for i, k := range o.ManagementKeys {
 		switch {
 		case k == "":

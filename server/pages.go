@@ -3,7 +3,10 @@ package server
 import (
 	"bytes"
 	"embed"
+	"errors"
+	"fmt"
 	"html/template"
+	"io/fs"
 	"net/http"
 	"strings"
 	"unicode"
@@ -15,20 +18,59 @@ import (
 //go:embed pages/*.html
 var pageFiles embed.FS
 
-// pageTemplates are the hosted pages, each parsed with the shared layout.
+// pageNames are the hosted pages; each is parsed with the shared layout.
+var pageNames = []string{"screen", "problem", "landing", "index", "redirect", "continue"}
+
+// pageTemplates are the built-in hosted pages.
 var pageTemplates = func() map[string]*template.Template {
-	out := map[string]*template.Template{}
-	for _, name := range []string{"screen", "problem", "landing", "index", "redirect", "continue"} {
-		out[name] = template.Must(template.ParseFS(pageFiles, "pages/layout.html", "pages/"+name+".html"))
+	out, err := parsePages(nil)
+	if err != nil {
+		panic(err) // the built-in pages are embedded; the package's tests render each
 	}
 	return out
 }()
+
+// parsePages parses the hosted pages, each with the layout; a file of custom named like a page
+// (layout.html, screen.html, ...) is parsed after the built-in one, so the blocks it defines
+// ("layout", "main", "field", ...) replace theirs.
+func parsePages(custom fs.FS) (map[string]*template.Template, error) {
+	out := map[string]*template.Template{}
+	for _, name := range pageNames {
+		// t is bound to the page's language when it renders.
+		t := template.New(name).Funcs(template.FuncMap{"t": func(string, ...string) string { return "" }})
+		t, err := t.ParseFS(pageFiles, "pages/layout.html", "pages/"+name+".html")
+		if err != nil {
+			return nil, err
+		}
+		for _, file := range []string{"layout.html", name + ".html"} {
+			if custom == nil {
+				continue
+			}
+			src, err := fs.ReadFile(custom, file)
+			if errors.Is(err, fs.ErrNotExist) {
+				continue
+			}
+			if err == nil {
+				_, err = t.Parse(string(src))
+			}
+			if err != nil {
+				return nil, fmt.Errorf("page template %s: %w", file, err)
+			}
+		}
+		out[name] = t
+	}
+	return out, nil
+}
 
 // pageData is what the layout renders: the page's own view in Body.
 type pageData struct {
 	Demo bool
 	Wide bool
-	Body any
+	// Lang and Dir are the page's language and direction (<html lang dir>).
+	Lang, Dir string
+	// Brand is the server's or the tenant's brand; nil for Outflow's own look.
+	Brand *brandView
+	Body  any
 }
 
 // problemView is a page with a heading and a message: errors, expiry, a finished flow.
@@ -87,12 +129,31 @@ func newAppView(b *actions.AppBadge, small bool) *appView {
 	return v
 }
 
-// renderPage writes a hosted page. Pages work without JavaScript and load nothing from elsewhere
-// but app logos.
-func (s *Server) renderPage(w http.ResponseWriter, status int, name string, body any) {
+// renderPage writes a hosted page in the language of r (see localeOf). Pages work without
+// JavaScript and load nothing from elsewhere but app logos.
+func (s *Server) renderPage(w http.ResponseWriter, r *http.Request, status int, name string, body any) {
+	s.renderPageIn(w, localeOf(r, ""), status, name, body)
+}
+
+// renderPageIn writes a hosted page in the language loc, in the server's brand.
+func (s *Server) renderPageIn(w http.ResponseWriter, loc *pageLocale, status int, name string, body any) {
+	s.renderPageFor(w, loc, "", status, name, body)
+}
+
+// renderPageFor writes a hosted page in the language loc, in the brand of tenant.
+func (s *Server) renderPageFor(w http.ResponseWriter, loc *pageLocale, tenant string, status int, name string, body any) {
 	var buf bytes.Buffer
-	data := pageData{Demo: s.opts.Demo != nil, Wide: name == "landing", Body: body}
-	if err := pageTemplates[name].ExecuteTemplate(&buf, "layout", data); err != nil {
+	data := pageData{Demo: s.opts.Demo != nil, Wide: name == "landing", Lang: loc.Lang, Dir: loc.Dir, Brand: s.brandFor(tenant), Body: body}
+	pages := s.pages
+	if pages == nil {
+		pages = pageTemplates
+	}
+	tpl, err := pages[name].Clone()
+	if err == nil {
+		tpl.Funcs(template.FuncMap{"t": loc.T})
+		err = tpl.ExecuteTemplate(&buf, "layout", data)
+	}
+	if err != nil {
 		s.log.Error("render page", "page", name, "error", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return

@@ -10,6 +10,8 @@
 package server
 
 import (
+	"html/template"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -81,7 +83,18 @@ type Options struct {
 	// Logger, Clock, consent links, the demo banner, and Base under the public URL's path);
 	// the host sets Authorizer, Coverage and the session settings. It needs Store and Apps.
 	Console *console.Options
-	Clock   clock.Clock
+	// Brand is how the hosted pages look (see Brand); the zero value is Outflow's own look.
+	Brand Brand
+	// TenantBrands are the brands of tenants' pages, by tenant id; a tenant without one gets
+	// Brand.
+	TenantBrands map[string]Brand
+	// PageTemplates replaces hosted pages' templates (html/template): a file named like a page
+	// (layout.html, screen.html, problem.html, redirect.html, continue.html, landing.html,
+	// index.html) is parsed after the built-in one, so the blocks it defines replace theirs.
+	// They render the data contract of docs/pages.md (pageData: Lang, Dir, Brand, Demo, Body,
+	// and the function t for the built-in texts).
+	PageTemplates fs.FS
+	Clock         clock.Clock
 }
 
 // Demo configures the demo landing page.
@@ -97,6 +110,8 @@ type Demo struct {
 // Server is the HTTP handler.
 type Server struct {
 	opts Options
+	// pages are the hosted pages, with Options.PageTemplates applied.
+	pages map[string]*template.Template
 	// origin ("https://auth.example.com") and base ("/outflow", or "" at the root) split
 	// Options.PublicURL.
 	origin, base string
@@ -136,6 +151,13 @@ func New(opts Options) (*Server, error) {
 	s := &Server{opts: opts, log: log, clock: clock.Or(opts.Clock), mux: http.NewServeMux(), metrics: opts.Metrics}
 	s.origin, s.base = splitPublicURL(opts.PublicURL)
 	s.openAPI = openAPIFor(s.base)
+	if opts.PageTemplates != nil {
+		pages, err := parsePages(opts.PageTemplates)
+		if err != nil {
+			return nil, &OptionsError{Field: "PageTemplates", Reason: err.Error()}
+		}
+		s.pages = pages
+	}
 	if s.metrics == nil {
 		s.metrics = NewMetrics()
 	}

@@ -22,9 +22,9 @@ func (s *Server) unmatched(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if (r.Method == http.MethodGet || r.Method == http.MethodHead) && acceptsHTML(r) {
-		s.renderPage(w, http.StatusNotFound, "problem", problemView{Title: pageTitle("not_found"),
-			Message: "There is no page at this address. Check the link you followed.",
-			Link:    &linkView{URL: s.path("/"), Label: "Go to the start page"}})
+		loc := localeOf(r, "")
+		s.renderPageIn(w, loc, http.StatusNotFound, "problem", problemView{Title: loc.T("error.not_found"),
+			Message: loc.T("notfound.text"), Link: &linkView{URL: s.path("/"), Label: loc.T("notfound.link")}})
 		return
 	}
 	s.fail(w, r, errNotFound("no such route: "+r.Method+" "+r.URL.Path))

@@ -4,6 +4,7 @@ package explain
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/outflowhq/outflow/actions"
@@ -52,7 +53,15 @@ type StepTrace struct {
 	Ended string `json:"ended,omitempty"`
 	// Events are the other entries of the step: those its action added, refused redirects.
 	Events []engine.Event `json:"events,omitempty"`
+	// Runs is set when the step started another flow (action: flow); the steps of that flow follow,
+	// named by their path ("connect/choose"), then the step again with Returned.
+	Runs *engine.SubflowStartedEvent `json:"runs,omitempty"`
+	// Returned is how the flow the step ran ended.
+	Returned *engine.SubflowEndedEvent `json:"returned,omitempty"`
 }
+
+// Depth is how many sub-flows deep the step is (0 for a step of the execution's flow).
+func (st *StepTrace) Depth() int { return strings.Count(st.Step, "/") }
 
 // PauseTrace is one pause of a step.
 type PauseTrace struct {
@@ -123,6 +132,10 @@ func Events(events []engine.Event) *Explanation {
 			x.Status = engine.StatusCompleted
 			x.Output = p.Output
 			st.Output = x.Output
+		case engine.SubflowStartedEvent:
+			st.Runs = &p
+		case engine.SubflowEndedEvent:
+			st.Returned = &p
 		case engine.FailedEvent:
 			st.Ended = "failed"
 			x.Status = engine.StatusFailed

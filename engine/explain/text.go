@@ -67,13 +67,14 @@ func (x *Explanation) String() string {
 }
 
 func (st *StepTrace) write(b *strings.Builder, n int, x *Explanation) {
-	fmt.Fprintf(b, "%d. %s", n, st.Step)
+	indent := strings.Repeat("   ", st.Depth())
+	fmt.Fprintf(b, "%s%d. %s", indent, n, st.Step)
 	if st.Action != "" {
 		fmt.Fprintf(b, " (%s)", st.Action)
 	}
 	b.WriteString("\n")
 	line := func(format string, args ...any) {
-		b.WriteString("   ")
+		b.WriteString(indent + "   ")
 		fmt.Fprintf(b, format, args...)
 		b.WriteString("\n")
 	}
@@ -85,6 +86,20 @@ func (st *StepTrace) write(b *strings.Builder, n int, x *Explanation) {
 		}
 		for _, fields := range p.Refused {
 			line("answer refused (%s wrong); screen shown again", strings.Join(fields, ", "))
+		}
+	}
+	if r := st.Runs; r != nil {
+		v := ""
+		if r.FlowVersion != "" {
+			v = " version " + r.FlowVersion
+		}
+		line("runs flow %s%s (%s); its steps follow", r.Flow, v, r.FlowHash)
+	}
+	if r := st.Returned; r != nil {
+		if r.End != "" {
+			line("flow %s ended at %s", r.Flow, r.End)
+		} else {
+			line("flow %s raised %s", r.Flow, r.Code)
 		}
 	}
 	for _, r := range st.Retries {

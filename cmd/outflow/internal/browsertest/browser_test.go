@@ -49,6 +49,17 @@ type shot struct {
 // OUTFLOW_TEST_CHROMIUM is unset, and fails it when OUTFLOW_REQUIRE_CHROMIUM=1.
 func newBrowser(t *testing.T) *browser {
 	t.Helper()
+	return newBrowserWith(t)
+}
+
+// newBrowserIn returns a browser whose preferred language is lang (its Accept-Language).
+func newBrowserIn(t *testing.T, lang string) *browser {
+	t.Helper()
+	return newBrowserWith(t, chromedp.Flag("lang", lang), chromedp.Flag("accept-lang", lang))
+}
+
+func newBrowserWith(t *testing.T, extra ...chromedp.ExecAllocatorOption) *browser {
+	t.Helper()
 	path := os.Getenv(envChromium)
 	if path == "" {
 		if os.Getenv(envRequireChromium) == "1" {
@@ -59,7 +70,7 @@ func newBrowser(t *testing.T) *browser {
 	if _, err := os.Stat(path); err != nil {
 		t.Fatalf("%s=%s: %v", envChromium, path, err)
 	}
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(path),
 		chromedp.Headless,
 		chromedp.NoSandbox,
@@ -74,7 +85,8 @@ func newBrowser(t *testing.T) *browser {
 		chromedp.Flag("force-color-profile", "srgb"),
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(desktopWidth, desktopHeight),
-	)
+	}
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(opts, extra...)...)
 	ctx, cancelTab := chromedp.NewContext(allocCtx)
 	b := &browser{t: t, ctx: ctx}
 	t.Cleanup(func() {

@@ -40,13 +40,13 @@ const repoRoot = "../../../../"
 
 // startDemo runs `outflow serve --demo` on 127.0.0.1 with a free port, on the embedded Redis or
 // on the real one named by OUTFLOW_TEST_REDIS_URL, and stops it when the test ends.
-func startDemo(t *testing.T) *demo {
+func startDemo(t *testing.T, extra ...string) *demo {
 	t.Helper()
 	flowsDir, err := filepath.Abs(repoRoot + "examples/flows")
 	if err != nil {
 		t.Fatal(err)
 	}
-	args := []string{"serve", "--demo", "--addr", "127.0.0.1:0", "--flows", flowsDir, "--log-format", "json"}
+	args := append([]string{"serve", "--demo", "--addr", "127.0.0.1:0", "--flows", flowsDir, "--log-format", "json"}, extra...)
 	key := demoKey
 	if os.Getenv(storetest.EnvRedisURL) != "" {
 		st := storetest.Real(t) // its prefix's keys are deleted when the test ends

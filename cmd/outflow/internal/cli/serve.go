@@ -24,6 +24,7 @@ type serveConfig struct {
 	managementKeys, allowedRedirects    string
 	demo, console                       bool
 	backend                             backendConfig
+	brand                               server.Brand
 }
 
 func runServe(ctx context.Context, args []string, env Env) int {
@@ -40,6 +41,11 @@ func runServe(ctx context.Context, args []string, env Env) int {
 	fs.StringVar(&cfg.appsFile, "apps", "", "YAML file of apps to create or update at start")
 	fs.StringVar(&cfg.logFormat, "log-format", "text", "log format: text or json")
 	fs.BoolVar(&cfg.console, "console", true, "serve the console (configure apps, watch connections and executions in a browser) under /console")
+	fs.StringVar(&cfg.brand.ProductName, "brand-name", "", "product name the hosted pages show instead of Outflow")
+	fs.StringVar(&cfg.brand.PrimaryColor, "brand-color", "", "colour of the hosted pages' primary buttons, as #rrggbb (its text must contrast 4.5:1)")
+	fs.StringVar(&cfg.brand.PrimaryTextColor, "brand-text-color", "", "colour of the text on --brand-color (default #ffffff)")
+	fs.StringVar(&cfg.brand.LogoURL, "brand-logo", "", "https: or data:image/ URL of the logo the hosted pages show")
+	fs.StringVar(&cfg.brand.SupportURL, "brand-support", "", "https: or mailto: help link the hosted pages offer")
 	fs.BoolVar(&cfg.demo, "demo", false, "serve the demo: a landing page, example apps and a sandbox OAuth provider, offline")
 	if ok, code := parseNoArgs(fs, args); !ok {
 		return code
@@ -141,7 +147,7 @@ func serve(ctx context.Context, cfg serveConfig, env Env, log *slog.Logger) erro
 	opts := server.Options{
 		Engine: b.engine, Store: b.store, Apps: b.apps, Vault: b.vault, APIKeys: b.apikeys, Proxy: b.proxy,
 		ManagementKeys: keys, PublicURL: cfg.backend.publicURL, CheckHost: onThisMachine(cfg.backend.publicURL) && (publicURLSet || loopbackListener(ln.Addr())), Logger: log,
-		Metrics: metrics, PageSecret: pageSecret(cfg.backend.keys),
+		Metrics: metrics, PageSecret: pageSecret(cfg.backend.keys), Brand: cfg.brand,
 	}
 	if cfg.console {
 		opts.Console = &console.Options{Coverage: flowCoverage(ctx, cfg.flowsDir, log)}

@@ -31,7 +31,23 @@ func runValidate(ctx context.Context, args []string, env Env) int {
 		fmt.Fprintln(env.Stderr, "outflow validate:", err)
 		return 2
 	}
-	loaded, err := flows.NewLoader(reg).LoadFiles(paths...)
+	loader := flows.NewLoader(reg)
+	loader.Flows = loader.Beside(dirsOf(paths)...)
+	for _, dir := range dirsOf(paths) {
+		m, err := flows.LoadMessages(os.DirFS(dir), func(p string) string { return filepath.Join(dir, p) })
+		var ds flows.Diagnostics
+		if errors.As(err, &ds) {
+			for _, d := range ds {
+				fmt.Fprintln(env.Stdout, d.String())
+			}
+			fmt.Fprintf(env.Stderr, "%d problem(s) in the message catalogs of %s\n", len(ds), dir)
+			return 1
+		}
+		if m != nil && loader.Messages == nil {
+			loader.Messages = m
+		}
+	}
+	loaded, err := loader.LoadFiles(paths...)
 	var ds flows.Diagnostics
 	switch {
 	case errors.As(err, &ds):
@@ -76,4 +92,18 @@ func flowPaths(args []string) ([]string, error) {
 		out = append(out, found...)
 	}
 	return out, nil
+}
+
+// dirsOf returns the folders of paths, once each: the flows there may be run as sub-flows by the
+// flows validated.
+func dirsOf(paths []string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, p := range paths {
+		if d := filepath.Dir(p); !seen[d] {
+			seen[d] = true
+			out = append(out, d)
+		}
+	}
+	return out
 }

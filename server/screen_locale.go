@@ -1,0 +1,51 @@
+package server
+
+import (
+	"net/http"
+	"slices"
+
+	"github.com/outflowhq/outflow/actions"
+	"github.com/outflowhq/outflow/engine"
+)
+
+// localized returns the screen of resp with its message keys (t:<key>) read in lang from the
+// catalogs of its flow; the screen itself when the flow has none.
+func (s *Server) localized(resp *engine.Response, lang string) *actions.Screen {
+	sc := resp.Screen
+	if sc == nil {
+		return nil
+	}
+	f, ok := s.opts.Engine.Flow(resp.FlowID)
+	if !ok || f.Messages == nil {
+		return sc
+	}
+	t := func(v string) string { return f.Messages.Text(lang, v) }
+	out := *sc
+	out.Title, out.Text = t(sc.Title), t(sc.Text)
+	out.Fields = slices.Clone(sc.Fields)
+	for i := range out.Fields {
+		fd := &out.Fields[i]
+		fd.Label, fd.Hint, fd.Placeholder, fd.PatternMessage = t(fd.Label), t(fd.Hint), t(fd.Placeholder), t(fd.PatternMessage)
+		fd.Options = slices.Clone(fd.Options)
+		for j := range fd.Options {
+			fd.Options[j].Label, fd.Options[j].Description = t(fd.Options[j].Label), t(fd.Options[j].Description)
+		}
+	}
+	out.Buttons = slices.Clone(sc.Buttons)
+	for i := range out.Buttons {
+		out.Buttons[i].Label = t(out.Buttons[i].Label)
+	}
+	out.Messages = slices.Clone(sc.Messages)
+	for i := range out.Messages {
+		out.Messages[i].Text = t(out.Messages[i].Text)
+	}
+	return &out
+}
+
+// inLanguage reads the message keys of an execution's screen in the language of r (the flow's
+// locale input, else ?locale=, else Accept-Language), for the JSON answers.
+func (s *Server) inLanguage(r *http.Request, resp *engine.Response) {
+	if resp != nil {
+		resp.Screen = s.localized(resp, localeOf(r, resp.Locale).Lang)
+	}
+}
