@@ -25,14 +25,3 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.WriteHeader(status)
 	_, _ = w.Write(append(body, '\n'))
 }
-
-// writeUnauthorized answers a protected-resource request whose credential is missing (code "")
-// or invalid (code "invalid_token"), as RFC 6750 section 3 describes.
-func writeUnauthorized(w http.ResponseWriter, code string, body any) {
-	challenge := `Bearer realm="outflow-fosite-peer"`
-	if code != "" {
-		challenge += `, error="` + code + `"`
-	}
-	w.Header().Set("WWW-Authenticate", challenge)
-	writeJSON(w, http.StatusUnauthorized, body)
-}
