@@ -1,4 +1,4 @@
-package fositepeer_test
+package vaulttest
 
 import (
 	"encoding/json"
@@ -26,8 +26,8 @@ import (
 // invalid_request at the sandbox and fosite's own invalid_state.
 
 const (
-	redirect = "https://app.example.test/callback"
-	secret   = "conformance-secret-value"
+	conformanceRedirect = "https://app.example.test/callback"
+	conformanceSecret   = "conformance-secret-value"
 )
 
 // authServer is what both providers offer.
@@ -45,8 +45,8 @@ type peer struct {
 	a, b *oauth2.Config // two confidential clients
 }
 
-// peers serves both providers, each with clients "a" and "b" (scopes openid, offline, contacts).
-func peers(t *testing.T) []peer {
+// conformancePeers serves both providers, each with clients "a" and "b" (scopes openid, offline, contacts).
+func conformancePeers(t *testing.T) []peer {
 	t.Helper()
 	scopes := []string{"openid", "offline", "contacts"}
 	var out []peer
@@ -58,12 +58,12 @@ func peers(t *testing.T) []peer {
 		switch name {
 		case "sandbox":
 			srv, err = sandbox.New(sandbox.Config{Issuer: issuer, Decision: sandbox.DecisionApprove},
-				sandbox.Client{ID: "a", Secret: secret, RedirectURIs: []string{redirect}, Scopes: scopes},
-				sandbox.Client{ID: "b", Secret: secret, RedirectURIs: []string{redirect}, Scopes: scopes})
+				sandbox.Client{ID: "a", Secret: conformanceSecret, RedirectURIs: []string{conformanceRedirect}, Scopes: scopes},
+				sandbox.Client{ID: "b", Secret: conformanceSecret, RedirectURIs: []string{conformanceRedirect}, Scopes: scopes})
 		default:
 			srv, err = fositepeer.New(fositepeer.Config{Issuer: issuer},
-				fositepeer.Client{ID: "a", Secret: secret, RedirectURIs: []string{redirect}, Scopes: scopes},
-				fositepeer.Client{ID: "b", Secret: secret, RedirectURIs: []string{redirect}, Scopes: scopes})
+				fositepeer.Client{ID: "a", Secret: conformanceSecret, RedirectURIs: []string{conformanceRedirect}, Scopes: scopes},
+				fositepeer.Client{ID: "b", Secret: conformanceSecret, RedirectURIs: []string{conformanceRedirect}, Scopes: scopes})
 		}
 		if err != nil {
 			t.Fatal(err)
@@ -75,7 +75,7 @@ func peers(t *testing.T) []peer {
 		t.Cleanup(hs.Close)
 		conf := func(id string) *oauth2.Config {
 			return &oauth2.Config{
-				ClientID: id, ClientSecret: secret, RedirectURL: redirect,
+				ClientID: id, ClientSecret: conformanceSecret, RedirectURL: conformanceRedirect,
 				Endpoint: oauth2.Endpoint{AuthURL: srv.AuthURL(), TokenURL: srv.TokenURL(), AuthStyle: oauth2.AuthStyleInHeader},
 				Scopes:   []string{"openid", "offline", "contacts.read"},
 			}
@@ -87,9 +87,9 @@ func peers(t *testing.T) []peer {
 
 var noRedirects = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 
-// authorize sends an authorization request and returns the query of the redirect back, or the
+// authorizeAt sends an authorization request and returns the query of the redirect back, or the
 // status when there is none.
-func authorize(t *testing.T, authURL string) (url.Values, int) {
+func authorizeAt(t *testing.T, authURL string) (url.Values, int) {
 	t.Helper()
 	resp, err := noRedirects.Get(authURL)
 	if err != nil {
@@ -103,18 +103,18 @@ func authorize(t *testing.T, authURL string) (url.Values, int) {
 	return loc.Query(), resp.StatusCode
 }
 
-func code(t *testing.T, c *oauth2.Config) (string, string) {
+func approvedCode(t *testing.T, c *oauth2.Config) (string, string) {
 	t.Helper()
 	verifier := oauth2.GenerateVerifier()
-	q, status := authorize(t, c.AuthCodeURL("state-12345678", oauth2.S256ChallengeOption(verifier)))
+	q, status := authorizeAt(t, c.AuthCodeURL("state-12345678", oauth2.S256ChallengeOption(verifier)))
 	if q.Get("code") == "" {
 		t.Fatalf("no code: %d %v", status, q)
 	}
 	return q.Get("code"), verifier
 }
 
-// post sends a form with HTTP basic authentication and returns the status and the error code.
-func post(t *testing.T, c *oauth2.Config, u string, form url.Values) (int, map[string]any) {
+// postForm sends a form with HTTP basic authentication and returns the status and the body.
+func postForm(t *testing.T, c *oauth2.Config, u string, form url.Values) (int, map[string]any) {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodPost, u, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -130,23 +130,23 @@ func post(t *testing.T, c *oauth2.Config, u string, form url.Values) (int, map[s
 	return resp.StatusCode, body
 }
 
-func exchange(t *testing.T, c *oauth2.Config, tokenURL, code, verifier string) (int, map[string]any) {
+func exchangeCode(t *testing.T, c *oauth2.Config, tokenURL, code, verifier string) (int, map[string]any) {
 	t.Helper()
-	form := url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {redirect}}
+	form := url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {conformanceRedirect}}
 	if verifier != "" {
 		form.Set("code_verifier", verifier)
 	}
-	return post(t, c, tokenURL, form)
+	return postForm(t, c, tokenURL, form)
 }
 
-func refresh(t *testing.T, c *oauth2.Config, tokenURL, rt string) (int, map[string]any) {
+func refreshGrant(t *testing.T, c *oauth2.Config, tokenURL, rt string) (int, map[string]any) {
 	t.Helper()
-	return post(t, c, tokenURL, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}})
+	return postForm(t, c, tokenURL, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}})
 }
 
-func active(t *testing.T, p peer, token string) bool {
+func introspectsActive(t *testing.T, p peer, token string) bool {
 	t.Helper()
-	status, body := post(t, p.a, p.srv.IntrospectionURL(), url.Values{"token": {token}})
+	status, body := postForm(t, p.a, p.srv.IntrospectionURL(), url.Values{"token": {token}})
 	if status != http.StatusOK {
 		t.Fatalf("%s: introspection: %d %v", p.name, status, body)
 	}
@@ -159,7 +159,7 @@ type outcome struct {
 	Error  string
 }
 
-func out(status int, body map[string]any) outcome {
+func outcomeOf(status int, body map[string]any) outcome {
 	e, _ := body["error"].(string)
 	return outcome{status, e}
 }
@@ -168,7 +168,7 @@ func out(status int, body map[string]any) outcome {
 func agree(t *testing.T, script func(t *testing.T, p peer) []outcome) {
 	t.Helper()
 	var results [][]outcome
-	ps := peers(t)
+	ps := conformancePeers(t)
 	for _, p := range ps {
 		results = append(results, script(t, p))
 	}
@@ -183,18 +183,18 @@ func agree(t *testing.T, script func(t *testing.T, p peer) []outcome) {
 func TestConformanceCodeExchange(t *testing.T) {
 	t.Parallel()
 	agree(t, func(t *testing.T, p peer) []outcome {
-		c, v := code(t, p.a)
-		otherClient := out(exchange(t, p.b, p.srv.TokenURL(), c, v))
-		ok, tok := exchange(t, p.a, p.srv.TokenURL(), c, v)
-		replay := out(exchange(t, p.a, p.srv.TokenURL(), c, v))
+		c, v := approvedCode(t, p.a)
+		otherClient := outcomeOf(exchangeCode(t, p.b, p.srv.TokenURL(), c, v))
+		ok, tok := exchangeCode(t, p.a, p.srv.TokenURL(), c, v)
+		replay := outcomeOf(exchangeCode(t, p.a, p.srv.TokenURL(), c, v))
 		at, _ := tok["access_token"].(string)
 		stillActive := http.StatusOK
-		if active(t, p, at) {
+		if introspectsActive(t, p, at) {
 			stillActive = 0 // a replayed code must end the grant it was exchanged for
 		}
-		c2, _ := code(t, p.a)
-		wrong := out(exchange(t, p.a, p.srv.TokenURL(), c2, oauth2.GenerateVerifier()))
-		burnt := out(exchange(t, p.a, p.srv.TokenURL(), c2, v))
+		c2, _ := approvedCode(t, p.a)
+		wrong := outcomeOf(exchangeCode(t, p.a, p.srv.TokenURL(), c2, oauth2.GenerateVerifier()))
+		burnt := outcomeOf(exchangeCode(t, p.a, p.srv.TokenURL(), c2, v))
 		return []outcome{otherClient, {ok, ""}, replay, {stillActive, ""}, wrong, burnt}
 	})
 }
@@ -202,15 +202,15 @@ func TestConformanceCodeExchange(t *testing.T) {
 func TestConformanceRefreshRotationAndReuse(t *testing.T) {
 	t.Parallel()
 	agree(t, func(t *testing.T, p peer) []outcome {
-		c, v := code(t, p.a)
-		_, tok := exchange(t, p.a, p.srv.TokenURL(), c, v)
+		c, v := approvedCode(t, p.a)
+		_, tok := exchangeCode(t, p.a, p.srv.TokenURL(), c, v)
 		first, _ := tok["refresh_token"].(string)
-		otherClient := out(refresh(t, p.b, p.srv.TokenURL(), first))
-		status, rotated := refresh(t, p.a, p.srv.TokenURL(), first)
+		otherClient := outcomeOf(refreshGrant(t, p.b, p.srv.TokenURL(), first))
+		status, rotated := refreshGrant(t, p.a, p.srv.TokenURL(), first)
 		second, _ := rotated["refresh_token"].(string)
-		oldAccess := active(t, p, tok["access_token"].(string))
-		replay := out(refresh(t, p.a, p.srv.TokenURL(), first))
-		afterReplay := out(refresh(t, p.a, p.srv.TokenURL(), second))
+		oldAccess := introspectsActive(t, p, tok["access_token"].(string))
+		replay := outcomeOf(refreshGrant(t, p.a, p.srv.TokenURL(), first))
+		afterReplay := outcomeOf(refreshGrant(t, p.a, p.srv.TokenURL(), second))
 		return []outcome{otherClient, {status, ""}, {boolStatus(oldAccess), ""}, replay, afterReplay}
 	})
 }
@@ -218,15 +218,15 @@ func TestConformanceRefreshRotationAndReuse(t *testing.T) {
 func TestConformanceClientAuthenticationAndRevocation(t *testing.T) {
 	t.Parallel()
 	agree(t, func(t *testing.T, p peer) []outcome {
-		c, v := code(t, p.a)
-		_, tok := exchange(t, p.a, p.srv.TokenURL(), c, v)
+		c, v := approvedCode(t, p.a)
+		_, tok := exchangeCode(t, p.a, p.srv.TokenURL(), c, v)
 		wrongSecret := *p.a
 		wrongSecret.ClientSecret = "not-the-secret"
-		badAuth := out(refresh(t, &wrongSecret, p.srv.TokenURL(), tok["refresh_token"].(string)))
-		unknown := out(post(t, p.a, p.srv.RevocationURL(), url.Values{"token": {"no-such-token"}}))
-		revoked := out(post(t, p.a, p.srv.RevocationURL(), url.Values{"token": {tok["refresh_token"].(string)}}))
-		accessAfter := active(t, p, tok["access_token"].(string))
-		refreshAfter := out(refresh(t, p.a, p.srv.TokenURL(), tok["refresh_token"].(string)))
+		badAuth := outcomeOf(refreshGrant(t, &wrongSecret, p.srv.TokenURL(), tok["refresh_token"].(string)))
+		unknown := outcomeOf(postForm(t, p.a, p.srv.RevocationURL(), url.Values{"token": {"no-such-token"}}))
+		revoked := outcomeOf(postForm(t, p.a, p.srv.RevocationURL(), url.Values{"token": {tok["refresh_token"].(string)}}))
+		accessAfter := introspectsActive(t, p, tok["access_token"].(string))
+		refreshAfter := outcomeOf(refreshGrant(t, p.a, p.srv.TokenURL(), tok["refresh_token"].(string)))
 		return []outcome{badAuth, unknown, revoked, {boolStatus(accessAfter), ""}, refreshAfter}
 	})
 }
@@ -243,7 +243,7 @@ func TestConformanceAuthorizationRequests(t *testing.T) {
 			{oauth2.S256ChallengeOption(verifier), oauth2.SetAuthURLParam("response_type", "token")},
 			{oauth2.S256ChallengeOption(verifier), oauth2.SetAuthURLParam("redirect_uri", "https://evil.example.test/cb")},
 		} {
-			q, status := authorize(t, p.a.AuthCodeURL("state-12345678", opts...))
+			q, status := authorizeAt(t, p.a.AuthCodeURL("state-12345678", opts...))
 			got = append(got, outcome{status, q.Get("error")})
 		}
 		return got
