@@ -41,7 +41,6 @@ package sandbox
 import (
 	"cmp"
 	"crypto/rand"
-	"crypto/rsa"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -96,9 +95,10 @@ type Provider struct {
 
 	accessLifespan  time.Duration
 	refreshLifespan time.Duration
-	signKey         *rsa.PrivateKey
-	keyID           string
-	csrfKey         []byte
+	// signing is the ID-token key, generated on first use: most tests and many demo sessions
+	// never ask for an ID token, and an RSA key takes a noticeable time to generate.
+	signing func() (signingKey, error)
+	csrfKey []byte
 
 	// mu makes each request that reads or writes clients, codes or tokens atomic, so two
 	// concurrent refreshes of one grant cannot both succeed.
@@ -118,8 +118,8 @@ type Provider struct {
 	revokedKeys map[[32]byte]struct{}
 }
 
-// New starts a provider with the given clients registered. It generates a fresh signing key and
-// secrets, so two providers never accept each other's tokens.
+// New starts a provider with the given clients registered. It has fresh secrets and a fresh
+// signing key (made on first use), so two providers never accept each other's tokens.
 func New(cfg Config, clients ...Client) (*Provider, error) {
 	issuer, err := parseIssuer(cfg.Issuer)
 	if err != nil {
@@ -149,11 +149,7 @@ func New(cfg Config, clients ...Client) (*Provider, error) {
 	if p.log == nil {
 		p.log = slog.Default()
 	}
-	p.signKey, err = rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		return nil, fmt.Errorf("sandbox provider: generate signing key: %w", err)
-	}
-	p.keyID = keyID(&p.signKey.PublicKey)
+	p.signing = sync.OnceValues(newSigningKey)
 
 	for _, c := range clients {
 		if err := p.AddClient(c); err != nil {
