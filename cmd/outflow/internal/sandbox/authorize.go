@@ -3,17 +3,17 @@ package sandbox
 import (
 	"fmt"
 	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
 	"time"
-
-	"github.com/ory/fosite"
-	"github.com/ory/fosite/handler/openid"
-	"github.com/ory/fosite/token/jwt"
 )
 
 // DecisionFor makes the decision for each authorization request with f, overriding
 // Config.Decision; f returns DecisionAsk, DecisionApprove or DecisionDeny. It lets one provider
 // approve some requests and deny others (for example by r.URL.Query().Get("scope")). f sees only
-// requests fosite has already found valid. Passing nil restores Config.Decision. A test and demo
+// requests the provider has already found valid. Passing nil restores Config.Decision. A test and demo
 // control; safe to call while serving.
 func (p *Provider) DecisionFor(f func(r *http.Request) string) {
 	if f == nil {
@@ -35,13 +35,13 @@ func (p *Provider) decide(r *http.Request) (string, error) {
 	return d, nil
 }
 
-// serveAuthorize is the authorization endpoint: fosite validates the request (client, redirect
-// URI, response type, scopes, PKCE, state), then the request is approved, denied or shown to the
-// person on the consent page.
+// serveAuthorize is the authorization endpoint: the request is validated (client, redirect URI,
+// response type, scopes, PKCE, state), then approved, denied or shown to the person on the
+// consent page.
 func (p *Provider) serveAuthorize(w http.ResponseWriter, r *http.Request) {
-	ar, err := p.oauth.NewAuthorizeRequest(r.Context(), r)
-	if err != nil {
-		p.writeAuthorizeError(w, r, ar, err)
+	ar, rerr := p.parseAuthorize(r)
+	if rerr != nil {
+		p.writeAuthorizeError(w, r, ar, rerr)
 		return
 	}
 	decision, err := p.decide(r)
@@ -50,17 +50,17 @@ func (p *Provider) serveAuthorize(w http.ResponseWriter, r *http.Request) {
 		p.renderProblem(w, http.StatusInternalServerError, "The sandbox provider is misconfigured", err.Error())
 		return
 	}
-	if decision == DecisionAsk && ar.GetRequestForm().Get("prompt") == "none" {
+	if decision == DecisionAsk && ar.prompt == "none" {
 		// OpenID Connect: the client asked for no page, and one would be needed.
-		p.oauth.WriteAuthorizeError(r.Context(), w, ar, fosite.ErrConsentRequired)
+		p.writeAuthorizeError(w, r, ar, errConsentRequired)
 		return
 	}
 	p.finish(w, r, ar, decision)
 }
 
 // serveConsentDecision receives the consent page's form: the original query, a CSRF token and
-// the button that was pressed. The original request is validated by fosite again, exactly as if
-// it had just arrived.
+// the button that was pressed. The original request is validated again, exactly as if it had
+// just arrived.
 func (p *Provider) serveConsentDecision(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	if err := r.ParseForm(); err != nil {
@@ -80,16 +80,16 @@ func (p *Provider) serveConsentDecision(w http.ResponseWriter, r *http.Request) 
 		return
 	}
 	orig := authorizeRequestFrom(r, query)
-	ar, err := p.oauth.NewAuthorizeRequest(orig.Context(), orig)
-	if err != nil {
-		p.writeAuthorizeError(w, orig, ar, err)
+	ar, rerr := p.parseAuthorize(orig)
+	if rerr != nil {
+		p.writeAuthorizeError(w, orig, ar, rerr)
 		return
 	}
 	p.finish(w, orig, ar, decision)
 }
 
 // authorizeRequestFrom rebuilds the GET authorization request whose query the consent form
-// carried, so that fosite sees neither the form fields nor the POST.
+// carried, so that its validation sees neither the form fields nor the POST.
 func authorizeRequestFrom(r *http.Request, rawQuery string) *http.Request {
 	orig := r.Clone(r.Context())
 	u := *r.URL
@@ -103,65 +103,129 @@ func authorizeRequestFrom(r *http.Request, rawQuery string) *http.Request {
 	return orig
 }
 
-func (p *Provider) finish(w http.ResponseWriter, r *http.Request, ar fosite.AuthorizeRequester, decision string) {
+func (p *Provider) finish(w http.ResponseWriter, r *http.Request, ar *authorizeRequest, decision string) {
 	switch decision {
 	case DecisionApprove:
 		p.approve(w, r, ar)
 	case DecisionDeny:
-		p.log.DebugContext(r.Context(), "sandbox provider: authorization denied", "client", ar.GetClient().GetID())
-		p.oauth.WriteAuthorizeError(r.Context(), w, ar, fosite.ErrAccessDenied.WithHint("The sandbox user denied the request."))
+		p.log.DebugContext(r.Context(), "sandbox provider: authorization denied", "client", ar.client.id)
+		p.writeAuthorizeError(w, r, ar, errAccessDenied)
 	default:
 		p.renderConsent(w, r, ar)
 	}
 }
 
-// approve grants everything that was requested (fosite has already checked it against the
-// client) and redirects back to the client with a code.
-func (p *Provider) approve(w http.ResponseWriter, r *http.Request, ar fosite.AuthorizeRequester) {
-	for _, s := range ar.GetRequestedScopes() {
-		ar.GrantScope(s)
+// approve grants everything that was requested (already checked against the client) and
+// redirects back to the client with a single-use code bound to the PKCE challenge.
+func (p *Provider) approve(w http.ResponseWriter, r *http.Request, ar *authorizeRequest) {
+	code := newSecret("sbx_ac_")
+	now := time.Now()
+	p.mu.Lock()
+	p.sweep(now)
+	p.codes[digestOf(code)] = &authCode{
+		clientID: ar.client.id, redirectURI: ar.sentRedirect, scopes: ar.scopes,
+		challenge: ar.challenge, nonce: ar.nonce, expires: now.Add(authorizationCodeLifespan),
 	}
-	for _, a := range ar.GetRequestedAudience() {
-		ar.GrantAudience(a)
-	}
-	p.grantMu.Lock()
-	resp, err := p.oauth.NewAuthorizeResponse(r.Context(), ar, p.newSession())
-	p.grantMu.Unlock()
-	if err != nil {
-		p.writeAuthorizeError(w, r, ar, err)
-		return
-	}
-	p.oauth.WriteAuthorizeResponse(r.Context(), w, ar, resp)
+	p.mu.Unlock()
+	redirectToClient(w, r, ar, url.Values{"code": {code}})
 }
 
-// writeAuthorizeError sends the error back to the client when fosite trusts the redirect URI,
-// and otherwise explains it to the person on an HTML page (never redirecting to an unknown URI).
-func (p *Provider) writeAuthorizeError(w http.ResponseWriter, r *http.Request, ar fosite.AuthorizeRequester, err error) {
-	rfc := fosite.ErrorToRFC6749Error(err)
-	p.log.DebugContext(r.Context(), "sandbox provider: authorization request refused", "error", rfc.ErrorField, "hint", rfc.GetDescription())
-	if ar != nil && ar.IsRedirectURIValid() {
-		p.oauth.WriteAuthorizeError(r.Context(), w, ar, err)
+// writeAuthorizeError sends the error back to the client when the redirect URI is one the client
+// registered, and otherwise explains it to the person on an HTML page (never redirecting to an
+// unknown URI).
+func (p *Provider) writeAuthorizeError(w http.ResponseWriter, r *http.Request, ar *authorizeRequest, err *rfcError) {
+	p.log.DebugContext(r.Context(), "sandbox provider: authorization request refused", "error", err.code, "hint", err.description)
+	if ar != nil {
+		q := url.Values{"error": {err.code}}
+		if err.description != "" {
+			q.Set("error_description", err.description)
+		}
+		redirectToClient(w, r, ar, q)
 		return
 	}
-	status := rfc.CodeField
-	if status < 400 {
-		status = http.StatusBadRequest
-	}
-	p.renderProblem(w, status, "The app sent an invalid request", rfc.GetDescription())
+	p.renderProblem(w, err.status, "The app sent an invalid request", err.description)
 }
 
-// newSession is the signed-in sandbox user's session: the subject of tokens and ID tokens.
-func (p *Provider) newSession() *openid.DefaultSession {
-	now := time.Now().UTC().Truncate(time.Second)
-	return &openid.DefaultSession{
-		Subject:  p.subject,
-		Username: p.subject,
-		Claims: &jwt.IDTokenClaims{
-			Issuer:      p.Issuer(),
-			Subject:     p.subject,
-			AuthTime:    now,
-			RequestedAt: now,
-		},
-		Headers: &jwt.Headers{Extra: map[string]any{"kid": p.keyID}},
+// redirectToClient sends the browser to the client's redirect URI with params and the state.
+func redirectToClient(w http.ResponseWriter, r *http.Request, ar *authorizeRequest, params url.Values) {
+	u, _ := url.Parse(ar.redirectURI) // validated when the client was registered
+	q := u.Query()
+	for k, v := range params {
+		q[k] = v
 	}
+	if ar.state != "" {
+		q.Set("state", ar.state)
+	}
+	u.RawQuery = q.Encode()
+	w.Header().Set("Cache-Control", "no-store")
+	http.Redirect(w, r, u.String(), http.StatusSeeOther)
+}
+
+// authorizeRequest is a validated authorization request.
+type authorizeRequest struct {
+	client       *registeredClient
+	redirectURI  string // where to send the browser back
+	sentRedirect string // the redirect_uri parameter, empty when it was left out
+	state        string
+	scopes       []string
+	challenge    string
+	nonce        string
+	prompt       string
+}
+
+var (
+	errAccessDenied     = &rfcError{code: "access_denied", description: "The sandbox user denied the request.", status: http.StatusForbidden}
+	errConsentRequired  = &rfcError{code: "consent_required", description: "prompt=none was requested, but the sandbox user must consent on a page.", status: http.StatusBadRequest}
+	pkceChallengeFormat = regexp.MustCompile(`^[A-Za-z0-9_-]{43}$`)
+)
+
+// parseAuthorize validates an authorization request. When the client or the redirect URI cannot
+// be trusted it returns a nil request: the error must then be shown, not redirected.
+func (p *Provider) parseAuthorize(r *http.Request) (*authorizeRequest, *rfcError) {
+	q := r.URL.Query()
+	for k, v := range q {
+		if len(v) > 1 {
+			return nil, invalidRequest(fmt.Sprintf("The parameter %q is repeated.", k))
+		}
+	}
+	c, ok := p.client(q.Get("client_id"))
+	if !ok {
+		return nil, &rfcError{code: "invalid_client", description: "The client_id is missing or not registered with the sandbox provider.", status: http.StatusBadRequest}
+	}
+	ar := &authorizeRequest{client: c, sentRedirect: q.Get("redirect_uri"), state: q.Get("state"), nonce: q.Get("nonce"), prompt: q.Get("prompt")}
+	switch {
+	case ar.sentRedirect != "" && slices.Contains(c.redirectURIs, ar.sentRedirect):
+		ar.redirectURI = ar.sentRedirect
+	case ar.sentRedirect == "" && len(c.redirectURIs) == 1:
+		ar.redirectURI = c.redirectURIs[0]
+	default:
+		return nil, invalidRequest("The redirect_uri is missing or is not one the client registered, so the sandbox provider will not redirect to it.")
+	}
+	if q.Get("response_type") != "code" {
+		return ar, &rfcError{code: "unsupported_response_type", description: `Only response_type "code" is supported.`, status: http.StatusBadRequest}
+	}
+	if m := q.Get("response_mode"); m != "" && m != "query" {
+		return ar, invalidRequest(`Only response_mode "query" is supported.`)
+	}
+	if len(ar.state) < 8 {
+		return ar, invalidRequest("The state parameter must be at least 8 characters long.")
+	}
+	ar.scopes = strings.Fields(q.Get("scope"))
+	for _, s := range ar.scopes {
+		if !c.allows(s) {
+			return ar, &rfcError{code: "invalid_scope", description: fmt.Sprintf("The client may not request the scope %q.", s), status: http.StatusBadRequest}
+		}
+	}
+	ar.scopes = slices.Compact(ar.scopes)
+	ar.challenge = q.Get("code_challenge")
+	if ar.challenge == "" {
+		return ar, invalidRequest("PKCE is required: send code_challenge and code_challenge_method=S256.")
+	}
+	if q.Get("code_challenge_method") != "S256" {
+		return ar, invalidRequest("Only code_challenge_method S256 is supported.")
+	}
+	if !pkceChallengeFormat.MatchString(ar.challenge) {
+		return ar, invalidRequest("The code_challenge must be 43 base64url characters (a SHA-256 digest).")
+	}
+	return ar, nil
 }

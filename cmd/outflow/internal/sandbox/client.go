@@ -2,17 +2,14 @@ package sandbox
 
 import (
 	"cmp"
-	"context"
+	"crypto/sha256"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
 	"slices"
 	"strings"
-	"sync"
-
-	"github.com/ory/fosite"
-	"github.com/ory/fosite/storage"
 )
 
 // ErrDuplicateClient is returned by New and AddClient when a client ID is already registered.
@@ -27,7 +24,7 @@ type Client struct {
 	// Name is shown on the consent page; empty means ID.
 	Name string
 	// Secret authenticates a confidential client (client_secret_basic or client_secret_post).
-	// It must be empty for a public client. Only its bcrypt hash is kept.
+	// It must be empty for a public client. Only its SHA-256 digest is kept.
 	Secret string
 	// RedirectURIs are the callback URLs the client may use, http or https, matched exactly.
 	RedirectURIs []string
@@ -56,28 +53,20 @@ func (p *Provider) AddClient(c Client) error {
 	if err := c.validate(); err != nil {
 		return fmt.Errorf("sandbox client %q: %w", c.ID, err)
 	}
-	fc := &fosite.DefaultClient{
-		ID:            c.ID,
-		RedirectURIs:  slices.Clone(c.RedirectURIs),
-		GrantTypes:    []string{"authorization_code", "refresh_token"},
-		ResponseTypes: []string{"code"},
-		Scopes:        slices.Clone(c.Scopes),
-		Public:        c.Public,
+	rc := &registeredClient{
+		id:           c.ID,
+		name:         cmp.Or(c.Name, c.ID),
+		redirectURIs: slices.Clone(c.RedirectURIs),
+		scopes:       slices.Clone(c.Scopes),
+		public:       c.Public,
+		secret:       sha256.Sum256([]byte(c.Secret)),
 	}
-	if len(fc.Scopes) == 0 {
-		fc.Scopes = []string{anyScope}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if _, ok := p.clients[c.ID]; ok {
+		return fmt.Errorf("sandbox client %q: %w", c.ID, ErrDuplicateClient)
 	}
-	if !c.Public {
-		hasher := &fosite.BCrypt{Config: &fosite.Config{HashCost: sandboxHashCost}}
-		hash, err := hasher.Hash(context.Background(), []byte(c.Secret))
-		if err != nil {
-			return fmt.Errorf("sandbox client %q: hash secret: %w", c.ID, err)
-		}
-		fc.Secret = hash
-	}
-	if err := p.store.addClient(registeredClient{name: cmp.Or(c.Name, c.ID), client: fc}); err != nil {
-		return fmt.Errorf("sandbox client %q: %w", c.ID, err)
-	}
+	p.clients[c.ID] = rc
 	return nil
 }
 
@@ -108,63 +97,39 @@ func (c Client) validate() error {
 	return nil
 }
 
-// sandboxHashCost is bcrypt's minimum cost. Client secrets in a sandbox protect nothing of value,
-// and a high cost would slow every token request of every test.
-const sandboxHashCost = 4
-
-// anyScope stands in the scope list of a client registered without scopes. It contains a space,
-// so no request can ever ask for it by name.
-const anyScope = "sandbox: any scope"
-
-// scopeStrategy is fosite's hierarchic strategy, plus the anyScope wildcard.
-func scopeStrategy(allowed []string, scope string) bool {
-	return slices.Contains(allowed, anyScope) || fosite.HierarchicScopeStrategy(allowed, scope)
-}
-
-// store is fosite's memory store with its own client registry, so clients can be added while
-// requests are served (the memory store's client map has no public locking).
-type store struct {
-	*storage.MemoryStore
-
-	mu      sync.RWMutex
-	clients map[string]registeredClient
-}
-
+// registeredClient is a Client as the provider keeps it: the secret only as a SHA-256 digest.
 type registeredClient struct {
-	name   string
-	client *fosite.DefaultClient
+	id, name     string
+	redirectURIs []string
+	scopes       []string
+	public       bool
+	secret       [32]byte
 }
 
-func newStore() *store {
-	return &store{MemoryStore: storage.NewMemoryStore(), clients: make(map[string]registeredClient)}
+// secretMatches compares in constant time.
+func (c *registeredClient) secretMatches(secret string) bool {
+	sum := sha256.Sum256([]byte(secret))
+	return subtle.ConstantTimeCompare(sum[:], c.secret[:]) == 1
 }
 
-// GetClient implements fosite.ClientManager.
-func (s *store) GetClient(_ context.Context, id string) (fosite.Client, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	rc, ok := s.clients[id]
-	if !ok {
-		return nil, fosite.ErrNotFound
+// allows reports whether the client may request scope: it is listed, or a listed scope is its
+// dot-separated parent ("contacts" covers "contacts.read"), or the client lists no scopes.
+func (c *registeredClient) allows(scope string) bool {
+	if len(c.scopes) == 0 {
+		return true
 	}
-	return rc.client, nil
+	for _, s := range c.scopes {
+		if scope == s || strings.HasPrefix(scope, s+".") {
+			return true
+		}
+	}
+	return false
 }
 
-func (s *store) clientName(id string) string {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	if rc, ok := s.clients[id]; ok {
-		return rc.name
-	}
-	return id
-}
-
-func (s *store) addClient(rc registeredClient) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, ok := s.clients[rc.client.ID]; ok {
-		return ErrDuplicateClient
-	}
-	s.clients[rc.client.ID] = rc
-	return nil
+// client returns a registered client by ID.
+func (p *Provider) client(id string) (*registeredClient, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	rc, ok := p.clients[id]
+	return rc, ok
 }

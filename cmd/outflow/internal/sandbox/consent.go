@@ -8,8 +8,7 @@ import (
 	"encoding/base64"
 	"html/template"
 	"net/http"
-
-	"github.com/ory/fosite"
+	"net/url"
 )
 
 //go:embed templates/*.html
@@ -56,20 +55,24 @@ var scopeDescriptions = map[string]string{
 // cross-site POST.
 const consentCookie = "outflow_sandbox_consent"
 
-func (p *Provider) renderConsent(w http.ResponseWriter, r *http.Request, ar fosite.AuthorizeRequester) {
-	clientID := ar.GetClient().GetID()
+func (p *Provider) renderConsent(w http.ResponseWriter, r *http.Request, ar *authorizeRequest) {
 	view := consentView{
-		ClientName:   p.store.clientName(clientID),
-		ClientID:     clientID,
+		ClientName:   ar.client.name,
+		ClientID:     ar.client.id,
 		Subject:      p.subject,
-		RedirectHost: ar.GetRedirectURI().Host,
+		RedirectHost: redirectHost(ar.redirectURI),
 		Query:        r.URL.RawQuery,
 	}
-	for _, s := range ar.GetRequestedScopes() {
+	for _, s := range ar.scopes {
 		view.Scopes = append(view.Scopes, scopeView{Name: s, Description: scopeDescriptions[s]})
 	}
 	view.CSRFToken = p.consentToken(p.consentBinding(w, r), view.Query)
 	renderPage(w, http.StatusOK, consentPage, view)
+}
+
+func redirectHost(raw string) string {
+	u, _ := url.Parse(raw) // validated when the client was registered
+	return u.Host
 }
 
 func (p *Provider) renderProblem(w http.ResponseWriter, status int, title, message string) {

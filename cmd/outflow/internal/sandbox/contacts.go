@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"slices"
 
-	"github.com/ory/fosite"
 )
 
 // ContactsScope is the scope GET /api/contacts needs.
@@ -47,20 +46,15 @@ func (p *Provider) serveContacts(w http.ResponseWriter, r *http.Request) {
 		writeUnauthorized(w, "", oauthError{Error: "invalid_request", Description: "Send an access token as Authorization: Bearer <token>."})
 		return
 	}
-	use, ar, err := p.introspect(r.Context(), token)
-	if err != nil && !isInactive(err) {
-		p.log.ErrorContext(r.Context(), "sandbox provider: introspect access token", "err", err)
-		writeJSON(w, http.StatusInternalServerError, oauthError{Error: "server_error"})
-		return
-	}
-	if err != nil || use != fosite.AccessToken {
+	info, ok := p.introspect(token)
+	if !ok || info.use != accessToken {
 		writeUnauthorized(w, "invalid_token", oauthError{Error: "invalid_token", Description: "The access token is unknown, expired or revoked."})
 		return
 	}
-	if !slices.Contains(ar.GetGrantedScopes(), ContactsScope) {
+	if !slices.Contains(info.scopes, ContactsScope) {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="outflow-sandbox", error="insufficient_scope", scope="`+ContactsScope+`"`)
 		writeJSON(w, http.StatusForbidden, oauthError{Error: "insufficient_scope", Description: "Listing contacts needs the " + ContactsScope + " scope."})
 		return
 	}
-	writeJSON(w, http.StatusOK, contactList{Subject: ar.GetSession().GetSubject(), Contacts: sampleContacts})
+	writeJSON(w, http.StatusOK, contactList{Subject: info.subject, Contacts: sampleContacts})
 }

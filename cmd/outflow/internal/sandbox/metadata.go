@@ -68,14 +68,19 @@ type jwk struct {
 }
 
 func (p *Provider) serveJWKS(w http.ResponseWriter, _ *http.Request) {
-	pub := p.signKey.PublicKey
+	key, err := p.signing()
+	if err != nil {
+		writeJSON(w, http.StatusInternalServerError, oauthError{Error: "server_error"})
+		return
+	}
+	pub := key.private.PublicKey
 	writeJSON(w, http.StatusOK, struct {
 		Keys []jwk `json:"keys"`
 	}{Keys: []jwk{{
 		Kty: "RSA",
 		Use: "sig",
 		Alg: "RS256",
-		Kid: p.keyID,
+		Kid: key.id,
 		N:   base64.RawURLEncoding.EncodeToString(pub.N.Bytes()),
 		E:   base64.RawURLEncoding.EncodeToString(big.NewInt(int64(pub.E)).Bytes()),
 	}}})

@@ -3,13 +3,17 @@
 // consent screen with no third-party account, and the token-vault and browser tests use it as the
 // provider on the other end of the wire.
 //
-// It is not a fake. Every OAuth decision — authorization codes, PKCE (S256, always required),
-// client authentication, refresh-token rotation with reuse detection, RFC 7009 revocation, RFC 7662
-// introspection and OpenID Connect ID tokens — is made by the ory/fosite library over an in-memory
-// store. This package only adds the pieces a real provider would have around it: a consent page,
-// discovery metadata, a tiny protected API, an API-key probe, and a few controls for tests.
-// Everything lives in memory and is lost when the process exits. It is labelled as a sandbox
-// wherever a person can see it.
+// It is a small authorization server written for this purpose, labelled a demo provider: it
+// keeps to the parts of RFC 6749, RFC 7636, RFC 7009, RFC 7662 and OpenID Connect Core that an
+// OAuth client meets — authorization codes bound to PKCE (S256, always required), exact redirect
+// URIs, client authentication, refresh-token rotation with reuse detection, revocation,
+// introspection and RS256 ID tokens — and nothing else (no dynamic registration, no implicit or
+// client-credentials grant, no JWT access tokens). It adds what a real provider has around it: a
+// consent page, discovery metadata, a tiny protected API, an API-key probe, and a few controls
+// for tests. Everything lives in memory and is lost when the process exits. It is labelled as a
+// sandbox wherever a person can see it. The token-vault tests do not rely on it: they run against
+// ory/fosite (package fositepeer), an independent and stricter implementation, which is kept out
+// of the binary.
 //
 // Routes, relative to where Handler is mounted (mount it with http.StripPrefix so that the
 // absolute URL of the mount point equals Config.Issuer):
@@ -25,20 +29,19 @@
 //	GET  /api/keys/check                          API-key probe for the demo API-key app
 //	GET  /api/contacts                            protected resource: the token owner's contacts (contacts.read)
 //
-// Refresh tokens follow fosite's default: a code exchange returns a refresh token only when the
+// As with most providers, a code exchange returns a refresh token only when the
 // `offline` or `offline_access` scope was granted, and each refresh returns a new access token and
 // a new refresh token while the grant's previous ones stop working. Presenting a refresh token a second time is treated as theft:
 // the whole grant (the newest refresh token and its access token) is revoked, so a client that
 // refreshes the same grant twice, even concurrently, loses the connection. Token requests are
 // handled one at a time, so this holds under concurrency as it would with a real provider's
-// database transactions.
+// database transactions. A code presented a second time is refused and revokes the grant it was
+// exchanged for (RFC 6749 section 4.1.2); a wrong PKCE verifier burns the code.
 package sandbox
 
 import (
 	"cmp"
-	"context"
 	"crypto/rand"
-	"crypto/rsa"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -48,9 +51,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/ory/fosite"
-	"github.com/ory/fosite/compose"
 )
 
 // Decisions a Config or a DecisionFor function can make for an authorization request.
@@ -86,25 +86,29 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-// Provider is an in-memory OAuth 2.0 authorization server driven by ory/fosite.
-// It has no clock option: fosite reads the wall clock itself, so token expiry is real time.
-// A Provider is safe for concurrent use.
+// Provider is an in-memory OAuth 2.0 authorization server. It has no clock option: token expiry
+// is real time. A Provider is safe for concurrent use.
 type Provider struct {
 	issuer   *url.URL
 	subject  string
 	decision string
 	log      *slog.Logger
 
-	oauth   fosite.OAuth2Provider
-	store   *store
-	signKey *rsa.PrivateKey
-	keyID   string
+	accessLifespan  time.Duration
+	refreshLifespan time.Duration
+	// signing is the ID-token key, generated on first use: most tests and many demo sessions
+	// never ask for an ID token, and an RSA key takes a noticeable time to generate.
+	signing func() (signingKey, error)
 	csrfKey []byte
 
-	// grantMu makes each fosite operation that reads or writes tokens atomic. fosite's memory
-	// store has no transactions, so without it two concurrent refreshes of one grant could both
-	// succeed instead of tripping reuse detection.
-	grantMu sync.Mutex
+	// mu makes each request that reads or writes clients, codes or tokens atomic, so two
+	// concurrent refreshes of one grant cannot both succeed.
+	mu        sync.Mutex
+	clients   map[string]*registeredClient
+	codes     map[digest]*authCode
+	grants    map[string]*grant
+	tokens    map[digest]*tokenEntry
+	nextSweep time.Time
 
 	decideFor     atomic.Pointer[func(*http.Request) string]
 	down          atomic.Bool
@@ -115,8 +119,8 @@ type Provider struct {
 	revokedKeys map[[32]byte]struct{}
 }
 
-// New starts a provider with the given clients registered. It generates a fresh signing key and
-// secrets, so two providers never accept each other's tokens.
+// New starts a provider with the given clients registered. It has fresh secrets and a fresh
+// signing key (made on first use), so two providers never accept each other's tokens.
 func New(cfg Config, clients ...Client) (*Provider, error) {
 	issuer, err := parseIssuer(cfg.Issuer)
 	if err != nil {
@@ -133,39 +137,20 @@ func New(cfg Config, clients ...Client) (*Provider, error) {
 		subject:     cmp.Or(cfg.Subject, DefaultSubject),
 		decision:    cfg.Decision,
 		log:         cfg.Logger,
-		store:       newStore(),
 		csrfKey:     randomBytes(32),
 		revokedKeys: make(map[[32]byte]struct{}),
+
+		accessLifespan:  cmp.Or(cfg.AccessTokenLifespan, time.Hour),
+		refreshLifespan: cmp.Or(cfg.RefreshTokenLifespan, 30*24*time.Hour),
+		clients:         make(map[string]*registeredClient),
+		codes:           make(map[digest]*authCode),
+		grants:          make(map[string]*grant),
+		tokens:          make(map[digest]*tokenEntry),
 	}
 	if p.log == nil {
 		p.log = slog.Default()
 	}
-	p.signKey, err = rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		return nil, fmt.Errorf("sandbox provider: generate signing key: %w", err)
-	}
-	p.keyID = keyID(&p.signKey.PublicKey)
-
-	fc := &fosite.Config{
-		AccessTokenLifespan:   cfg.AccessTokenLifespan,
-		RefreshTokenLifespan:  cfg.RefreshTokenLifespan,
-		AuthorizeCodeLifespan: 10 * time.Minute,
-		IDTokenIssuer:         p.Issuer(),
-		AccessTokenIssuer:     p.Issuer(),
-		TokenURL:              p.TokenURL(),
-		GlobalSecret:          randomBytes(32),
-		// Without EnforcePKCE, a code whose wrong verifier was rejected could still be redeemed
-		// with no verifier at all.
-		EnforcePKCE:   true,
-		HashCost:      sandboxHashCost,
-		ScopeStrategy: scopeStrategy,
-		// The sandbox is reached over plain http on any host (a LAN demo, a container), so any
-		// http(s) redirect URI may be registered; fosite still requires an exact match.
-		RedirectSecureChecker: func(_ context.Context, u *url.URL) bool {
-			return u.Scheme == "http" || u.Scheme == "https"
-		},
-	}
-	p.oauth = compose.ComposeAllEnabled(fc, p.store, p.signKey)
+	p.signing = sync.OnceValues(newSigningKey)
 
 	for _, c := range clients {
 		if err := p.AddClient(c); err != nil {

@@ -5,8 +5,8 @@ import (
 	"net/http"
 )
 
-// oauthError is the RFC 6749 error body, for the responses this package writes itself; fosite
-// writes its own errors.
+// oauthError is the RFC 6749 error body of token, revocation, introspection and resource
+// responses.
 type oauthError struct {
 	Error       string `json:"error"`
 	Description string `json:"error_description,omitempty"`

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/outflowhq/outflow/cmd/outflow/internal/sandbox"
+	"github.com/outflowhq/outflow/cmd/outflow/internal/fositepeer"
 	"github.com/outflowhq/outflow/outbound/oauth"
 	"github.com/outflowhq/outflow/store"
 	"github.com/outflowhq/outflow/store/storetest"
@@ -20,7 +20,7 @@ func TestFullConsent(t *testing.T) {
 	storetest.ForEachBackend(t, func(t *testing.T, s *store.Store) {
 		e := setup(t, s)
 		c := e.connect(alice, "")
-		if c.Status != oauth.StatusActive || !c.HasRefreshToken || c.Subject != sandbox.DefaultSubject {
+		if c.Status != oauth.StatusActive || !c.HasRefreshToken || c.Subject != fositepeer.DefaultSubject {
 			t.Errorf("connection %+v: want active, with a refresh token and the id_token's subject", c)
 		}
 		if left := c.ExpiresAt.Sub(epoch); c.ExpirySource != oauth.ExpiryProvider || left < 59*time.Minute || left > time.Hour {
@@ -40,7 +40,7 @@ func TestDeniedConsent(t *testing.T) {
 	t.Parallel()
 	storetest.ForEachBackend(t, func(t *testing.T, s *store.Store) {
 		e := setup(t, s)
-		e.p.DecisionFor(func(*http.Request) string { return sandbox.DecisionDeny })
+		e.p.DecisionFor(func(*http.Request) string { return fositepeer.DecisionDeny })
 		q := e.consent(e.v, oauth.ConnectRequest{Owner: alice, RedirectURL: ""})
 		res, err := e.v.HandleCallback(context.Background(), appID, q, "")
 		if err != nil {

@@ -1,8 +1,10 @@
 // Package vaulttest tests the OAuth token vault (package outbound) end to end against a real
-// OAuth 2.0 authorization server — the sandbox provider, built on ory/fosite, with PKCE enforced,
+// OAuth 2.0 authorization server — ory/fosite, served by package fositepeer, with PKCE enforced,
 // rotating refresh tokens whose reuse revokes the whole grant, RFC 7009 revocation and
 // introspection — on the embedded Redis and, when OUTFLOW_TEST_REDIS_URL is set, a real one.
+// It also runs one script against fosite and against the demo's sandbox provider and requires
+// the same answers (conformance_test.go).
 //
 // It holds tests only; it lives in the binary's module so the library's go.mod does not carry
-// fosite.
+// fosite, and it is the only package whose tests link fosite (one test binary, not two).
 package vaulttest

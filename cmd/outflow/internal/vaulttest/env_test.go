@@ -17,7 +17,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/outflowhq/outflow/clock"
-	"github.com/outflowhq/outflow/cmd/outflow/internal/sandbox"
+	"github.com/outflowhq/outflow/cmd/outflow/internal/fositepeer"
 	"github.com/outflowhq/outflow/outbound"
 	"github.com/outflowhq/outflow/outbound/apps"
 	"github.com/outflowhq/outflow/outbound/oauth"
@@ -43,7 +43,7 @@ var (
 // env is one vault (or several, sharing a Redis) in front of a real OAuth server.
 type env struct {
 	t       *testing.T
-	p       *sandbox.Provider
+	p       *fositepeer.Provider
 	s       *store.Store
 	keyring *store.Keyring
 	clock   *clock.Fake
@@ -57,7 +57,7 @@ type env struct {
 	http           *http.Client
 }
 
-// setup serves a sandbox provider with one confidential client whose redirect URI is the app's
+// setup serves a fosite peer with one confidential client whose redirect URI is the app's
 // callback, creates the app in a registry on s, and builds a vault whose provider traffic is
 // recorded (so the suite knows every token ever issued) and whose logs are captured.
 func setup(t *testing.T, s *store.Store) *env {
@@ -66,9 +66,9 @@ func setup(t *testing.T, s *store.Store) *env {
 	log := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 
 	srv := httptest.NewUnstartedServer(nil)
-	p, err := sandbox.New(sandbox.Config{
-		Issuer: "http://" + srv.Listener.Addr().String() + "/sandbox", Decision: sandbox.DecisionApprove, Logger: log,
-	}, sandbox.Client{
+	p, err := fositepeer.New(fositepeer.Config{
+		Issuer: "http://" + srv.Listener.Addr().String() + "/sandbox", Decision: fositepeer.DecisionApprove, Logger: log,
+	}, fositepeer.Client{
 		ID: clientID, Name: "Vault test", Secret: clientSecret,
 		RedirectURIs: []string{publicURL + apps.CallbackPath + appID},
 		Scopes:       []string{"openid", "offline", "contacts"},
@@ -145,7 +145,7 @@ func (e *env) otherProcess() *oauth.Vault {
 }
 
 // consent starts a consent, lets the browser visit the provider's authorization endpoint (the
-// sandbox decides at once) and returns the query of the provider's redirect back.
+// peer decides at once) and returns the query of the provider's redirect back.
 func (e *env) consent(v *oauth.Vault, req oauth.ConnectRequest) url.Values {
 	e.t.Helper()
 	if req.AppID == "" {

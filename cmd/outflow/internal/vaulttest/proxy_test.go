@@ -16,7 +16,7 @@ import (
 	"github.com/outflowhq/outflow/store/storetest"
 )
 
-// withAPI gives the app the sandbox's API as its base and returns a proxy on vault v.
+// withAPI gives the app the fosite peer's API as its base and returns a proxy on vault v.
 func (e *env) withAPI(v *oauth.Vault) *proxy.Proxy {
 	e.t.Helper()
 	bases := []string{e.p.APIBaseURL()}
