@@ -3,7 +3,6 @@ package sandbox
 import (
 	"net/http"
 	"slices"
-
 )
 
 // ContactsScope is the scope GET /api/contacts needs.

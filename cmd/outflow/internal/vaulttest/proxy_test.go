@@ -30,7 +30,7 @@ func (e *env) withAPI(v *oauth.Vault) *proxy.Proxy {
 	return p
 }
 
-// contacts lists alice's sandbox contacts through p, returning the status and how many came.
+// contacts lists alice's contacts through p, returning the status and how many came.
 func contacts(t *testing.T, p *proxy.Proxy, url string) (int, int) {
 	t.Helper()
 	resp, err := p.Client(proxy.Target{AppID: appID, UserID: alice.UserID}).Get(url)
@@ -46,7 +46,7 @@ func contacts(t *testing.T, p *proxy.Proxy, url string) (int, int) {
 	return resp.StatusCode, len(body.Contacts)
 }
 
-// Fifty requests across four instances find alice's token due for refresh: the sandbox provider
+// Fifty requests across four instances find alice's token due for refresh: the fosite peer
 // sees one refresh, and its API answers every request with the refreshed token.
 func TestProxyBurstAgainstTheSandboxRefreshesOnce(t *testing.T) {
 	t.Parallel()
@@ -75,14 +75,14 @@ func TestProxyBurstAgainstTheSandboxRefreshesOnce(t *testing.T) {
 }
 
 // The sandbox's API refuses a token the vault still thinks valid: the proxy refreshes it at the
-// sandbox provider once and the request goes through with the new token.
+// fosite peer once and the request goes through with the new token.
 func TestProxyRefreshesAfterTheSandboxRefusesTheToken(t *testing.T) {
 	t.Parallel()
 	e := setup(t, storetest.New(t))
 	e.connect(alice, "")
 	tok, _ := e.fetch(e.v, oauth.FetchRequest{Owner: alice, WithRefreshToken: true})
 	// The same grant, imported again (later, so it is the one chosen) with an access token the
-	// sandbox never issued.
+	// peer never issued.
 	e.clock.Advance(time.Minute)
 	if _, err := e.v.Import(context.Background(), oauth.ImportRequest{AppID: appID, Owner: alice,
 		AccessToken: "stale-access-token", RefreshToken: tok.RefreshToken, ExpiresAt: e.clock.Now().Add(time.Hour)}); err != nil {
@@ -90,7 +90,7 @@ func TestProxyRefreshesAfterTheSandboxRefusesTheToken(t *testing.T) {
 	}
 	p := e.withAPI(e.v)
 	if status, n := contacts(t, p, e.p.ContactsURL()); status != http.StatusOK || n != 3 {
-		t.Fatalf("after the sandbox refused the token: %d with %d contacts", status, n)
+		t.Fatalf("after the fosite peer refused the token: %d with %d contacts", status, n)
 	}
 	if st := e.p.Stats(); st.RefreshGrants != 1 {
 		t.Errorf("%d refreshes at the provider; want 1", st.RefreshGrants)
