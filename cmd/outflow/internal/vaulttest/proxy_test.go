@@ -74,7 +74,7 @@ func TestProxyBurstAgainstTheSandboxRefreshesOnce(t *testing.T) {
 	})
 }
 
-// The sandbox's API refuses a token the vault still thinks valid: the proxy refreshes it at the
+// The fosite peer's API refuses a token the vault still thinks valid: the proxy refreshes it at the
 // fosite peer once and the request goes through with the new token.
 func TestProxyRefreshesAfterTheSandboxRefusesTheToken(t *testing.T) {
 	t.Parallel()
