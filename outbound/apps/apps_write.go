@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/outflowhq/outflow/outbound/events"
 	"time"
 
 	"github.com/outflowhq/outflow/store"
@@ -47,6 +48,7 @@ func (a *Apps) create(ctx context.Context, app App) (App, error) {
 		return App{}, fmt.Errorf("create app %q: %w", app.ID, err)
 	}
 	a.opts.LoggerOrDefault().InfoContext(ctx, "outbound app created", "app", app.ID, "kind", string(app.Kind), "template", app.TemplateID)
+	a.emit(ctx, events.AppCreated, app.ID)
 	return app, nil
 }
 
@@ -72,6 +74,7 @@ func (a *Apps) Update(ctx context.Context, id string, p AppPatch) (App, error) {
 		switch {
 		case err == nil:
 			a.opts.LoggerOrDefault().InfoContext(ctx, "outbound app updated", "app", id)
+			a.emit(ctx, events.AppUpdated, id)
 			return next, nil
 		case errors.Is(err, store.ErrConflict) && attempt < maxUpdateAttempts:
 			continue
@@ -121,7 +124,15 @@ func (a *Apps) Delete(ctx context.Context, id string) error {
 		return fmt.Errorf("delete app %q: %w", id, err)
 	}
 	a.opts.LoggerOrDefault().InfoContext(ctx, "outbound app deleted", "app", id)
+	a.emit(ctx, events.AppDeleted, id)
 	return nil
+}
+
+// emit publishes an app event; a failure is logged, never returned: the change has happened.
+func (a *Apps) emit(ctx context.Context, typ events.Type, id string) {
+	if _, err := events.Publish(context.WithoutCancel(ctx), a.opts.Store, 0, events.Event{Type: typ, Time: a.now(), AppID: id}); err != nil {
+		a.opts.LoggerOrDefault().WarnContext(ctx, "apps: publish event", "type", typ, "app", id, "error", err)
+	}
 }
 
 func (a *Apps) now() time.Time { return a.opts.ClockOrDefault().Now().UTC() }
