@@ -178,3 +178,8 @@ func (k Keys) WebhookQueue() string { return k.tagged("whq") }
 // ConnectionUsed is when a connection's token was last fetched (kept coarsely, for the
 // keep-alive refresh): p:{conn:ID}:used.
 func (k Keys) ConnectionUsed(connID string) string { return k.tagged("conn:"+EscapeID(connID), "used") }
+
+// RateWindow counts uses of a rate-limited thing in one second: p:{rate:NAME}:UNIX.
+func (k Keys) RateWindow(name string, unix int64) string {
+	return k.tagged("rate:"+EscapeID(name), strconv.FormatInt(unix, 10))
+}

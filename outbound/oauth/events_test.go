@@ -54,6 +54,9 @@ func TestConnectionLifecycleEvents(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if ev.Group() != "connection" {
+			continue
+		}
 		types = append(types, string(ev.Type))
 		if ev.AppID != "crm" || ev.ConnectionID != res.ConnectionID || ev.Owner != (outbound.Owner{UserID: "alice"}) ||
 			ev.Time.IsZero() || !strings.HasPrefix(ev.ID, "evt_") {

@@ -63,6 +63,7 @@ func (v *Vault) Fetch(ctx context.Context, req FetchRequest) (_ *Token, _ *Conne
 		return nil, nil, err
 	}
 	c = v.overlaid(app.ID, req.Owner, c)
+	v.markUsed(ctx, c.ID)
 	if !req.ForceRefresh && c.fresh(v.now(), app.Refresh.Margin()) {
 		return v.result(c, req.WithRefreshToken)
 	}
