@@ -166,7 +166,9 @@ func (q *Schedule) Done(ctx context.Context, c Claim, next time.Time) (bool, err
 }
 
 // Release gives a claim back unhandled: the member is due again when it was due before.
-func (q *Schedule) Release(ctx context.Context, c Claim) (bool, error) { return q.end(ctx, c, "restore") }
+func (q *Schedule) Release(ctx context.Context, c Claim) (bool, error) {
+	return q.end(ctx, c, "restore")
+}
 
 func (q *Schedule) end(ctx context.Context, c Claim, arg string) (bool, error) {
 	n, err := doneScript.Run(ctx, q.s.client, q.keys(c.shard), c.Member, c.token, arg).Int()

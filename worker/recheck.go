@@ -103,4 +103,3 @@ func (w *Worker) allow(ctx context.Context, appID string) bool {
 	}
 	return n <= int64(w.cfg.RecheckRate)
 }
-
