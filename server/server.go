@@ -20,6 +20,7 @@ import (
 	"github.com/outflowhq/outflow/outbound/apikeys"
 	"github.com/outflowhq/outflow/outbound/apps"
 	"github.com/outflowhq/outflow/outbound/oauth"
+	"github.com/outflowhq/outflow/outbound/webhooks"
 	"github.com/outflowhq/outflow/store"
 )
 
@@ -36,7 +37,9 @@ type Options struct {
 	Apps    *apps.Apps
 	Vault   *oauth.Vault
 	APIKeys *apikeys.APIKeys
-	Logger  *slog.Logger
+	// Webhooks serves the webhook endpoint routes (/v1/webhooks...).
+	Webhooks *webhooks.Webhooks
+	Logger   *slog.Logger
 	// ManagementKeys protect management and credential routes (Authorization: Bearer <key>).
 	ManagementKeys []string
 	// PublicURL is the externally visible base URL of the server, e.g. "https://auth.example.com",
@@ -144,6 +147,7 @@ func (s *Server) routes() {
 	s.appRoutes()
 	s.connectionRoutes()
 	s.apikeyRoutes()
+	s.webhookRoutes()
 	s.pageRoutes()
 	s.mux.HandleFunc("/", s.unmatched)
 }

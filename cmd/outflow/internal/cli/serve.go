@@ -22,6 +22,7 @@ type serveConfig struct {
 	addr, flowsDir, appsFile, logFormat string
 	managementKeys, allowedRedirects    string
 	demo                                bool
+	worker                              bool
 	backend                             backendConfig
 }
 
@@ -39,6 +40,8 @@ func runServe(ctx context.Context, args []string, env Env) int {
 	fs.StringVar(&cfg.appsFile, "apps", "", "YAML file of apps to create or update at start")
 	fs.StringVar(&cfg.logFormat, "log-format", "text", "log format: text or json")
 	fs.BoolVar(&cfg.demo, "demo", false, "serve the demo: a landing page, example apps and a sandbox OAuth provider, offline")
+	fs.BoolVar(&cfg.worker, "worker", true, "run the background worker in this process: webhook deliveries, keep-alive refresh, key re-checks (false: run `outflow worker` apart)")
+	egress := egressFlags(fs)
 	if ok, code := parseNoArgs(fs, args); !ok {
 		return code
 	}
@@ -55,6 +58,10 @@ func runServe(ctx context.Context, args []string, env Env) int {
 	}
 	warnMisspelledVars(env, log)
 	cfg.backend.log = log
+	if cfg.backend.egress, err = egress(); err != nil {
+		fmt.Fprintln(env.Stderr, "outflow serve:", err)
+		return 2
+	}
 	redis.SetLogger(redisLogger{log}) // go-redis's own notices join the log, in its format
 	if err := serve(ctx, cfg, env, log); err != nil {
 		logStop(log, cfg.logFormat, env, err)
@@ -137,7 +144,7 @@ func serve(ctx context.Context, cfg serveConfig, env Env, log *slog.Logger) erro
 		}
 	}
 	opts := server.Options{
-		Engine: b.engine, Store: b.store, Apps: b.apps, Vault: b.vault, APIKeys: b.apikeys,
+		Engine: b.engine, Store: b.store, Apps: b.apps, Vault: b.vault, APIKeys: b.apikeys, Webhooks: b.webhooks,
 		ManagementKeys: keys, PublicURL: cfg.backend.publicURL, CheckHost: onThisMachine(cfg.backend.publicURL) && (publicURLSet || loopbackListener(ln.Addr())), Logger: log,
 		Metrics: metrics, PageSecret: pageSecret(cfg.backend.keys),
 	}
@@ -164,6 +171,13 @@ func serve(ctx context.Context, cfg serveConfig, env Env, log *slog.Logger) erro
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	stopWorker := func() {}
+	if cfg.worker {
+		if stopWorker, err = startWorker(ctx, b, log); err != nil {
+			return err
+		}
+	}
+	defer stopWorker()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("outflow is serving", "url", cfg.backend.publicURL, "flows", len(b.engine.Flows()), "embeddedRedis", b.store.Embedded(), "demo", cfg.demo)

@@ -14,6 +14,7 @@ import (
 	"github.com/outflowhq/outflow/outbound/apikeys"
 	"github.com/outflowhq/outflow/outbound/apps"
 	"github.com/outflowhq/outflow/outbound/oauth"
+	"github.com/outflowhq/outflow/outbound/webhooks"
 	"github.com/outflowhq/outflow/store"
 )
 
@@ -41,6 +42,7 @@ type backend struct {
 	apikeys  *apikeys.APIKeys
 	registry *actions.Registry
 	engine   *engine.Engine
+	webhooks *webhooks.Webhooks
 }
 
 type backendConfig struct {
@@ -55,6 +57,8 @@ type backendConfig struct {
 	engineObserver  engine.Observer
 	vaultObserver   oauth.Observer
 	redirectAllowed func(string) bool
+	// egress are the webhook egress rules (--webhooks-allow-http-loopback, --webhooks-allow-networks).
+	egress webhooks.Egress
 }
 
 // errNoKeys explains how to configure sealing keys.
@@ -141,7 +145,11 @@ func (b *backend) wire(cfg backendConfig) error {
 		return err
 	}
 	b.engine, err = engine.New(engine.Options{Store: b.store, Registry: b.registry, Logger: cfg.log,
-		Observer: cfg.engineObserver, RedirectAllowed: cfg.redirectAllowed})
+		Observer: cfg.engineObserver, RedirectAllowed: cfg.redirectAllowed, PublishEvents: true})
+	if err != nil {
+		return err
+	}
+	b.webhooks, err = webhooks.New(webhooks.Options{Store: b.store, Keyring: b.keyring, Egress: cfg.egress, Logger: cfg.log})
 	return err
 }
 
