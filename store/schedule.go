@@ -182,3 +182,16 @@ func (q *Schedule) end(ctx context.Context, c Claim, arg string) (bool, error) {
 func (c Claim) String() string {
 	return fmt.Sprintf("claim{%s due %s}", strings.ReplaceAll(c.Member, "\n", " "), c.Due.UTC().Format(time.RFC3339))
 }
+
+// Leased counts the members whose lease some process holds now.
+func (q *Schedule) Leased(ctx context.Context) (int64, error) {
+	var n int64
+	for i := range q.shards {
+		c, err := q.s.client.HLen(ctx, q.keys(i)[1]).Result()
+		if err != nil {
+			return 0, wrapErr(ctx, err, "count leases of schedule %q", q.name)
+		}
+		n += c
+	}
+	return n, nil
+}
