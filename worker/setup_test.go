@@ -35,15 +35,18 @@ type fixture struct {
 	hooks     *webhooks.Webhooks
 	provider  *httptest.Server
 	refreshes atomic.Int64
-	inflight  atomic.Int64
-	overlap   atomic.Bool
+	// perToken counts refreshes and in-flight refreshes per refresh token (one per connection).
+	mu       sync.Mutex
+	perToken map[string]int
+	inflight map[string]int
+	overlap  atomic.Bool
 }
 
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
 func setup(t *testing.T, st *store.Store) *fixture {
 	t.Helper()
-	f := &fixture{st: st}
+	f := &fixture{st: st, perToken: map[string]int{}, inflight: map[string]int{}}
 	ring, err := store.EphemeralKeyring()
 	if err != nil {
 		t.Fatal(err)
@@ -71,13 +74,17 @@ func setup(t *testing.T, st *store.Store) *fixture {
 
 // token answers refresh grants with a fresh token valid for an hour.
 func (f *fixture) token(w http.ResponseWriter, r *http.Request) {
-	if f.inflight.Add(1) > 1 {
-		f.overlap.Store(true)
-	}
-	defer f.inflight.Add(-1)
 	_ = r.ParseForm()
+	rt := r.Form.Get("refresh_token")
 	if r.Form.Get("grant_type") == "refresh_token" {
 		f.refreshes.Add(1)
+		f.mu.Lock()
+		f.perToken[rt]++
+		if f.inflight[rt]++; f.inflight[rt] > 1 {
+			f.overlap.Store(true)
+		}
+		f.mu.Unlock()
+		defer func() { f.mu.Lock(); f.inflight[rt]--; f.mu.Unlock() }()
 	}
 	time.Sleep(2 * time.Millisecond)
 	w.Header().Set("Content-Type", "application/json")

@@ -1,6 +1,7 @@
 package worker_test
 
 import (
+	"context"
 	"strconv"
 	"testing"
 	"time"
@@ -14,3 +15,19 @@ func unix(t *testing.T, s string) time.Time {
 	}
 	return time.Unix(n, 0)
 }
+
+// shiftedClock is the real clock moved by d.
+type shiftedClock struct{ d time.Duration }
+
+func (c shiftedClock) Now() time.Time { return time.Now().Add(c.d) }
+
+func (shiftedClock) Sleep(ctx context.Context, d time.Duration) error {
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(d):
+		return nil
+	}
+}
+
+func shifted(d time.Duration) shiftedClock { return shiftedClock{d} }
