@@ -32,15 +32,15 @@ func egressFlags(fs *flag.FlagSet) func() (webhooks.Egress, error) {
 }
 
 // newWorker builds the worker of a backend: every job on.
-func newWorker(b *backend, log *slog.Logger, concurrency int) (*worker.Worker, error) {
+func newWorker(b *backend, log *slog.Logger, concurrency int, visibility time.Duration) (*worker.Worker, error) {
 	return worker.New(worker.Config{Store: b.store, Apps: b.apps, Vault: b.vault, APIKeys: b.apikeys,
-		Webhooks: b.webhooks, Engine: b.engine, Logger: log, Concurrency: concurrency})
+		Webhooks: b.webhooks, Engine: b.engine, Logger: log, Concurrency: concurrency, VisibilityTimeout: visibility})
 }
 
 // startWorker runs the worker beside the server; the returned function stops it and waits until
 // it has given back every lease.
 func startWorker(ctx context.Context, b *backend, log *slog.Logger) (func(), error) {
-	w, err := newWorker(b, log, 0)
+	w, err := newWorker(b, log, 0, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -70,12 +70,14 @@ func runWorker(ctx context.Context, args []string, env Env) int {
 	var cfg backendConfig
 	var logFormat string
 	var concurrency int
+	var visibility time.Duration
 	fs.StringVar(&cfg.redisURL, "redis", "", "Redis URL (env REDIS_URL); required: a worker shares the Redis of the servers")
 	fs.StringVar(&cfg.prefix, "prefix", "", "prefix of every Redis key (default \"of\")")
 	fs.StringVar(&cfg.keys, "keys", "", "sealing keyring, the servers' own (env OUTFLOW_KEYS)")
 	fs.StringVar(&cfg.publicURL, "public-url", "", "the servers' public URL (env OUTFLOW_PUBLIC_URL)")
 	fs.StringVar(&logFormat, "log-format", "text", "log format: text or json")
 	fs.IntVar(&concurrency, "concurrency", 64, "webhook deliveries made at once")
+	fs.DurationVar(&visibility, "visibility-timeout", 30*time.Second, "how long a delivery a stopped worker left unfinished waits before another worker takes it over")
 	egress := egressFlags(fs)
 	if ok, code := parseNoArgs(fs, args); !ok {
 		return code
@@ -97,7 +99,7 @@ func runWorker(ctx context.Context, args []string, env Env) int {
 	}
 	cfg.log = log
 	redis.SetLogger(redisLogger{log})
-	if err := work(ctx, cfg, concurrency, log); err != nil {
+	if err := work(ctx, cfg, concurrency, visibility, log); err != nil {
 		logStop(log, logFormat, env, err)
 		return 1
 	}
@@ -105,13 +107,13 @@ func runWorker(ctx context.Context, args []string, env Env) int {
 }
 
 // work runs a worker until ctx ends (SIGTERM, Ctrl-C), then stops it cleanly.
-func work(ctx context.Context, cfg backendConfig, concurrency int, log *slog.Logger) error {
+func work(ctx context.Context, cfg backendConfig, concurrency int, visibility time.Duration, log *slog.Logger) error {
 	b, err := openBackend(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer b.close()
-	w, err := newWorker(b, log, concurrency)
+	w, err := newWorker(b, log, concurrency, visibility)
 	if err != nil {
 		return err
 	}
