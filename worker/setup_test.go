@@ -192,3 +192,11 @@ func (rc *receiver) ofType(typ events.Type) []received {
 	}
 	return out
 }
+
+func mustApps(t testing.TB, st *store.Store, ring *store.Keyring) *apps.Apps {
+	a, err := apps.NewApps(apps.Options{Store: st, Keyring: ring, Logger: quiet()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}

@@ -28,18 +28,18 @@ func (w *Webhooks) Attempt(ctx context.Context, id string) (Delivery, error) {
 	if d.Status != StatusPending {
 		return d.Delivery, nil
 	}
-	ep, _, err := w.load(ctx, d.EndpointID)
+	ep, secrets, err := w.forDelivery(ctx, d.EndpointID)
 	switch {
 	case errors.Is(err, ErrEndpointNotFound):
 		d.Status, d.LastError = StatusDead, "the endpoint was deleted"
 		return d.Delivery, w.settle(ctx, d, rev)
-	case err != nil:
+	case err != nil && ep == nil:
 		return Delivery{}, fmt.Errorf("webhooks: attempt %q: %w", id, err)
 	case ep.Disabled:
 		d.Status, d.LastError = StatusDead, "the endpoint is disabled"
 		return d.Delivery, w.settle(ctx, d, rev)
 	}
-	code, answer, aerr := w.post(ctx, ep, d)
+	code, answer, aerr := w.post(ctx, ep, secrets, err, d)
 	now := w.now()
 	d.Attempts++
 	d.LastAttemptAt, d.LastStatusCode, d.LastResponse, d.LastError = now, code, answer, ""
@@ -84,9 +84,8 @@ func (w *Webhooks) settle(ctx context.Context, d *deliveryRecord, rev int64) err
 
 // post sends one attempt; it returns the status and the start of the answer, or the error that
 // kept an answer from coming (never holding a secret).
-func (w *Webhooks) post(ctx context.Context, ep *endpointRecord, d *deliveryRecord) (int, string, error) {
-	secrets, err := w.secrets(ep)
-	if err != nil {
+func (w *Webhooks) post(ctx context.Context, ep *endpointRecord, secrets []string, secretErr error, d *deliveryRecord) (int, string, error) {
+	if secretErr != nil {
 		return 0, "", errors.New("the signing secret could not be opened")
 	}
 	h, err := Headers(secrets, d.ID, w.now(), d.Payload)

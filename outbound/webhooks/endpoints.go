@@ -193,6 +193,7 @@ func (w *Webhooks) modify(ctx context.Context, id string, fn func(*endpointRecor
 		}
 		r.UpdatedAt = w.now()
 		err = w.put(ctx, r, rev)
+		w.forget(id)
 		if errors.Is(err, store.ErrConflict) && try < 4 {
 			continue
 		}
@@ -205,6 +206,7 @@ func (w *Webhooks) Delete(ctx context.Context, id string) error {
 	if _, _, err := w.load(ctx, id); err != nil {
 		return fmt.Errorf("webhooks: delete endpoint %q: %w", id, err)
 	}
+	w.forget(id)
 	if err := w.st.DeleteIndexed(ctx, w.keys.Webhook(id), w.keys.WebhookIndex(), id); err != nil {
 		return fmt.Errorf("webhooks: delete endpoint %q: %w", id, err)
 	}

@@ -42,6 +42,7 @@ type Webhooks struct {
 	clock  clock.Clock
 	client *http.Client
 	retry  *store.Schedule
+	cache  endpointCache
 }
 
 // ErrInvalidOptions is wrapped by New's error.
