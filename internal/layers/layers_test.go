@@ -38,7 +38,7 @@ var layers = []layer{
 	{"flows", 60, ""},
 	{"actions/", 55, "actions/*"},
 	{"actions", 50, ""},
-	{"worker", 45, ""},
+	{"worker", 76, ""}, // runs the engine's expiry, the vault's refreshes and the webhooks' deliveries
 	{"outbound/webhooks", 42, ""},
 	{"outbound/oauth", 40, ""},
 	{"outbound/apikeys", 40, ""},
