@@ -3,6 +3,7 @@ package worker
 import (
 	"context"
 	"sync"
+	"time"
 
 	"github.com/outflowhq/outflow/outbound/webhooks"
 )
@@ -15,16 +16,16 @@ func (w *Worker) deliveryLoop(ctx context.Context) {
 	sem := make(chan struct{}, w.cfg.Concurrency)
 	var wg sync.WaitGroup
 	defer wg.Wait()
-	reclaimEvery := 0
+	var lastReclaim time.Time
 	for ctx.Err() == nil {
 		var jobs []webhooks.Job
 		var err error
-		if reclaimEvery%20 == 0 {
+		if time.Since(lastReclaim) >= w.cfg.VisibilityTimeout/4 {
+			lastReclaim = time.Now()
 			jobs, err = wh.Reclaim(ctx, w.cfg.Name, w.cfg.VisibilityTimeout, w.cfg.Concurrency)
 		}
-		reclaimEvery++
 		if len(jobs) == 0 && err == nil {
-			jobs, err = wh.Next(ctx, w.cfg.Name, w.cfg.Concurrency, w.cfg.Poll)
+			jobs, err = wh.Next(ctx, w.cfg.Name, w.cfg.Concurrency, min(w.cfg.Poll, w.cfg.VisibilityTimeout/4))
 		}
 		if err != nil {
 			if ctx.Err() == nil {
@@ -32,9 +33,6 @@ func (w *Worker) deliveryLoop(ctx context.Context) {
 				sleep(ctx, w.cfg.Poll)
 			}
 			continue
-		}
-		if len(jobs) > 0 {
-			reclaimEvery = 1
 		}
 		for _, j := range jobs {
 			sem <- struct{}{}

@@ -187,7 +187,10 @@ func TestThreeInstancesDeliverEveryEventDespiteAKillAndAnOutage(t *testing.T) {
 		t.Fatal(err)
 	}
 	first := c.start(t, "a")
-	time.Sleep(1500 * time.Millisecond) // the first worker creates the groups
+	eventually(t, 30*time.Second, "the first worker joins the event stream", func() bool {
+		groups, err := c.st.Client().XInfoGroups(ctx, c.st.Keys().Events()).Result()
+		return err == nil && len(groups) > 0
+	})
 	const n = 20
 	for i := range n {
 		mustCreateApp(t, c, fmt.Sprintf("app-%02d", i))
