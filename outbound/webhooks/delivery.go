@@ -115,6 +115,13 @@ func (w *Webhooks) enqueueNew(ctx context.Context, endpointID string, ev events.
 		return false, err
 	}
 	if _, err := w.st.Create(ctx, w.keys.WebhookDelivery(d.ID), data, w.opts.Retention); errors.Is(err, store.ErrConflict) {
+		// The event was fanned out before, by a worker that may have died between recording the
+		// delivery and queuing it: queue it again while it has had no attempt (at least once;
+		// an entry for a delivery no longer pending is dropped by Attempt).
+		cur, _, lerr := w.loadDelivery(ctx, d.ID)
+		if lerr == nil && cur.Status == StatusPending && cur.Attempts == 0 {
+			return false, w.push(ctx, d.ID)
+		}
 		return false, nil
 	} else if err != nil {
 		return false, fmt.Errorf("webhooks: record delivery: %w", err)
