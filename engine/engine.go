@@ -47,6 +47,11 @@ type Options struct {
 	RedirectAllowed func(url string) bool
 	// Observer receives metrics callbacks; nil means none.
 	Observer Observer
+	// PublishEvents publishes execution.completed and execution.failed on the event stream
+	// (package events) and keeps waiting executions on an expiry schedule, from which the
+	// worker publishes execution.expired (see ExpireDue). It costs one Redis round trip more
+	// when an execution starts waiting or finishes. Off by default; `outflow serve` turns it on.
+	PublishEvents bool
 }
 
 // Observer is told about executions and steps, for metrics. Implementations must be fast and safe for

@@ -171,6 +171,7 @@ func (c *claimed) commit(ctx context.Context, t *transition) (*Response, error) 
 		}
 		return nil, fmt.Errorf("advance execution %q: %w", c.id, err)
 	}
+	c.e.announce(ctx, t.rec, false)
 	t.observeEnd()
 	return t.response(), nil
 }

@@ -62,6 +62,7 @@ func (e *Engine) Start(ctx context.Context, flowID string, req StartRequest) (*R
 	if err := e.store.CreateExecution(wctx, rec.ID, data, rec.nonce, e.keep(rec), events, e.opts.MaxEvents); err != nil {
 		return nil, fmt.Errorf("start flow %q: %w", flowID, err)
 	}
+	e.announce(ctx, rec, true)
 	if e.opts.Observer != nil {
 		e.opts.Observer.ExecutionStarted(f.ID)
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/outflowhq/outflow/outbound"
 	"github.com/outflowhq/outflow/outbound/apps"
+	"github.com/outflowhq/outflow/outbound/events"
 	"github.com/outflowhq/outflow/outbound/oauth"
 	"github.com/outflowhq/outflow/server"
 	"github.com/outflowhq/outflow/server/console"
@@ -108,7 +109,7 @@ func TestRESTChangesNameTheirManagementKeyInTheEventStream(t *testing.T) {
 	if err != nil || len(entries) != 1 {
 		t.Fatalf("events %v, %v", entries, err)
 	}
-	if a := entries[0].Fields["actor"]; !regexp.MustCompile(`^api:[0-9a-f]{8}$`).MatchString(a) || strings.Contains(a, consoleMgmtKey[:8]) {
-		t.Errorf("actor %q", a)
+	if ev, _ := events.Decode(entries[0].Fields); !regexp.MustCompile(`^api:[0-9a-f]{8}$`).MatchString(ev.Actor) || strings.Contains(ev.Actor, consoleMgmtKey[:8]) {
+		t.Errorf("actor %q", ev.Actor)
 	}
 }

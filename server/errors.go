@@ -11,6 +11,7 @@ import (
 	"github.com/outflowhq/outflow/outbound/apps"
 	"github.com/outflowhq/outflow/outbound/oauth"
 	"github.com/outflowhq/outflow/outbound/proxy"
+	"github.com/outflowhq/outflow/outbound/webhooks"
 	"github.com/outflowhq/outflow/store"
 )
 
@@ -188,6 +189,10 @@ func (s *Server) classify(err error) (int, apiError) {
 		return apikeyError(err)
 	case isProxyError(err):
 		return proxyError(err)
+	case errors.Is(err, webhooks.ErrEndpointNotFound):
+		return http.StatusNotFound, apiError{Code: "not_found", Message: "no webhook endpoint has this id"}
+	case errors.Is(err, webhooks.ErrDeliveryNotFound):
+		return http.StatusNotFound, apiError{Code: "not_found", Message: "this webhook endpoint has no delivery with this id (deliveries are kept for 7 days)"}
 	case errors.Is(err, store.ErrUnavailable):
 		return http.StatusServiceUnavailable, apiError{Code: "unavailable", Message: "storage is unavailable; try again shortly"}
 	}

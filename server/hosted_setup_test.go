@@ -23,6 +23,7 @@ import (
 	"github.com/outflowhq/outflow/outbound/apps"
 	"github.com/outflowhq/outflow/outbound/oauth"
 	"github.com/outflowhq/outflow/outbound/proxy"
+	"github.com/outflowhq/outflow/outbound/webhooks"
 	"github.com/outflowhq/outflow/server"
 	"github.com/outflowhq/outflow/store"
 	"github.com/outflowhq/outflow/store/storetest"
@@ -212,8 +213,16 @@ func setupHostedWith(t *testing.T, cfg hostedConfig) *hosted {
 	if cfg.noPublicURL {
 		publicURL = ""
 	}
+	ring, err := store.EphemeralKeyring()
+	if err != nil {
+		t.Fatal(err)
+	}
+	hooks, err := webhooks.New(webhooks.Options{Store: h.store, Keyring: ring, Clock: h.clock})
+	if err != nil {
+		t.Fatal(err)
+	}
 	h.server = newServer(t, server.Options{
-		Engine: h.eng, Store: h.store, Apps: registry, Vault: vault, APIKeys: keys, Proxy: requests, ManagementKeys: []string{hostedKey},
+		Engine: h.eng, Store: h.store, Apps: registry, Vault: vault, APIKeys: keys, Proxy: requests, Webhooks: hooks, ManagementKeys: []string{hostedKey},
 		PublicURL: publicURL, Logger: log, Metrics: h.metrics, Clock: h.clock, PageSecret: []byte("page secret"), Demo: cfg.demo,
 	})
 	ts.Config.Handler = h.server

@@ -24,6 +24,7 @@ import (
 	"github.com/outflowhq/outflow/outbound/apps"
 	"github.com/outflowhq/outflow/outbound/oauth"
 	"github.com/outflowhq/outflow/outbound/proxy"
+	"github.com/outflowhq/outflow/outbound/webhooks"
 	"github.com/outflowhq/outflow/server/console"
 	"github.com/outflowhq/outflow/store"
 )
@@ -43,8 +44,10 @@ type Options struct {
 	APIKeys *apikeys.APIKeys
 	// Proxy serves /v1/proxy/{appId}/{path...}: requests to an app's API with a connection's
 	// credential.
-	Proxy  *proxy.Proxy
-	Logger *slog.Logger
+	Proxy *proxy.Proxy
+	// Webhooks serves the webhook endpoint routes (/v1/webhooks...).
+	Webhooks *webhooks.Webhooks
+	Logger   *slog.Logger
 	// ManagementKeys protect management and credential routes (Authorization: Bearer <key>).
 	ManagementKeys []string
 	// PublicURL is the externally visible base URL of the server, e.g. "https://auth.example.com",
@@ -182,6 +185,7 @@ func (s *Server) routes() {
 	s.connectionRoutes()
 	s.apikeyRoutes()
 	s.proxyRoutes()
+	s.webhookRoutes()
 	s.pageRoutes()
 	if err := s.consoleRoutes(); err != nil {
 		s.consoleErr = err

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"strconv"
 	"strings"
 )
 
@@ -171,4 +172,43 @@ func ParseSubjectMember(m string) (kind, id string, ok bool) {
 		return "", "", false
 	}
 	return kind, id, true
+}
+
+// ScheduleShard is one shard of a named schedule (a sorted set of members by due time):
+// p:{sched:NAME:N}. Members spread over shards so no schedule is a single hot key on a Cluster.
+func (k Keys) ScheduleShard(name string, n int) string {
+	return k.tagged("sched:" + EscapeID(name) + ":" + strconv.Itoa(n))
+}
+
+// ScheduleLeases holds the leases of a schedule shard's claimed members: p:{sched:NAME:N}:lease.
+func (k Keys) ScheduleLeases(name string, n int) string {
+	return k.tagged("sched:"+EscapeID(name)+":"+strconv.Itoa(n), "lease")
+}
+
+// Webhook is a webhook endpoint: p:{webhooks}:ep:ID. All endpoints share one slot with
+// WebhookIndex.
+func (k Keys) Webhook(id string) string { return k.tagged("webhooks", "ep", EscapeID(id)) }
+
+// WebhookIndex is the set of all webhook endpoint ids: p:{webhooks}:ids.
+func (k Keys) WebhookIndex() string { return k.tagged("webhooks", "ids") }
+
+// WebhookDelivery is one delivery of an event to an endpoint: p:{whd:ID}.
+func (k Keys) WebhookDelivery(id string) string { return k.tagged("whd:" + EscapeID(id)) }
+
+// WebhookDeliveries lists an endpoint's deliveries by time (a sorted set): p:{whdl:ID}.
+func (k Keys) WebhookDeliveries(endpointID string) string {
+	return k.tagged("whdl:" + EscapeID(endpointID))
+}
+
+// WebhookQueue is the stream of deliveries due now, read by every worker with a consumer
+// group: p:{whq}.
+func (k Keys) WebhookQueue() string { return k.tagged("whq") }
+
+// ConnectionUsed is when a connection's token was last fetched (kept coarsely, for the
+// keep-alive refresh): p:{conn:ID}:used.
+func (k Keys) ConnectionUsed(connID string) string { return k.tagged("conn:"+EscapeID(connID), "used") }
+
+// RateWindow counts uses of a rate-limited thing in one second: p:{rate:NAME}:UNIX.
+func (k Keys) RateWindow(name string, unix int64) string {
+	return k.tagged("rate:"+EscapeID(name), strconv.FormatInt(unix, 10))
 }

@@ -1,7 +1,8 @@
 // Package layers holds, in its test, the direction of imports between the packages of Outflow:
 //
 //	cmd/outflow → examples → server → engine → flows → actions
-//	server, actions/* → outbound/oauth, outbound/apikeys → outbound/apps → outbound → store
+//	server → worker → engine, outbound/webhooks → outbound/oauth, outbound/apikeys → outbound/apps → outbound/events → outbound → store
+//	actions/* → outbound/oauth, outbound/apikeys; engine → outbound/events
 //	internal/* and clock below everything
 //
 // Each package has a layer and imports only packages of lower layers (or, within a family such

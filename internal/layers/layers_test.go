@@ -40,9 +40,12 @@ var layers = []layer{
 	{"actions/", 55, "actions/*"},
 	{"actions", 50, ""},
 	{"outbound/proxy", 45, ""}, // sends requests with a connection of oauth or apikeys
+	{"worker", 76, ""},         // runs the engine's expiry, the vault's refreshes and the webhooks' deliveries
+	{"outbound/webhooks", 42, ""},
 	{"outbound/oauth", 40, ""},
 	{"outbound/apikeys", 40, ""},
 	{"outbound/apps", 35, ""},
+	{"outbound/events", 32, ""},
 	{"outbound", 30, ""},
 	{"store/", 25, ""},
 	{"store", 20, ""},

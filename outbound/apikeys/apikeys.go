@@ -57,6 +57,9 @@ type KeyInfo struct {
 	// PreviousExpiresAt.
 	HasPrevious       bool      `json:"hasPrevious"`
 	PreviousExpiresAt time.Time `json:"previousExpiresAt,omitzero"`
+	// InvalidAt is set when a re-check found that the app no longer accepts the key (see
+	// Recheck); storing a new key clears it.
+	InvalidAt time.Time `json:"invalidAt,omitzero"`
 }
 
 // LogValue logs the metadata; KeyInfo holds no key anyway.

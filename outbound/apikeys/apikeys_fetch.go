@@ -9,6 +9,7 @@ import (
 
 	"github.com/outflowhq/outflow/outbound"
 	"github.com/outflowhq/outflow/outbound/apps"
+	"github.com/outflowhq/outflow/outbound/events"
 	"github.com/outflowhq/outflow/store"
 )
 
@@ -114,10 +115,15 @@ func (k *APIKeys) Delete(ctx context.Context, owner outbound.Owner, appID string
 	}
 	owner = keyOwner(owner)
 	key := k.recordKey(owner, app.ID)
+	_, getErr := k.opts.Store.Get(ctx, key)
+	existed := getErr == nil
 	if err := k.opts.Store.DeleteIndexed(ctx, key, k.indexKey(owner), key, k.prevKey(owner, app.ID)); err != nil {
 		return fmt.Errorf("delete API key for app %q: %w", app.ID, err)
 	}
 	k.log.InfoContext(ctx, "API key deleted", "app", app.ID, "owner", owner.Kind())
+	if existed {
+		k.emit(ctx, events.Event{Type: events.APIKeyDeleted, Owner: owner, AppID: app.ID})
+	}
 	return nil
 }
 

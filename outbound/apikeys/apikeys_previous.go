@@ -65,7 +65,7 @@ func (s *keyState) info(now time.Time) KeyInfo {
 	c := s.rec.Current
 	info := KeyInfo{
 		AppID: s.rec.AppID, Owner: s.rec.Owner, Version: c.Version, CreatedAt: c.CreatedAt,
-		Last4: c.Last4, Fields: fieldsOrEmpty(c.Fields),
+		Last4: c.Last4, Fields: fieldsOrEmpty(c.Fields), InvalidAt: c.InvalidAt,
 	}
 	if p := s.previous(now); p != nil {
 		info.HasPrevious, info.PreviousExpiresAt = true, p.ExpiresAt

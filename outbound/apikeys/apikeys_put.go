@@ -12,6 +12,7 @@ import (
 
 	"github.com/outflowhq/outflow/outbound"
 	"github.com/outflowhq/outflow/outbound/apps"
+	"github.com/outflowhq/outflow/outbound/events"
 	"github.com/outflowhq/outflow/store"
 )
 
@@ -68,6 +69,11 @@ func (k *APIKeys) Put(ctx context.Context, req PutRequest) (KeyInfo, error) {
 		info, err := k.write(ctx, app, owner, req.APIKey, fields, req.NoOverlap)
 		if err == nil {
 			k.log.InfoContext(ctx, "API key stored", "app", app.ID, "owner", owner.Kind(), "version", info.Version, "rotated", info.HasPrevious, "noOverlap", req.NoOverlap)
+			typ := events.APIKeyRotated
+			if info.Version == 1 {
+				typ = events.APIKeyStored
+			}
+			k.emit(ctx, events.Event{Type: typ, Owner: owner, AppID: app.ID, Version: info.Version})
 			return info, nil
 		}
 		if try >= maxPutTries || !(errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrNotFound)) {

@@ -38,6 +38,8 @@ type keyEntry struct {
 	Fields    map[string]string `json:"fields,omitempty"`
 	// ExpiresAt is set on a previous key: the end of its overlap window.
 	ExpiresAt time.Time `json:"expiresAt,omitzero"`
+	// InvalidAt is when a re-check found that the app no longer accepts the key.
+	InvalidAt time.Time `json:"invalidAt,omitzero"`
 }
 
 // keyOwner is the owner a key is filed under: the user alone for a user owner (the tenant a

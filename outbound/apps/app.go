@@ -194,6 +194,28 @@ type RefreshPolicy struct {
 	// FallbackLifetimeSeconds is assumed when a token response has no expires_in and the
 	// access token is not a JWT with exp. Zero means 3600. A token is never "valid forever".
 	FallbackLifetimeSeconds int `json:"fallbackLifetimeSeconds,omitempty" yaml:"fallbackLifetimeSeconds,omitempty"`
+	// Background keeps connections fresh ahead of time: the worker refreshes each connection
+	// with a refresh token before its fetch would have to. Nil means on; false leaves every
+	// refresh to fetches.
+	Background *bool `json:"background,omitempty" yaml:"background,omitempty"`
+	// IdleDays: a connection not fetched for this many days is no longer refreshed in the
+	// background (its next fetch refreshes it, and it is kept fresh again). Zero means 30.
+	IdleDays int `json:"idleDays,omitempty" yaml:"idleDays,omitempty"`
+}
+
+// DefaultIdleDays is RefreshPolicy.IdleDays when it is zero.
+const DefaultIdleDays = 30
+
+// BackgroundOn reports whether the worker refreshes the app's connections ahead of time.
+func (p RefreshPolicy) BackgroundOn() bool { return p.Background == nil || *p.Background }
+
+// Idle is how long a connection may go unfetched and still be refreshed in the background.
+func (p RefreshPolicy) Idle() time.Duration {
+	d := p.IdleDays
+	if d <= 0 {
+		d = DefaultIdleDays
+	}
+	return time.Duration(d) * 24 * time.Hour
 }
 
 // Margin is how long before expiry a token is refreshed.

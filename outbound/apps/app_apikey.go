@@ -31,6 +31,23 @@ type APIKeyConfig struct {
 	OverlapSeconds int `json:"overlapSeconds,omitempty" yaml:"overlapSeconds,omitempty"`
 	// MaxAttempts is how many keys a collect flow accepts before it gives up. Zero means 5.
 	MaxAttempts int `json:"maxAttempts,omitempty" yaml:"maxAttempts,omitempty"`
+	// RecheckEvery, when set (a Go duration of at least 1m, such as "24h"), has the worker probe
+	// every stored key again on that schedule, spread out; a key the app refuses is marked
+	// invalid and an apikey.invalid event is published. Needs a probe. Off by default.
+	RecheckEvery string `json:"recheckEvery,omitempty" yaml:"recheckEvery,omitempty"`
+}
+
+// Recheck is the parsed RecheckEvery; zero when re-checks are off (or it does not parse, which
+// validation refuses).
+func (k *APIKeyConfig) Recheck() time.Duration {
+	if k == nil || k.RecheckEvery == "" || k.Probe == nil {
+		return 0
+	}
+	d, err := time.ParseDuration(k.RecheckEvery)
+	if err != nil || d < time.Minute {
+		return 0
+	}
+	return d
 }
 
 // FormatHint describes what a key looks like, to catch pasting mistakes before any probe.

@@ -82,6 +82,8 @@ type RefreshPolicyPatch struct {
 	MarginSeconds           *int  `json:"marginSeconds,omitempty" yaml:"marginSeconds,omitempty"`
 	RotatesRefreshToken     *bool `json:"rotatesRefreshToken,omitempty" yaml:"rotatesRefreshToken,omitempty"`
 	FallbackLifetimeSeconds *int  `json:"fallbackLifetimeSeconds,omitempty" yaml:"fallbackLifetimeSeconds,omitempty"`
+	Background              *bool `json:"background,omitempty" yaml:"background,omitempty"`
+	IdleDays                *int  `json:"idleDays,omitempty" yaml:"idleDays,omitempty"`
 }
 
 // APIKeyPatch is a partial update of an APIKeyConfig.
@@ -94,6 +96,7 @@ type APIKeyPatch struct {
 	RemoveProbe    bool               `json:"removeProbe,omitempty" yaml:"removeProbe,omitempty"`
 	OverlapSeconds *int               `json:"overlapSeconds,omitempty" yaml:"overlapSeconds,omitempty"`
 	MaxAttempts    *int               `json:"maxAttempts,omitempty" yaml:"maxAttempts,omitempty"`
+	RecheckEvery   *string            `json:"recheckEvery,omitempty" yaml:"recheckEvery,omitempty"`
 }
 
 // FormatHintPatch is a partial update of a FormatHint.
@@ -195,6 +198,11 @@ func (p *AppPatch) applyTo(a *App) {
 		set(&a.Refresh.MarginSeconds, r.MarginSeconds)
 		set(&a.Refresh.RotatesRefreshToken, r.RotatesRefreshToken)
 		set(&a.Refresh.FallbackLifetimeSeconds, r.FallbackLifetimeSeconds)
+		if r.Background != nil {
+			b := *r.Background
+			a.Refresh.Background = &b
+		}
+		set(&a.Refresh.IdleDays, r.IdleDays)
 	}
 	setList(&a.APIBaseURLs, p.APIBaseURLs)
 	set(&a.APIBaseURLFrom, p.APIBaseURLFrom)
@@ -242,6 +250,7 @@ func (p *APIKeyPatch) applyTo(k *APIKeyConfig) {
 		set(&pr.TimeoutSeconds, pp.TimeoutSeconds)
 	}
 	set(&k.OverlapSeconds, p.OverlapSeconds)
+	set(&k.RecheckEvery, p.RecheckEvery)
 	set(&k.MaxAttempts, p.MaxAttempts)
 }
 

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/outflowhq/outflow/outbound"
+	"github.com/outflowhq/outflow/outbound/events"
 	"github.com/outflowhq/outflow/store"
 )
 
@@ -48,7 +49,7 @@ func (a *Apps) create(ctx context.Context, app App) (App, error) {
 		return App{}, fmt.Errorf("create app %q: %w", app.ID, err)
 	}
 	a.opts.LoggerOrDefault().InfoContext(ctx, "outbound app created", "app", app.ID, "kind", string(app.Kind), "template", app.TemplateID, "actor", outbound.ActorOf(ctx))
-	a.emit(ctx, EventAppCreated, app.ID)
+	a.emit(ctx, events.AppCreated, app.ID)
 	return app, nil
 }
 
@@ -74,7 +75,7 @@ func (a *Apps) Update(ctx context.Context, id string, p AppPatch) (App, error) {
 		switch {
 		case err == nil:
 			a.opts.LoggerOrDefault().InfoContext(ctx, "outbound app updated", "app", id, "actor", outbound.ActorOf(ctx))
-			a.emit(ctx, EventAppUpdated, id)
+			a.emit(ctx, events.AppUpdated, id)
 			return next, nil
 		case errors.Is(err, store.ErrConflict) && attempt < maxUpdateAttempts:
 			continue
@@ -124,8 +125,15 @@ func (a *Apps) Delete(ctx context.Context, id string) error {
 		return fmt.Errorf("delete app %q: %w", id, err)
 	}
 	a.opts.LoggerOrDefault().InfoContext(ctx, "outbound app deleted", "app", id, "actor", outbound.ActorOf(ctx))
-	a.emit(ctx, EventAppDeleted, id)
+	a.emit(ctx, events.AppDeleted, id)
 	return nil
+}
+
+// emit publishes an app event; a failure is logged, never returned: the change has happened.
+func (a *Apps) emit(ctx context.Context, typ events.Type, id string) {
+	if _, err := events.Publish(context.WithoutCancel(ctx), a.opts.Store, 0, events.Event{Type: typ, Time: a.now(), AppID: id}); err != nil {
+		a.opts.LoggerOrDefault().WarnContext(ctx, "apps: publish event", "type", typ, "app", id, "error", err)
+	}
 }
 
 func (a *Apps) now() time.Time { return a.opts.ClockOrDefault().Now().UTC() }

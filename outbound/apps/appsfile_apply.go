@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/outflowhq/outflow/outbound/events"
 
 	"github.com/outflowhq/outflow/internal/suggest"
 	"github.com/outflowhq/outflow/outbound"
@@ -121,6 +122,7 @@ func (a *Apps) applyOne(ctx context.Context, pl plannedApp, write bool) (applyOu
 			want.CreatedAt, want.UpdatedAt = pl.cur.CreatedAt, a.now()
 			if err = a.replace(ctx, pl.rev, want); err == nil {
 				a.opts.LoggerOrDefault().InfoContext(ctx, "outbound app updated", "app", want.ID, "by", "apply")
+				a.emit(ctx, events.AppUpdated, want.ID)
 				return applyUpdated, nil
 			}
 		}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/outflowhq/outflow/outbound"
+	"github.com/outflowhq/outflow/outbound/events"
 )
 
 func TestAppChangesArePublishedWithTheirActorAndNoSetting(t *testing.T) {
@@ -33,10 +34,14 @@ func TestAppChangesArePublishedWithTheirActorAndNoSetting(t *testing.T) {
 	}
 	var types, actors []string
 	for _, e := range entries {
-		types = append(types, e.Fields["type"])
-		actors = append(actors, e.Fields[outbound.ActorField])
-		if e.Fields["appId"] != "crm" || e.Fields["at"] != appsEpoch.Format("2006-01-02T15:04:05Z07:00") || len(e.Fields) > 4 {
-			t.Errorf("event %v", e.Fields)
+		ev, err := events.Decode(e.Fields)
+		if err != nil {
+			t.Fatal(err)
+		}
+		types = append(types, string(ev.Type))
+		actors = append(actors, ev.Actor)
+		if ev.AppID != "crm" || !ev.Time.Equal(appsEpoch) || ev.ConnectionID != "" || ev.Reason != "" {
+			t.Errorf("event %+v", ev)
 		}
 		for _, v := range e.Fields {
 			if strings.Contains(v, secret) {
@@ -44,7 +49,7 @@ func TestAppChangesArePublishedWithTheirActorAndNoSetting(t *testing.T) {
 			}
 		}
 	}
-	if !slices.Equal(types, []string{EventAppCreated, EventAppUpdated, EventAppDeleted}) ||
+	if !slices.Equal(types, []string{string(events.AppCreated), string(events.AppUpdated), string(events.AppDeleted)}) ||
 		!slices.Equal(actors, []string{"console:1234abcd", "console:1234abcd", ""}) {
 		t.Errorf("types %v, actors %v", types, actors)
 	}

@@ -169,6 +169,9 @@ func (a *App) validateOAuth2(p *Problems) {
 	if r := a.Refresh.MarginSeconds; r < 0 || r > maxMarginSeconds {
 		p.Add("refresh.marginSeconds", "must be between 0 (default %d) and %d", DefaultRefreshMarginSeconds, maxMarginSeconds)
 	}
+	if d := a.Refresh.IdleDays; d < 0 || d > 3650 {
+		p.Add("refresh.idleDays", "must be between 0 (default %d) and 3650", DefaultIdleDays)
+	}
 	if r := a.Refresh.FallbackLifetimeSeconds; r < 0 || r > maxFallbackSecs {
 		p.Add("refresh.fallbackLifetimeSeconds", "must be between 0 (default %d) and %d", DefaultFallbackLifetimeSeconds, maxFallbackSecs)
 	}

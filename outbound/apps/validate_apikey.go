@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/outflowhq/outflow/outbound"
 )
@@ -49,6 +50,15 @@ func (a *App) validateAPIKey(p *Problems) {
 			p.Add("apiKey.baseUrl", "required with a probe: the app's API origin, for example https://api.openai.com")
 		}
 		validateProbe(p, k.Probe, fields)
+	}
+	if k.RecheckEvery != "" {
+		d, err := time.ParseDuration(k.RecheckEvery)
+		switch {
+		case err != nil || d < time.Minute:
+			p.Add("apiKey.recheckEvery", "must be a duration of at least 1m, such as 24h")
+		case k.Probe == nil:
+			p.Add("apiKey.recheckEvery", "needs a probe: set apiKey.probe to say how a key is checked")
+		}
 	}
 	if k.OverlapSeconds < 0 || k.OverlapSeconds > maxOverlap {
 		p.Add("apiKey.overlapSeconds", "must be between 0 (default %d) and %d", DefaultKeyOverlapSeconds, maxOverlap)

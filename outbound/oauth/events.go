@@ -5,18 +5,33 @@ import (
 	"time"
 
 	"github.com/outflowhq/outflow/outbound"
+	"github.com/outflowhq/outflow/outbound/events"
 )
 
-// Connection event types, published on the Redis stream Keys.Events() and handed to the event
-// recorder of the context (see WithEventRecorder).
+// Connection event types handed to the event recorder of the context (see WithEventRecorder)
+// and kept in an execution's event log. The Redis event stream Keys.Events() gets the same
+// events under their catalog types (package events): created is connection.connected, revoked
+// is not published (the deletion that follows is), deleted is connection.disconnected.
 const (
 	EventConnectionCreated       = "connection.created"
 	EventConnectionRefreshed     = "connection.refreshed"
 	EventConnectionRefreshFailed = "connection.refresh_failed"
 	EventConnectionNeedsReauth   = "connection.needs_reauth"
+	EventConnectionRecovered     = "connection.recovered"
 	EventConnectionRevoked       = "connection.revoked"
 	EventConnectionDeleted       = "connection.deleted"
 )
+
+// catalogTypes maps the vault's event types to the catalog's; a type missing here is not
+// published on the stream.
+var catalogTypes = map[string]events.Type{
+	EventConnectionCreated:       events.ConnectionConnected,
+	EventConnectionRefreshed:     events.ConnectionRefreshed,
+	EventConnectionRefreshFailed: events.ConnectionRefreshFailed,
+	EventConnectionNeedsReauth:   events.ConnectionNeedsReauth,
+	EventConnectionRecovered:     events.ConnectionRecovered,
+	EventConnectionDeleted:       events.ConnectionDisconnected,
+}
 
 // Event is a change in a connection's life. It never holds a token.
 type Event struct {
@@ -63,17 +78,12 @@ func (v *Vault) emit(ctx context.Context, typ string, conn *Connection, reason s
 	if fn, ok := ctx.Value(recorderKey{}).(func(Event)); ok && fn != nil {
 		fn(ev)
 	}
-	fields := map[string]string{
-		"type": ev.Type, "appId": ev.AppID, "connectionId": ev.ConnectionID,
-		"ownerKind": ev.OwnerKind, "ownerId": ev.OwnerID, "at": ev.At.Format(time.RFC3339Nano),
+	ct, ok := catalogTypes[typ]
+	if !ok {
+		return
 	}
-	if reason != "" {
-		fields["reason"] = reason
-	}
-	if ev.Actor != "" {
-		fields[outbound.ActorField] = ev.Actor
-	}
-	if _, err := v.store.Publish(context.WithoutCancel(ctx), v.keys.Events(), v.vo.EventStreamMaxLen, fields); err != nil {
+	pub := events.Event{Type: ct, Time: ev.At, Owner: conn.Owner, AppID: conn.AppID, ConnectionID: conn.ID, Reason: reason}
+	if _, err := events.Publish(context.WithoutCancel(ctx), v.store, v.vo.EventStreamMaxLen, pub); err != nil {
 		v.log.WarnContext(ctx, "outbound: publish connection event", "type", typ, "connection", conn.ID, "error", err)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/outflowhq/outflow/outbound"
+	"github.com/outflowhq/outflow/outbound/events"
 )
 
 func TestConnectionLifecycleEvents(t *testing.T) {
@@ -49,21 +50,29 @@ func TestConnectionLifecycleEvents(t *testing.T) {
 	}
 	var types []string
 	for _, e := range entries {
-		if strings.HasPrefix(e.Fields["type"], "app.") { // the app's own events
+		ev, err := events.Decode(e.Fields)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ev.Group() != "connection" {
 			continue
 		}
-		types = append(types, e.Fields["type"])
-		if e.Fields["appId"] != "crm" || e.Fields["connectionId"] != res.ConnectionID || e.Fields["ownerKind"] != outbound.OwnerUser ||
-			e.Fields["ownerId"] != "alice" || e.Fields["at"] == "" {
-			t.Errorf("event fields %v", e.Fields)
+		types = append(types, string(ev.Type))
+		if ev.AppID != "crm" || ev.ConnectionID != res.ConnectionID || ev.Owner != (outbound.Owner{UserID: "alice"}) ||
+			ev.Time.IsZero() || !strings.HasPrefix(ev.ID, "evt_") {
+			t.Errorf("event %+v", ev)
 		}
+	}
+	published := []string{
+		"connection.connected", "connection.refreshed", "connection.refresh_failed",
+		"connection.refresh_failed", "connection.needs_reauth", "connection.disconnected",
+	}
+	if !slices.Equal(types, published) {
+		t.Errorf("stream %v\nwant   %v", types, published)
 	}
 	want := []string{
 		EventConnectionCreated, EventConnectionRefreshed, EventConnectionRefreshFailed,
 		EventConnectionRefreshFailed, EventConnectionNeedsReauth, EventConnectionRevoked, EventConnectionDeleted,
-	}
-	if !slices.Equal(types, want) {
-		t.Errorf("stream %v\nwant   %v", types, want)
 	}
 	mu.Lock()
 	defer mu.Unlock()

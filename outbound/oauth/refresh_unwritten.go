@@ -27,6 +27,8 @@ type unwrittenSet struct {
 	next  storedConn
 	// unrotated: the provider was said to rotate refresh tokens but returned none.
 	unrotated bool
+	// recovered: the connection it was written onto had been failing to refresh.
+	recovered bool
 }
 
 // LogValue hides the set: it holds tokens, sealed, which have no business in a log.

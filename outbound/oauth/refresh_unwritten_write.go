@@ -110,6 +110,7 @@ func (v *Vault) writeRefreshed(ctx context.Context, lock *store.Lock, u *unwritt
 			out, written = *cur, false
 			return errNoChange
 		}
+		u.recovered = cur.RefreshFailures > 0 || cur.LastRefreshError != ""
 		cur.Access, cur.Refresh, cur.SealV, cur.HasRefreshToken, cur.Gen = next.Access, next.Refresh, next.SealV, next.HasRefreshToken, next.Gen
 		cur.TokenType, cur.ExpiresAt, cur.ExpirySource, cur.IssuedAt = next.TokenType, next.ExpiresAt, next.ExpirySource, next.IssuedAt
 		cur.Scopes, cur.APIBaseURL = slices.Clone(next.Scopes), next.APIBaseURL
@@ -130,6 +131,9 @@ func (v *Vault) afterRefreshWritten(ctx context.Context, u *unwrittenSet, out *s
 		v.log.WarnContext(ctx, "outbound: "+errUnrotated, "connection", out.Connection)
 	}
 	v.emit(ctx, EventConnectionRefreshed, &out.Connection, "")
+	if u.recovered {
+		v.emit(ctx, EventConnectionRecovered, &out.Connection, "")
+	}
 }
 
 // landHeld is the first step of a refresh under the grant's lock: when a set refreshed from

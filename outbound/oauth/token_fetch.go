@@ -69,6 +69,7 @@ func (v *Vault) Fetch(ctx context.Context, req FetchRequest) (_ *Token, _ *Conne
 		return nil, nil, err
 	}
 	c = v.overlaid(app.ID, req.Owner, c)
+	v.markUsed(ctx, c.ID)
 	force := req.ForceRefresh
 	if req.Rejected != "" {
 		if force, err = v.holds(c, req.Rejected); err != nil {

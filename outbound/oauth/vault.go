@@ -45,6 +45,8 @@ type Vault struct {
 	confMu sync.Mutex
 	confs  map[string]*providerConf
 	disco  discoveryCache
+	// used remembers when this process last marked each connection as used (see markUsed).
+	used sync.Map
 }
 
 // appSource is what the vault needs of the app registry (*Apps).

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/outflowhq/outflow/outbound/events"
 	"github.com/outflowhq/outflow/store/storetest"
 )
 
@@ -75,7 +76,7 @@ func TestGoogleContactsFromTheLibraryWithReadOnlyDefaultsAndAWriteOnlySecret(t *
 		for _, v := range en.Fields {
 			all += v
 		}
-		if !strings.HasPrefix(en.Fields["actor"], "console:") {
+		if ev, _ := events.Decode(en.Fields); !strings.HasPrefix(ev.Actor, "console:") {
 			t.Errorf("event without the console's actor: %v", en.Fields)
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/outflowhq/outflow/outbound"
 	"github.com/outflowhq/outflow/outbound/apikeys"
 	"github.com/outflowhq/outflow/outbound/apps"
+	"github.com/outflowhq/outflow/outbound/events"
 	"github.com/outflowhq/outflow/outbound/oauth"
 )
 
@@ -94,8 +95,8 @@ func TestConnectionsShowHealthAndDisconnectRevokesAtTheProvider(t *testing.T) {
 	entries, _ := e.store.ReadStream(ctx, e.store.Keys().Events(), "", 0)
 	var actor string
 	for _, en := range entries {
-		if en.Fields["type"] == oauth.EventConnectionRevoked {
-			actor = en.Fields["actor"]
+		if ev, _ := events.Decode(en.Fields); ev.Type == events.ConnectionDisconnected {
+			actor = ev.Actor
 		}
 	}
 	if !strings.HasPrefix(actor, "console:") {

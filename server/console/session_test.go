@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/outflowhq/outflow/outbound/events"
 	"github.com/outflowhq/outflow/server/console"
 	"github.com/outflowhq/outflow/store"
 	"github.com/outflowhq/outflow/store/storetest"
@@ -248,7 +249,10 @@ func TestAnAuthorizerSignsInTheHostsPrincipal(t *testing.T) {
 		t.Fatalf("create: %d", p.status)
 	}
 	entries, err := e.store.ReadStream(context.Background(), e.store.Keys().Events(), "", 0)
-	if err != nil || len(entries) != 1 || entries[0].Fields["actor"] != "host:alice" || entries[0].Fields["type"] != "app.created" {
+	if err != nil || len(entries) != 1 {
+		t.Fatalf("events %+v, %v", entries, err)
+	}
+	if ev, err := events.Decode(entries[0].Fields); err != nil || ev.Actor != "host:alice" || ev.Type != events.AppCreated {
 		t.Errorf("events %+v, %v", entries, err)
 	}
 }

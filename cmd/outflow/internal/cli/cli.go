@@ -33,6 +33,7 @@ type command struct {
 func commands() map[string]command {
 	return map[string]command{
 		"serve":    {"serve the REST API, hosted screens and OAuth callbacks", runServe},
+		"worker":   {"run the background worker: webhook deliveries, keep-alive refresh, key re-checks", runWorker},
 		"validate": {"check flow files and list every problem as file:line:col", runValidate},
 		"graph":    {"print a flow as a Mermaid (or Graphviz) diagram", runGraph},
 		"schema":   {"print the JSON Schema of flow files", runSchema},

@@ -22,7 +22,7 @@ import (
 type serveConfig struct {
 	addr, flowsDir, appsFile, logFormat string
 	managementKeys, allowedRedirects    string
-	demo, console                       bool
+	demo, console, worker               bool
 	backend                             backendConfig
 	brand                               server.Brand
 }
@@ -47,6 +47,8 @@ func runServe(ctx context.Context, args []string, env Env) int {
 	fs.StringVar(&cfg.brand.LogoURL, "brand-logo", "", "https: or data:image/ URL of the logo the hosted pages show")
 	fs.StringVar(&cfg.brand.SupportURL, "brand-support", "", "https: or mailto: help link the hosted pages offer")
 	fs.BoolVar(&cfg.demo, "demo", false, "serve the demo: a landing page, example apps and a sandbox OAuth provider, offline")
+	fs.BoolVar(&cfg.worker, "worker", true, "run the background worker in this process: webhook deliveries, keep-alive refresh, key re-checks (false: run `outflow worker` apart)")
+	egress := egressFlags(fs)
 	if ok, code := parseNoArgs(fs, args); !ok {
 		return code
 	}
@@ -63,6 +65,10 @@ func runServe(ctx context.Context, args []string, env Env) int {
 	}
 	warnMisspelledVars(env, log)
 	cfg.backend.log = log
+	if cfg.backend.egress, err = egress(); err != nil {
+		fmt.Fprintln(env.Stderr, "outflow serve:", err)
+		return 2
+	}
 	redis.SetLogger(redisLogger{log}) // go-redis's own notices join the log, in its format
 	if err := serve(ctx, cfg, env, log); err != nil {
 		logStop(log, cfg.logFormat, env, err)
@@ -145,7 +151,7 @@ func serve(ctx context.Context, cfg serveConfig, env Env, log *slog.Logger) erro
 		}
 	}
 	opts := server.Options{
-		Engine: b.engine, Store: b.store, Apps: b.apps, Vault: b.vault, APIKeys: b.apikeys, Proxy: b.proxy,
+		Engine: b.engine, Store: b.store, Apps: b.apps, Vault: b.vault, APIKeys: b.apikeys, Proxy: b.proxy, Webhooks: b.webhooks,
 		ManagementKeys: keys, PublicURL: cfg.backend.publicURL, CheckHost: onThisMachine(cfg.backend.publicURL) && (publicURLSet || loopbackListener(ln.Addr())), Logger: log,
 		Metrics: metrics, PageSecret: pageSecret(cfg.backend.keys), Brand: cfg.brand,
 	}
@@ -175,6 +181,13 @@ func serve(ctx context.Context, cfg serveConfig, env Env, log *slog.Logger) erro
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	stopWorker := func() {}
+	if cfg.worker {
+		if stopWorker, err = startWorker(ctx, b, log); err != nil {
+			return err
+		}
+	}
+	defer stopWorker()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	if cfg.console {

@@ -15,6 +15,7 @@ import (
 	"github.com/outflowhq/outflow/outbound/apps"
 	"github.com/outflowhq/outflow/outbound/oauth"
 	"github.com/outflowhq/outflow/outbound/proxy"
+	"github.com/outflowhq/outflow/outbound/webhooks"
 	"github.com/outflowhq/outflow/store"
 )
 
@@ -43,6 +44,7 @@ type backend struct {
 	proxy    *proxy.Proxy
 	registry *actions.Registry
 	engine   *engine.Engine
+	webhooks *webhooks.Webhooks
 }
 
 type backendConfig struct {
@@ -58,6 +60,8 @@ type backendConfig struct {
 	vaultObserver   oauth.Observer
 	proxyObserver   proxy.Observer
 	redirectAllowed func(string) bool
+	// egress are the webhook egress rules (--webhooks-allow-http-loopback, --webhooks-allow-networks).
+	egress webhooks.Egress
 }
 
 // errNoKeys explains how to configure sealing keys.
@@ -147,7 +151,11 @@ func (b *backend) wire(cfg backendConfig) error {
 		return err
 	}
 	b.engine, err = engine.New(engine.Options{Store: b.store, Registry: b.registry, Logger: cfg.log,
-		Observer: cfg.engineObserver, RedirectAllowed: cfg.redirectAllowed})
+		Observer: cfg.engineObserver, RedirectAllowed: cfg.redirectAllowed, PublishEvents: true})
+	if err != nil {
+		return err
+	}
+	b.webhooks, err = webhooks.New(webhooks.Options{Store: b.store, Keyring: b.keyring, Egress: cfg.egress, Logger: cfg.log})
 	return err
 }
 

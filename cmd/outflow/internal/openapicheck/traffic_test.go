@@ -49,6 +49,9 @@ var goodBodies = map[string]string{
 	"POST /v1/tokens/fetch":                  `{"appId":"sandbox-contacts","userId":"ann"}`,
 	"POST /v1/apikeys/fetch":                 `{"appId":"sandbox-ai","userId":"ann"}`,
 	"POST /v1/executions/{executionId}/next": `{"interaction":"next","nonce":"stale"}`,
+	"POST /v1/webhooks":                      `{"url":"https://hooks.example.com/outflow","eventTypes":["connection.*","apikey.invalid"]}`,
+	"PATCH /v1/webhooks/{id}":                `{"disabled":true}`,
+	"POST /v1/webhooks/{id}/rotate-secret":   `{"overlapSeconds":3600}`,
 }
 
 // queryFor is the query an operation is sent with: the owner the connection and key routes need.

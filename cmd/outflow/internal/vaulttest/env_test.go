@@ -55,6 +55,9 @@ type env struct {
 	consentSecrets *tokenLog
 	browser        *http.Client
 	http           *http.Client
+	// logsOnly limits the closing plain-text search to the logs, for a test that makes so many
+	// tokens that searching Redis for each would take minutes.
+	logsOnly bool
 }
 
 // setup serves a fosite peer with one confidential client whose redirect URI is the app's
@@ -228,7 +231,14 @@ func (e *env) assertNoPlaintext() {
 	}
 	logs := e.logs.String()
 	for _, s := range append(append(issued, e.consentSecrets.all()...), clientSecret) {
-		if hits := storetest.Find(t, e.s, s); len(hits) > 0 || strings.Contains(logs, s) {
+		if strings.Contains(logs, s) {
+			t.Errorf("a token, consent secret or the client secret (%d characters) appears in plain text in the logs", len(s))
+			continue
+		}
+		if e.logsOnly {
+			continue
+		}
+		if hits := storetest.Find(t, e.s, s); len(hits) > 0 {
 			t.Errorf("a token, consent secret or the client secret (%d characters) appears in plain text in Redis (%v) or the logs", len(s), hits)
 		}
 	}

@@ -1,0 +1,76 @@
+package webhooks
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/outflowhq/outflow/clock"
+	"github.com/outflowhq/outflow/store"
+)
+
+// Options configure Webhooks.
+type Options struct {
+	// Store is the Redis every instance shares. Required.
+	Store *store.Store
+	// Keyring seals the signing secrets. Required.
+	Keyring *store.Keyring
+	Egress  Egress
+	// RetrySchedule are the waits between attempts (default DefaultRetrySchedule: about 24
+	// hours in all); each wait gets up to ±20% jitter. After the last, a delivery is dead.
+	RetrySchedule []time.Duration
+	// Retention is how long delivery records are kept (default 7 days).
+	Retention time.Duration
+	// Client, when set, replaces the egress-checking HTTP client (tests of the library only).
+	Client *http.Client
+	Logger *slog.Logger
+	Clock  clock.Clock
+}
+
+// DefaultRetrySchedule: 5s, 5m, 30m, 2h, 5h, 10h, 6h — eight attempts over about 24 hours.
+var DefaultRetrySchedule = []time.Duration{
+	5 * time.Second, 5 * time.Minute, 30 * time.Minute, 2 * time.Hour, 5 * time.Hour, 10 * time.Hour, 6 * time.Hour,
+}
+
+// Webhooks manages endpoints and delivers to them. It is safe for concurrent use.
+type Webhooks struct {
+	opts   Options
+	st     *store.Store
+	keys   store.Keys
+	log    *slog.Logger
+	clock  clock.Clock
+	client *http.Client
+	retry  *store.Schedule
+	cache  endpointCache
+}
+
+// ErrInvalidOptions is wrapped by New's error.
+var ErrInvalidOptions = errors.New("webhooks: invalid options")
+
+// New returns the webhooks of opts.
+func New(opts Options) (*Webhooks, error) {
+	if opts.Store == nil || opts.Keyring == nil {
+		return nil, errors.Join(ErrInvalidOptions, errors.New("webhooks: Store and Keyring are required"))
+	}
+	if len(opts.RetrySchedule) == 0 {
+		opts.RetrySchedule = DefaultRetrySchedule
+	}
+	if opts.Retention <= 0 {
+		opts.Retention = 7 * 24 * time.Hour
+	}
+	w := &Webhooks{opts: opts, st: opts.Store, keys: opts.Store.Keys(), log: opts.Logger, clock: clock.Or(opts.Clock),
+		client: opts.Client, retry: opts.Store.Schedule("whretry")}
+	if w.log == nil {
+		w.log = slog.Default()
+	}
+	if w.client == nil {
+		w.client = opts.Egress.client()
+	}
+	return w, nil
+}
+
+// Egress returns the egress rules in force.
+func (w *Webhooks) Egress() Egress { return w.opts.Egress }
+
+func (w *Webhooks) now() time.Time { return w.clock.Now().UTC() }
