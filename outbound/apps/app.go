@@ -50,6 +50,17 @@ const (
 	TokenAuthParams TokenAuthStyle = "params"
 )
 
+// TokenRequestFormat is the encoding of a token request body.
+type TokenRequestFormat string
+
+// Token request formats.
+const (
+	// TokenRequestForm (the empty value) sends application/x-www-form-urlencoded, as RFC 6749 says.
+	TokenRequestForm TokenRequestFormat = ""
+	// TokenRequestJSON sends the same parameters as a JSON object of strings.
+	TokenRequestJSON TokenRequestFormat = "json"
+)
+
 // Defaults applied by WithDefaults and by the effective-value methods when a field is zero.
 const (
 	DefaultScopeSeparator          = " "
@@ -97,6 +108,10 @@ type App struct {
 
 	AuthorizationURL string `json:"authorizationUrl,omitempty" yaml:"authorizationUrl,omitempty"`
 	TokenURL         string `json:"tokenUrl,omitempty" yaml:"tokenUrl,omitempty"`
+	// RefreshURL, when set, is where refresh requests go instead of TokenURL (Figma's
+	// /v1/oauth/refresh); the code exchange always uses TokenURL. It may carry a query
+	// (Dropbox Sign's /oauth/token?refresh).
+	RefreshURL string `json:"refreshUrl,omitempty" yaml:"refreshUrl,omitempty"`
 	// RevocationURL is an RFC 7009 endpoint. Leave it empty for providers whose revocation is
 	// not RFC 7009 (their quirks say how they revoke).
 	RevocationURL string `json:"revocationUrl,omitempty" yaml:"revocationUrl,omitempty"`
@@ -125,9 +140,17 @@ type App struct {
 	Prompt []string `json:"prompt,omitempty" yaml:"prompt,omitempty"`
 	// AuthorizationParams are extra query parameters of the authorization request.
 	AuthorizationParams map[string]string `json:"authorizationParams,omitempty" yaml:"authorizationParams,omitempty"`
-	// TokenParams are extra form parameters of token requests.
-	TokenParams    map[string]string `json:"tokenParams,omitempty" yaml:"tokenParams,omitempty"`
+	// TokenParams are extra parameters of every token request: the code exchange and, unless
+	// RefreshParams sets the same name, the refresh too.
+	TokenParams map[string]string `json:"tokenParams,omitempty" yaml:"tokenParams,omitempty"`
+	// RefreshParams are extra parameters of refresh requests only; a name also in TokenParams
+	// takes this value on refresh (Basecamp: type=web_server on exchange, type=refresh on
+	// refresh).
+	RefreshParams  map[string]string `json:"refreshParams,omitempty" yaml:"refreshParams,omitempty"`
 	TokenAuthStyle TokenAuthStyle    `json:"tokenAuthStyle,omitempty" yaml:"tokenAuthStyle,omitempty"`
+	// TokenRequestFormat is the body of token requests (exchange and refresh): form (the
+	// default, RFC 6749) or json, for providers that document a JSON body (Notion, Square).
+	TokenRequestFormat TokenRequestFormat `json:"tokenRequestFormat,omitempty" yaml:"tokenRequestFormat,omitempty"`
 	// TokenResponsePath is a dot path to the object holding access_token, refresh_token and
 	// expires_in in the token response (for example "authed_user" for Slack user tokens).
 	// Empty means the top level.
@@ -293,6 +316,7 @@ func (a *App) Clone() App {
 	out.Prompt = slices.Clone(a.Prompt)
 	out.AuthorizationParams = maps.Clone(a.AuthorizationParams)
 	out.TokenParams = maps.Clone(a.TokenParams)
+	out.RefreshParams = maps.Clone(a.RefreshParams)
 	out.AllowedRedirectURLs = slices.Clone(a.AllowedRedirectURLs)
 	out.APIBaseURLs = slices.Clone(a.APIBaseURLs)
 	out.APIHeaders = maps.Clone(a.APIHeaders)

@@ -131,6 +131,9 @@ func (t Template) NewApp(in TemplateInput) (App, error) {
 	for k, v := range a.TokenParams {
 		a.TokenParams[k] = fillVariables(v, values)
 	}
+	for k, v := range a.RefreshParams {
+		a.RefreshParams[k] = fillVariables(v, values)
+	}
 	a.ClientID = in.ClientID
 	a.ClientSecret = in.ClientSecret
 	out, err := in.Overrides.Apply(a)
@@ -211,6 +214,7 @@ func (a *App) templatedFields() []templatedField {
 	fields := []templatedField{
 		{"authorizationUrl", &a.AuthorizationURL},
 		{"tokenUrl", &a.TokenURL},
+		{"refreshUrl", &a.RefreshURL},
 		{"revocationUrl", &a.RevocationURL},
 		{"discoveryUrl", &a.DiscoveryURL},
 		{"userInfoUrl", &a.UserInfoURL},
@@ -328,6 +332,10 @@ func (t *Template) validateVariables(p *Problems) map[string]string {
 	for _, k := range sortedKeys(a.TokenParams) {
 		v := a.TokenParams[k]
 		strs = append(strs, templatedField{"tokenParams." + k, &v})
+	}
+	for _, k := range sortedKeys(a.RefreshParams) {
+		v := a.RefreshParams[k]
+		strs = append(strs, templatedField{"refreshParams." + k, &v})
 	}
 	for _, f := range strs {
 		for _, m := range placeholderRE.FindAllStringSubmatch(*f.value, -1) {

@@ -155,6 +155,7 @@ func (a *App) validateOAuth2(p *Problems) {
 	}
 	checkURLField(p, "authorizationUrl", a.AuthorizationURL)
 	checkURLField(p, "tokenUrl", a.TokenURL)
+	checkURLField(p, "refreshUrl", a.RefreshURL)
 	checkURLField(p, "revocationUrl", a.RevocationURL)
 	checkURLField(p, "discoveryUrl", a.DiscoveryURL)
 	checkURLField(p, "userInfoUrl", a.UserInfoURL)
@@ -277,10 +278,16 @@ func (a *App) validateRequestKnobs(p *Problems) {
 	}
 	checkParams(p, "authorizationParams", a.AuthorizationParams, reservedAuthParams)
 	checkParams(p, "tokenParams", a.TokenParams, reservedTokenParams)
+	checkParams(p, "refreshParams", a.RefreshParams, reservedTokenParams)
 	switch a.TokenAuthStyle {
 	case TokenAuthAuto, TokenAuthHeader, TokenAuthParams:
 	default:
 		p.Add("tokenAuthStyle", "%q is not valid; use header, params or leave it empty (auto)", a.TokenAuthStyle)
+	}
+	switch a.TokenRequestFormat {
+	case TokenRequestForm, TokenRequestJSON, "form":
+	default:
+		p.Add("tokenRequestFormat", "%q is not valid; use form (the default) or json", a.TokenRequestFormat)
 	}
 	if a.TokenResponsePath != "" && !tokenResponsePathRE.MatchString(a.TokenResponsePath) {
 		p.Add("tokenResponsePath", "must be a dot path of member names, for example authed_user")
@@ -329,6 +336,7 @@ func (a *App) validateNoOAuth2(p *Problems) {
 		{"clientSecret", !a.ClientSecret.IsZero()},
 		{"authorizationUrl", a.AuthorizationURL != ""},
 		{"tokenUrl", a.TokenURL != ""},
+		{"refreshUrl", a.RefreshURL != ""},
 		{"revocationUrl", a.RevocationURL != ""},
 		{"discoveryUrl", a.DiscoveryURL != ""},
 		{"userInfoUrl", a.UserInfoURL != ""},
@@ -342,7 +350,9 @@ func (a *App) validateNoOAuth2(p *Problems) {
 		{"prompt", len(a.Prompt) > 0},
 		{"authorizationParams", len(a.AuthorizationParams) > 0},
 		{"tokenParams", len(a.TokenParams) > 0},
+		{"refreshParams", len(a.RefreshParams) > 0},
 		{"tokenAuthStyle", a.TokenAuthStyle != ""},
+		{"tokenRequestFormat", a.TokenRequestFormat != ""},
 		{"tokenResponsePath", a.TokenResponsePath != ""},
 		{"callbackDomain", a.CallbackDomain != ""},
 		{"defaultRedirectUrl", a.DefaultRedirectURL != ""},

@@ -5,9 +5,11 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"io"
+	"maps"
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -19,39 +21,28 @@ import (
 
 // tokenTransport adapts token-endpoint traffic to an app's quirks, so x/oauth2 can do the
 // protocol for every app: it adds the app's extra token parameters to every token request (code
-// exchange and refresh alike), and when the app's tokens sit in a nested object of the response
-// (Slack's authed_user) it lifts that object's members to the top level.
+// exchange and refresh alike; on a refresh the refresh parameters win over token parameters of
+// the same name), sends the body as JSON when the app asks for it, and when the app's tokens sit
+// in a nested object of the response (Slack's authed_user) it lifts that object's members to the
+// top level.
 type tokenTransport struct {
-	base     http.RoundTripper
-	tokenURL string
-	params   map[string]string
-	path     []string
+	base http.RoundTripper
+	// endpoints are the token URL and the refresh URL ("" when the app has none).
+	endpoints             []string
+	params, refreshParams map[string]string
+	json                  bool
+	path                  []string
 }
 
 func (t *tokenTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.Method != http.MethodPost || !sameEndpoint(req.URL, t.tokenURL) {
+	if req.Method != http.MethodPost || !slices.ContainsFunc(t.endpoints, func(e string) bool { return e != "" && sameEndpoint(req.URL, e) }) {
 		return t.base.RoundTrip(req)
 	}
-	if len(t.params) > 0 && req.Body != nil {
-		body, err := io.ReadAll(req.Body)
-		req.Body.Close()
-		if err != nil {
+	if req.Body != nil && (len(t.params) > 0 || len(t.refreshParams) > 0 || t.json) {
+		var err error
+		if req, err = t.rewrite(req); err != nil {
 			return nil, err
 		}
-		form, err := url.ParseQuery(string(body))
-		if err != nil {
-			return nil, err
-		}
-		for k, v := range t.params {
-			if !form.Has(k) {
-				form.Set(k, v)
-			}
-		}
-		enc := form.Encode()
-		req = req.Clone(req.Context())
-		req.Body = io.NopCloser(strings.NewReader(enc))
-		req.ContentLength = int64(len(enc))
-		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(enc)), nil }
 	}
 	resp, err := t.base.RoundTrip(req)
 	if err != nil || len(t.path) == 0 || resp.StatusCode/100 != 2 {
@@ -72,6 +63,50 @@ func (t *tokenTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp.ContentLength = int64(len(body))
 	resp.Header.Del("Content-Length")
 	return resp, nil
+}
+
+// rewrite adds the app's parameters to a token request's form body and re-encodes it, as JSON
+// when the app says so.
+func (t *tokenTransport) rewrite(req *http.Request) (*http.Request, error) {
+	body, err := io.ReadAll(req.Body)
+	req.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	form, err := url.ParseQuery(string(body))
+	if err != nil {
+		return nil, err
+	}
+	extra := maps.Clone(t.params)
+	if form.Get("grant_type") == "refresh_token" {
+		if extra == nil {
+			extra = map[string]string{}
+		}
+		maps.Copy(extra, t.refreshParams)
+	}
+	for k, v := range extra {
+		if !form.Has(k) {
+			form.Set(k, v)
+		}
+	}
+	enc, ctype := form.Encode(), "application/x-www-form-urlencoded"
+	if t.json {
+		obj := make(map[string]string, len(form))
+		for k := range form {
+			obj[k] = form.Get(k)
+		}
+		b, err := json.Marshal(obj)
+		if err != nil {
+			return nil, err
+		}
+		enc, ctype = string(b), "application/json"
+	}
+	req = req.Clone(req.Context())
+	req.Header.Set("Content-Type", ctype)
+	req.Body = io.NopCloser(strings.NewReader(enc))
+	req.ContentLength = int64(len(enc))
+	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(enc)), nil }
+	return req, nil
 }
 
 // liftTokenObject returns the top-level members of body overlaid with those of the object at

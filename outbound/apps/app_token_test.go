@@ -1,0 +1,97 @@
+package apps
+
+import (
+	"encoding/json"
+	"testing"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/outflowhq/outflow/outbound"
+)
+
+// refreshUrl, refreshParams and tokenRequestFormat are validated like their token-exchange
+// siblings, set by merge patches and removed by null.
+func TestRefreshAndTokenFormatSettings(t *testing.T) {
+	a := validOAuth2(t)
+	got, err := AppPatch{
+		RefreshURL:         ptr("https://login.acme.example/oauth/token?refresh"),
+		RefreshParams:      map[string]*string{"type": ptr("refresh")},
+		TokenRequestFormat: ptr(TokenRequestJSON),
+	}.Apply(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.RefreshURL == "" || got.RefreshParams["type"] != "refresh" || got.TokenRequestFormat != TokenRequestJSON {
+		t.Errorf("patched app %+v", got)
+	}
+	b, _ := json.Marshal(got)
+	var back App
+	if err := json.Unmarshal(b, &back); err != nil || back.RefreshURL != got.RefreshURL || back.RefreshParams["type"] != "refresh" || back.TokenRequestFormat != TokenRequestJSON {
+		t.Errorf("JSON round trip lost the settings: %s", b)
+	}
+	y, _ := yaml.Marshal(got)
+	var backY App
+	if err := yaml.Unmarshal(y, &backY); err != nil || backY.RefreshURL != got.RefreshURL || backY.RefreshParams["type"] != "refresh" {
+		t.Errorf("YAML round trip lost the settings: %s", y)
+	}
+	cleared, err := AppPatch{Remove: []string{"refreshUrl", "refreshParams", "tokenRequestFormat"}}.Apply(got)
+	if err != nil || cleared.RefreshURL != "" || cleared.RefreshParams != nil || cleared.TokenRequestFormat != "" {
+		t.Errorf("null did not remove the settings: %+v, %v", cleared, err)
+	}
+
+	_, err = AppPatch{
+		RefreshURL:         ptr("http://login.acme.example/refresh"),
+		RefreshParams:      map[string]*string{"refresh_token": ptr("x"), "grant_type": ptr("y")},
+		TokenRequestFormat: ptr(TokenRequestFormat("xml")),
+	}.Apply(a)
+	probs := problemsOf(t, err)
+	for _, f := range []string{"refreshUrl", "refreshParams.refresh_token", "refreshParams.grant_type", "tokenRequestFormat"} {
+		if probs[f] == "" {
+			t.Errorf("no problem for %s; got %v", f, probs)
+		}
+	}
+
+	k := validAPIKey(t)
+	_, err = AppPatch{RefreshURL: ptr("https://x.example/r"), RefreshParams: map[string]*string{"a": ptr("b")}, TokenRequestFormat: ptr(TokenRequestJSON)}.Apply(k)
+	probs = problemsOf(t, err)
+	for _, f := range []string{"refreshUrl", "refreshParams", "tokenRequestFormat"} {
+		if probs[f] == "" {
+			t.Errorf("apikey app: no problem for %s; got %v", f, probs)
+		}
+	}
+}
+
+// The templates whose providers refresh elsewhere, with other parameters or with JSON bodies
+// carry the settings, filled with their variables.
+func TestCatalogTemplatesUseTheTokenSettings(t *testing.T) {
+	cat, err := LoadCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id, want := range map[string]func(App) bool{
+		"figma":        func(a App) bool { return a.RefreshURL == "https://api.figma.com/v1/oauth/refresh" },
+		"dropbox-sign": func(a App) bool { return a.RefreshURL == "https://app.hellosign.com/oauth/token?refresh" },
+		"adobe-acrobat-sign": func(a App) bool {
+			return a.RefreshURL == "https://api.eu1.adobesign.com/oauth/v2/refresh"
+		},
+		"basecamp": func(a App) bool { return a.TokenParams["type"] == "web_server" && a.RefreshParams["type"] == "refresh" },
+		"notion":   func(a App) bool { return a.TokenRequestFormat == TokenRequestJSON },
+		"square":   func(a App) bool { return a.TokenRequestFormat == TokenRequestJSON },
+	} {
+		tpl, ok := cat.Get(id)
+		if !ok {
+			t.Fatalf("no template %s", id)
+		}
+		vars := map[string]string{}
+		if id == "adobe-acrobat-sign" {
+			vars["shard"] = "eu1"
+		}
+		a, err := tpl.NewApp(TemplateInput{ClientID: "c", ClientSecret: outbound.NewSecret("s"), Variables: vars})
+		if err != nil {
+			t.Fatalf("%s: %v", id, err)
+		}
+		if !want(a) {
+			t.Errorf("%s: app %+v lacks its token settings", id, a)
+		}
+	}
+}
