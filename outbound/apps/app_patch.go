@@ -111,6 +111,8 @@ type ProbePatch struct {
 	Path           *string            `json:"path,omitempty" yaml:"path,omitempty"`
 	KeyIn          *KeyPlacement      `json:"keyIn,omitempty" yaml:"keyIn,omitempty"`
 	HeaderName     *string            `json:"headerName,omitempty" yaml:"headerName,omitempty"`
+	Prefix         *string            `json:"prefix,omitempty" yaml:"prefix,omitempty"`
+	BasicPassword  *string            `json:"basicPassword,omitempty" yaml:"basicPassword,omitempty"`
 	QueryParam     *string            `json:"queryParam,omitempty" yaml:"queryParam,omitempty"`
 	BasicUsername  *string            `json:"basicUsername,omitempty" yaml:"basicUsername,omitempty"`
 	Headers        map[string]*string `json:"headers,omitempty" yaml:"headers,omitempty"`
@@ -239,6 +241,8 @@ func (p *APIKeyPatch) applyTo(k *APIKeyConfig) {
 		set(&pr.Path, pp.Path)
 		set(&pr.KeyIn, pp.KeyIn)
 		set(&pr.HeaderName, pp.HeaderName)
+		set(&pr.Prefix, pp.Prefix)
+		set(&pr.BasicPassword, pp.BasicPassword)
 		set(&pr.QueryParam, pp.QueryParam)
 		set(&pr.BasicUsername, pp.BasicUsername)
 		mergeMap(&pr.Headers, pp.Headers)

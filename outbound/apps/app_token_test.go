@@ -95,3 +95,30 @@ func TestCatalogTemplatesUseTheTokenSettings(t *testing.T) {
 		}
 	}
 }
+
+// A header prefix goes with keyIn header only, a fixed basic password with a key that is the
+// basic user name only.
+func TestKeyPrefixAndBasicPasswordValidation(t *testing.T) {
+	k := validAPIKey(t)
+	ok, err := AppPatch{APIKey: &APIKeyPatch{Probe: &ProbePatch{KeyIn: ptr(KeyInHeader), HeaderName: ptr("Authorization"), Prefix: ptr("Klaviyo-API-Key ")}}}.Apply(k)
+	if err != nil || ok.APIKey.Probe.Prefix != "Klaviyo-API-Key " {
+		t.Fatalf("prefix refused: %v", err)
+	}
+	if _, err := (AppPatch{APIKey: &APIKeyPatch{Probe: &ProbePatch{KeyIn: ptr(KeyInBasic), BasicPassword: ptr("X")}}}).Apply(k); err != nil {
+		t.Fatalf("basic password refused: %v", err)
+	}
+	for _, tt := range []struct {
+		probe ProbePatch
+		field string
+	}{
+		{ProbePatch{Prefix: ptr("Token ")}, "apiKey.probe.prefix"},
+		{ProbePatch{KeyIn: ptr(KeyInHeader), HeaderName: ptr("X-Key"), Prefix: ptr("a\nb")}, "apiKey.probe.prefix"},
+		{ProbePatch{BasicPassword: ptr("X")}, "apiKey.probe.basicPassword"},
+		{ProbePatch{KeyIn: ptr(KeyInBasic), BasicUsername: ptr("{account}"), BasicPassword: ptr("X")}, "apiKey.probe.basicPassword"},
+	} {
+		_, err := AppPatch{APIKey: &APIKeyPatch{Probe: &tt.probe}}.Apply(k)
+		if probs := problemsOf(t, err); probs[tt.field] == "" {
+			t.Errorf("%+v: no problem for %s; got %v", tt.probe, tt.field, probs)
+		}
+	}
+}
