@@ -2,6 +2,8 @@ package apps
 
 import (
 	"encoding/json"
+	"fmt"
+	"slices"
 	"testing"
 
 	"go.yaml.in/yaml/v3"
@@ -120,5 +122,46 @@ func TestKeyPrefixAndBasicPasswordValidation(t *testing.T) {
 		if probs := problemsOf(t, err); probs[tt.field] == "" {
 			t.Errorf("%+v: no problem for %s; got %v", tt.probe, tt.field, probs)
 		}
+	}
+}
+
+// Dynamics 365's environment scope is filled from the template's variable, which is checked as
+// it is for URLs; a scope that keeps a placeholder is refused.
+func TestScopesTakeTemplateVariables(t *testing.T) {
+	cat, err := LoadCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tpl, ok := cat.Get("microsoft-dynamics-365")
+	if !ok {
+		t.Fatal("no microsoft-dynamics-365 template")
+	}
+	in := TemplateInput{ClientID: "c", ClientSecret: outbound.NewSecret("s"), Variables: map[string]string{"environment": "contoso.crm4.dynamics.com"}}
+	a, err := tpl.NewApp(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const want = "https://contoso.crm4.dynamics.com/user_impersonation"
+	if !slices.Contains(a.DefaultScopes, want) || !slices.ContainsFunc(a.Scopes, func(s Scope) bool { return s.Name == want }) {
+		t.Errorf("scopes %v / default %v lack %s", a.Scopes, a.DefaultScopes, want)
+	}
+	for _, bad := range []string{"evil.example.com/x", "contoso.crm.dynamics.com evil", "evil.example.com"} {
+		in.Variables["environment"] = bad
+		_, err := tpl.NewApp(in)
+		if probs := problemsOf(t, err); probs["variables.environment"] == "" {
+			t.Errorf("environment %q: no problem for the variable; got %v", bad, probs)
+		}
+	}
+
+	// A template's scope may only use declared variables.
+	bad := tpl.clone()
+	bad.Scopes = append(bad.Scopes, Scope{Name: "https://{nowhere}/x"})
+	if probs := problemsOf(t, bad.Validate()); probs[fmt.Sprintf("scopes[%d].name", len(bad.Scopes)-1)] == "" {
+		t.Errorf("an undeclared scope variable passed: %v", probs)
+	}
+	// An app made without the template cannot keep a placeholder in a scope.
+	_, err = AppPatch{Scopes: &[]Scope{{Name: "read"}, {Name: "https://{environment}/user_impersonation"}}}.Apply(validOAuth2(t))
+	if probs := problemsOf(t, err); probs["scopes[1].name"] == "" {
+		t.Errorf("an unfilled scope placeholder passed: %v", probs)
 	}
 }

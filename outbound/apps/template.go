@@ -14,9 +14,9 @@ import (
 // deployment settings, plus the variables some providers need per customer (a Zendesk
 // subdomain, a Salesforce My Domain), links to the provider's docs and free-text quirks.
 //
-// URL fields may hold {name} placeholders for Variables; NewApp fills them. The embedded App
-// carries the settings (its ID is the template id); Template.Validate checks them with the
-// template rules.
+// URL fields and scope names may hold {name} placeholders for Variables; NewApp fills them.
+// The embedded App carries the settings (its ID is the template id); Template.Validate checks
+// them with the template rules.
 type Template struct {
 	App `yaml:",inline"`
 	// Variables are filled when an app is created from the template.
@@ -226,6 +226,14 @@ func (a *App) templatedFields() []templatedField {
 	}
 	if a.APIKey != nil {
 		fields = append(fields, templatedField{"apiKey.baseUrl", &a.APIKey.BaseURL})
+	}
+	// Scopes that name a per-customer resource (Dynamics 365's
+	// https://{environment}/user_impersonation) are filled like URLs.
+	for i := range a.Scopes {
+		fields = append(fields, templatedField{fmt.Sprintf("scopes[%d].name", i), &a.Scopes[i].Name})
+	}
+	for i := range a.DefaultScopes {
+		fields = append(fields, templatedField{fmt.Sprintf("defaultScopes[%d]", i), &a.DefaultScopes[i]})
 	}
 	return fields
 }

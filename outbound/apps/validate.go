@@ -228,6 +228,8 @@ func checkScopeName(name, sep string) string {
 		return "must not contain spaces or control characters"
 	case sep != " " && strings.Contains(name, sep):
 		return fmt.Sprintf("must not contain the scope separator %q", sep)
+	case placeholderRE.MatchString(name):
+		return "contains the unfilled placeholder " + placeholderRE.FindString(name) + "; create the app from its template with that variable"
 	}
 	return ""
 }
