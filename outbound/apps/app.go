@@ -172,7 +172,8 @@ type App struct {
 	APIBaseURLs []string `json:"apiBaseUrls,omitempty" yaml:"apiBaseUrls,omitempty"`
 	// APIBaseURLFrom (oauth2) names the token-response member holding the connection's own API
 	// base (Salesforce instance_url, Pipedrive api_domain); its value must match one of
-	// APIBaseURLs, where a host may then start with "*.".
+	// APIBaseURLs, where a host may then start with "*.". A bare host name (Wrike's host) takes
+	// the scheme and path prefix of the API base whose host it matches (see ConnectionAPIBase).
 	APIBaseURLFrom string `json:"apiBaseUrlFrom,omitempty" yaml:"apiBaseUrlFrom,omitempty"`
 	// APIHeaders are extra headers every API call needs (Notion-Version).
 	APIHeaders map[string]string `json:"apiHeaders,omitempty" yaml:"apiHeaders,omitempty"`

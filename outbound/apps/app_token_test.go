@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"go.yaml.in/yaml/v3"
@@ -163,5 +164,38 @@ func TestScopesTakeTemplateVariables(t *testing.T) {
 	_, err = AppPatch{Scopes: &[]Scope{{Name: "read"}, {Name: "https://{environment}/user_impersonation"}}}.Apply(validOAuth2(t))
 	if probs := problemsOf(t, err); probs["scopes[1].name"] == "" {
 		t.Errorf("an unfilled scope placeholder passed: %v", probs)
+	}
+}
+
+// A token response's API base may be a URL under an API base or a bare host, which takes the
+// matching base's scheme and path prefix (Wrike's host).
+func TestConnectionAPIBase(t *testing.T) {
+	a := validOAuth2(t)
+	a.APIBaseURLFrom = "host"
+	a.APIBaseURLs = []string{"https://*.wrike.com/api/v4", "https://*.my.salesforce.com"}
+	for value, want := range map[string]string{
+		"www.wrike.com":                      "https://www.wrike.com/api/v4",
+		"app-eu.wrike.com":                   "https://app-eu.wrike.com/api/v4",
+		"WWW.Wrike.com/":                     "https://www.wrike.com/api/v4",
+		"https://acme.my.salesforce.com/":    "https://acme.my.salesforce.com",
+		"https://www.wrike.com/api/v4":       "https://www.wrike.com/api/v4",
+		"evil.example.com":                   "",
+		"a.b.wrike.com":                      "",
+		"wrike.com":                          "",
+		"www.wrike.com:8443":                 "",
+		"https://www.wrike.com/other":        "",
+		"https://evil.example.com":           "",
+		"http://acme.my.salesforce.com":      "",
+		"https://u:p@acme.my.salesforce.com": "",
+		"www.wrike.com/api/v4?x=1":           "",
+		"":                                   "",
+	} {
+		got, err := a.ConnectionAPIBase(value)
+		if got != want || (want == "") != (err != nil) {
+			t.Errorf("ConnectionAPIBase(%q) = %q, %v; want %q", value, got, err, want)
+		}
+		if err != nil && value != "" && strings.Contains(err.Error(), value) {
+			t.Errorf("the error repeats the value: %v", err)
+		}
 	}
 }

@@ -36,6 +36,9 @@ func (v *Vault) refreshedSet(app *apps.App, owner outbound.Owner, c *storedConn,
 	}
 	next.TokenType = tr.tokenType
 	next.ExpiresAt, next.ExpirySource, next.IssuedAt = tr.expiresAt, tr.expirySource, now
+	if tr.apiBase != "" {
+		next.APIBaseURL = tr.apiBase
+	}
 	if tr.scopes != nil {
 		next.Scopes = tr.scopes
 	}
@@ -110,6 +113,7 @@ func (v *Vault) writeRefreshed(ctx context.Context, lock *store.Lock, u *unwritt
 		cur.Access, cur.Refresh, cur.SealV, cur.HasRefreshToken, cur.Gen = next.Access, next.Refresh, next.SealV, next.HasRefreshToken, next.Gen
 		cur.TokenType, cur.ExpiresAt, cur.ExpirySource, cur.IssuedAt = next.TokenType, next.ExpiresAt, next.ExpirySource, next.IssuedAt
 		cur.Scopes = slices.Clone(next.Scopes)
+		cur.APIBaseURL = next.APIBaseURL
 		cur.LastRefreshAt, cur.LastRefreshError, cur.NextRefreshAt = next.LastRefreshAt, next.LastRefreshError, next.NextRefreshAt
 		cur.RefreshFailures, cur.UpdatedAt = next.RefreshFailures, next.UpdatedAt
 		out, written = *cur, true

@@ -110,3 +110,39 @@ func TestJSONTokenRequests(t *testing.T) {
 		t.Errorf("error carries the client secret: %v", err)
 	}
 }
+
+// A provider that names the account's data centre as a bare host in its token responses, as
+// Wrike does (host: www.wrike.com): the connection's API base is that host on the scheme and
+// path of the matching apiBaseUrls entry, refreshed when a refresh names another host, and
+// absent when the host is under none of the app's bases.
+func TestAPIBaseFromABareHost(t *testing.T) {
+	t.Parallel()
+	f := setupVault(t, func(p *apps.AppPatch) {
+		p.APIBaseURLs = &[]string{"https://*.wrike.com/api/v4"}
+		p.APIBaseURLFrom = ptr("host")
+	})
+	host := "www.wrike.com"
+	f.p.setRespond(func(form url.Values) (int, any) {
+		status, body := f.p.standard(form)
+		if m, ok := body.(map[string]any); ok && status == 200 {
+			m["host"] = host
+		}
+		return status, body
+	})
+	res := f.connect(t, alice, "")
+	if got := res.Connection.APIBaseURL; got != "https://www.wrike.com/api/v4" {
+		t.Errorf("connection API base %q, want https://www.wrike.com/api/v4", got)
+	}
+	host = "app-eu.wrike.com"
+	f.clock.Advance(2 * time.Hour)
+	_, c := f.fetch(t, FetchRequest{Owner: alice})
+	if c.APIBaseURL != "https://app-eu.wrike.com/api/v4" {
+		t.Errorf("after a refresh naming another host: %q", c.APIBaseURL)
+	}
+	host = "evil.example.com"
+	f.clock.Advance(2 * time.Hour)
+	_, c = f.fetch(t, FetchRequest{Owner: alice})
+	if c.APIBaseURL != "https://app-eu.wrike.com/api/v4" {
+		t.Errorf("a host under no API base replaced the connection's base: %q", c.APIBaseURL)
+	}
+}

@@ -152,6 +152,9 @@ type tokenResult struct {
 	// scopes is nil when the response carried no scope.
 	scopes  []string
 	idToken string
+	// apiBase is the connection's own API base from the response (see apps.App.APIBaseURLFrom);
+	// "" when the app takes none or the response's value is under none of its API bases.
+	apiBase string
 }
 
 // readToken interprets a token response received at now. The expiry is expires_in when given,
@@ -182,7 +185,28 @@ func readToken(app *apps.App, tok *oauth2.Token, now time.Time) tokenResult {
 		}
 	}
 	r.idToken = extraString(tok, "id_token")
+	if app.APIBaseURLFrom != "" {
+		if v, ok := extraPath(tok, splitPath(app.APIBaseURLFrom)).(string); ok {
+			r.apiBase, _ = app.ConnectionAPIBase(v)
+		}
+	}
 	return r
+}
+
+// extraPath returns the token-response member at the dot path, or nil.
+func extraPath(tok *oauth2.Token, path []string) any {
+	if len(path) == 0 {
+		return nil
+	}
+	cur := tok.Extra(path[0])
+	for _, p := range path[1:] {
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return nil
+		}
+		cur = m[p]
+	}
+	return cur
 }
 
 // expiresIn returns the response's expires_in in seconds, from JSON (number or string) or form
