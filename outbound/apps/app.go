@@ -50,15 +50,15 @@ const (
 	TokenAuthParams TokenAuthStyle = "params"
 )
 
-// TokenRequestFormat is the encoding of a token request body.
-type TokenRequestFormat string
+// TokenBodyFormat is the encoding of a token request body.
+type TokenBodyFormat string
 
 // Token request formats.
 const (
-	// TokenRequestForm (the empty value) sends application/x-www-form-urlencoded, as RFC 6749 says.
-	TokenRequestForm TokenRequestFormat = ""
-	// TokenRequestJSON sends the same parameters as a JSON object of strings.
-	TokenRequestJSON TokenRequestFormat = "json"
+	// TokenBodyForm (the empty value) sends application/x-www-form-urlencoded, as RFC 6749 says.
+	TokenBodyForm TokenBodyFormat = ""
+	// TokenBodyJSON sends the same parameters as a JSON object of strings.
+	TokenBodyJSON TokenBodyFormat = "json"
 )
 
 // Defaults applied by WithDefaults and by the effective-value methods when a field is zero.
@@ -148,9 +148,9 @@ type App struct {
 	// refresh).
 	RefreshParams  map[string]string `json:"refreshParams,omitempty" yaml:"refreshParams,omitempty"`
 	TokenAuthStyle TokenAuthStyle    `json:"tokenAuthStyle,omitempty" yaml:"tokenAuthStyle,omitempty"`
-	// TokenRequestFormat is the body of token requests (exchange and refresh): form (the
+	// TokenBodyFormat is the body of token requests (exchange and refresh): form (the
 	// default, RFC 6749) or json, for providers that document a JSON body (Notion, Square).
-	TokenRequestFormat TokenRequestFormat `json:"tokenRequestFormat,omitempty" yaml:"tokenRequestFormat,omitempty"`
+	TokenBodyFormat TokenBodyFormat `json:"tokenBodyFormat,omitempty" yaml:"tokenBodyFormat,omitempty"`
 	// TokenResponsePath is a dot path to the object holding access_token, refresh_token and
 	// expires_in in the token response (for example "authed_user" for Slack user tokens).
 	// Empty means the top level.

@@ -326,3 +326,19 @@ func TestMatchAPIBase(t *testing.T) {
 		t.Error("APIBaseAllows does not follow the app's bases")
 	}
 }
+
+func TestTokenBodyFormatIsChecked(t *testing.T) {
+	t.Parallel()
+	xml := TokenBodyFormat("xml")
+	if _, err := oauthApp(t, AppPatch{TokenBodyFormat: &xml}); !strings.Contains(fieldErr(err, "tokenBodyFormat"), "form (the default) or json") {
+		t.Errorf("tokenBodyFormat xml: %v", err)
+	}
+	js := TokenBodyJSON
+	if a, err := oauthApp(t, AppPatch{TokenBodyFormat: &js}); err != nil || a.TokenBodyFormat != TokenBodyJSON {
+		t.Errorf("tokenBodyFormat json: %v", err)
+	}
+	key := AppPatch{ID: new("k"), Kind: new(KindAPIKey), Name: new("K"), APIKey: &APIKeyPatch{Label: new("Key")}, TokenBodyFormat: &js}
+	if _, err := NewApp(key); fieldErr(err, "tokenBodyFormat") == "" {
+		t.Errorf("an apikey app took tokenBodyFormat: %v", err)
+	}
+}

@@ -59,7 +59,7 @@ type AppPatch struct {
 	TokenParams         map[string]*string  `json:"tokenParams,omitempty" yaml:"tokenParams,omitempty"`
 	RefreshParams       map[string]*string  `json:"refreshParams,omitempty" yaml:"refreshParams,omitempty"`
 	TokenAuthStyle      *TokenAuthStyle     `json:"tokenAuthStyle,omitempty" yaml:"tokenAuthStyle,omitempty"`
-	TokenRequestFormat  *TokenRequestFormat `json:"tokenRequestFormat,omitempty" yaml:"tokenRequestFormat,omitempty"`
+	TokenBodyFormat  *TokenBodyFormat `json:"tokenBodyFormat,omitempty" yaml:"tokenBodyFormat,omitempty"`
 	TokenResponsePath   *string             `json:"tokenResponsePath,omitempty" yaml:"tokenResponsePath,omitempty"`
 	CallbackDomain      *string             `json:"callbackDomain,omitempty" yaml:"callbackDomain,omitempty"`
 	DefaultRedirectURL  *string             `json:"defaultRedirectUrl,omitempty" yaml:"defaultRedirectUrl,omitempty"`
@@ -192,7 +192,7 @@ func (p *AppPatch) applyTo(a *App) {
 	mergeMap(&a.TokenParams, p.TokenParams)
 	mergeMap(&a.RefreshParams, p.RefreshParams)
 	set(&a.TokenAuthStyle, p.TokenAuthStyle)
-	set(&a.TokenRequestFormat, p.TokenRequestFormat)
+	set(&a.TokenBodyFormat, p.TokenBodyFormat)
 	set(&a.TokenResponsePath, p.TokenResponsePath)
 	set(&a.CallbackDomain, p.CallbackDomain)
 	set(&a.DefaultRedirectURL, p.DefaultRedirectURL)

@@ -12,24 +12,24 @@ import (
 	"github.com/outflowhq/outflow/outbound"
 )
 
-// refreshUrl, refreshParams and tokenRequestFormat are validated like their token-exchange
+// refreshUrl, refreshParams and tokenBodyFormat are validated like their token-exchange
 // siblings, set by merge patches and removed by null.
 func TestRefreshAndTokenFormatSettings(t *testing.T) {
 	a := validOAuth2(t)
 	got, err := AppPatch{
 		RefreshURL:         ptr("https://login.acme.example/oauth/token?refresh"),
 		RefreshParams:      map[string]*string{"type": ptr("refresh")},
-		TokenRequestFormat: ptr(TokenRequestJSON),
+		TokenBodyFormat: ptr(TokenBodyJSON),
 	}.Apply(a)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.RefreshURL == "" || got.RefreshParams["type"] != "refresh" || got.TokenRequestFormat != TokenRequestJSON {
+	if got.RefreshURL == "" || got.RefreshParams["type"] != "refresh" || got.TokenBodyFormat != TokenBodyJSON {
 		t.Errorf("patched app %+v", got)
 	}
 	b, _ := json.Marshal(got)
 	var back App
-	if err := json.Unmarshal(b, &back); err != nil || back.RefreshURL != got.RefreshURL || back.RefreshParams["type"] != "refresh" || back.TokenRequestFormat != TokenRequestJSON {
+	if err := json.Unmarshal(b, &back); err != nil || back.RefreshURL != got.RefreshURL || back.RefreshParams["type"] != "refresh" || back.TokenBodyFormat != TokenBodyJSON {
 		t.Errorf("JSON round trip lost the settings: %s", b)
 	}
 	y, _ := yaml.Marshal(got)
@@ -37,27 +37,27 @@ func TestRefreshAndTokenFormatSettings(t *testing.T) {
 	if err := yaml.Unmarshal(y, &backY); err != nil || backY.RefreshURL != got.RefreshURL || backY.RefreshParams["type"] != "refresh" {
 		t.Errorf("YAML round trip lost the settings: %s", y)
 	}
-	cleared, err := AppPatch{Remove: []string{"refreshUrl", "refreshParams", "tokenRequestFormat"}}.Apply(got)
-	if err != nil || cleared.RefreshURL != "" || cleared.RefreshParams != nil || cleared.TokenRequestFormat != "" {
+	cleared, err := AppPatch{Remove: []string{"refreshUrl", "refreshParams", "tokenBodyFormat"}}.Apply(got)
+	if err != nil || cleared.RefreshURL != "" || cleared.RefreshParams != nil || cleared.TokenBodyFormat != "" {
 		t.Errorf("null did not remove the settings: %+v, %v", cleared, err)
 	}
 
 	_, err = AppPatch{
 		RefreshURL:         ptr("http://login.acme.example/refresh"),
 		RefreshParams:      map[string]*string{"refresh_token": ptr("x"), "grant_type": ptr("y")},
-		TokenRequestFormat: ptr(TokenRequestFormat("xml")),
+		TokenBodyFormat: ptr(TokenBodyFormat("xml")),
 	}.Apply(a)
 	probs := problemsOf(t, err)
-	for _, f := range []string{"refreshUrl", "refreshParams.refresh_token", "refreshParams.grant_type", "tokenRequestFormat"} {
+	for _, f := range []string{"refreshUrl", "refreshParams.refresh_token", "refreshParams.grant_type", "tokenBodyFormat"} {
 		if probs[f] == "" {
 			t.Errorf("no problem for %s; got %v", f, probs)
 		}
 	}
 
 	k := validAPIKey(t)
-	_, err = AppPatch{RefreshURL: ptr("https://x.example/r"), RefreshParams: map[string]*string{"a": ptr("b")}, TokenRequestFormat: ptr(TokenRequestJSON)}.Apply(k)
+	_, err = AppPatch{RefreshURL: ptr("https://x.example/r"), RefreshParams: map[string]*string{"a": ptr("b")}, TokenBodyFormat: ptr(TokenBodyJSON)}.Apply(k)
 	probs = problemsOf(t, err)
-	for _, f := range []string{"refreshUrl", "refreshParams", "tokenRequestFormat"} {
+	for _, f := range []string{"refreshUrl", "refreshParams", "tokenBodyFormat"} {
 		if probs[f] == "" {
 			t.Errorf("apikey app: no problem for %s; got %v", f, probs)
 		}
@@ -78,8 +78,8 @@ func TestCatalogTemplatesUseTheTokenSettings(t *testing.T) {
 			return a.RefreshURL == "https://api.eu1.adobesign.com/oauth/v2/refresh"
 		},
 		"basecamp": func(a App) bool { return a.TokenParams["type"] == "web_server" && a.RefreshParams["type"] == "refresh" },
-		"notion":   func(a App) bool { return a.TokenRequestFormat == TokenRequestJSON },
-		"square":   func(a App) bool { return a.TokenRequestFormat == TokenRequestJSON },
+		"notion":   func(a App) bool { return a.TokenBodyFormat == TokenBodyJSON },
+		"square":   func(a App) bool { return a.TokenBodyFormat == TokenBodyJSON },
 	} {
 		tpl, ok := cat.Get(id)
 		if !ok {

@@ -71,8 +71,8 @@ func TestCatalogRequiredQuirks(t *testing.T) {
 		{"calendly", "scopes requested and single-use refresh tokens", func(t Template) bool {
 			return len(t.DefaultScopes) > 0 && t.Refresh.RotatesRefreshToken
 		}},
-		{"notion", "refresh tokens and the Notion-Version header", func(t Template) bool {
-			return t.Refresh.FallbackLifetimeSeconds == 0 && t.APIHeaders["Notion-Version"] != ""
+		{"notion", "refresh tokens, a JSON token body and the Notion-Version header", func(t Template) bool {
+			return t.Refresh.FallbackLifetimeSeconds == 0 && t.TokenBodyFormat == TokenBodyJSON && t.APIHeaders["Notion-Version"] != ""
 		}},
 		{"zendesk", "rotating refresh tokens on expiring tokens", func(t Template) bool {
 			return t.Refresh.RotatesRefreshToken && t.TokenParams["expires_in"] != ""

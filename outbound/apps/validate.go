@@ -286,10 +286,10 @@ func (a *App) validateRequestKnobs(p *Problems) {
 	default:
 		p.Add("tokenAuthStyle", "%q is not valid; use header, params or leave it empty (auto)", a.TokenAuthStyle)
 	}
-	switch a.TokenRequestFormat {
-	case TokenRequestForm, TokenRequestJSON, "form":
+	switch a.TokenBodyFormat {
+	case TokenBodyForm, TokenBodyJSON, "form":
 	default:
-		p.Add("tokenRequestFormat", "%q is not valid; use form (the default) or json", a.TokenRequestFormat)
+		p.Add("tokenBodyFormat", "%q is not valid; use form (the default) or json", a.TokenBodyFormat)
 	}
 	if a.TokenResponsePath != "" && !tokenResponsePathRE.MatchString(a.TokenResponsePath) {
 		p.Add("tokenResponsePath", "must be a dot path of member names, for example authed_user")
@@ -354,7 +354,7 @@ func (a *App) validateNoOAuth2(p *Problems) {
 		{"tokenParams", len(a.TokenParams) > 0},
 		{"refreshParams", len(a.RefreshParams) > 0},
 		{"tokenAuthStyle", a.TokenAuthStyle != ""},
-		{"tokenRequestFormat", a.TokenRequestFormat != ""},
+		{"tokenBodyFormat", a.TokenBodyFormat != ""},
 		{"tokenResponsePath", a.TokenResponsePath != ""},
 		{"callbackDomain", a.CallbackDomain != ""},
 		{"defaultRedirectUrl", a.DefaultRedirectURL != ""},

@@ -64,7 +64,7 @@ func (v *Vault) provider(ctx context.Context, app apps.App) (*providerConf, erro
 		endpoints:     []string{ep.token, app.RefreshURL},
 		params:        app.TokenParams,
 		refreshParams: app.RefreshParams,
-		json:          app.TokenRequestFormat == apps.TokenRequestJSON,
+		json:          app.TokenBodyFormat == apps.TokenBodyJSON,
 		path:          splitPath(app.TokenResponsePath),
 	}
 	pc.client = &client
@@ -79,7 +79,7 @@ func appFingerprint(a apps.App) string {
 	h := sha256.New()
 	for _, s := range []string{
 		a.ClientID, a.ClientSecret.Reveal(), a.AuthorizationURL, a.TokenURL, a.RefreshURL, a.RevocationURL,
-		a.DiscoveryURL, a.Issuer, string(a.TokenAuthStyle), string(a.TokenRequestFormat), a.TokenResponsePath,
+		a.DiscoveryURL, a.Issuer, string(a.TokenAuthStyle), string(a.TokenBodyFormat), a.TokenResponsePath,
 		a.CallbackDomain, a.UpdatedAt.String(),
 	} {
 		h.Write([]byte(s))

@@ -76,12 +76,12 @@ func TestRefreshParamsGoWithRefreshesOnly(t *testing.T) {
 	}
 }
 
-// A provider that takes only JSON token requests (Notion, Square): with tokenRequestFormat json
+// A provider that takes only JSON token requests (Notion, Square): with tokenBodyFormat json
 // both the exchange and the refresh succeed, and the client secret still never shows in an error.
 func TestJSONTokenRequests(t *testing.T) {
 	t.Parallel()
 	f := setupVault(t, func(p *apps.AppPatch) {
-		p.TokenRequestFormat = ptr(apps.TokenRequestJSON)
+		p.TokenBodyFormat = ptr(apps.TokenBodyJSON)
 		p.TokenAuthStyle = ptr(apps.TokenAuthParams)
 		p.TokenParams = map[string]*string{"audience": ptr("crm-api")}
 	})
@@ -98,7 +98,7 @@ func TestJSONTokenRequests(t *testing.T) {
 	}
 
 	// A form request to the same provider fails, and its error does not carry the secret.
-	if _, err := f.apps.Update(context.Background(), "crm", apps.AppPatch{Remove: []string{"tokenRequestFormat"}}); err != nil {
+	if _, err := f.apps.Update(context.Background(), "crm", apps.AppPatch{Remove: []string{"tokenBodyFormat"}}); err != nil {
 		t.Fatal(err)
 	}
 	f.clock.Advance(2 * time.Hour)

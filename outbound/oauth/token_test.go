@@ -246,3 +246,30 @@ func TestFreshCapsTheMarginAtHalfTheLifetime(t *testing.T) {
 		t.Error("past half its life the token is not refreshed")
 	}
 }
+
+// TestTokenRequestsInJSON: an app whose token endpoint takes JSON (Notion) sends the code
+// exchange and the refresh as one JSON object, the client authenticated with HTTP Basic.
+func TestTokenRequestsInJSON(t *testing.T) {
+	t.Parallel()
+	f := setupVault(t, func(p *apps.AppPatch) {
+		p.TokenBodyFormat = ptr(apps.TokenBodyJSON)
+		p.TokenAuthStyle = ptr(apps.TokenAuthHeader)
+		p.TokenParams = map[string]*string{"owner": ptr("user")}
+	})
+	f.connect(t, alice, "")
+	f.clock.Advance(59 * time.Minute)
+	f.fetch(t, FetchRequest{Owner: alice})
+	f.p.mu.Lock()
+	defer f.p.mu.Unlock()
+	if len(f.p.tokenForms) != 2 {
+		t.Fatalf("%d token requests, want the exchange and one refresh", len(f.p.tokenForms))
+	}
+	for _, form := range f.p.tokenForms {
+		if form.Get("json_body") != "true" || form.Get("owner") != "user" || form.Get("client_secret") != "" {
+			t.Errorf("%s request: %v; want a JSON body with the token params and no secret in it", form.Get("grant_type"), form)
+		}
+	}
+	if got := f.p.tokenForms[0].Get("code_verifier"); len(got) < 43 {
+		t.Errorf("the JSON code exchange lost the PKCE verifier: %q", got)
+	}
+}

@@ -144,7 +144,8 @@ func (p *fakeProvider) serveToken(w http.ResponseWriter, r *http.Request) {
 	writeTestJSON(w, status, body)
 }
 
-// parseTokenBody fills r.PostForm from a form body, or from a JSON object of strings.
+// parseTokenBody fills r.PostForm from a form body, or from a JSON object of strings (then
+// marked json_body=true), as a provider that takes both would read them.
 func parseTokenBody(r *http.Request) error {
 	if r.Header.Get("Content-Type") != "application/json" {
 		return r.ParseForm()
@@ -153,7 +154,7 @@ func parseTokenBody(r *http.Request) error {
 	if err := json.NewDecoder(r.Body).Decode(&obj); err != nil {
 		return err
 	}
-	r.PostForm = url.Values{}
+	r.PostForm = url.Values{"json_body": {"true"}}
 	for k, v := range obj {
 		r.PostForm.Set(k, v)
 	}
