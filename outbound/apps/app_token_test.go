@@ -199,3 +199,38 @@ func TestConnectionAPIBase(t *testing.T) {
 		}
 	}
 }
+
+// The apps file sets the token and key-placement settings like any other field.
+func TestAppsFileTakesTheProviderSettings(t *testing.T) {
+	src := `apps:
+  - id: crm
+    kind: oauth2
+    name: CRM
+    clientId: c
+    clientSecretEnv: CRM_SECRET
+    authorizationUrl: https://crm.example.com/oauth/authorize
+    tokenUrl: https://crm.example.com/oauth/token
+    refreshUrl: https://crm.example.com/oauth/refresh
+    refreshParams: {type: refresh}
+    tokenBodyFormat: json
+  - id: desk
+    kind: apikey
+    name: Desk
+    apiKey:
+      label: Desk key
+      baseUrl: https://desk.example.com
+      probe: {path: /me, keyIn: basic, basicPassword: X}
+`
+	specs, err := ParseAppsFile("apps.yaml", []byte(src), testEnv(map[string]string{"CRM_SECRET": "s"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	crm, err := NewApp(specs[0].Patch)
+	if err != nil || crm.RefreshURL != "https://crm.example.com/oauth/refresh" || crm.RefreshParams["type"] != "refresh" || crm.TokenBodyFormat != TokenBodyJSON {
+		t.Errorf("crm from the apps file: %+v, %v", crm, err)
+	}
+	desk, err := NewApp(specs[1].Patch)
+	if err != nil || desk.APIKey.Probe.BasicPassword != "X" {
+		t.Errorf("desk from the apps file: %+v, %v", desk, err)
+	}
+}
