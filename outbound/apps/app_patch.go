@@ -59,7 +59,7 @@ type AppPatch struct {
 	TokenParams         map[string]*string  `json:"tokenParams,omitempty" yaml:"tokenParams,omitempty"`
 	RefreshParams       map[string]*string  `json:"refreshParams,omitempty" yaml:"refreshParams,omitempty"`
 	TokenAuthStyle      *TokenAuthStyle     `json:"tokenAuthStyle,omitempty" yaml:"tokenAuthStyle,omitempty"`
-	TokenBodyFormat  *TokenBodyFormat `json:"tokenBodyFormat,omitempty" yaml:"tokenBodyFormat,omitempty"`
+	TokenBodyFormat     *TokenBodyFormat    `json:"tokenBodyFormat,omitempty" yaml:"tokenBodyFormat,omitempty"`
 	TokenResponsePath   *string             `json:"tokenResponsePath,omitempty" yaml:"tokenResponsePath,omitempty"`
 	CallbackDomain      *string             `json:"callbackDomain,omitempty" yaml:"callbackDomain,omitempty"`
 	DefaultRedirectURL  *string             `json:"defaultRedirectUrl,omitempty" yaml:"defaultRedirectUrl,omitempty"`

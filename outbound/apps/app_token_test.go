@@ -17,8 +17,8 @@ import (
 func TestRefreshAndTokenFormatSettings(t *testing.T) {
 	a := validOAuth2(t)
 	got, err := AppPatch{
-		RefreshURL:         ptr("https://login.acme.example/oauth/token?refresh"),
-		RefreshParams:      map[string]*string{"type": ptr("refresh")},
+		RefreshURL:      ptr("https://login.acme.example/oauth/token?refresh"),
+		RefreshParams:   map[string]*string{"type": ptr("refresh")},
 		TokenBodyFormat: ptr(TokenBodyJSON),
 	}.Apply(a)
 	if err != nil {
@@ -43,8 +43,8 @@ func TestRefreshAndTokenFormatSettings(t *testing.T) {
 	}
 
 	_, err = AppPatch{
-		RefreshURL:         ptr("http://login.acme.example/refresh"),
-		RefreshParams:      map[string]*string{"refresh_token": ptr("x"), "grant_type": ptr("y")},
+		RefreshURL:      ptr("http://login.acme.example/refresh"),
+		RefreshParams:   map[string]*string{"refresh_token": ptr("x"), "grant_type": ptr("y")},
 		TokenBodyFormat: ptr(TokenBodyFormat("xml")),
 	}.Apply(a)
 	probs := problemsOf(t, err)
