@@ -3,6 +3,7 @@ package apps
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -232,5 +233,24 @@ func TestAppsFileTakesTheProviderSettings(t *testing.T) {
 	desk, err := NewApp(specs[1].Patch)
 	if err != nil || desk.APIKey.Probe.BasicPassword != "X" {
 		t.Errorf("desk from the apps file: %+v, %v", desk, err)
+	}
+}
+
+// PlaceKey refuses an unusable key or user name without repeating either.
+func TestPlaceKeyErrorsCarryNoSecret(t *testing.T) {
+	k := validAPIKey(t)
+	k.APIKey.Probe.KeyIn, k.APIKey.Probe.BasicUsername = KeyInBasic, "{account}"
+	req, _ := http.NewRequest(http.MethodGet, "https://api.acme.example/x", nil)
+	for _, tt := range []struct {
+		key    string
+		fields map[string]string
+	}{
+		{"sk-secret\nvalue", map[string]string{"account": "acct"}},
+		{"sk-secret-value", map[string]string{"account": "acct:secret-user"}},
+	} {
+		err := k.APIKey.PlaceKey(req, tt.key, tt.fields)
+		if err == nil || strings.Contains(err.Error(), "secret") {
+			t.Errorf("PlaceKey error %v: want an error naming no key or value", err)
+		}
 	}
 }
