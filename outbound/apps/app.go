@@ -50,14 +50,14 @@ const (
 	TokenAuthParams TokenAuthStyle = "params"
 )
 
-// TokenBodyFormat tells how token requests carry their parameters.
+// TokenBodyFormat is the encoding of a token request body.
 type TokenBodyFormat string
 
-// Token request body formats.
+// Token request formats.
 const (
-	// TokenBodyForm (the empty value) sends application/x-www-form-urlencoded parameters.
+	// TokenBodyForm (the empty value) sends application/x-www-form-urlencoded, as RFC 6749 says.
 	TokenBodyForm TokenBodyFormat = ""
-	// TokenBodyJSON sends the same parameters as one JSON object of strings.
+	// TokenBodyJSON sends the same parameters as a JSON object of strings.
 	TokenBodyJSON TokenBodyFormat = "json"
 )
 
@@ -108,6 +108,10 @@ type App struct {
 
 	AuthorizationURL string `json:"authorizationUrl,omitempty" yaml:"authorizationUrl,omitempty"`
 	TokenURL         string `json:"tokenUrl,omitempty" yaml:"tokenUrl,omitempty"`
+	// RefreshURL, when set, is where refresh requests go instead of TokenURL (Figma's
+	// /v1/oauth/refresh); the code exchange always uses TokenURL. It may carry a query
+	// (Dropbox Sign's /oauth/token?refresh).
+	RefreshURL string `json:"refreshUrl,omitempty" yaml:"refreshUrl,omitempty"`
 	// RevocationURL is an RFC 7009 endpoint. Leave it empty for providers whose revocation is
 	// not RFC 7009 (their quirks say how they revoke).
 	RevocationURL string `json:"revocationUrl,omitempty" yaml:"revocationUrl,omitempty"`
@@ -136,12 +140,16 @@ type App struct {
 	Prompt []string `json:"prompt,omitempty" yaml:"prompt,omitempty"`
 	// AuthorizationParams are extra query parameters of the authorization request.
 	AuthorizationParams map[string]string `json:"authorizationParams,omitempty" yaml:"authorizationParams,omitempty"`
-	// TokenParams are extra form parameters of token requests.
-	TokenParams    map[string]string `json:"tokenParams,omitempty" yaml:"tokenParams,omitempty"`
+	// TokenParams are extra parameters of every token request: the code exchange and, unless
+	// RefreshParams sets the same name, the refresh too.
+	TokenParams map[string]string `json:"tokenParams,omitempty" yaml:"tokenParams,omitempty"`
+	// RefreshParams are extra parameters of refresh requests only; a name also in TokenParams
+	// takes this value on refresh (Basecamp: type=web_server on exchange, type=refresh on
+	// refresh).
+	RefreshParams  map[string]string `json:"refreshParams,omitempty" yaml:"refreshParams,omitempty"`
 	TokenAuthStyle TokenAuthStyle    `json:"tokenAuthStyle,omitempty" yaml:"tokenAuthStyle,omitempty"`
-	// TokenBodyFormat is how token requests carry their parameters: "form" (the default,
-	// application/x-www-form-urlencoded as OAuth 2.0 says) or "json" (a JSON object, for
-	// providers such as Notion that document it).
+	// TokenBodyFormat is the body of token requests (exchange and refresh): form (the
+	// default, RFC 6749) or json, for providers that document a JSON body (Notion, Square).
 	TokenBodyFormat TokenBodyFormat `json:"tokenBodyFormat,omitempty" yaml:"tokenBodyFormat,omitempty"`
 	// TokenResponsePath is a dot path to the object holding access_token, refresh_token and
 	// expires_in in the token response (for example "authed_user" for Slack user tokens).
@@ -164,7 +172,8 @@ type App struct {
 	APIBaseURLs []string `json:"apiBaseUrls,omitempty" yaml:"apiBaseUrls,omitempty"`
 	// APIBaseURLFrom (oauth2) names the token-response member holding the connection's own API
 	// base (Salesforce instance_url, Pipedrive api_domain); its value must match one of
-	// APIBaseURLs, where a host may then start with "*.".
+	// APIBaseURLs, where a host may then start with "*.". A bare host name (Wrike's host) takes
+	// the scheme and path prefix of the API base whose host it matches (see ConnectionAPIBase).
 	APIBaseURLFrom string `json:"apiBaseUrlFrom,omitempty" yaml:"apiBaseUrlFrom,omitempty"`
 	// APIHeaders are extra headers every API call needs (Notion-Version).
 	APIHeaders map[string]string `json:"apiHeaders,omitempty" yaml:"apiHeaders,omitempty"`
@@ -330,6 +339,7 @@ func (a *App) Clone() App {
 	out.Prompt = slices.Clone(a.Prompt)
 	out.AuthorizationParams = maps.Clone(a.AuthorizationParams)
 	out.TokenParams = maps.Clone(a.TokenParams)
+	out.RefreshParams = maps.Clone(a.RefreshParams)
 	out.AllowedRedirectURLs = slices.Clone(a.AllowedRedirectURLs)
 	out.APIBaseURLs = slices.Clone(a.APIBaseURLs)
 	out.APIHeaders = maps.Clone(a.APIHeaders)

@@ -1,6 +1,7 @@
 package apps
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -202,4 +203,46 @@ func portOf(u *url.URL) string {
 		return "80"
 	}
 	return "443"
+}
+
+// ErrAPIBaseNotAllowed is returned by ConnectionAPIBase for a value under none of the app's API
+// bases.
+var ErrAPIBaseNotAllowed = errors.New("apps: the token response's API base is not under the app's apiBaseUrls")
+
+// ConnectionAPIBase turns the value of the token-response member named by APIBaseURLFrom into
+// the connection's API base. A URL with a path (Adobe's api_access_point) must lie under one of
+// APIBaseURLs and is kept without a trailing "/". An origin (Salesforce's instance_url) or a bare
+// host name (Wrike's host:
+// www.wrike.com) takes the scheme and path prefix of the first API base whose host it matches
+// (https://*.wrike.com/api/v4 gives https://www.wrike.com/api/v4). The error never contains the
+// value.
+func (a *App) ConnectionAPIBase(value string) (string, error) {
+	value = strings.TrimSpace(value)
+	scheme := ""
+	if strings.Contains(value, "://") {
+		u, err := url.Parse(value)
+		if err != nil || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+			return "", fmt.Errorf("app %q: %s: %w", a.ID, a.APIBaseURLFrom, ErrAPIBaseNotAllowed)
+		}
+		if strings.Trim(u.EscapedPath(), "/") != "" {
+			if a.APIBaseAllows(value) {
+				return strings.TrimRight(value, "/"), nil
+			}
+			return "", fmt.Errorf("app %q: %s: %w", a.ID, a.APIBaseURLFrom, ErrAPIBaseNotAllowed)
+		}
+		// An origin alone (Salesforce's instance_url) is a host with its scheme: it takes the
+		// path prefix of the base it matches.
+		scheme, value = strings.ToLower(u.Scheme), u.Host
+	}
+	host := strings.ToLower(strings.TrimSuffix(value, "/"))
+	if hostRE.MatchString(host) {
+		for _, base := range a.APIBaseURLs {
+			b, err := url.Parse(base)
+			if err != nil || b.Port() != "" || !matchHost(b.Hostname(), host) || (scheme != "" && !strings.EqualFold(b.Scheme, scheme)) {
+				continue
+			}
+			return b.Scheme + "://" + host + strings.TrimRight(b.EscapedPath(), "/"), nil
+		}
+	}
+	return "", fmt.Errorf("app %q: %s: %w", a.ID, a.APIBaseURLFrom, ErrAPIBaseNotAllowed)
 }

@@ -82,7 +82,7 @@ const (
 	// KeyInQuery sends the key as the query parameter QueryParam.
 	KeyInQuery KeyPlacement = "query"
 	// KeyInBasic sends HTTP Basic with BasicUsername as user and the key as password; with no
-	// BasicUsername the key is the user name and the password is empty.
+	// BasicUsername the key is the user name and the password is BasicPassword (empty unless set).
 	KeyInBasic KeyPlacement = "basic"
 )
 
@@ -94,11 +94,18 @@ type Probe struct {
 	// Path is a path on BaseURL (never a URL), optionally with a query, for example
 	// /v1/models. {field} placeholders in the path part are filled, path-escaped, from the
 	// connection's fields.
-	Path          string       `json:"path" yaml:"path"`
-	KeyIn         KeyPlacement `json:"keyIn,omitempty" yaml:"keyIn,omitempty"`
-	HeaderName    string       `json:"headerName,omitempty" yaml:"headerName,omitempty"`
-	QueryParam    string       `json:"queryParam,omitempty" yaml:"queryParam,omitempty"`
-	BasicUsername string       `json:"basicUsername,omitempty" yaml:"basicUsername,omitempty"`
+	Path       string       `json:"path" yaml:"path"`
+	KeyIn      KeyPlacement `json:"keyIn,omitempty" yaml:"keyIn,omitempty"`
+	HeaderName string       `json:"headerName,omitempty" yaml:"headerName,omitempty"`
+	// Prefix goes before the key in HeaderName (keyIn header), space included:
+	// "Klaviyo-API-Key " with headerName Authorization, or "Token token=".
+	Prefix        string `json:"prefix,omitempty" yaml:"prefix,omitempty"`
+	QueryParam    string `json:"queryParam,omitempty" yaml:"queryParam,omitempty"`
+	BasicUsername string `json:"basicUsername,omitempty" yaml:"basicUsername,omitempty"`
+	// BasicPassword is the fixed password sent when the key is the basic user name (keyIn basic
+	// without BasicUsername), for providers that want one (Freshdesk and BambooHR: X). It is
+	// not a secret.
+	BasicPassword string `json:"basicPassword,omitempty" yaml:"basicPassword,omitempty"`
 	// Headers are sent as they are (for example an API version header).
 	Headers map[string]string `json:"headers,omitempty" yaml:"headers,omitempty"`
 	// ValidStatuses are the statuses that mean "the key works". Empty means any 2xx.

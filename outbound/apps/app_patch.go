@@ -14,7 +14,7 @@ import (
 // A null in the JSON of a merge patch (RFC 7396) removes its field: the HTTP server lists those
 // fields in Remove. Go callers set Remove, or send a field's zero value, which means the same: ""
 // for a string, [] for a list, 0 for a number (which restores its default). Besides:
-//   - Lists replace the whole list. Maps (authorizationParams, tokenParams, apiHeaders, probe
+//   - Lists replace the whole list. Maps (authorizationParams, tokenParams, refreshParams, apiHeaders, probe
 //     headers) merge key by key; a key whose value is null is removed, and null for the whole
 //     map removes it.
 //   - Nested objects (refresh, apiAuth, apiKey, apiKey.formatHint, apiKey.probe) merge field by
@@ -43,6 +43,7 @@ type AppPatch struct {
 
 	AuthorizationURL    *string             `json:"authorizationUrl,omitempty" yaml:"authorizationUrl,omitempty"`
 	TokenURL            *string             `json:"tokenUrl,omitempty" yaml:"tokenUrl,omitempty"`
+	RefreshURL          *string             `json:"refreshUrl,omitempty" yaml:"refreshUrl,omitempty"`
 	RevocationURL       *string             `json:"revocationUrl,omitempty" yaml:"revocationUrl,omitempty"`
 	DiscoveryURL        *string             `json:"discoveryUrl,omitempty" yaml:"discoveryUrl,omitempty"`
 	UserInfoURL         *string             `json:"userInfoUrl,omitempty" yaml:"userInfoUrl,omitempty"`
@@ -56,6 +57,7 @@ type AppPatch struct {
 	Prompt              *[]string           `json:"prompt,omitempty" yaml:"prompt,omitempty"`
 	AuthorizationParams map[string]*string  `json:"authorizationParams,omitempty" yaml:"authorizationParams,omitempty"`
 	TokenParams         map[string]*string  `json:"tokenParams,omitempty" yaml:"tokenParams,omitempty"`
+	RefreshParams       map[string]*string  `json:"refreshParams,omitempty" yaml:"refreshParams,omitempty"`
 	TokenAuthStyle      *TokenAuthStyle     `json:"tokenAuthStyle,omitempty" yaml:"tokenAuthStyle,omitempty"`
 	TokenBodyFormat     *TokenBodyFormat    `json:"tokenBodyFormat,omitempty" yaml:"tokenBodyFormat,omitempty"`
 	TokenResponsePath   *string             `json:"tokenResponsePath,omitempty" yaml:"tokenResponsePath,omitempty"`
@@ -112,6 +114,8 @@ type ProbePatch struct {
 	Path           *string            `json:"path,omitempty" yaml:"path,omitempty"`
 	KeyIn          *KeyPlacement      `json:"keyIn,omitempty" yaml:"keyIn,omitempty"`
 	HeaderName     *string            `json:"headerName,omitempty" yaml:"headerName,omitempty"`
+	Prefix         *string            `json:"prefix,omitempty" yaml:"prefix,omitempty"`
+	BasicPassword  *string            `json:"basicPassword,omitempty" yaml:"basicPassword,omitempty"`
 	QueryParam     *string            `json:"queryParam,omitempty" yaml:"queryParam,omitempty"`
 	BasicUsername  *string            `json:"basicUsername,omitempty" yaml:"basicUsername,omitempty"`
 	Headers        map[string]*string `json:"headers,omitempty" yaml:"headers,omitempty"`
@@ -175,6 +179,7 @@ func (p *AppPatch) applyTo(a *App) {
 	set(&a.ClientSecret, p.ClientSecret)
 	set(&a.AuthorizationURL, p.AuthorizationURL)
 	set(&a.TokenURL, p.TokenURL)
+	set(&a.RefreshURL, p.RefreshURL)
 	set(&a.RevocationURL, p.RevocationURL)
 	set(&a.DiscoveryURL, p.DiscoveryURL)
 	set(&a.UserInfoURL, p.UserInfoURL)
@@ -188,6 +193,7 @@ func (p *AppPatch) applyTo(a *App) {
 	setList(&a.Prompt, p.Prompt)
 	mergeMap(&a.AuthorizationParams, p.AuthorizationParams)
 	mergeMap(&a.TokenParams, p.TokenParams)
+	mergeMap(&a.RefreshParams, p.RefreshParams)
 	set(&a.TokenAuthStyle, p.TokenAuthStyle)
 	set(&a.TokenBodyFormat, p.TokenBodyFormat)
 	set(&a.TokenResponsePath, p.TokenResponsePath)
@@ -243,6 +249,8 @@ func (p *APIKeyPatch) applyTo(k *APIKeyConfig) {
 		set(&pr.Path, pp.Path)
 		set(&pr.KeyIn, pp.KeyIn)
 		set(&pr.HeaderName, pp.HeaderName)
+		set(&pr.Prefix, pp.Prefix)
+		set(&pr.BasicPassword, pp.BasicPassword)
 		set(&pr.QueryParam, pp.QueryParam)
 		set(&pr.BasicUsername, pp.BasicUsername)
 		mergeMap(&pr.Headers, pp.Headers)

@@ -82,27 +82,57 @@ func (a *App) ProbeRequest(ctx context.Context, key string, fields map[string]st
 			req.Header.Set(name, v)
 		}
 	}
+	if err := k.placeKey(req, key, fields, false); err != nil {
+		return fail("%w", err)
+	}
+	return req, nil
+}
+
+// PlaceKey sets key on req as the app's apiKey.probe settings say (keyIn, headerName and
+// prefix, queryParam, basicUsername and basicPassword): the one rule for where an API key goes,
+// used by the probe and by whatever sends the app's API requests with a stored key. fields
+// fill {field} placeholders of the basic user name. The error never contains the key or field
+// values.
+func (k *APIKeyConfig) PlaceKey(req *http.Request, key string, fields map[string]string) error {
+	if k == nil || key == "" || outbound.HasControl(key) {
+		return errors.New("apps: the key is empty or contains control characters")
+	}
+	if err := k.placeKey(req, key, fields, true); err != nil {
+		return fmt.Errorf("apps: place the key: %w", err)
+	}
+	return nil
+}
+
+func (k *APIKeyConfig) placeKey(req *http.Request, key string, fields map[string]string, query bool) error {
+	p := k.Probe
+	if p == nil {
+		p = &Probe{}
+	}
 	switch p.KeyIn {
 	case KeyInBearer, "":
 		req.Header.Set("Authorization", "Bearer "+key)
 	case KeyInHeader:
-		req.Header.Set(p.HeaderName, key)
+		req.Header.Set(p.HeaderName, p.Prefix+key)
 	case KeyInQuery:
-		// Already in the URL.
+		if query {
+			q := req.URL.Query()
+			q.Set(p.QueryParam, key)
+			req.URL.RawQuery = q.Encode()
+		}
 	case KeyInBasic:
 		user, err := expandLiteral(p.BasicUsername, fields)
 		if err != nil {
-			return fail("basic user name: %w", err)
+			return fmt.Errorf("basic user name: %w", err)
 		}
 		if user == "" {
-			req.SetBasicAuth(key, "")
+			req.SetBasicAuth(key, p.BasicPassword)
 		} else {
 			req.SetBasicAuth(user, key)
 		}
 	default:
-		return fail("unknown keyIn %q", p.KeyIn)
+		return fmt.Errorf("unknown keyIn %q", p.KeyIn)
 	}
-	return req, nil
+	return nil
 }
 
 // expandPath fills {name} placeholders of an escaped path with path-escaped field values. A

@@ -14,9 +14,9 @@ import (
 // deployment settings, plus the variables some providers need per customer (a Zendesk
 // subdomain, a Salesforce My Domain), links to the provider's docs and free-text quirks.
 //
-// URL fields may hold {name} placeholders for Variables; NewApp fills them. The embedded App
-// carries the settings (its ID is the template id); Template.Validate checks them with the
-// template rules.
+// URL fields and scope names may hold {name} placeholders for Variables; NewApp fills them.
+// The embedded App carries the settings (its ID is the template id); Template.Validate checks
+// them with the template rules.
 type Template struct {
 	App `yaml:",inline"`
 	// Variables are filled when an app is created from the template.
@@ -131,6 +131,9 @@ func (t Template) NewApp(in TemplateInput) (App, error) {
 	for k, v := range a.TokenParams {
 		a.TokenParams[k] = fillVariables(v, values)
 	}
+	for k, v := range a.RefreshParams {
+		a.RefreshParams[k] = fillVariables(v, values)
+	}
 	a.ClientID = in.ClientID
 	a.ClientSecret = in.ClientSecret
 	out, err := in.Overrides.Apply(a)
@@ -211,6 +214,7 @@ func (a *App) templatedFields() []templatedField {
 	fields := []templatedField{
 		{"authorizationUrl", &a.AuthorizationURL},
 		{"tokenUrl", &a.TokenURL},
+		{"refreshUrl", &a.RefreshURL},
 		{"revocationUrl", &a.RevocationURL},
 		{"discoveryUrl", &a.DiscoveryURL},
 		{"userInfoUrl", &a.UserInfoURL},
@@ -222,6 +226,14 @@ func (a *App) templatedFields() []templatedField {
 	}
 	if a.APIKey != nil {
 		fields = append(fields, templatedField{"apiKey.baseUrl", &a.APIKey.BaseURL})
+	}
+	// Scopes that name a per-customer resource (Dynamics 365's
+	// https://{environment}/user_impersonation) are filled like URLs.
+	for i := range a.Scopes {
+		fields = append(fields, templatedField{fmt.Sprintf("scopes[%d].name", i), &a.Scopes[i].Name})
+	}
+	for i := range a.DefaultScopes {
+		fields = append(fields, templatedField{fmt.Sprintf("defaultScopes[%d]", i), &a.DefaultScopes[i]})
 	}
 	return fields
 }
@@ -328,6 +340,10 @@ func (t *Template) validateVariables(p *Problems) map[string]string {
 	for _, k := range sortedKeys(a.TokenParams) {
 		v := a.TokenParams[k]
 		strs = append(strs, templatedField{"tokenParams." + k, &v})
+	}
+	for _, k := range sortedKeys(a.RefreshParams) {
+		v := a.RefreshParams[k]
+		strs = append(strs, templatedField{"refreshParams." + k, &v})
 	}
 	for _, f := range strs {
 		for _, m := range placeholderRE.FindAllStringSubmatch(*f.value, -1) {

@@ -155,6 +155,7 @@ func (a *App) validateOAuth2(p *Problems) {
 	}
 	checkURLField(p, "authorizationUrl", a.AuthorizationURL)
 	checkURLField(p, "tokenUrl", a.TokenURL)
+	checkURLField(p, "refreshUrl", a.RefreshURL)
 	checkURLField(p, "revocationUrl", a.RevocationURL)
 	checkURLField(p, "discoveryUrl", a.DiscoveryURL)
 	checkURLField(p, "userInfoUrl", a.UserInfoURL)
@@ -230,6 +231,8 @@ func checkScopeName(name, sep string) string {
 		return "must not contain spaces or control characters"
 	case sep != " " && strings.Contains(name, sep):
 		return fmt.Sprintf("must not contain the scope separator %q", sep)
+	case placeholderRE.MatchString(name):
+		return "contains the unfilled placeholder " + placeholderRE.FindString(name) + "; create the app from its template with that variable"
 	}
 	return ""
 }
@@ -280,13 +283,14 @@ func (a *App) validateRequestKnobs(p *Problems) {
 	}
 	checkParams(p, "authorizationParams", a.AuthorizationParams, reservedAuthParams)
 	checkParams(p, "tokenParams", a.TokenParams, reservedTokenParams)
+	checkParams(p, "refreshParams", a.RefreshParams, reservedTokenParams)
 	switch a.TokenAuthStyle {
 	case TokenAuthAuto, TokenAuthHeader, TokenAuthParams:
 	default:
 		p.Add("tokenAuthStyle", "%q is not valid; use header, params or leave it empty (auto)", a.TokenAuthStyle)
 	}
 	switch a.TokenBodyFormat {
-	case TokenBodyForm, "form", TokenBodyJSON:
+	case TokenBodyForm, TokenBodyJSON, "form":
 	default:
 		p.Add("tokenBodyFormat", "%q is not valid; use form (the default) or json", a.TokenBodyFormat)
 	}
@@ -337,6 +341,7 @@ func (a *App) validateNoOAuth2(p *Problems) {
 		{"clientSecret", !a.ClientSecret.IsZero()},
 		{"authorizationUrl", a.AuthorizationURL != ""},
 		{"tokenUrl", a.TokenURL != ""},
+		{"refreshUrl", a.RefreshURL != ""},
 		{"revocationUrl", a.RevocationURL != ""},
 		{"discoveryUrl", a.DiscoveryURL != ""},
 		{"userInfoUrl", a.UserInfoURL != ""},
@@ -350,6 +355,7 @@ func (a *App) validateNoOAuth2(p *Problems) {
 		{"prompt", len(a.Prompt) > 0},
 		{"authorizationParams", len(a.AuthorizationParams) > 0},
 		{"tokenParams", len(a.TokenParams) > 0},
+		{"refreshParams", len(a.RefreshParams) > 0},
 		{"tokenAuthStyle", a.TokenAuthStyle != ""},
 		{"tokenBodyFormat", a.TokenBodyFormat != ""},
 		{"tokenResponsePath", a.TokenResponsePath != ""},

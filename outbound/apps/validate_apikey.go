@@ -147,6 +147,20 @@ func validateProbe(p *Problems, pr *Probe, fields map[string]bool) {
 	case pr.QueryParam != "" && !queryParamRE.MatchString(pr.QueryParam):
 		p.Add("apiKey.probe.queryParam", "must hold only letters, digits and _ . ~ - [ ]")
 	}
+	switch {
+	case pr.Prefix == "":
+	case keyIn != KeyInHeader:
+		p.Add("apiKey.probe.prefix", "only used when keyIn is header; remove it")
+	case len(pr.Prefix) > maxAPIPrefixLen || outbound.HasControl(pr.Prefix):
+		p.Add("apiKey.probe.prefix", "must be at most %d characters without control characters", maxAPIPrefixLen)
+	}
+	switch {
+	case pr.BasicPassword == "":
+	case keyIn != KeyInBasic || pr.BasicUsername != "":
+		p.Add("apiKey.probe.basicPassword", "only used when keyIn is basic and the key is the user name (no basicUsername); remove it")
+	case len(pr.BasicPassword) > maxAPIPrefixLen || outbound.HasControl(pr.BasicPassword):
+		p.Add("apiKey.probe.basicPassword", "must be at most %d characters without control characters", maxAPIPrefixLen)
+	}
 	if pr.BasicUsername != "" {
 		if keyIn != KeyInBasic {
 			p.Add("apiKey.probe.basicUsername", "only used when keyIn is basic; remove it")

@@ -59,7 +59,11 @@ type Connection struct {
 	ExpiresAt       time.Time `json:"expiresAt"`
 	ExpirySource    string    `json:"expirySource,omitempty"`
 	HasRefreshToken bool      `json:"hasRefreshToken"`
-	LastRefreshAt   time.Time `json:"lastRefreshAt,omitzero"`
+	// APIBaseURL is the connection's own API base, from the token-response member the app's
+	// apiBaseUrlFrom names (Salesforce's instance_url, Wrike's host made a URL); kept across
+	// refreshes that do not repeat it.
+	APIBaseURL    string    `json:"apiBaseUrl,omitempty"`
+	LastRefreshAt time.Time `json:"lastRefreshAt,omitzero"`
 	// LastRefreshError is the last refresh failure (an RFC 6749 error code and a short text),
 	// cleared by the next success. It never holds a token.
 	LastRefreshError string `json:"lastRefreshError,omitempty"`
@@ -67,9 +71,6 @@ type Connection struct {
 	// provider again for this connection.
 	NextRefreshAt   time.Time `json:"nextRefreshAt,omitzero"`
 	RefreshFailures int       `json:"refreshFailures,omitempty"`
-	// APIBaseURL is the connection's own API base, from the token-response member the app's
-	// apiBaseUrlFrom names (Salesforce's instance_url), when the app has one.
-	APIBaseURL string `json:"apiBaseUrl,omitempty"`
 	// GrantedBy records who granted the connection (e.g. an importer's note or "consent").
 	GrantedBy string `json:"grantedBy,omitempty"`
 	// ConnectedAt is when the owner last consented (or the token was last imported).

@@ -97,6 +97,9 @@ func (v *Vault) applyGrant(g *grantRecord, in grantInput, newID string, now time
 		c.Scopes = []string{}
 	}
 	c.TokenType = in.token.tokenType
+	if in.token.apiBase != "" {
+		c.APIBaseURL = in.token.apiBase
+	}
 	c.ExpiresAt, c.ExpirySource, c.IssuedAt = in.token.expiresAt, in.token.expirySource, now
 	if in.token.apiBase != "" {
 		c.APIBaseURL = in.token.apiBase

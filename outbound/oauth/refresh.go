@@ -259,7 +259,7 @@ func (v *Vault) lockLost(app *apps.App, c *storedConn, err error) error {
 func (v *Vault) callRefresh(ctx context.Context, pc *providerConf, app *apps.App, refreshToken string) (tokenResult, error) {
 	cctx, cancel := v.withClient(ctx, pc)
 	defer cancel()
-	tok, err := pc.conf.TokenSource(cctx, oauthRefreshToken(refreshToken)).Token()
+	tok, err := pc.refresh.TokenSource(cctx, oauthRefreshToken(refreshToken)).Token()
 	if err != nil {
 		return tokenResult{}, err
 	}

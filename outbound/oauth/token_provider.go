@@ -22,8 +22,10 @@ import (
 // per app, so x/oauth2's client-authentication probe runs once, not on every call) and an HTTP
 // client whose transport adapts token requests and responses to the app's quirks.
 type providerConf struct {
-	fp            string
-	conf          *oauth2.Config
+	fp   string
+	conf *oauth2.Config
+	// refresh is conf aimed at the app's refresh URL, or conf itself when it has none.
+	refresh       *oauth2.Config
 	client        *http.Client
 	revocationURL string
 	issuer        string
@@ -49,14 +51,21 @@ func (v *Vault) provider(ctx context.Context, app apps.App) (*providerConf, erro
 		Endpoint:     oauth2.Endpoint{AuthURL: ep.authorization, TokenURL: ep.token, AuthStyle: authStyle(app.TokenAuthStyle)},
 		RedirectURL:  app.CallbackURL(v.opts.PublicURL),
 	}
+	pc.refresh = pc.conf
+	if app.RefreshURL != "" {
+		rc := *pc.conf
+		rc.Endpoint.TokenURL = app.RefreshURL
+		pc.refresh = &rc
+	}
 	base := v.client
 	client := *base
 	client.Transport = &tokenTransport{
-		base:     transportOf(base),
-		tokenURL: ep.token,
-		params:   app.TokenParams,
-		json:     app.TokenBodyFormat == apps.TokenBodyJSON,
-		path:     splitPath(app.TokenResponsePath),
+		base:          transportOf(base),
+		endpoints:     []string{ep.token, app.RefreshURL},
+		params:        app.TokenParams,
+		refreshParams: app.RefreshParams,
+		json:          app.TokenBodyFormat == apps.TokenBodyJSON,
+		path:          splitPath(app.TokenResponsePath),
 	}
 	pc.client = &client
 	v.confMu.Lock()
@@ -69,15 +78,19 @@ func (v *Vault) provider(ctx context.Context, app apps.App) (*providerConf, erro
 func appFingerprint(a apps.App) string {
 	h := sha256.New()
 	for _, s := range []string{
-		a.ClientID, a.ClientSecret.Reveal(), a.AuthorizationURL, a.TokenURL, a.RevocationURL,
-		a.DiscoveryURL, a.Issuer, string(a.TokenAuthStyle), string(a.TokenBodyFormat), a.TokenResponsePath, a.CallbackDomain,
-		a.UpdatedAt.String(),
+		a.ClientID, a.ClientSecret.Reveal(), a.AuthorizationURL, a.TokenURL, a.RefreshURL, a.RevocationURL,
+		a.DiscoveryURL, a.Issuer, string(a.TokenAuthStyle), string(a.TokenBodyFormat), a.TokenResponsePath,
+		a.CallbackDomain, a.UpdatedAt.String(),
 	} {
 		h.Write([]byte(s))
 		h.Write([]byte{0})
 	}
 	for _, k := range slices.Sorted(maps.Keys(a.TokenParams)) {
 		h.Write([]byte(k + "=" + a.TokenParams[k] + "\x00"))
+	}
+	h.Write([]byte{1})
+	for _, k := range slices.Sorted(maps.Keys(a.RefreshParams)) {
+		h.Write([]byte(k + "=" + a.RefreshParams[k] + "\x00"))
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }

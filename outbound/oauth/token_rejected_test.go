@@ -34,7 +34,7 @@ func TestExtraPathReadsNestedMembers(t *testing.T) {
 		"instance_url": "https://acme.my.salesforce.com", "data.api_domain": "https://acme.pipedrive.com",
 		"n": "", "missing": "", "instance_url.x": "",
 	} {
-		if got := extraPath(tok, path); got != want {
+		if got, _ := extraPath(tok, splitPath(path)).(string); got != want {
 			t.Errorf("extraPath(%q) = %q, want %q", path, got, want)
 		}
 	}

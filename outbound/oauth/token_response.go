@@ -5,9 +5,11 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"io"
+	"maps"
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -19,24 +21,26 @@ import (
 
 // tokenTransport adapts token-endpoint traffic to an app's quirks, so x/oauth2 can do the
 // protocol for every app: it adds the app's extra token parameters to every token request (code
-// exchange and refresh alike), and when the app's tokens sit in a nested object of the response
-// (Slack's authed_user) it lifts that object's members to the top level. For an app whose token
-// endpoint takes JSON (tokenBodyFormat json) it sends the parameters as one JSON object.
+// exchange and refresh alike; on a refresh the refresh parameters win over token parameters of
+// the same name), sends the body as JSON when the app asks for it, and when the app's tokens sit
+// in a nested object of the response (Slack's authed_user) it lifts that object's members to the
+// top level.
 type tokenTransport struct {
-	base     http.RoundTripper
-	tokenURL string
-	params   map[string]string
-	json     bool
-	path     []string
+	base http.RoundTripper
+	// endpoints are the token URL and the refresh URL ("" when the app has none).
+	endpoints             []string
+	params, refreshParams map[string]string
+	json                  bool
+	path                  []string
 }
 
 func (t *tokenTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.Method != http.MethodPost || !sameEndpoint(req.URL, t.tokenURL) {
+	if req.Method != http.MethodPost || !slices.ContainsFunc(t.endpoints, func(e string) bool { return e != "" && sameEndpoint(req.URL, e) }) {
 		return t.base.RoundTrip(req)
 	}
-	if (len(t.params) > 0 || t.json) && req.Body != nil {
+	if req.Body != nil && (len(t.params) > 0 || len(t.refreshParams) > 0 || t.json) {
 		var err error
-		if req, err = t.rewriteBody(req); err != nil {
+		if req, err = t.rewrite(req); err != nil {
 			return nil, err
 		}
 	}
@@ -61,9 +65,9 @@ func (t *tokenTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
-// rewriteBody adds the app's token parameters to the form body of req and, for a JSON token
-// endpoint, re-encodes the form as a JSON object.
-func (t *tokenTransport) rewriteBody(req *http.Request) (*http.Request, error) {
+// rewrite adds the app's parameters to a token request's form body and re-encodes it, as JSON
+// when the app says so.
+func (t *tokenTransport) rewrite(req *http.Request) (*http.Request, error) {
 	body, err := io.ReadAll(req.Body)
 	req.Body.Close()
 	if err != nil {
@@ -73,12 +77,19 @@ func (t *tokenTransport) rewriteBody(req *http.Request) (*http.Request, error) {
 	if err != nil {
 		return nil, err
 	}
-	for k, v := range t.params {
+	extra := maps.Clone(t.params)
+	if form.Get("grant_type") == "refresh_token" {
+		if extra == nil {
+			extra = map[string]string{}
+		}
+		maps.Copy(extra, t.refreshParams)
+	}
+	for k, v := range extra {
 		if !form.Has(k) {
 			form.Set(k, v)
 		}
 	}
-	enc, contentType := form.Encode(), "application/x-www-form-urlencoded"
+	enc, ctype := form.Encode(), "application/x-www-form-urlencoded"
 	if t.json {
 		obj := make(map[string]string, len(form))
 		for k := range form {
@@ -88,10 +99,10 @@ func (t *tokenTransport) rewriteBody(req *http.Request) (*http.Request, error) {
 		if err != nil {
 			return nil, err
 		}
-		enc, contentType = string(b), "application/json"
+		enc, ctype = string(b), "application/json"
 	}
 	req = req.Clone(req.Context())
-	req.Header.Set("Content-Type", contentType)
+	req.Header.Set("Content-Type", ctype)
 	req.Body = io.NopCloser(strings.NewReader(enc))
 	req.ContentLength = int64(len(enc))
 	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(enc)), nil }
@@ -141,8 +152,8 @@ type tokenResult struct {
 	// scopes is nil when the response carried no scope.
 	scopes  []string
 	idToken string
-	// apiBase is the connection's own API base, from the member App.APIBaseURLFrom names; ""
-	// when the app has none or the response did not carry it.
+	// apiBase is the connection's own API base from the response (see apps.App.APIBaseURLFrom);
+	// "" when the app takes none or the response's value is under none of its API bases.
 	apiBase string
 }
 
@@ -175,26 +186,27 @@ func readToken(app *apps.App, tok *oauth2.Token, now time.Time) tokenResult {
 	}
 	r.idToken = extraString(tok, "id_token")
 	if app.APIBaseURLFrom != "" {
-		r.apiBase = extraPath(tok, app.APIBaseURLFrom)
+		if v, ok := extraPath(tok, splitPath(app.APIBaseURLFrom)).(string); ok {
+			r.apiBase, _ = app.ConnectionAPIBase(v)
+		}
 	}
 	return r
 }
 
-// extraPath reads a string member of a token response by its dot path ("instance_url",
-// "data.api_domain").
-func extraPath(tok *oauth2.Token, path string) string {
-	first, rest, nested := strings.Cut(path, ".")
-	v := tok.Extra(first)
-	for nested {
-		m, ok := v.(map[string]any)
-		if !ok {
-			return ""
-		}
-		first, rest, nested = strings.Cut(rest, ".")
-		v = m[first]
+// extraPath returns the token-response member at the dot path, or nil.
+func extraPath(tok *oauth2.Token, path []string) any {
+	if len(path) == 0 {
+		return nil
 	}
-	s, _ := v.(string)
-	return s
+	cur := tok.Extra(path[0])
+	for _, p := range path[1:] {
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return nil
+		}
+		cur = m[p]
+	}
+	return cur
 }
 
 // expiresIn returns the response's expires_in in seconds, from JSON (number or string) or form

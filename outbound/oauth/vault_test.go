@@ -50,6 +50,13 @@ type fakeProvider struct {
 	tokenCalls, refreshCalls atomic.Int64
 	rotate                   bool
 	omitExpiresIn            bool
+	// splitRefresh makes the provider take refreshes only at POST /refresh, and codes only at
+	// POST /token, as Figma does.
+	splitRefresh bool
+	// onlyJSON makes the provider refuse token requests whose body is not JSON.
+	onlyJSON bool
+	// tokenPaths are the path and query of every token request, in order.
+	tokenPaths []string
 }
 
 type fakeGrant struct {
@@ -67,6 +74,7 @@ func newFakeProvider(t testing.TB) *fakeProvider {
 	p := &fakeProvider{codes: map[string]fakeGrant{}, refresh: map[string]fakeGrant{}, rotate: true, revokeStatus: 200}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /token", p.serveToken)
+	mux.HandleFunc("POST /refresh", p.serveToken)
 	mux.HandleFunc("POST /revoke", p.serveRevoke)
 	mux.HandleFunc("GET /.well-known/openid-configuration", p.serveDiscovery)
 	p.srv = httptest.NewServer(mux)
@@ -97,6 +105,20 @@ func (p *fakeProvider) serveToken(w http.ResponseWriter, r *http.Request) {
 		writeTestJSON(w, 400, map[string]any{"error": "invalid_request"})
 		return
 	}
+	p.mu.Lock()
+	p.tokenPaths = append(p.tokenPaths, r.URL.RequestURI())
+	split, onlyJSON := p.splitRefresh, p.onlyJSON
+	p.mu.Unlock()
+	isJSON := r.Header.Get("Content-Type") == "application/json"
+	isRefresh := r.PostForm.Get("grant_type") == "refresh_token"
+	if onlyJSON && !isJSON {
+		writeTestJSON(w, 400, map[string]any{"error": "invalid_request", "error_description": "the body must be JSON"})
+		return
+	}
+	if split && isRefresh != (r.URL.Path == "/refresh") {
+		writeTestJSON(w, 400, map[string]any{"error": "unsupported_grant_type"})
+		return
+	}
 	id, secret, ok := r.BasicAuth()
 	if !ok {
 		id, secret = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
@@ -122,8 +144,8 @@ func (p *fakeProvider) serveToken(w http.ResponseWriter, r *http.Request) {
 	writeTestJSON(w, status, body)
 }
 
-// parseTokenBody reads a token request's form, or its JSON object of strings when the request
-// says it is JSON (an app with tokenBodyFormat json), into r.PostForm.
+// parseTokenBody fills r.PostForm from a form body, or from a JSON object of strings (then
+// marked json_body=true), as a provider that takes both would read them.
 func parseTokenBody(r *http.Request) error {
 	if r.Header.Get("Content-Type") != "application/json" {
 		return r.ParseForm()
