@@ -165,6 +165,8 @@ func (d *demo) tour(b *browser, user string) string {
 	b.click(`button[value="connect"]`)
 	b.waitHeading("Allow Outflow demo to access your sandbox account?")
 	b.click(`button[value="approve"]`)
+	b.waitHeading("Your Sandbox Contacts")
+	b.click(`button[value="next"]`)
 	b.waitHeading("Add your Sandbox AI key")
 	b.typeInto(`input[name="apiKey"]`, "sk-sandbox-"+rand.Text())
 	b.click(`button[value="save"]`)
