@@ -159,50 +159,29 @@ func hasDotSegment(path string) bool {
 	return false
 }
 
-// MatchAPIBase reports whether the URL raw lies under the API base: the same scheme, host and
-// port (a "*." host matches exactly one more label, as a TLS wildcard does), no user info, and a
-// path equal to the base's path prefix or below it, without dot segments. A request proxy uses
-// it to keep a credential on the app's API bases, and to check a connection's own base taken
-// from the token response (App.APIBaseURLFrom) against them.
+// MatchAPIBase reports whether the URL raw lies under the API base (see APIBase.Contains: the
+// same scheme, host and port — a "*." host stands for exactly one more label, as a TLS wildcard
+// does — no user info, and a path equal to the base's path prefix or below it, without dot
+// segments, encoded or not).
 func MatchAPIBase(base, raw string) bool {
-	b, err := url.Parse(base)
-	if err != nil || b.Host == "" {
+	b, ok := ParseAPIBase(base)
+	if !ok {
 		return false
 	}
 	u, err := url.Parse(raw)
-	if err != nil || u.User != nil || u.Host == "" || !strings.EqualFold(u.Scheme, b.Scheme) || hasDotSegment(u.Path) {
-		return false
-	}
-	if !matchHost(b.Hostname(), strings.ToLower(u.Hostname())) || portOf(b) != portOf(u) {
-		return false
-	}
-	prefix := strings.TrimSuffix(b.EscapedPath(), "/")
-	p := u.EscapedPath()
-	return prefix == "" || p == prefix || strings.HasPrefix(p, prefix+"/")
+	return err == nil && b.Contains(u)
 }
+
+// APIBases are the app's API bases, parsed (those that do not parse are left out).
+func (a *App) APIBases() []APIBase { return ParseAPIBases(a.APIBaseURLs) }
 
 // APIBaseAllows reports whether raw lies under one of the app's API bases (see MatchAPIBase).
 func (a *App) APIBaseAllows(raw string) bool {
-	return slices.ContainsFunc(a.APIBaseURLs, func(base string) bool { return MatchAPIBase(base, raw) })
-}
-
-func matchHost(pattern, host string) bool {
-	rest, wild := strings.CutPrefix(pattern, wildcardHostPart)
-	if !wild {
-		return host == pattern
+	u, err := url.Parse(raw)
+	if err != nil {
+		return false
 	}
-	label, tail, ok := strings.Cut(host, ".")
-	return ok && label != "" && tail == rest
-}
-
-func portOf(u *url.URL) string {
-	if p := u.Port(); p != "" {
-		return p
-	}
-	if strings.EqualFold(u.Scheme, "http") {
-		return "80"
-	}
-	return "443"
+	return slices.ContainsFunc(a.APIBases(), func(b APIBase) bool { return b.Contains(u) })
 }
 
 // ErrAPIBaseNotAllowed is returned by ConnectionAPIBase for a value under none of the app's API
@@ -235,13 +214,18 @@ func (a *App) ConnectionAPIBase(value string) (string, error) {
 		scheme, value = strings.ToLower(u.Scheme), u.Host
 	}
 	host := strings.ToLower(strings.TrimSuffix(value, "/"))
-	if hostRE.MatchString(host) {
-		for _, base := range a.APIBaseURLs {
-			b, err := url.Parse(base)
-			if err != nil || b.Port() != "" || !matchHost(b.Hostname(), host) || (scheme != "" && !strings.EqualFold(b.Scheme, scheme)) {
+	if hostRE.MatchString(host) && !strings.Contains(host, ":") {
+		for _, b := range a.APIBases() {
+			if scheme != "" && b.scheme != scheme || strings.Contains(b.host, ":") {
 				continue
 			}
-			return b.Scheme + "://" + host + strings.TrimRight(b.EscapedPath(), "/"), nil
+			if b.wildcard {
+				if own, ok := b.Instance(host); ok {
+					return own.String(), nil
+				}
+			} else if b.host == host {
+				return b.String(), nil
+			}
 		}
 	}
 	return "", fmt.Errorf("app %q: %s: %w", a.ID, a.APIBaseURLFrom, ErrAPIBaseNotAllowed)

@@ -2,6 +2,7 @@ package apps
 
 import (
 	"errors"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -315,10 +316,35 @@ func TestMatchAPIBase(t *testing.T) {
 		{"https://*.pipedrive.com/api", "https://pipedrive.com/api/v1/deals", false},
 		{"https://*.pipedrive.com/api", "https://a.b.pipedrive.com/api/v1", false},
 		{"https://*.pipedrive.com/api", "https://acme.pipedrive.com.evil.example/api", false},
+		{"https://*.pipedrive.com/api", "https://ACME.Pipedrive.com:443/api", true},
+		{"https://*.pipedrive.com/api", "https://a_b.pipedrive.com/api", false},
+		{"https://*.pipedrive.com/api", "https://-a.pipedrive.com/api", false},
+		{"https://*.pipedrive.com/api", "https://evil.example/.pipedrive.com/api", false},
+		{"https://api.example.com", "https://evil.com/api.example.com", false},
+		{"https://api.example.com/api/v2", "https://api.example.com/api/v2/%2E%2E/v1", false},
+		{"https://api.example.com/api/v2", "https://api.example.com/api/v2/..%2Fv1", false},
+		{"https://api.example.com/api/v2", "https://api.example.com/api/v2/a%5C..%5Cb", false},
+		{"https://api.example.com/api/v2", "https://api.example.com/api/v2/%zz", false},
+		{"https://api.example.com/api/v2", "https://api.example.com/api/v2/v1.json", true},
+		{"http://127.0.0.1:8080", "http://127.0.0.1:8080/x", true},
+		{"http://127.0.0.1:8080", "http://127.0.0.1:8081/x", false},
+		{"http://127.0.0.1:80", "http://127.0.0.1/x", true},
+		{"https://{myDomain}.my.salesforce.com", "https://{myDomain}.my.salesforce.com/x", false},
+		{"https://api.example.com/a/../b", "https://api.example.com/b", false},
+		{"ftp://api.example.com", "ftp://api.example.com/x", false},
 	}
 	for _, c := range cases {
 		if got := MatchAPIBase(c.base, c.raw); got != c.want {
 			t.Errorf("MatchAPIBase(%s, %s) = %v, want %v", c.base, c.raw, got, c.want)
+		}
+	}
+	for _, c := range cases {
+		b, ok := ParseAPIBase(c.base)
+		if !ok {
+			continue
+		}
+		if again, ok := ParseAPIBase(b.String()); !ok || again != b {
+			t.Errorf("%s: String %q does not parse back to the same base", c.base, b.String())
 		}
 	}
 	a := App{APIBaseURLs: []string{"https://gmail.googleapis.com", "https://www.googleapis.com/upload/gmail"}}
@@ -340,5 +366,40 @@ func TestTokenBodyFormatIsChecked(t *testing.T) {
 	key := AppPatch{ID: new("k"), Kind: new(KindAPIKey), Name: new("K"), APIKey: &APIKeyPatch{Label: new("Key")}, TokenBodyFormat: &js}
 	if _, err := NewApp(key); fieldErr(err, "tokenBodyFormat") == "" {
 		t.Errorf("an apikey app took tokenBodyFormat: %v", err)
+	}
+}
+
+// Instance gives a wildcard base's concrete base for one host, and nothing for a host it does
+// not stand for.
+func TestAPIBaseInstance(t *testing.T) {
+	t.Parallel()
+	w, _ := ParseAPIBase("https://*.wrike.com/api/v4")
+	if got, ok := w.Instance("WWW.wrike.com"); !ok || got.String() != "https://www.wrike.com/api/v4" || got.Wildcard() {
+		t.Errorf("Instance(www.wrike.com) = %v, %v", got, ok)
+	}
+	for _, host := range []string{"wrike.com", "a.b.wrike.com", "wrike.com.evil.example", ""} {
+		if got, ok := w.Instance(host); ok {
+			t.Errorf("Instance(%q) = %v; want none", host, got)
+		}
+	}
+	plain, _ := ParseAPIBase("https://api.github.com")
+	if _, ok := plain.Instance("api.github.com"); ok {
+		t.Error("a base without a wildcard has no instances")
+	}
+	if (APIBase{}).Contains(&url.URL{Scheme: "https", Host: "x"}) {
+		t.Error("the zero APIBase matches a URL")
+	}
+}
+
+// Contains does not allocate: it runs for every request the proxy sends.
+func TestAPIBaseContainsDoesNotAllocate(t *testing.T) {
+	b, _ := ParseAPIBase("https://acme.zendesk.com/api/v2")
+	u, _ := url.Parse("https://acme.zendesk.com:443/api/v2/tickets/42/comments?page=2")
+	if n := testing.AllocsPerRun(100, func() {
+		if !b.Contains(u) {
+			t.Fatal("no match")
+		}
+	}); n != 0 {
+		t.Errorf("Contains allocates %v times per call", n)
 	}
 }

@@ -16,7 +16,7 @@ import (
 // the TTL.
 type credCache struct {
 	mu      sync.Mutex
-	entries map[string]cacheEntry
+	entries map[targetKey]cacheEntry
 }
 
 type cacheEntry struct {
@@ -28,12 +28,25 @@ type cacheEntry struct {
 // maxCacheEntries bounds the cache; past it, expired entries are dropped.
 const maxCacheEntries = 4096
 
-// key names a target: everything that chooses its connection.
-func (t *Target) key() string {
-	return strings.Join([]string{t.AppID, t.UserID, t.TenantID, t.ExternalID, t.ConnectionID, strings.Join(t.Scopes, " ")}, "\x00")
+// targetKey names a target in the cache: everything that chooses its connection.
+type targetKey struct {
+	app, user, tenant, external, connection, scopes string
 }
 
-func (c *credCache) get(key string, now time.Time) (cacheEntry, bool) {
+// key is t's cache key; it allocates only for a target naming several scopes.
+func (t *Target) key() targetKey {
+	k := targetKey{app: t.AppID, user: t.UserID, tenant: t.TenantID, external: t.ExternalID, connection: t.ConnectionID}
+	switch len(t.Scopes) {
+	case 0:
+	case 1:
+		k.scopes = t.Scopes[0]
+	default:
+		k.scopes = strings.Join(t.Scopes, " ")
+	}
+	return k
+}
+
+func (c *credCache) get(key targetKey, now time.Time) (cacheEntry, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.entries[key]
@@ -43,11 +56,11 @@ func (c *credCache) get(key string, now time.Time) (cacheEntry, bool) {
 	return e, true
 }
 
-func (c *credCache) put(key string, e cacheEntry, now time.Time) {
+func (c *credCache) put(key targetKey, e cacheEntry, now time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.entries == nil {
-		c.entries = map[string]cacheEntry{}
+		c.entries = map[targetKey]cacheEntry{}
 	}
 	if len(c.entries) >= maxCacheEntries {
 		for k, old := range c.entries {
@@ -60,7 +73,7 @@ func (c *credCache) put(key string, e cacheEntry, now time.Time) {
 }
 
 // setBackoff records until when a cached target's connection waits.
-func (c *credCache) setBackoff(key string, until time.Time) {
+func (c *credCache) setBackoff(key targetKey, until time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if e, ok := c.entries[key]; ok {
@@ -69,7 +82,7 @@ func (c *credCache) setBackoff(key string, until time.Time) {
 	}
 }
 
-func (c *credCache) drop(key string) {
+func (c *credCache) drop(key targetKey) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	delete(c.entries, key)
@@ -107,7 +120,7 @@ type appCache struct {
 
 type loadedApp struct {
 	app      *apps.App
-	patterns []base
+	patterns []apps.APIBase
 	at       time.Time
 }
 

@@ -25,8 +25,8 @@ func TestEveryCatalogBaseParses(t *testing.T) {
 	for _, tpl := range cat.List() {
 		for _, raw := range tpl.APIBaseURLs {
 			filled := variable.ReplaceAllString(raw, "acme")
-			b, ok := parseBase(filled)
-			if !ok || (b.isPattern() && tpl.APIBaseURLFrom == "") {
+			b, ok := apps.ParseAPIBase(filled)
+			if !ok || (b.Wildcard() && tpl.APIBaseURLFrom == "") {
 				t.Errorf("%s: apiBaseUrls %q does not parse as a base the proxy can use", tpl.ID, raw)
 			}
 			n++

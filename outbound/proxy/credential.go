@@ -27,7 +27,7 @@ type credential struct {
 	// refreshedAt is when the connection's token was last refreshed (OAuth).
 	refreshedAt time.Time
 	fields      map[string]string
-	bases       []base
+	bases       []apps.APIBase
 }
 
 // owner is the target's owner.
@@ -71,31 +71,22 @@ func (s *session) credential(ctx context.Context, rejected string) (*credential,
 // oauthBases are the bases an OAuth connection's token may go to: with App.APIBaseURLFrom, the
 // connection's own base (its host, under the path prefix of the pattern it matches); else the
 // app's bases without placeholders.
-func (s *session) oauthBases(conn *oauth.Connection) []base {
+func (s *session) oauthBases(conn *oauth.Connection) []apps.APIBase {
 	if s.app.APIBaseURLFrom == "" {
 		return concrete(s.patterns)
 	}
-	own, ok := parseBase(conn.APIBaseURL)
-	if !ok || own.isPattern() {
+	own, ok := apps.ParseAPIBase(conn.APIBaseURL)
+	if !ok || own.Wildcard() {
 		return nil
 	}
-	for _, b := range s.patterns {
-		if b.scheme == own.scheme && b.hostMatches(own.host) {
-			return []base{{scheme: own.scheme, host: own.host, path: b.path}}
-		}
+	u, err := url.Parse(own.String())
+	if err != nil {
+		return nil
+	}
+	if anyContains(s.patterns, u) {
+		return []apps.APIBase{own}
 	}
 	return nil
-}
-
-// concrete are the bases of patterns without a wildcard.
-func concrete(patterns []base) []base {
-	var out []base
-	for _, b := range patterns {
-		if !b.isPattern() {
-			out = append(out, b)
-		}
-	}
-	return out
 }
 
 // place puts the credential on out, as the app says: an OAuth token in Authorization (or
@@ -158,12 +149,12 @@ func basicUser(tmpl string, fields map[string]string) (string, error) {
 
 // appPatterns are the bases an app's credential may go to, as patterns: App.APIBaseURLs, or for
 // an apikey app without them, its apiKey.baseUrl.
-func appPatterns(app *apps.App) []base {
+func appPatterns(app *apps.App) []apps.APIBase {
 	raw := app.APIBaseURLs
 	if len(raw) == 0 && app.APIKey != nil && app.APIKey.BaseURL != "" {
 		raw = []string{app.APIKey.BaseURL}
 	}
-	return parseBases(raw)
+	return apps.ParseAPIBases(raw)
 }
 
 // origin is u's scheme and host, for messages.

@@ -151,6 +151,8 @@ type Target struct {
 	KeepSetCookie bool
 }
 
+var statusClasses = [...]string{"1xx", "2xx", "3xx", "4xx", "5xx"}
+
 func (p *Proxy) observeRequest(appID string, status int, start time.Time) {
 	if p.opts.Observer == nil {
 		return
@@ -160,7 +162,7 @@ func (p *Proxy) observeRequest(appID string, status int, start time.Time) {
 	case status < 0:
 		class = "refused"
 	case status >= 100 && status < 600:
-		class = fmt.Sprintf("%dxx", status/100)
+		class = statusClasses[status/100-1]
 	}
 	p.opts.Observer.ProxyRequest(appID, class, time.Since(start))
 }

@@ -211,10 +211,13 @@ type replayBody struct {
 	none   bool
 }
 
+// noBody is the body of every request without one; it is never modified.
+var noBody = &replayBody{none: true}
+
 // replayable reads up to the replay limit of req's body.
 func (s *session) replayable(req *http.Request) (*replayBody, error) {
 	if req.Body == nil || req.Body == http.NoBody {
-		return &replayBody{none: true}, nil
+		return noBody, nil
 	}
 	if req.ContentLength > s.p.opts.ReplayLimit {
 		return &replayBody{stream: req.Body}, nil
@@ -261,31 +264,36 @@ func (b *replayBody) length(declared int64) int64 {
 // replay reports whether the body can be sent again.
 func (b *replayBody) replay() bool { return b.stream == nil }
 
-// hopByHop are the headers of one connection (RFC 9110 7.6.1), never forwarded.
-var hopByHop = []string{
-	"Connection", "Proxy-Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization",
-	"Te", "Trailer", "Transfer-Encoding", "Upgrade",
+// dropped reports whether a request header never passes: the caller's credentials
+// (Authorization, Cookie) and the headers of one connection (RFC 9110 7.6.1).
+func dropped(canonical string) bool {
+	switch canonical {
+	case "Authorization", "Cookie", "Cookie2",
+		"Connection", "Proxy-Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization",
+		"Te", "Trailer", "Transfer-Encoding", "Upgrade":
+		return true
+	}
+	return false
 }
 
-// cleanHeader copies h without the caller's credentials (Authorization, Cookie), the
-// hop-by-hop headers and those the Connection header names.
+// cleanHeader copies h without the headers dropped says and those the Connection header
+// names, whatever the case of their names.
 func cleanHeader(h http.Header) http.Header {
 	out := h.Clone()
 	if out == nil {
-		out = http.Header{}
+		return http.Header{}
 	}
 	for _, f := range h.Values("Connection") {
-		for _, name := range strings.Split(f, ",") {
+		for name := range strings.SplitSeq(f, ",") {
 			if name = strings.TrimSpace(name); name != "" {
 				out.Del(name)
 			}
 		}
 	}
-	for _, name := range hopByHop {
-		out.Del(name)
+	for k := range out {
+		if dropped(http.CanonicalHeaderKey(k)) {
+			delete(out, k)
+		}
 	}
-	out.Del("Authorization")
-	out.Del("Cookie")
-	out.Del("Cookie2")
 	return out
 }

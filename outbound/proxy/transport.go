@@ -49,7 +49,7 @@ type session struct {
 	p        *Proxy
 	t        Target
 	app      *apps.App
-	patterns []base
+	patterns []apps.APIBase
 	cred     *credential
 	backoff  time.Time
 	info     Info
