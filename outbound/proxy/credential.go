@@ -9,6 +9,8 @@ import (
 	"regexp"
 	"time"
 
+	"golang.org/x/oauth2"
+
 	"github.com/outflowhq/outflow/outbound"
 	"github.com/outflowhq/outflow/outbound/apps"
 	"github.com/outflowhq/outflow/outbound/oauth"
@@ -24,6 +26,9 @@ type credential struct {
 	connID string
 	// secret is the access token or the API key; only place puts it on a request.
 	secret string
+	// scheme is the Authorization scheme of an access token, from its token type ("Bearer"
+	// when the provider named none).
+	scheme string
 	// refreshedAt is when the connection's token was last refreshed (OAuth).
 	refreshedAt time.Time
 	fields      map[string]string
@@ -50,7 +55,7 @@ func (s *session) credential(ctx context.Context, rejected string) (*credential,
 		if err != nil {
 			return nil, err
 		}
-		c := &credential{connID: conn.ID, secret: tok.AccessToken, refreshedAt: conn.LastRefreshAt}
+		c := &credential{connID: conn.ID, secret: tok.AccessToken, scheme: tokenScheme(tok.TokenType), refreshedAt: conn.LastRefreshAt}
 		c.bases = s.oauthBases(conn)
 		return c, nil
 	case apps.KindAPIKey:
@@ -97,7 +102,7 @@ func (s *session) place(out *http.Request, c *credential) error {
 			out.Header.Set(a.Header, a.Prefix+c.secret)
 			return nil
 		}
-		out.Header.Set("Authorization", "Bearer "+c.secret)
+		out.Header.Set("Authorization", c.scheme+" "+c.secret)
 		return nil
 	}
 	p := &apps.Probe{}
@@ -129,6 +134,13 @@ func (s *session) place(out *http.Request, c *credential) error {
 		return fmt.Errorf("proxy: app %q places its key in %q, which the proxy does not know", s.app.ID, p.KeyIn)
 	}
 	return nil
+}
+
+// tokenScheme is the Authorization scheme for a token type, as x/oauth2 writes it: "Bearer"
+// for none or any case of "bearer" (most providers answer "bearer"), "MAC" and "Basic" for
+// theirs, anything else as the provider spelled it.
+func tokenScheme(tokenType string) string {
+	return (&oauth2.Token{TokenType: tokenType}).Type()
 }
 
 // placeholder matches a {field} placeholder of a basic-auth user name.

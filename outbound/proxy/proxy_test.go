@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/outflowhq/outflow/outbound/oauth"
 	"github.com/outflowhq/outflow/store/storetest"
 )
 
@@ -360,5 +361,30 @@ func TestNotConnectedIsTheVaultsError(t *testing.T) {
 	_, err := f.proxy.Client(Target{AppID: "crm", UserID: "bob"}).Get(f.api.URL + "/v1/x")
 	if err == nil || !strings.Contains(err.Error(), "not connected") {
 		t.Errorf("a request for an owner without a connection: %v", err)
+	}
+}
+
+// The access token goes in Authorization under the scheme of its token type: a provider's
+// lower-case "bearer" as Bearer, and another type as the provider named it.
+func TestTheTokenTypeNamesTheAuthorizationScheme(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ tokenType, want string }{
+		{"", "Bearer at-typed"}, {"bearer", "Bearer at-typed"}, {"BEARER", "Bearer at-typed"}, {"DPoP", "DPoP at-typed"},
+	} {
+		f := setup(t, http.HandlerFunc(echo))
+		if _, err := f.vault.Import(context.Background(), oauth.ImportRequest{
+			AppID: "crm", Owner: alice, AccessToken: "at-typed", TokenType: c.tokenType, RefreshToken: f.provider.mint("rt"),
+			ExpiresAt: f.clock.Now().Add(time.Hour),
+		}); err != nil {
+			t.Fatal(err)
+		}
+		resp, err := f.proxy.Client(aliceAt).Get(f.api.URL + "/v1/contacts")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if got := resp.Header.Get("X-Seen-Auth"); got != c.want {
+			t.Errorf("token type %q: the API saw Authorization %q; want %q", c.tokenType, got, c.want)
+		}
 	}
 }
