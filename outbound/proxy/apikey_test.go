@@ -60,6 +60,13 @@ func TestAPIKeyIsPlacedAsTheProbeSays(t *testing.T) {
 			u, p, ok := r.BasicAuth()
 			return ok && u == "api" && p == apiKey
 		}},
+		{"prefixed", apps.ProbePatch{Path: ptr("/me"), KeyIn: ptr(apps.KeyInHeader), HeaderName: ptr("Authorization"), Prefix: ptr("Token token=")}, func(r *http.Request) bool {
+			return r.Header.Get("Authorization") == "Token token="+apiKey
+		}},
+		{"keyuser", apps.ProbePatch{Path: ptr("/me"), KeyIn: ptr(apps.KeyInBasic), BasicPassword: ptr("X")}, func(r *http.Request) bool {
+			u, p, ok := r.BasicAuth()
+			return ok && u == apiKey && p == "X"
+		}},
 	}
 	for _, c := range cases {
 		f.keyApp(t, c.id, c.probe, nil, nil)

@@ -2,11 +2,9 @@ package proxy
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
-	"regexp"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -105,33 +103,12 @@ func (s *session) place(out *http.Request, c *credential) error {
 		out.Header.Set("Authorization", c.scheme+" "+c.secret)
 		return nil
 	}
-	p := &apps.Probe{}
-	if s.app.APIKey != nil && s.app.APIKey.Probe != nil {
-		p = s.app.APIKey.Probe
-	}
-	switch p.KeyIn {
-	case apps.KeyInBearer, "":
-		out.Header.Set("Authorization", "Bearer "+c.secret)
-	case apps.KeyInHeader:
-		out.Header.Set(p.HeaderName, c.secret)
-	case apps.KeyInQuery:
-		q := out.URL.Query()
-		q.Set(p.QueryParam, c.secret)
-		u := *out.URL
-		u.RawQuery = q.Encode()
-		out.URL = &u
-	case apps.KeyInBasic:
-		user, err := basicUser(p.BasicUsername, c.fields)
-		if err != nil {
-			return fmt.Errorf("proxy: app %q: %w", s.app.ID, err)
-		}
-		if user == "" {
-			out.SetBasicAuth(c.secret, "")
-		} else {
-			out.SetBasicAuth(user, c.secret)
-		}
-	default:
-		return fmt.Errorf("proxy: app %q places its key in %q, which the proxy does not know", s.app.ID, p.KeyIn)
+	// The key goes where the probe puts it (apps.APIKeyConfig.PlaceKey); a query parameter
+	// changes the URL, which out still shares with the caller's request.
+	u := *out.URL
+	out.URL = &u
+	if err := s.app.APIKey.PlaceKey(out, c.secret, c.fields); err != nil {
+		return fmt.Errorf("proxy: app %q: %w", s.app.ID, err)
 	}
 	return nil
 }
@@ -141,22 +118,6 @@ func (s *session) place(out *http.Request, c *credential) error {
 // theirs, anything else as the provider spelled it.
 func tokenScheme(tokenType string) string {
 	return (&oauth2.Token{TokenType: tokenType}).Type()
-}
-
-// placeholder matches a {field} placeholder of a basic-auth user name.
-var placeholder = regexp.MustCompile(`\{([A-Za-z][A-Za-z0-9_]*)\}`)
-
-// basicUser fills the {field} placeholders of a basic-auth user name.
-func basicUser(tmpl string, fields map[string]string) (string, error) {
-	var bad error
-	out := placeholder.ReplaceAllStringFunc(tmpl, func(m string) string {
-		v := fields[m[1:len(m)-1]]
-		if v == "" {
-			bad = errors.New("the basic user name needs connection field " + m)
-		}
-		return v
-	})
-	return out, bad
 }
 
 // appPatterns are the bases an app's credential may go to, as patterns: App.APIBaseURLs, or for
