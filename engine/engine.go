@@ -13,9 +13,12 @@ import (
 	"sync"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/outflowhq/outflow/actions"
 	"github.com/outflowhq/outflow/clock"
 	"github.com/outflowhq/outflow/flows"
+	"github.com/outflowhq/outflow/internal/tracing"
 	"github.com/outflowhq/outflow/store"
 )
 
@@ -52,6 +55,10 @@ type Options struct {
 	// worker publishes execution.expired (see ExpireDue). It costs one Redis round trip more
 	// when an execution starts waiting or finishes. Off by default; `outflow serve` turns it on.
 	PublishEvents bool
+	// TracerProvider, when set, makes each transition a span ("flow.transition": flow id and
+	// version, execution id and status) with a child span per step run ("flow.step <id>": kind
+	// and outcome), never a flow value. Nil: no spans.
+	TracerProvider trace.TracerProvider
 }
 
 // Observer is told about executions and steps, for metrics. Implementations must be fast and safe for
@@ -74,6 +81,7 @@ type Engine struct {
 	clock  clock.Clock
 	log    *slog.Logger
 	loader *flows.Loader
+	tracer trace.Tracer // nil: tracing off
 
 	mu       sync.RWMutex
 	current  map[string]*flows.Flow // flow id → current version
@@ -113,6 +121,7 @@ func New(opts Options) (*Engine, error) {
 		clock:    clock.Or(opts.Clock),
 		log:      log,
 		loader:   &flows.Loader{Registry: opts.Registry, Limits: opts.Limits},
+		tracer:   tracing.Tracer(opts.TracerProvider),
 		current:  map[string]*flows.Flow{},
 		versions: map[string]*flows.Flow{},
 	}, nil

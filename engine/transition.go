@@ -45,6 +45,8 @@ func (t *transition) emit(stepID string, p Payload) {
 
 // run executes steps from the current one; resume answers the current step's pause.
 func (t *transition) run(ctx context.Context, resume *actions.Resume) {
+	ctx, end := t.traceTransition(ctx)
+	defer end()
 	rec := t.rec
 	state := json.RawMessage(nil)
 	if rec.Pause != nil {
@@ -73,10 +75,12 @@ func (t *transition) run(ctx context.Context, resume *actions.Resume) {
 			Now: t.e.clock.Now(), Scope: t.scope(), Resume: resume, State: state, Nonce: nonce, Binding: rec.Binding,
 			Logger: t.e.log.With("execution", rec.ID, "flow", t.f.ID, "step", step.ID),
 		}
-		res, err := t.runStep(ctx, step, call)
+		sctx, endStep := t.traceStep(ctx, step)
+		res, err := t.runStep(sctx, step, call)
 		if err == nil {
 			res, err = kept(step, res)
 		}
+		endStep(res, err)
 		t.actionEvents(step, call.Emitted())
 		resume, state = nil, nil
 		if !t.settle(ctx, stepResult{step: step, res: res, err: err}, nonce) {

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -8,6 +9,13 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/outflowhq/outflow/internal/tracing"
 )
 
 // observe wraps the router: it recovers from panics, counts and times every request for the
@@ -23,6 +31,15 @@ func (s *Server) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &recorder{ResponseWriter: w}
+		var span trace.Span
+		if s.tracer != nil {
+			// The router sets the pattern on the request it is given: r is that request from
+			// here on, so the deferred log and the span see it.
+			var ctx context.Context
+			ctx, span = s.tracer.Start(tracing.Propagator.Extract(r.Context(), propagation.HeaderCarrier(r.Header)),
+				"HTTP "+r.Method, trace.WithSpanKind(trace.SpanKindServer))
+			r = r.WithContext(ctx)
+		}
 		defer func() {
 			if v := recover(); v != nil {
 				if v == http.ErrAbortHandler {
@@ -42,6 +59,9 @@ func (s *Server) observe(next http.Handler) http.Handler {
 				route = "unmatched"
 			}
 			d := time.Since(start)
+			if span != nil {
+				s.endSpan(span, r, route, status)
+			}
 			s.metrics.request(r.Method, route, status, d)
 			level := slog.LevelInfo
 			if status >= 500 {
@@ -192,3 +212,20 @@ func (r *recorder) Write(b []byte) (int, error) {
 
 // Unwrap lets http.ResponseController reach the underlying writer.
 func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// endSpan names a request's span after its route and sets what the access log writes of it.
+func (s *Server) endSpan(span trace.Span, r *http.Request, route string, status int) {
+	if r.Pattern != "" {
+		span.SetName(route)
+	}
+	span.SetAttributes(
+		attribute.String("http.request.method", r.Method),
+		attribute.String("http.route", route),
+		attribute.String("url.path", s.logPath(r)),
+		attribute.Int("http.response.status_code", status),
+	)
+	if status >= 500 {
+		span.SetStatus(codes.Error, "")
+	}
+	span.End()
+}

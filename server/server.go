@@ -18,8 +18,11 @@ import (
 	"strings"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/outflowhq/outflow/clock"
 	"github.com/outflowhq/outflow/engine"
+	"github.com/outflowhq/outflow/internal/tracing"
 	"github.com/outflowhq/outflow/outbound/apikeys"
 	"github.com/outflowhq/outflow/outbound/apps"
 	"github.com/outflowhq/outflow/outbound/oauth"
@@ -98,6 +101,12 @@ type Options struct {
 	// and the function t for the built-in texts).
 	PageTemplates fs.FS
 	Clock         clock.Clock
+	// TracerProvider, when set, makes each request a server span named after its route
+	// ("POST /v1/tokens/fetch"), continuing the caller's W3C trace context (traceparent), with
+	// the method, the route, the path as the access log writes it (no query, no one-time link
+	// token) and the status. Pass the same provider to the store, the apps and the engine so
+	// that their spans are its children. Nil: no spans.
+	TracerProvider trace.TracerProvider
 }
 
 // Demo configures the demo landing page.
@@ -126,6 +135,7 @@ type Server struct {
 	// tokenMarkers are the segments before the {token} of one-time link routes, for the log.
 	tokenMarkers []string
 	metrics      *Metrics
+	tracer       trace.Tracer // nil: tracing off
 	handler      http.Handler
 	consoleErr   error
 }
@@ -151,7 +161,8 @@ func New(opts Options) (*Server, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	s := &Server{opts: opts, log: log, clock: clock.Or(opts.Clock), mux: http.NewServeMux(), metrics: opts.Metrics}
+	s := &Server{opts: opts, log: log, clock: clock.Or(opts.Clock), mux: http.NewServeMux(), metrics: opts.Metrics,
+		tracer: tracing.Tracer(opts.TracerProvider)}
 	s.origin, s.base = splitPublicURL(opts.PublicURL)
 	s.openAPI = openAPIFor(s.base)
 	if opts.PageTemplates != nil {

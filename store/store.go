@@ -3,11 +3,14 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
 
+	"github.com/redis/go-redis/extra/redisotel/v9"
 	"github.com/redis/go-redis/v9"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Options configure a Store.
@@ -33,6 +36,10 @@ type Options struct {
 	// connection and retries included), whatever the caller's context allows; 0 means
 	// DefaultCommandTimeout (3s). A call past it fails with ErrUnavailable.
 	CommandTimeout time.Duration
+	// TracerProvider, when set, makes every Redis call a client span (go-redis's own
+	// OpenTelemetry instrumentation), named after the command, without its arguments (they hold
+	// sealed values and ids). Nil: no spans.
+	TracerProvider trace.TracerProvider
 }
 
 // Store is Outflow's access to Redis. It is safe for concurrent use.
@@ -85,6 +92,13 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	}
 	client.AddHook(deadlineHook{d: orDefault(opts.CommandTimeout, DefaultCommandTimeout)})
 	s := &Store{client: client, keys: Keys{prefix: prefix}, log: log, embedded: emb}
+	if opts.TracerProvider != nil {
+		if err := redisotel.InstrumentTracing(client, redisotel.WithTracerProvider(opts.TracerProvider),
+			redisotel.WithDBStatement(false), redisotel.WithCallerEnabled(false)); err != nil {
+			_ = s.Close()
+			return nil, fmt.Errorf("store: trace Redis calls: %w", err)
+		}
+	}
 	if err := s.openPing(ctx, orDefault(opts.PingTimeout, DefaultPingTimeout)); err != nil {
 		_ = s.Close()
 		return nil, err

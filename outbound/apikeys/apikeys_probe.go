@@ -12,6 +12,7 @@ import (
 
 	"github.com/outflowhq/outflow/outbound"
 	"github.com/outflowhq/outflow/outbound/apps"
+	"github.com/outflowhq/outflow/internal/tracing"
 )
 
 // Errors a probe ends with, wrapped in a *ProbeError; match them with errors.Is.
@@ -85,7 +86,7 @@ func (k *APIKeys) Probe(ctx context.Context, app apps.App, key outbound.Secret, 
 		return fmt.Errorf("probe app %q: %w", app.ID, apps.ErrNoProbe)
 	}
 	p := app.APIKey.Probe
-	ctx, cancel := context.WithTimeout(ctx, p.Timeout())
+	ctx, cancel := context.WithTimeout(tracing.WithCall(ctx, "apikey.probe"), p.Timeout())
 	defer cancel()
 	req, err := app.ProbeRequest(ctx, key.Reveal(), fields)
 	if err != nil {

@@ -5,7 +5,10 @@ import (
 	"net/http"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/outflowhq/outflow/clock"
+	"github.com/outflowhq/outflow/internal/tracing"
 	"github.com/outflowhq/outflow/store"
 )
 
@@ -26,6 +29,10 @@ type Options struct {
 	HTTPClient *http.Client
 	Clock      clock.Clock
 	Logger     *slog.Logger
+	// TracerProvider, when set, makes every provider call a client span (token, refresh,
+	// revocation, user info, discovery, key probes, and the request proxy's API calls), named
+	// after the call, without query string or body. Nil: no spans.
+	TracerProvider trace.TracerProvider
 }
 
 // ClockOrDefault is Clock, or the system clock when it is nil.
@@ -52,5 +59,6 @@ func (o Options) ProviderClient() *http.Client {
 	c := *o.httpClient()
 	c.Jar = nil
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	c.Transport = tracing.Transport(c.Transport, tracing.Tracer(o.TracerProvider))
 	return &c
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/outflowhq/outflow/outbound"
 	"github.com/outflowhq/outflow/outbound/apps"
 	"github.com/outflowhq/outflow/store"
+	"github.com/outflowhq/outflow/internal/tracing"
 )
 
 // Outcomes of a consent.
@@ -217,7 +218,7 @@ func (v *Vault) completeConsent(ctx context.Context, st *pendingState, q url.Val
 
 // exchange redeems an authorization code.
 func (v *Vault) exchange(ctx context.Context, pc *providerConf, app *apps.App, code, verifier string) (tokenResult, error) {
-	cctx, cancel := v.withClient(ctx, pc)
+	cctx, cancel := v.withClient(tracing.WithCall(ctx, "oauth.exchange"), pc)
 	defer cancel()
 	var opts []oauth2.AuthCodeOption
 	if verifier != "" {

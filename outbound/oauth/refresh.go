@@ -10,6 +10,7 @@ import (
 	"github.com/outflowhq/outflow/outbound"
 	"github.com/outflowhq/outflow/outbound/apps"
 	"github.com/outflowhq/outflow/store"
+	"github.com/outflowhq/outflow/internal/tracing"
 )
 
 // waitPoll is how often a process waiting for another's refresh checks the lock.
@@ -257,7 +258,7 @@ func (v *Vault) lockLost(app *apps.App, c *storedConn, err error) error {
 
 // callRefresh redeems a refresh token at the provider.
 func (v *Vault) callRefresh(ctx context.Context, pc *providerConf, app *apps.App, refreshToken string) (tokenResult, error) {
-	cctx, cancel := v.withClient(ctx, pc)
+	cctx, cancel := v.withClient(tracing.WithCall(ctx, "oauth.refresh"), pc)
 	defer cancel()
 	tok, err := pc.refresh.TokenSource(cctx, oauthRefreshToken(refreshToken)).Token()
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/outflowhq/outflow/outbound/apps"
+	"github.com/outflowhq/outflow/internal/tracing"
 )
 
 // Token type hints of RFC 7009, also the names in DisconnectedConnection.Revoked.
@@ -66,7 +67,7 @@ func (v *Vault) revokeToken(ctx context.Context, app *apps.App, endpoint, token,
 	}
 	ctx, cancel := context.WithTimeout(ctx, v.vo.ProviderTimeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, strings.NewReader(form.Encode()))
+	req, err := http.NewRequestWithContext(tracing.WithCall(ctx, "oauth.revoke"), http.MethodPost, endpoint, strings.NewReader(form.Encode()))
 	if err != nil {
 		return fmt.Errorf("build request: %w", err)
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/outflowhq/outflow/outbound"
 	"github.com/outflowhq/outflow/outbound/apps"
+	"github.com/outflowhq/outflow/internal/tracing"
 )
 
 // providerConf is what talking to one app's provider takes: the x/oauth2 configuration (kept
@@ -181,7 +182,7 @@ func (v *Vault) endpoints(ctx context.Context, app apps.App) (endpointsOf, error
 	if app.DiscoveryURL == "" || (ep.authorization != "" && ep.token != "" && ep.revocation != "" && ep.issuer != "") {
 		return ep, nil
 	}
-	md, err := v.disco.get(ctx, v.client, app.DiscoveryURL, v.clock.Now(), v.vo.ProviderTimeout)
+	md, err := v.disco.get(tracing.WithCall(ctx, "oauth.discovery"), v.client, app.DiscoveryURL, v.clock.Now(), v.vo.ProviderTimeout)
 	if err != nil {
 		err = &DiscoveryError{AppID: app.ID, Problem: "is unavailable", cause: err}
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/outflowhq/outflow/outbound/apps"
+	"github.com/outflowhq/outflow/internal/tracing"
 )
 
 // userInfoTimeout bounds the user-info request of a consent (less, when ProviderTimeout is).
@@ -27,7 +28,7 @@ func (v *Vault) userInfoSubject(ctx context.Context, app *apps.App, accessToken 
 		v.log.WarnContext(ctx, "outbound: user-info unavailable; the connection has no account id", "app", app.ID, "reason", why)
 		return ""
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, app.UserInfoURL, nil)
+	req, err := http.NewRequestWithContext(tracing.WithCall(ctx, "oauth.userinfo"), http.MethodGet, app.UserInfoURL, nil)
 	if err != nil {
 		return fail("invalid userInfoUrl")
 	}

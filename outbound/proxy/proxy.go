@@ -14,6 +14,7 @@ import (
 	"github.com/outflowhq/outflow/outbound/apps"
 	"github.com/outflowhq/outflow/outbound/oauth"
 	"github.com/outflowhq/outflow/store"
+	"github.com/outflowhq/outflow/internal/tracing"
 )
 
 // Defaults of Options.
@@ -77,6 +78,8 @@ type Proxy struct {
 	log   *slog.Logger
 	base  http.RoundTripper
 	cache credCache
+	// traced is true when the API calls are spans (Apps' TracerProvider is set).
+	traced bool
 	apps  appCache
 }
 
@@ -111,6 +114,8 @@ func New(opts Options) (*Proxy, error) {
 	if p.base == nil {
 		p.base = newTransport(opts.ResponseTimeout)
 	}
+	p.base = tracing.Transport(p.base, tracing.Tracer(ao.TracerProvider))
+	p.traced = ao.TracerProvider != nil
 	return p, nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/outflowhq/outflow/outbound/apps"
+	"github.com/outflowhq/outflow/internal/tracing"
 )
 
 // roundTrip sends req with the credential, refreshing once after a 401 and waiting for a
@@ -62,6 +63,9 @@ func (s *session) roundTrip(req *http.Request) (*http.Response, error) {
 // send is the loop of attempts: at most one refresh after a 401 and one wait for a Retry-After.
 func (s *session) send(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
+	if s.p.traced {
+		req = req.WithContext(tracing.WithCall(ctx, "proxy.request"))
+	}
 	body, err := s.replayable(req)
 	if err != nil {
 		return nil, err

@@ -70,6 +70,13 @@ func runServe(ctx context.Context, args []string, env Env) int {
 		return 2
 	}
 	redis.SetLogger(redisLogger{log}) // go-redis's own notices join the log, in its format
+	tp, stopTracing, err := openTracing(ctx, env)
+	if err != nil {
+		fmt.Fprintln(env.Stderr, "outflow serve:", err)
+		return 2
+	}
+	defer func() { _ = stopTracing(context.WithoutCancel(ctx)) }()
+	cfg.backend.tracerProvider = tp
 	if err := serve(ctx, cfg, env, log); err != nil {
 		logStop(log, cfg.logFormat, env, err)
 		return 1
@@ -153,7 +160,7 @@ func serve(ctx context.Context, cfg serveConfig, env Env, log *slog.Logger) erro
 	opts := server.Options{
 		Engine: b.engine, Store: b.store, Apps: b.apps, Vault: b.vault, APIKeys: b.apikeys, Proxy: b.proxy, Webhooks: b.webhooks,
 		ManagementKeys: keys, PublicURL: cfg.backend.publicURL, CheckHost: onThisMachine(cfg.backend.publicURL) && (publicURLSet || loopbackListener(ln.Addr())), Logger: log,
-		Metrics: metrics, PageSecret: pageSecret(cfg.backend.keys), Brand: cfg.brand,
+		Metrics: metrics, PageSecret: pageSecret(cfg.backend.keys), Brand: cfg.brand, TracerProvider: cfg.backend.tracerProvider,
 	}
 	if cfg.console {
 		opts.Console = &console.Options{Coverage: flowCoverage(ctx, cfg.flowsDir, log)}

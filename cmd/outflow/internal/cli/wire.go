@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/outflowhq/outflow/actions"
 	"github.com/outflowhq/outflow/actions/builtin"
 	"github.com/outflowhq/outflow/engine"
@@ -55,6 +57,8 @@ type backendConfig struct {
 	log       *slog.Logger
 	// pingTimeout bounds the first PING to Redis (Env.RedisPingTimeout).
 	pingTimeout time.Duration
+	// tracerProvider makes spans of Redis calls, provider calls and transitions (nil: none).
+	tracerProvider trace.TracerProvider
 	// Set by serve: metrics observers and the redirect policy.
 	engineObserver  engine.Observer
 	vaultObserver   oauth.Observer
@@ -86,7 +90,8 @@ func openBackend(ctx context.Context, cfg backendConfig) (*backend, error) {
 // ones the original key cannot open): what must be there before serve listens. wire does the
 // rest, once the public URL is known.
 func openStore(ctx context.Context, cfg backendConfig) (*backend, error) {
-	st, err := store.Open(ctx, store.Options{URL: cfg.redisURL, Prefix: cfg.prefix, Logger: cfg.log, PingTimeout: cfg.pingTimeout})
+	st, err := store.Open(ctx, store.Options{URL: cfg.redisURL, Prefix: cfg.prefix, Logger: cfg.log, PingTimeout: cfg.pingTimeout,
+		TracerProvider: cfg.tracerProvider})
 	if err != nil {
 		return nil, err
 	}
@@ -133,7 +138,7 @@ func (b *backend) openKeyring(cfg backendConfig) error {
 // on the store and keyring of b.
 func (b *backend) wire(cfg backendConfig) error {
 	var err error
-	opts := apps.Options{Store: b.store, Keyring: b.keyring, PublicURL: cfg.publicURL, Logger: cfg.log}
+	opts := apps.Options{Store: b.store, Keyring: b.keyring, PublicURL: cfg.publicURL, Logger: cfg.log, TracerProvider: cfg.tracerProvider}
 	if b.apps, err = apps.NewApps(opts); err != nil {
 		return err
 	}
@@ -151,7 +156,7 @@ func (b *backend) wire(cfg backendConfig) error {
 		return err
 	}
 	b.engine, err = engine.New(engine.Options{Store: b.store, Registry: b.registry, Logger: cfg.log,
-		Observer: cfg.engineObserver, RedirectAllowed: cfg.redirectAllowed, PublishEvents: true})
+		Observer: cfg.engineObserver, RedirectAllowed: cfg.redirectAllowed, PublishEvents: true, TracerProvider: cfg.tracerProvider})
 	if err != nil {
 		return err
 	}

@@ -99,6 +99,13 @@ func runWorker(ctx context.Context, args []string, env Env) int {
 	}
 	cfg.log = log
 	redis.SetLogger(redisLogger{log})
+	tp, stopTracing, err := openTracing(ctx, env)
+	if err != nil {
+		fmt.Fprintln(env.Stderr, "outflow worker:", err)
+		return 2
+	}
+	defer func() { _ = stopTracing(context.WithoutCancel(ctx)) }()
+	cfg.tracerProvider = tp
 	if err := work(ctx, cfg, concurrency, visibility, log); err != nil {
 		logStop(log, logFormat, env, err)
 		return 1
