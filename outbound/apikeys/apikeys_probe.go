@@ -10,9 +10,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/outflowhq/outflow/internal/tracing"
 	"github.com/outflowhq/outflow/outbound"
 	"github.com/outflowhq/outflow/outbound/apps"
-	"github.com/outflowhq/outflow/internal/tracing"
 )
 
 // Errors a probe ends with, wrapped in a *ProbeError; match them with errors.Is.

@@ -12,10 +12,10 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"github.com/outflowhq/outflow/internal/tracing"
 	"github.com/outflowhq/outflow/outbound"
 	"github.com/outflowhq/outflow/outbound/apps"
 	"github.com/outflowhq/outflow/store"
-	"github.com/outflowhq/outflow/internal/tracing"
 )
 
 // Outcomes of a consent.

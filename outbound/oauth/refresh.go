@@ -7,10 +7,10 @@ import (
 	"slices"
 	"time"
 
+	"github.com/outflowhq/outflow/internal/tracing"
 	"github.com/outflowhq/outflow/outbound"
 	"github.com/outflowhq/outflow/outbound/apps"
 	"github.com/outflowhq/outflow/store"
-	"github.com/outflowhq/outflow/internal/tracing"
 )
 
 // waitPoll is how often a process waiting for another's refresh checks the lock.

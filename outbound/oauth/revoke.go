@@ -9,8 +9,8 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/outflowhq/outflow/outbound/apps"
 	"github.com/outflowhq/outflow/internal/tracing"
+	"github.com/outflowhq/outflow/outbound/apps"
 )
 
 // Token type hints of RFC 7009, also the names in DisconnectedConnection.Revoked.

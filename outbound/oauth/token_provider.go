@@ -14,9 +14,9 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"github.com/outflowhq/outflow/internal/tracing"
 	"github.com/outflowhq/outflow/outbound"
 	"github.com/outflowhq/outflow/outbound/apps"
-	"github.com/outflowhq/outflow/internal/tracing"
 )
 
 // providerConf is what talking to one app's provider takes: the x/oauth2 configuration (kept

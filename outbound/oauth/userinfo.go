@@ -7,8 +7,8 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/outflowhq/outflow/outbound/apps"
 	"github.com/outflowhq/outflow/internal/tracing"
+	"github.com/outflowhq/outflow/outbound/apps"
 )
 
 // userInfoTimeout bounds the user-info request of a consent (less, when ProviderTimeout is).

@@ -10,11 +10,11 @@ import (
 	"time"
 
 	"github.com/outflowhq/outflow/clock"
+	"github.com/outflowhq/outflow/internal/tracing"
 	"github.com/outflowhq/outflow/outbound/apikeys"
 	"github.com/outflowhq/outflow/outbound/apps"
 	"github.com/outflowhq/outflow/outbound/oauth"
 	"github.com/outflowhq/outflow/store"
-	"github.com/outflowhq/outflow/internal/tracing"
 )
 
 // Defaults of Options.
@@ -80,7 +80,7 @@ type Proxy struct {
 	cache credCache
 	// traced is true when the API calls are spans (Apps' TracerProvider is set).
 	traced bool
-	apps  appCache
+	apps   appCache
 }
 
 // ErrInvalidOptions matches the error New returns for Options it cannot use.

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/outflowhq/outflow/outbound/apps"
 	"github.com/outflowhq/outflow/internal/tracing"
+	"github.com/outflowhq/outflow/outbound/apps"
 )
 
 // roundTrip sends req with the credential, refreshing once after a 401 and waiting for a
