@@ -44,8 +44,8 @@ type layoutData struct {
 	// Webhooks shows the webhooks item of the navigation.
 	Webhooks bool
 	Actor    string
-	CSRF    string
-	Body    any
+	CSRF     string
+	Body     any
 }
 
 // titled is a page view with a title.

@@ -87,15 +87,15 @@ type deliveryRow struct {
 type webhookView struct {
 	Title, Flash, CSRF, Action, Cancel string
 	// Endpoint is nil on the new endpoint's form.
-	Endpoint                     *webhooks.Endpoint
-	URL, Description, AppIDs     string
-	Enabled, FromFile            bool
-	Groups                       []eventGroup
-	Errors                       formErrors
-	Rotate, Test, Delete, Back   string
-	OverlapUntil                 string
-	Deliveries                   []deliveryRow
-	HTTPLoopback                 bool
+	Endpoint                   *webhooks.Endpoint
+	URL, Description, AppIDs   string
+	Enabled, FromFile          bool
+	Groups                     []eventGroup
+	Errors                     formErrors
+	Rotate, Test, Delete, Back string
+	OverlapUntil               string
+	Deliveries                 []deliveryRow
+	HTTPLoopback               bool
 }
 
 // PageTitle implements titled.
