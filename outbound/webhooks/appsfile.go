@@ -2,10 +2,13 @@ package webhooks
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"regexp"
 	"slices"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
 
@@ -104,12 +107,20 @@ func (p *fileParser) addAt(n *yaml.Node, format string, args ...any) {
 }
 
 func (p *fileParser) parse(src []byte) []EndpointSpec {
+	// A file that is not YAML, or not a mapping, is refused here too (with the words of
+	// apps.ParseAppsFile, so that a caller reporting both can drop the repeats): read as
+	// declaring no endpoints, it would make ApplyAppsFile delete them all.
 	var doc yaml.Node
 	if err := yaml.NewDecoder(bytes.NewReader(src)).Decode(&doc); err != nil {
-		return nil // apps.ParseAppsFile reports a file that is not YAML
+		if !errors.Is(err, io.EOF) {
+			line, msg := yamlErrorLine(err.Error())
+			p.problems = append(p.problems, apps.AppsFileProblem{File: p.file, Line: line, Col: 1, Message: "invalid YAML: " + msg})
+		}
+		return nil
 	}
 	root := resolve(&doc)
 	if root == nil || root.Kind != yaml.MappingNode {
+		p.addAt(root, "an apps file is a mapping with one key, apps, holding a list of apps")
 		return nil
 	}
 	var list *yaml.Node
@@ -217,6 +228,17 @@ func (p *fileParser) secret(envName string, at [2]int, where string) outbound.Se
 		return outbound.Secret{}
 	}
 	return outbound.NewSecret(v)
+}
+
+// yamlErrorLine splits "yaml: line 3: msg" into 3 and "msg".
+func yamlErrorLine(msg string) (int, string) {
+	msg = strings.TrimPrefix(msg, "yaml: ")
+	var line int
+	if n, _ := fmt.Sscanf(msg, "line %d:", &line); n == 1 {
+		_, rest, _ := strings.Cut(msg, ":")
+		return line, strings.TrimSpace(rest)
+	}
+	return 1, msg
 }
 
 func resolve(n *yaml.Node) *yaml.Node {

@@ -112,6 +112,8 @@ func TestParseAppsFileWebhookErrors(t *testing.T) {
 		{"enabled not a boolean", head + "    secretEnv: BILLING_SECRET\n    enabled: sometimes\n", []string{`apps.yaml:5:14: "enabled" in webhook "billing" must be true or false`}},
 		{"not a list", "webhooks: {id: billing}\n", []string{"apps.yaml:1:11: webhooks must be a list of webhook endpoints"}},
 		{"entry not a mapping", "webhooks:\n  - billing\n", []string{"apps.yaml:2:5: webhooks[0] must be a mapping"}},
+		{"not yaml", "webhooks: [\n", []string{"apps.yaml:", "invalid YAML"}},
+		{"not a mapping", "- webhooks\n", []string{"apps.yaml:1:1: an apps file is a mapping"}},
 	}
 	getenv := env(map[string]string{"PLAIN": "hunter2hunter2", "SHORT": "whsec_" + base64.StdEncoding.EncodeToString([]byte("hunter2hunter2"))})
 	for _, tc := range tests {

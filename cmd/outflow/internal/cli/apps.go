@@ -109,5 +109,7 @@ func joinFileErrors(errs ...error) error {
 		}
 	}
 	slices.SortStableFunc(all, func(a, b apps.AppsFileProblem) int { return cmp.Or(a.Line-b.Line, a.Col-b.Col) })
+	// Both parsers refuse a file that is not YAML, or not a mapping, in the same words.
+	all = slices.CompactFunc(all, func(a, b apps.AppsFileProblem) bool { return a == b })
 	return &apps.AppsFileError{Problems: all}
 }

@@ -52,6 +52,11 @@ func TestAppsApplyDeclaresWebhookEndpoints(t *testing.T) {
 	if code != 1 || !strings.Contains(out, "apps.yaml:4:11:") || !strings.Contains(out, `apps.yaml:9:5: unknown field "colour" in webhook "local"`) {
 		t.Fatalf("apps apply of a bad file exited %d:\n%s", code, out)
 	}
+	// A file that is not YAML is one problem, not one per parser.
+	write("apps: [\n")
+	if code, out := apply(); code != 1 || strings.Count(out, "invalid YAML") != 1 {
+		t.Fatalf("apps apply of a file that is not YAML exited %d:\n%s", code, out)
+	}
 	write("apps:\n  - id: crm\n    kind: apikey\n    name: CRM\n    apiKey: {label: API key}\nwebhooks:\n  - id: local\n    url: http://127.0.0.1:9/in\n    secretEnv: HOOK_SECRET\n")
 	if code, out := apply(); code != 1 || !strings.Contains(out, "apps.yaml:8:10: webhook \"local\": url: must use https://") {
 		t.Fatalf("apps apply of a loopback URL without the flag exited %d:\n%s", code, out)
