@@ -59,7 +59,6 @@ func (d *demo) webhookWalk(b *browser, rc *hookReceiver) {
 	b.click(`main form button[type="submit"]`)
 	b.waitUntil("the URL's error", func() bool { return strings.Contains(b.text("#f-url-error"), "URL") })
 	b.audit("console-webhook-invalid")
-	b.do("clear the URL", evalVoid(`document.getElementById("f-url").value = ""`))
 	b.typeInto("#f-url", rc.URL+"/outflow-events")
 	b.typeInto("#f-description", "Browser test receiver")
 	b.click(`input[value="connection.*"]`)
@@ -112,6 +111,17 @@ func (d *demo) webhookWalk(b *browser, rc *hookReceiver) {
 	if html := eval[string](b, `document.documentElement.outerHTML`); strings.Contains(html, secret) || strings.Contains(html, rotated) {
 		t.Error("the endpoint's page shows a secret")
 	}
+
+	b.open(d.base + "/console/webhooks")
+	b.waitHeading("Webhooks")
+	if row := b.text("main table tbody tr"); !strings.Contains(row, rc.URL) || !strings.Contains(row, "connection.*") || !strings.Contains(row, "enabled") {
+		t.Errorf("the endpoint's row reads %q", row)
+	}
+	b.audit("console-webhooks")
+	b.fitsWidth("console-webhooks", narrowWidth)
+	b.open(page)
+	b.waitUntil("the endpoint's page", func() bool { return strings.HasPrefix(b.text("h1"), "Webhook endpoint we_") })
+	b.fitsWidth("console-webhook", narrowWidth)
 
 	b.click(`a[href$="/delete"]`)
 	b.waitUntil("the delete page", func() bool { return strings.HasPrefix(b.text("h1"), "Delete webhook endpoint") })
