@@ -23,6 +23,9 @@ func (s *Server) consoleRoutes() error {
 	o.Base = s.base + consolePath
 	o.PublicURL = s.opts.PublicURL
 	o.Store, o.Apps, o.Engine, o.Vault, o.APIKeys = s.opts.Store, s.opts.Apps, s.opts.Engine, s.opts.Vault, s.opts.APIKeys
+	if o.Webhooks == nil {
+		o.Webhooks = s.opts.Webhooks
+	}
 	if len(o.ManagementKeys) == 0 {
 		o.ManagementKeys = s.opts.ManagementKeys
 	}

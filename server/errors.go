@@ -191,6 +191,9 @@ func (s *Server) classify(err error) (int, apiError) {
 		return proxyError(err)
 	case errors.Is(err, webhooks.ErrEndpointNotFound):
 		return http.StatusNotFound, apiError{Code: "not_found", Message: "no webhook endpoint has this id"}
+	case errors.Is(err, webhooks.ErrManagedByFile):
+		return http.StatusConflict, apiError{Code: "managed_by_file", Message: "this webhook endpoint is declared in the apps file, which names the environment variable holding its signing secret; " +
+			"to rotate it, set a new secret there and apply the file again (the old one keeps signing for 24 hours)"}
 	case errors.Is(err, webhooks.ErrDeliveryNotFound):
 		return http.StatusNotFound, apiError{Code: "not_found", Message: "this webhook endpoint has no delivery with this id (deliveries are kept for 7 days)"}
 	case errors.Is(err, store.ErrUnavailable):

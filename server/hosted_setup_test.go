@@ -132,6 +132,7 @@ type hosted struct {
 	logs      *keyLogBuffer
 	metrics   *server.Metrics
 	server    *server.Server
+	hooks     *webhooks.Webhooks
 	// api calls the REST API with the management key.
 	api client
 }
@@ -221,6 +222,7 @@ func setupHostedWith(t *testing.T, cfg hostedConfig) *hosted {
 	if err != nil {
 		t.Fatal(err)
 	}
+	h.hooks = hooks
 	h.server = newServer(t, server.Options{
 		Engine: h.eng, Store: h.store, Apps: registry, Vault: vault, APIKeys: keys, Proxy: requests, Webhooks: hooks, ManagementKeys: []string{hostedKey},
 		PublicURL: publicURL, Logger: log, Metrics: h.metrics, Clock: h.clock, PageSecret: []byte("page secret"), Demo: cfg.demo,

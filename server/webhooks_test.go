@@ -1,10 +1,14 @@
 package server_test
 
 import (
+	"context"
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/outflowhq/outflow/outbound/webhooks"
 )
 
 // An endpoint is created, shown, changed, given a new secret, tested and deleted over REST; its
@@ -83,5 +87,31 @@ func TestWebhookEndpointValidation(t *testing.T) {
 	}
 	if r := h.api.call("GET", "/v1/webhooks/we_unknown/deliveries?limit=1000", ""); r.status != http.StatusBadRequest {
 		t.Errorf("limit 1000: %d %s", r.status, r.body)
+	}
+}
+
+// An endpoint declared in the apps file says so, and its secret cannot be rotated over REST: the
+// file's environment variable holds it.
+func TestWebhookEndpointFromTheAppsFileOverREST(t *testing.T) {
+	t.Parallel()
+	h := setupHosted(t, nil)
+	secret := "whsec_" + base64.StdEncoding.EncodeToString([]byte("a-signing-secret-of-32-bytes-ok!"))
+	specs, err := webhooks.ParseAppsFile("apps.yaml", []byte("webhooks:\n  - id: billing\n    url: https://billing.example.com/in\n    secretEnv: S\n"),
+		func(string) string { return secret })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.hooks.ApplyAppsFile(context.Background(), specs); err != nil {
+		t.Fatal(err)
+	}
+	if r := h.api.call("GET", "/v1/webhooks/billing", ""); r.status != http.StatusOK || !strings.Contains(r.body, `"managedBy":"apps-file"`) {
+		t.Errorf("get: %d %s", r.status, r.body)
+	}
+	r := h.api.call("POST", "/v1/webhooks/billing/rotate-secret", "")
+	if r.status != http.StatusConflict || !strings.Contains(r.body, "managed_by_file") || strings.Contains(r.body, "whsec_") {
+		t.Errorf("rotate: %d %s", r.status, r.body)
+	}
+	if strings.Contains(h.logs.String(), strings.TrimPrefix(secret, "whsec_")) {
+		t.Error("the signing secret reached the log")
 	}
 }

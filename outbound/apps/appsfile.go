@@ -104,6 +104,9 @@ func (e *AppsFileError) Error() string {
 //	    authorizationUrl: https://crm.example.com/oauth/authorize
 //	    tokenUrl: https://crm.example.com/oauth/token
 //
+// A second top-level key, webhooks, lists webhook endpoints; ParseAppsFile skips it, and
+// webhooks.ParseAppsFile reads it (either key may be absent, not both).
+//
 // Parsing is strict: an unknown or duplicate key, a wrong type, a custom app without an id, two
 // apps with one id, or template settings outside overrides are errors with file:line:col. A
 // literal clientSecret is refused: secrets come from the environment (getenv; nil means
@@ -140,6 +143,9 @@ type appsFileEntry struct {
 const (
 	keyOverrides    = "overrides"
 	keyClientSecret = "clientSecret"
+	// WebhooksKey is the top-level key of an apps file that lists webhook endpoints; the apps
+	// parser leaves it to the webhooks package.
+	WebhooksKey = "webhooks"
 )
 
 var (
@@ -202,11 +208,15 @@ func (p *appsFileParser) parse(src []byte) []AppSpec {
 		return nil
 	}
 	var list *yaml.Node
+	hasWebhooks := false
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		k, v := root.Content[i], resolveNode(root.Content[i+1])
 		switch {
+		case k.Value == WebhooksKey:
+			// Read by the webhooks package (webhooks.ParseAppsFile), which reports its problems.
+			hasWebhooks = true
 		case k.Value != "apps":
-			p.addAt(k, "unknown field %q at the top of the apps file; the only key is apps%s", k.Value, suggest.Hint(k.Value, []string{"apps"}))
+			p.addAt(k, "unknown field %q at the top of the apps file; the keys are apps and webhooks%s", k.Value, suggest.Hint(k.Value, []string{"apps", WebhooksKey}))
 		case list != nil:
 			p.addAt(k, "duplicate key \"apps\"")
 		default:
@@ -214,7 +224,7 @@ func (p *appsFileParser) parse(src []byte) []AppSpec {
 		}
 	}
 	if list == nil || (list.Kind == yaml.ScalarNode && list.Tag == "!!null") {
-		if list == nil {
+		if list == nil && !hasWebhooks {
 			p.addAt(root, "missing required field \"apps\": the list of apps")
 		}
 		return nil

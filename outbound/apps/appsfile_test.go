@@ -78,7 +78,7 @@ func TestParseAppsFileErrors(t *testing.T) {
 	}{
 		{"empty", ``, []string{"apps.yaml:1:1: the file is empty"}},
 		{"not yaml", "apps: [\n", []string{"apps.yaml:", "invalid YAML"}},
-		{"top-level typo", "app:\n  - id: x\n", []string{`apps.yaml:1:1: unknown field "app" at the top of the apps file; the only key is apps (did you mean "apps"?)`}},
+		{"top-level typo", "app:\n  - id: x\n", []string{`apps.yaml:1:1: unknown field "app" at the top of the apps file; the keys are apps and webhooks (did you mean "apps"?)`}},
 		{"apps not a list", "apps: {id: x}\n", []string{"apps.yaml:1:7: apps must be a list of apps, not a mapping"}},
 		{"second document", "apps: []\n---\napps: []\n", []string{"apps.yaml:2:1: an apps file holds one YAML document"}},
 		{"unknown key with suggestion", "apps:\n  - id: crm\n    kind: oauth2\n    clientSecretEnvv: X\n",

@@ -4,7 +4,8 @@
 //
 // Endpoints are managed with Webhooks (create, list, get, update, delete, rotate the signing
 // secret). Each has a signing secret "whsec_<base64>" shown once, at creation and at rotation;
-// during a rotation's overlap both secrets sign every delivery.
+// during a rotation's overlap both secrets sign every delivery. Endpoints may also be declared in
+// the apps file (ParseAppsFile, ApplyAppsFile), which then owns them and their secret.
 //
 // A delivery is one event for one endpoint. Its id ("msg_...", the webhook-id header) is derived
 // from the event and endpoint ids, so an event handled twice makes one delivery: receivers use

@@ -18,7 +18,13 @@ var (
 	ErrDeliveryNotFound = fmt.Errorf("webhooks: delivery not found")
 	// ErrInvalidEndpoint is the kind of the *outbound.InvalidError for a bad endpoint.
 	ErrInvalidEndpoint = fmt.Errorf("webhooks: invalid webhook endpoint")
+	// ErrManagedByFile: the endpoint's signing secret comes from the apps file, so it is
+	// rotated by changing the environment variable the file names, not over the API.
+	ErrManagedByFile = fmt.Errorf("webhooks: the endpoint is declared in the apps file, which sets its signing secret")
 )
+
+// ManagedByAppsFile is the ManagedBy of an endpoint declared in the apps file.
+const ManagedByAppsFile = "apps-file"
 
 // Endpoint is where events are delivered. It never shows its signing secret (see Create and
 // RotateSecret, which return it once).
@@ -32,6 +38,10 @@ type Endpoint struct {
 	// AppIDs, when set, limit deliveries to events about these apps.
 	AppIDs   []string `json:"appIds"`
 	Disabled bool     `json:"disabled"`
+	// ManagedBy is "apps-file" for an endpoint declared in the apps file: applying the file
+	// sets it again (changes made over the API last until then), and removes it when the file
+	// no longer declares it. Empty for endpoints created over the API or the console.
+	ManagedBy string `json:"managedBy,omitempty"`
 	// PreviousSecretExpiresAt is set while a rotated-out secret still signs deliveries.
 	PreviousSecretExpiresAt time.Time `json:"previousSecretExpiresAt,omitzero"`
 	CreatedAt               time.Time `json:"createdAt"`

@@ -151,6 +151,7 @@ func (w *Webhooks) Update(ctx context.Context, id string, in EndpointInput) (End
 
 // RotateSecret gives the endpoint a new signing secret, returned this once. The old one keeps
 // signing deliveries, beside the new one, for overlap (0: DefaultSecretOverlap; negative: none).
+// An endpoint declared in the apps file refuses with ErrManagedByFile.
 func (w *Webhooks) RotateSecret(ctx context.Context, id string, overlap time.Duration) (Endpoint, string, error) {
 	if overlap == 0 {
 		overlap = DefaultSecretOverlap
@@ -158,6 +159,9 @@ func (w *Webhooks) RotateSecret(ctx context.Context, id string, overlap time.Dur
 	secret := NewSecret()
 	var out Endpoint
 	err := w.modify(ctx, id, func(r *endpointRecord) error {
+		if r.ManagedBy == ManagedByAppsFile {
+			return ErrManagedByFile
+		}
 		old, err := w.opts.Keyring.Open(r.Secret, w.aad(r.ID, "current"))
 		if err != nil {
 			return fmt.Errorf("open the current secret: %w", err)

@@ -15,6 +15,7 @@ import (
 	"github.com/outflowhq/outflow/outbound/apikeys"
 	"github.com/outflowhq/outflow/outbound/apps"
 	"github.com/outflowhq/outflow/outbound/oauth"
+	"github.com/outflowhq/outflow/outbound/webhooks"
 	"github.com/outflowhq/outflow/store"
 )
 
@@ -40,6 +41,8 @@ type Options struct {
 	Engine  *engine.Engine
 	Vault   *oauth.Vault
 	APIKeys *apikeys.APIKeys
+	// Webhooks adds the webhook endpoint pages.
+	Webhooks *webhooks.Webhooks
 	// ManagementKeys are the keys that sign in. Without keys and Authorizer, nobody can.
 	ManagementKeys []string
 	Authorizer     Authorizer
@@ -133,6 +136,7 @@ func (c *Console) routes() {
 	c.appRoutes()
 	c.connectionRoutes()
 	c.flowRoutes()
+	c.webhookRoutes()
 	c.mux.HandleFunc("/", c.page(func(w http.ResponseWriter, r *http.Request, s *session) {
 		c.fail(w, r, s, errPageNotFound)
 	}))

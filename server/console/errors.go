@@ -9,6 +9,7 @@ import (
 	"github.com/outflowhq/outflow/outbound/apikeys"
 	"github.com/outflowhq/outflow/outbound/apps"
 	"github.com/outflowhq/outflow/outbound/oauth"
+	"github.com/outflowhq/outflow/outbound/webhooks"
 	"github.com/outflowhq/outflow/store"
 )
 
@@ -50,6 +51,11 @@ func classify(err error) *pageError {
 		return &pageError{http.StatusNotFound, "Not found", "There is no such connection; it may have been disconnected."}
 	case errors.Is(err, engine.ErrExecutionNotFound), errors.Is(err, engine.ErrFlowNotFound):
 		return &pageError{http.StatusNotFound, "Not found", "There is no such flow or execution; executions are deleted when they expire."}
+	case errors.Is(err, webhooks.ErrEndpointNotFound), errors.Is(err, webhooks.ErrDeliveryNotFound):
+		return &pageError{http.StatusNotFound, "Not found", "There is no such webhook endpoint or delivery; it may have been deleted (deliveries are kept for 7 days)."}
+	case errors.Is(err, webhooks.ErrManagedByFile):
+		return &pageError{http.StatusConflict, "Declared in the apps file", "This endpoint's signing secret comes from the environment variable the apps file names: " +
+			"set a new secret there and apply the file again (the old one keeps signing for 24 hours)."}
 	case errors.Is(err, apps.ErrAppExists):
 		return &pageError{http.StatusConflict, "Already taken", "An app with this id already exists: choose another id."}
 	case errors.Is(err, store.ErrUnavailable):

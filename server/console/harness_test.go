@@ -16,6 +16,7 @@ import (
 	"github.com/outflowhq/outflow/outbound/apikeys"
 	"github.com/outflowhq/outflow/outbound/apps"
 	"github.com/outflowhq/outflow/outbound/oauth"
+	"github.com/outflowhq/outflow/outbound/webhooks"
 	"github.com/outflowhq/outflow/server/console"
 	"github.com/outflowhq/outflow/store"
 	"github.com/outflowhq/outflow/store/storetest"
@@ -31,6 +32,7 @@ type env struct {
 	apps  *apps.Apps
 	vault *oauth.Vault
 	keys  *apikeys.APIKeys
+	hooks *webhooks.Webhooks
 	url   string
 	logs  *syncBuffer
 }
@@ -75,7 +77,11 @@ func setup(t *testing.T, s *store.Store, adjust func(*console.Options)) *env {
 	e.keys = apikeys.NewAPIKeys(e.apps)
 	e.apps.OnDelete(e.vault.DeleteAppConnections)
 	e.apps.OnDelete(e.keys.DeleteApp)
-	opts := console.Options{Store: s, Apps: e.apps, Vault: e.vault, APIKeys: e.keys, ManagementKeys: []string{testKey}, Logger: log}
+	e.hooks, err = webhooks.New(webhooks.Options{Store: s, Keyring: ring, Logger: log, Egress: webhooks.Egress{AllowHTTPLoopback: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := console.Options{Store: s, Apps: e.apps, Vault: e.vault, APIKeys: e.keys, Webhooks: e.hooks, ManagementKeys: []string{testKey}, Logger: log}
 	if adjust != nil {
 		adjust(&opts)
 	}

@@ -17,7 +17,8 @@ var pageFiles embed.FS
 var assetFiles embed.FS
 
 // pageNames are the console's pages, each parsed with the layout.
-var pageNames = []string{"signin", "problem", "apps", "library", "newapp", "app", "delete", "connections", "link", "flows", "flow", "executions", "execution"}
+var pageNames = []string{"signin", "problem", "apps", "library", "newapp", "app", "delete", "connections", "link", "flows", "flow", "executions", "execution",
+	"webhooks", "webhook", "whsecret", "whdelete"}
 
 var pageTemplates = func() map[string]*template.Template {
 	out := map[string]*template.Template{}
@@ -40,9 +41,11 @@ type layoutData struct {
 	// Section is the navigation item of the page ("apps", "connections", "flows"); empty hides
 	// the navigation (sign-in).
 	Section string
-	Actor   string
-	CSRF    string
-	Body    any
+	// Webhooks shows the webhooks item of the navigation.
+	Webhooks bool
+	Actor    string
+	CSRF     string
+	Body     any
 }
 
 // titled is a page view with a title.
@@ -50,7 +53,7 @@ type titled interface{ PageTitle() string }
 
 // render writes a page; s is the session (nil on the sign-in and error pages without one).
 func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, name string, s *session, body any) {
-	d := layoutData{Base: c.opts.Base, Demo: c.opts.Demo, Body: body, Title: "Outflow console"}
+	d := layoutData{Base: c.opts.Base, Demo: c.opts.Demo, Body: body, Title: "Outflow console", Webhooks: c.opts.Webhooks != nil}
 	if t, ok := body.(titled); ok {
 		d.Title = t.PageTitle() + " · Outflow console"
 	}
@@ -80,6 +83,8 @@ func sectionOf(page string) string {
 		return "connections"
 	case "flows", "flow", "executions", "execution":
 		return "flows"
+	case "webhooks", "webhook", "whsecret", "whdelete":
+		return "webhooks"
 	}
 	return ""
 }

@@ -15,10 +15,11 @@ var consoleShots = []string{"console-signin", "console-apps", "console-library",
 // TestConsoleWalk configures Google Contacts from the library entirely in the console, adds a
 // custom API-key app, watches the demo user's connection appear after the demo tour and
 // disconnects it (the sandbox then refuses the token), reads a flow's diagram and an
-// execution's explanation, and signs out. Every page is audited in the light and dark schemes.
+// execution's explanation, manages a webhook endpoint (webhookWalk), and signs out. Every page is audited in the light and dark schemes.
 func TestConsoleWalk(t *testing.T) {
 	b := newBrowser(t)
-	d := startDemo(t)
+	d := startDemo(t, "--webhooks-allow-http-loopback")
+	rc := newHookReceiver(t)
 
 	b.open(d.base + "/console/apps")
 	b.waitHeading("Sign in to the console")
@@ -130,6 +131,8 @@ func TestConsoleWalk(t *testing.T) {
 	}
 	b.shot("console-execution")
 	b.audit("console-execution")
+
+	d.webhookWalk(b, rc)
 
 	b.click(`.who button[type="submit"]`)
 	b.waitHeading("Sign in to the console")

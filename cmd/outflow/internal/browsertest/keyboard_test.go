@@ -3,6 +3,7 @@ package browsertest
 import (
 	"crypto/rand"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -71,7 +72,7 @@ func (b *browser) tabTo(css string) {
 }
 
 // TestConsoleByKeyboard signs in to the console, opens the library, creates a custom API-key
-// app and saves a change with the keyboard alone.
+// app, saves a change, and creates a webhook endpoint and tests it with the keyboard alone.
 func TestConsoleByKeyboard(t *testing.T) {
 	b := newBrowser(t)
 	d := startDemo(t)
@@ -102,4 +103,31 @@ func TestConsoleByKeyboard(t *testing.T) {
 	if got := eval[string](b, `document.getElementById("f-description").value`); got != "Typed without a mouse" {
 		t.Errorf("the description reads %q", got)
 	}
+
+	// A webhook endpoint: created, its secret copied from the page, and a test event sent.
+	b.tabTo(`nav a[href$="/console/webhooks"]`)
+	b.press(kb.Enter)
+	b.waitHeading("Webhooks")
+	b.tabTo(`a[href$="/console/webhooks/new"]`)
+	b.press(kb.Enter)
+	b.waitHeading("New webhook endpoint")
+	b.tabTo(`#f-url`)
+	b.press("https://hooks.example.com/keyboard")
+	b.tabTo(`input[value="app.*"]`)
+	b.press(" ")
+	b.tabTo(`main form button[type="submit"]`)
+	b.press(kb.Enter)
+	b.waitHeading("Webhook endpoint created")
+	if secret := eval[string](b, `document.getElementById("signing-secret").value`); !strings.HasPrefix(secret, "whsec_") {
+		t.Errorf("the secret reads %q", secret)
+	}
+	b.tabTo(`main a.btn-primary`)
+	b.press(kb.Enter)
+	b.waitUntil("the endpoint's page", func() bool { return strings.HasPrefix(b.text("h1"), "Webhook endpoint we_") })
+	if !eval[bool](b, `document.querySelector('input[value="app.*"]').checked`) {
+		t.Error("the app.* filter was not saved")
+	}
+	b.tabTo(`form[action$="/test"] button[type="submit"]`)
+	b.press(kb.Enter)
+	b.waitUntil("the test queued", func() bool { return strings.Contains(b.text(`p[role="status"]`), "webhook.test") })
 }

@@ -1,13 +1,17 @@
 package cli
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/outflowhq/outflow/outbound/apps"
+	"github.com/outflowhq/outflow/outbound/webhooks"
 )
 
 func runApps(ctx context.Context, args []string, env Env) int {
@@ -25,8 +29,14 @@ func runApps(ctx context.Context, args []string, env Env) int {
 	fs.StringVar(&cfg.prefix, "prefix", "", "prefix of every Redis key")
 	fs.StringVar(&cfg.keys, "keys", "", "sealing keyring (env OUTFLOW_KEYS)")
 	fs.StringVar(&cfg.publicURL, "public-url", "", "externally visible base URL (env OUTFLOW_PUBLIC_URL)")
+	egress := egressFlags(fs)
 	if ok, code := parseNoArgs(fs, args[1:]); !ok {
 		return code
+	}
+	var err error
+	if cfg.egress, err = egress(); err != nil {
+		fmt.Fprintln(env.Stderr, "outflow apps apply:", err)
+		return 2
 	}
 	if *file == "" {
 		fs.Usage()
@@ -61,13 +71,45 @@ func applyAppsFile(ctx context.Context, b *backend, path string, env Env, log *s
 		return fmt.Errorf("read apps file: %w", err)
 	}
 	specs, err := apps.ParseAppsFile(path, src, env.Getenv)
-	if err != nil {
-		return err
+	hooks, herr := webhooks.ParseAppsFile(path, src, env.Getenv)
+	if err != nil || herr != nil {
+		return joinFileErrors(err, herr)
+	}
+	// Every entry is checked before anything is written, apps and endpoints alike.
+	_, err = b.apps.Plan(ctx, specs)
+	if herr = b.webhooks.CheckAppsFile(ctx, hooks); err != nil || herr != nil {
+		return fmt.Errorf("apply %s: %w", path, joinFileErrors(err, herr))
 	}
 	rep, err := b.apps.Apply(ctx, specs)
 	if err != nil {
 		return fmt.Errorf("apply %s: %w", path, err)
 	}
 	log.Info("apps applied", "file", path, "created", strings.Join(rep.Created, ","), "updated", strings.Join(rep.Updated, ","), "unchanged", strings.Join(rep.Unchanged, ","))
+	hrep, err := b.webhooks.ApplyAppsFile(ctx, hooks)
+	if err != nil {
+		return fmt.Errorf("apply %s: %w", path, err)
+	}
+	log.Info("webhook endpoints applied", "file", path, "created", strings.Join(hrep.Created, ","), "updated", strings.Join(hrep.Updated, ","),
+		"unchanged", strings.Join(hrep.Unchanged, ","), "deleted", strings.Join(hrep.Deleted, ","))
 	return nil
+}
+
+// joinFileErrors merges the problems the apps and the webhooks parsers found in one file into
+// one list in file order.
+func joinFileErrors(errs ...error) error {
+	var all []apps.AppsFileProblem
+	for _, err := range errs {
+		var fe *apps.AppsFileError
+		switch {
+		case err == nil:
+		case errors.As(err, &fe):
+			all = append(all, fe.Problems...)
+		default:
+			return err
+		}
+	}
+	slices.SortStableFunc(all, func(a, b apps.AppsFileProblem) int { return cmp.Or(a.Line-b.Line, a.Col-b.Col) })
+	// Both parsers refuse a file that is not YAML, or not a mapping, in the same words.
+	all = slices.CompactFunc(all, func(a, b apps.AppsFileProblem) bool { return a == b })
+	return &apps.AppsFileError{Problems: all}
 }

@@ -80,7 +80,7 @@ func keysRotate(ctx context.Context, args []string, env Env) int {
 	}
 	defer b.close()
 	code := 0
-	for _, reseal := range []func(context.Context) (apps.ResealReport, error){b.apps.Reseal, b.vault.Reseal, b.apikeys.Reseal} {
+	for _, reseal := range []func(context.Context) (apps.ResealReport, error){b.apps.Reseal, b.vault.Reseal, b.apikeys.Reseal, b.webhooks.Reseal} {
 		rep, err := reseal(ctx)
 		fmt.Fprintf(env.Stdout, "%-12s scanned %d, re-sealed %d, failed %d\n", rep.Kind, rep.Scanned, rep.Resealed, rep.Failed)
 		if err != nil || rep.Failed > 0 {

@@ -17,6 +17,7 @@ import (
 	"github.com/outflowhq/outflow/outbound/apikeys"
 	"github.com/outflowhq/outflow/outbound/apps"
 	"github.com/outflowhq/outflow/outbound/oauth"
+	"github.com/outflowhq/outflow/outbound/webhooks"
 	"github.com/outflowhq/outflow/store"
 	"github.com/outflowhq/outflow/store/storetest"
 )
@@ -59,6 +60,20 @@ func sealedValues(t *testing.T, s *store.Store) []string {
 		}
 	}
 	return out
+}
+
+// hooksOn returns the webhooks of a process whose keyring is spec.
+func hooksOn(t *testing.T, s *store.Store, spec string) *webhooks.Webhooks {
+	t.Helper()
+	ring, err := store.ParseKeyring(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := webhooks.New(webhooks.Options{Store: s, Keyring: ring})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w
 }
 
 // outboundOn returns the app registry, token vault and API-key store of a process whose keyring
@@ -137,8 +152,17 @@ func TestKeysRotateReSealsEverySecret(t *testing.T) {
 	if _, err := keys.Put(ctx, apikeys.PutRequest{AppID: "ai", Owner: alice, APIKey: outbound.NewSecret(apiKey)}); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(sealedValues(t, s)); n != 5 {
-		t.Fatalf("%d sealed values before the rotation, want 5: the client secret, two tokens, the consent and the API key", n)
+	oldHooks := hooksOn(t, s, oldKey)
+	hookURL := "https://hooks.example.com/in"
+	hook, _, err := oldHooks.Create(ctx, webhooks.EndpointInput{URL: &hookURL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := oldHooks.RotateSecret(ctx, hook.ID, 0); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(sealedValues(t, s)); n != 7 {
+		t.Fatalf("%d sealed values before the rotation, want 7: the client secret, two tokens, the consent, the API key and a webhook's two signing secrets", n)
 	}
 
 	var stdout, stderr bytes.Buffer
@@ -150,8 +174,8 @@ func TestKeysRotateReSealsEverySecret(t *testing.T) {
 
 	kr, _ := store.ParseKeyring(newKey)
 	sealed := sealedValues(t, s)
-	if len(sealed) != 5 {
-		t.Errorf("%d sealed values after the rotation, want 5", len(sealed))
+	if len(sealed) != 7 {
+		t.Errorf("%d sealed values after the rotation, want 7", len(sealed))
 	}
 	for _, v := range sealed {
 		if id, err := kr.KeyIDOf(v); err != nil || id != "new" {
@@ -165,6 +189,9 @@ func TestKeysRotateReSealsEverySecret(t *testing.T) {
 	}
 
 	registry, vault, keys = outboundOn(t, s, newKey)
+	if _, _, err := hooksOn(t, s, newKey).RotateSecret(ctx, hook.ID, 0); err != nil {
+		t.Errorf("the webhook's signing secret with the new key alone: %v", err)
+	}
 	if app, err := registry.Get(ctx, "crm"); err != nil || app.ClientSecret.Reveal() != clientSecret {
 		t.Errorf("the app's client secret with the new key alone: %v", err)
 	}
