@@ -27,7 +27,9 @@ func TestTestPassesOnTheExamplesWithFullCoverage(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
 	}
-	for _, want := range []string{"PASS  choose-plan: pro teams are asked for their size", "choose-plan: 4/4 branches", "0 failed"} {
+	// The examples cover a wait step's branches and a sub-flow's, the latter run for real too.
+	for _, want := range []string{"PASS  choose-plan: pro teams are asked for their size", "choose-plan: 4/4 branches", "0 failed",
+		"    approve-tenant-key: ", "    contacts-consent: ", "scenarios run it as a sub-flow)"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
