@@ -291,3 +291,35 @@ func TestTheWaitScheduleDropsGoneAndFinishedExecutions(t *testing.T) {
 		}
 	})
 }
+
+func TestTimeoutDueFiresAWaitInsideASubflow(t *testing.T) {
+	t.Parallel()
+	b := timers(t, storetest.New(t))
+	b.add(t, b.engine, "parent.yaml", `
+id: parent
+steps:
+  ask:
+    action: flow
+    with: {flow: approval, input: {what: "the key"}}
+    on: {"yes": done, "no": done, expired: late}
+  done:
+    end: {output: {late: false}}
+  late:
+    end: {output: {late: true}}
+`)
+	ctx := context.Background()
+	r := mustStart(t, b.engine, "parent", nil)
+	if r.Action != engine.ActionWait || r.StepID != "ask/approve" {
+		t.Fatalf("got %+v, want the sub-flow's wait", r)
+	}
+	b.clock.Advance(49 * time.Hour)
+	if n, err := b.engine.TimeoutDue(ctx, 10); err != nil || n != 1 {
+		t.Fatalf("timed out %d, %v; want 1", n, err)
+	}
+	if published(t, b.store, events.ExecutionCompleted, r.ExecutionID) != 1 {
+		t.Fatal("the parent did not complete through the sub-flow's timeout")
+	}
+	if got, _ := b.engine.Get(ctx, r.ExecutionID); got.Output["late"] != true {
+		t.Fatalf("output %v, want the parent's timeout branch", got.Output)
+	}
+}
