@@ -99,6 +99,8 @@ type claimed struct {
 	id    string
 	rec   *record
 	token string
+	// timed: the execution was paused at a wait with a timeout when claimed.
+	timed bool
 }
 
 // claim reads an execution and claims it when nonce matches (store.AnyNonce: whatever the nonce).
@@ -117,7 +119,8 @@ func (e *Engine) claim(ctx context.Context, executionID, nonce string) (*claimed
 		}
 		return nil, err
 	}
-	return &claimed{e: e, id: executionID, rec: rec, token: token}, nil
+	_, timed := timedWait(rec)
+	return &claimed{e: e, id: executionID, rec: rec, token: token, timed: timed}, nil
 }
 
 // release ends the claim without writing.
@@ -172,6 +175,7 @@ func (c *claimed) commit(ctx context.Context, t *transition) (*Response, error) 
 		return nil, fmt.Errorf("advance execution %q: %w", c.id, err)
 	}
 	c.e.announce(ctx, t.rec, false)
+	c.e.followWait(ctx, t.rec, c.timed)
 	t.observeEnd()
 	return t.response(), nil
 }

@@ -63,6 +63,7 @@ func (e *Engine) Start(ctx context.Context, flowID string, req StartRequest) (*R
 		return nil, fmt.Errorf("start flow %q: %w", flowID, err)
 	}
 	e.announce(ctx, rec, true)
+	e.followWait(ctx, rec, false)
 	if e.opts.Observer != nil {
 		e.opts.Observer.ExecutionStarted(f.ID)
 	}

@@ -72,19 +72,25 @@ func (e *Engine) WaitToken(ctx context.Context, executionID string) (string, err
 }
 
 // settleWait times out the wait an execution is paused at when its time has come, and reports
-// whether it did. Waits time out lazily: when the execution is next read or signalled.
+// whether it did. The worker times waits out when they are due (see TimeoutDue); a read or a
+// signal after that time does it too, so a wait never outlives its timeout where no worker runs.
 func (e *Engine) settleWait(ctx context.Context, executionID string) (bool, error) {
 	rec, err := e.load(ctx, executionID)
 	if err != nil {
 		return false, err
 	}
+	return e.settle(ctx, rec)
+}
+
+// settle times out the wait rec is paused at when its time has come; false without an error when
+// it is not due or another request answered, timed out or holds the execution.
+func (e *Engine) settle(ctx context.Context, rec *record) (bool, error) {
 	// A paused execution read after its expiry reads as expired; its wait still timed out first.
-	paused := rec.Status == StatusWaiting || rec.Status == StatusExpired
-	if !paused || rec.Pause == nil || rec.Pause.Wait == nil || rec.Pause.Wait.Until.IsZero() ||
-		e.clock.Now().Before(rec.Pause.Wait.Until) {
+	until, ok := timedWait(rec)
+	if !ok || e.clock.Now().Before(until) {
 		return false, nil
 	}
-	_, err = e.advance(ctx, executionID, NextRequest{Interaction: actions.InteractionTimeout, Nonce: rec.nonce})
+	_, err := e.advance(ctx, rec.ID, NextRequest{Interaction: actions.InteractionTimeout, Nonce: rec.nonce})
 	if errors.Is(err, ErrConflict) {
 		return false, nil // another request answered or timed it out first
 	}

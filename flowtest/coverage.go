@@ -71,8 +71,10 @@ func shorten(s string, n int) string {
 type Coverage struct {
 	Flow string `json:"flow"`
 	File string `json:"file"`
-	// Scenarios counts the scenarios that ran the flow.
+	// Scenarios counts the scenarios that ran the flow, AsSubflow those of them that ran it as a
+	// sub-flow of the flow they test.
 	Scenarios int    `json:"scenarios"`
+	AsSubflow int    `json:"asSubflow,omitempty"`
 	Edges     []Edge `json:"edges"`
 }
 
@@ -106,6 +108,9 @@ func (c Coverage) String() string {
 	s := fmt.Sprintf("%s: %d/%d branches", c.Flow, c.Taken(), len(c.Edges))
 	if c.Scenarios == 0 {
 		return s + "; no scenarios"
+	}
+	if c.AsSubflow > 0 {
+		s += fmt.Sprintf(" (%d of %d scenarios run it as a sub-flow)", c.AsSubflow, c.Scenarios)
 	}
 	if missed := c.Missed(); len(missed) > 0 {
 		parts := make([]string, len(missed))
@@ -151,20 +156,40 @@ func keysOf(m map[string]string) []string {
 	return keys
 }
 
-// take counts the edges an execution took, from its explanation.
-func take(edges []Edge, f *flows.Flow, x *explain.Explanation) {
+// take counts the edges one visit of a step took, from its explanation.
+func take(edges []Edge, f *flows.Flow, step string, st *explain.StepTrace) {
+	for _, d := range st.Branches {
+		if d.Goto == "" {
+			continue
+		}
+		if i := edgeIndex(edges, f, step, d); i >= 0 {
+			edges[i].Taken++
+		}
+	}
+}
+
+// visits calls fn for every step visit of an execution of flow root with the id of the flow the
+// step belongs to and the step's id in that flow: the steps of a sub-flow are named by their path
+// ("connect/choose"), and the step that ran the sub-flow says which flow it ran.
+func visits(root string, x *explain.Explanation, fn func(flowID, step string, st *explain.StepTrace)) {
 	if x == nil {
 		return
 	}
-	for _, st := range x.Steps {
-		for _, d := range st.Branches {
-			if d.Goto == "" {
-				continue
-			}
-			if i := edgeIndex(edges, f, st.Step, d); i >= 0 {
-				edges[i].Taken++
-			}
+	flowAt := map[string]string{"": root}
+	for i := range x.Steps {
+		st := &x.Steps[i]
+		prefix, step := "", st.Step
+		if j := strings.LastIndex(st.Step, "/"); j >= 0 {
+			prefix, step = st.Step[:j], st.Step[j+1:]
 		}
+		id, ok := flowAt[prefix]
+		if !ok {
+			continue
+		}
+		if st.Runs != nil {
+			flowAt[st.Step] = st.Runs.Flow
+		}
+		fn(id, step, st)
 	}
 }
 
@@ -197,18 +222,49 @@ func edgeIndex(edges []Edge, f *flows.Flow, from string, d engine.Decision) int 
 	return -1
 }
 
-// coverage sums the edges the scenarios took, per tested flow.
+// coverage sums the edges the scenarios took, per flow: the flows tested, then the sub-flows they
+// run. A step's branches count for the flow the step belongs to, so a scenario that runs a
+// sub-flow for real covers the sub-flow's branches, and one that mocks the step running it covers
+// only that step's outcomes.
 func (s *suite) coverage(results []ScenarioResult) []Coverage {
-	out := make([]Coverage, 0, len(s.tested))
-	for _, f := range s.tested {
-		c := Coverage{Flow: f.ID, File: f.File, Edges: edgesOf(f)}
-		for _, r := range results {
-			if r.flow == f {
-				c.Scenarios++
-				take(c.Edges, f, r.Trace)
-			}
+	var out []Coverage
+	var fs []*flows.Flow
+	index := map[string]int{}
+	add := func(f *flows.Flow) {
+		if _, ok := index[f.ID]; !ok {
+			index[f.ID] = len(out)
+			out = append(out, Coverage{Flow: f.ID, File: f.File, Edges: edgesOf(f)})
+			fs = append(fs, f)
 		}
-		out = append(out, c)
+	}
+	for _, f := range s.tested {
+		add(f)
+	}
+	for _, f := range s.tested {
+		for _, sub := range s.called(f) {
+			add(sub)
+		}
+	}
+	for _, r := range results {
+		if r.flow == nil {
+			continue
+		}
+		ran := map[string]bool{r.flow.ID: true}
+		if i, ok := index[r.flow.ID]; ok {
+			out[i].Scenarios++
+		}
+		visits(r.flow.ID, r.Trace, func(flowID, step string, st *explain.StepTrace) {
+			i, ok := index[flowID]
+			if !ok {
+				return
+			}
+			if !ran[flowID] {
+				ran[flowID] = true
+				out[i].Scenarios++
+				out[i].AsSubflow++
+			}
+			take(out[i].Edges, fs[i], step, st)
+		})
 	}
 	return out
 }

@@ -49,7 +49,7 @@ type Options struct {
 	// brings the flows of its folder, to find its flow.
 	Paths []string
 	// RequireCoverage makes full branch coverage part of passing: Report.OK is false when a flow
-	// tested has no scenario, or a branch that no scenario took.
+	// tested, or a sub-flow it runs, has no scenario, or a branch that no scenario took.
 	RequireCoverage bool
 	// Now is the fake clock's time when each scenario starts (default 2026-01-01T00:00:00Z).
 	Now time.Time

@@ -1,10 +1,11 @@
 // Package worker is Outflow's background side: it hands every lifecycle event (package events)
 // to the host's OnEvent callbacks and to webhook endpoints, delivers webhooks, refreshes OAuth
-// connections before a fetch would have to (keep-alive), re-checks stored API keys, and
-// publishes execution.expired. Any number of workers may run on one Redis (or Redis Cluster):
-// events are read with a consumer group, deliveries from a stream with a consumer group and
-// XAUTOCLAIM, refreshes and re-checks from leased schedules, so each is handled once (at least
-// once for deliveries and callbacks) across all of them.
+// connections before a fetch would have to (keep-alive), re-checks stored API keys, times out
+// the waits of flow executions, and publishes execution.expired. Any number of workers may run
+// on one Redis (or Redis Cluster): events are read with a consumer group, deliveries from a
+// stream with a consumer group and XAUTOCLAIM, refreshes, re-checks and timeouts from leased
+// schedules, so each is handled once (at least once for deliveries and callbacks) across all
+// of them.
 package worker
 
 import (
@@ -40,7 +41,7 @@ type Config struct {
 	APIKeys *apikeys.APIKeys
 	// Webhooks turns on webhook deliveries.
 	Webhooks *webhooks.Webhooks
-	// Engine turns on execution.expired events.
+	// Engine turns on execution.expired events and the timeouts of waits.
 	Engine *engine.Engine
 	// OnEvent are called for every event, once across all workers (at least once: a worker that
 	// dies mid-call leaves the event to another).
@@ -135,7 +136,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		loops = append(loops, w.recheckLoop)
 	}
 	if w.cfg.Engine != nil {
-		loops = append(loops, w.expiryLoop)
+		loops = append(loops, w.expiryLoop, w.timeoutLoop)
 	}
 	for _, loop := range loops {
 		wg.Go(func() { loop(ctx) })

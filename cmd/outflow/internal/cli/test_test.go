@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -25,7 +27,9 @@ func TestTestPassesOnTheExamplesWithFullCoverage(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
 	}
-	for _, want := range []string{"PASS  choose-plan: pro teams are asked for their size", "choose-plan: 4/4 branches", "0 failed"} {
+	// The examples cover a wait step's branches and a sub-flow's, the latter run for real too.
+	for _, want := range []string{"PASS  choose-plan: pro teams are asked for their size", "choose-plan: 4/4 branches", "0 failed",
+		"    approve-tenant-key: ", "    contacts-consent: ", "scenarios run it as a sub-flow)"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
@@ -127,6 +131,65 @@ func TestParseInterspersed(t *testing.T) {
 		got, ok, _ := parseInterspersed(fs, tt.args)
 		if !ok || strings.Join(got, " ") != tt.want || *x != tt.set {
 			t.Errorf("%q: got %q x=%v ok=%v", tt.args, got, *x, ok)
+		}
+	}
+}
+
+func TestTestRequireCoverageCountsTheBranchesOfSubflows(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	files := map[string]string{
+		"ask.yaml": `id: ask
+steps:
+  q:
+    screen:
+      title: Agree?
+      buttons: [{id: "yes", label: "Yes"}, {id: "no", label: "No"}]
+    on: {"yes": agreed, "no": refused}
+  agreed:
+    end: {}
+  refused:
+    end: {}
+`,
+		"main.yaml": `id: main
+steps:
+  run:
+    action: flow
+    with: {flow: ask}
+    on: {agreed: done, refused: done}
+  done:
+    end: {}
+`,
+		"main.test.yaml": `flow: main
+scenarios:
+  - name: agreeing inside the sub-flow
+    interactions:
+      - press: "yes"
+    expect:
+      path: [run, run/q, run/agreed, run, done]
+  - name: the sub-flow mocked
+    mock:
+      run: {outcome: refused}
+    expect:
+      path: [run, done]
+`,
+	}
+	for name, src := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, out, errOut := runCLI(t, nil, "test", filepath.Join(dir, "main.yaml"), filepath.Join(dir, "main.test.yaml"), "--require-coverage")
+	if code != 1 {
+		t.Fatalf("exit %d, want 1: the sub-flow's refused branch is never taken\n%s\n%s", code, out, errOut)
+	}
+	for _, want := range []string{
+		"main: 2/2 branches",
+		"✗ ask: 1/2 branches (1 of 1 scenarios run it as a sub-flow); never taken: q → refused (on no)",
+		"2 scenarios: 2 passed, 0 failed; 1 of 2 flows not fully covered (full coverage is required)",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
 		}
 	}
 }
