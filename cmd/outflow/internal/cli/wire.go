@@ -62,6 +62,9 @@ type backendConfig struct {
 	redirectAllowed func(string) bool
 	// egress are the webhook egress rules (--webhooks-allow-http-loopback, --webhooks-allow-networks).
 	egress webhooks.Egress
+	// finishedRetention is how long finished executions are kept (--finished-retention; 0: the
+	// engine's default).
+	finishedRetention time.Duration
 }
 
 // errNoKeys explains how to configure sealing keys.
@@ -151,7 +154,7 @@ func (b *backend) wire(cfg backendConfig) error {
 		return err
 	}
 	b.engine, err = engine.New(engine.Options{Store: b.store, Registry: b.registry, Logger: cfg.log,
-		Observer: cfg.engineObserver, RedirectAllowed: cfg.redirectAllowed, PublishEvents: true})
+		Observer: cfg.engineObserver, RedirectAllowed: cfg.redirectAllowed, PublishEvents: true, FinishedRetention: cfg.finishedRetention})
 	if err != nil {
 		return err
 	}
