@@ -54,14 +54,13 @@ func (s *Server) newLink(ctx context.Context, r *http.Request, resp *engine.Resp
 	if err != nil {
 		return nil, err
 	}
-	put := s.opts.Store.PutOnce
 	if resp.Status == engine.StatusWaiting {
-		// The execution keeps the link's key, and deletes the link when it finishes.
-		put = func(ctx context.Context, key string, data []byte, ttl time.Duration) error {
-			return s.opts.Store.PutExecutionLink(ctx, resp.ExecutionID, key, data, ttl)
-		}
+		// The execution keeps the link's hash, and deletes the link when it finishes.
+		err = s.opts.Store.PutExecutionLink(ctx, resp.ExecutionID, tokenHash(token), data, ttl)
+	} else {
+		err = s.opts.Store.PutOnce(ctx, s.linkKey(token), data, ttl)
 	}
-	if err := put(ctx, s.linkKey(token), data, ttl); err != nil {
+	if err != nil {
 		return nil, fmt.Errorf("keep the link of execution %q: %w", resp.ExecutionID, err)
 	}
 	return &linkJSON{URL: s.publicURL(r) + linkPathPrefix + token, ExpiresAt: now.Add(ttl).Truncate(time.Second)}, nil

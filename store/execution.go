@@ -20,7 +20,8 @@ type Execution struct {
 	Rev   int64
 	Data  []byte
 	Nonce string
-	// Link is the key of the execution's one-time link ("" when none), as ClaimExecution reads it.
+	// Link is the token hash of the execution's one-time link (Keys.BrowserLink; "" when none), as
+	// ClaimExecution reads it.
 	Link string
 }
 
@@ -139,6 +140,7 @@ func (s *Store) ClaimExecution(ctx context.Context, id, nonce string, hold time.
 	data, _ := res[2].(string)
 	cur, _ := res[3].(string)
 	link, _ := res[4].(string)
+	link = hex.EncodeToString([]byte(link))
 	rev, err := strconv.ParseInt(revStr, 10, 64)
 	if err != nil {
 		return Execution{}, "", fmt.Errorf("store: claim execution %q: malformed revision", id)
@@ -164,8 +166,8 @@ type ExecutionUpdate struct {
 	// Events are appended to the execution's events, which keep the newest MaxEvents (0: all).
 	Events    [][]byte
 	MaxEvents int
-	// DropLink is the key of the execution's one-time link (Execution.Link), deleted once the
-	// write lands: the execution finished, and its link must not outlive it.
+	// DropLink is the token hash of the execution's one-time link (Execution.Link), deleted once
+	// the write lands: the execution finished, and its link must not outlive it.
 	DropLink string
 }
 
@@ -192,14 +194,14 @@ func (s *Store) UpdateExecution(ctx context.Context, u ExecutionUpdate) (int64, 
 		// The link lives in its own slot, so it goes in a second round trip, only when an
 		// execution that has one finishes. Should this fail, the link lives out its own TTL and
 		// opens the finished execution (or finds it gone).
-		if derr := s.client.Del(ctx, u.DropLink).Err(); derr != nil {
+		if derr := s.client.Del(ctx, s.keys.BrowserLink(u.DropLink)).Err(); derr != nil {
 			s.log.Warn("store: delete the link of a finished execution", "execution", u.ID, "error", derr)
 		}
 	}
 	return rev, err
 }
 
-// KEYS[1] execution. ARGV: the link's key. Only an existing execution gets it: a hash made here
+// KEYS[1] execution. ARGV: the link's token hash. Only an existing execution gets it: a hash made here
 // would have no TTL.
 var scriptAttachLink = `
 if redis.call('EXISTS', KEYS[1]) == 1 then
@@ -208,18 +210,25 @@ end
 return 1
 `
 
-// PutExecutionLink keeps the one-time link of a waiting execution: data under key for ttl (as
-// PutOnce), and the key in the execution, so the link is deleted when the execution finishes
-// (see ExecutionUpdate.DropLink). One round trip. ErrConflict when key exists.
-func (s *Store) PutExecutionLink(ctx context.Context, id, key string, data []byte, ttl time.Duration) error {
+// PutExecutionLink keeps the one-time link of a waiting execution: data under
+// Keys.BrowserLink(tokenHash) for ttl (as PutOnce), and the token hash in the execution, so the
+// link is deleted when the execution finishes (see ExecutionUpdate.DropLink). One round trip.
+// ErrConflict when the link exists.
+func (s *Store) PutExecutionLink(ctx context.Context, id, tokenHash string, data []byte, ttl time.Duration) error {
 	if err := checkTTL(ttl); err != nil {
 		return fmt.Errorf("store: put link of execution %q: %w", id, err)
 	}
+	// The execution keeps the hash's bytes, not its hex: every byte of a paused execution is kept
+	// for as long as it waits.
+	raw, err := hex.DecodeString(tokenHash)
+	if err != nil || len(raw) == 0 {
+		return fmt.Errorf("store: put link of execution %q: the token hash must be hex", id)
+	}
 	var set *redis.BoolCmd
 	// EVAL rather than EVALSHA: a pipeline cannot fall back when the script cache is empty.
-	_, err := s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
-		set = p.SetNX(ctx, key, data, ttl)
-		p.Eval(ctx, scriptAttachLink, []string{s.keys.Execution(id)}, key)
+	_, err = s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		set = p.SetNX(ctx, s.keys.BrowserLink(tokenHash), data, ttl)
+		p.Eval(ctx, scriptAttachLink, []string{s.keys.Execution(id)}, raw)
 		return nil
 	})
 	if err != nil {
