@@ -3,6 +3,7 @@ package engine_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/outflowhq/outflow/actions"
 	"github.com/outflowhq/outflow/engine"
@@ -76,6 +77,46 @@ func BenchmarkBaselineRoundTrips(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
+	})
+}
+
+// BenchmarkStepInterleaved alternates one transition (as BenchmarkStep) and the two bare round
+// trips of BenchmarkBaselineRoundTrips, so a busy machine slows both alike, and reports the
+// transition's throughput relative to the round trips' ("throughput-ratio": 1 means a transition
+// costs no more than the two round trips it needs).
+func BenchmarkStepInterleaved(b *testing.B) {
+	benchStores(b, func(b *testing.B, s *store.Store) {
+		bb := setup(b, s)
+		bb.add(b, bb.engine, "bench.yaml", benchFlow)
+		r := mustStart(b, bb.engine, "bench", nil)
+		in := map[string]any{"plan": "pro"}
+		ctx := context.Background()
+		c := s.Client()
+		key := s.Keys().Execution("baseline")
+		payload := make([]byte, 1500)
+		c.HSet(ctx, key, "rev", 1, "data", payload)
+		var step, base time.Duration
+		b.ResetTimer()
+		for b.Loop() {
+			t0 := time.Now()
+			next, err := bb.engine.Next(ctx, r.ExecutionID, engine.NextRequest{StepID: r.StepID, Interaction: "go", Input: in, Nonce: r.Nonce})
+			if err != nil {
+				b.Fatal(err)
+			}
+			r = next
+			t1 := time.Now()
+			if err := c.HGet(ctx, key, "data").Err(); err != nil {
+				b.Fatal(err)
+			}
+			if err := c.HSet(ctx, key, "data", payload).Err(); err != nil {
+				b.Fatal(err)
+			}
+			step += t1.Sub(t0)
+			base += time.Since(t1)
+		}
+		b.ReportMetric(float64(step.Nanoseconds())/float64(b.N), "step-ns")
+		b.ReportMetric(float64(base.Nanoseconds())/float64(b.N), "roundtrips-ns")
+		b.ReportMetric(float64(base)/float64(step), "throughput-ratio")
 	})
 }
 

@@ -38,6 +38,11 @@ type Options struct {
 	// Retention is how long an expired execution stays to answer "expired" rather than "not found"
 	// (default 1h).
 	Retention time.Duration
+	// FinishedRetention is how long a completed or failed execution and its events stay in Redis
+	// once it finishes, for a client or a browser to read its outcome; a flow's finishedRetention
+	// overrides it. Default 10m: as long as a one-time link lives, and no finished work is kept
+	// for an hour that nobody reads. Its one-time link is deleted when it finishes.
+	FinishedRetention time.Duration
 	// MaxEvents caps each execution's event log (default 200).
 	MaxEvents int
 	// MaxStepsPerRequest stops a runaway execution (default 100).
@@ -101,6 +106,9 @@ func New(opts Options) (*Engine, error) {
 	}
 	if opts.Retention <= 0 {
 		opts.Retention = time.Hour
+	}
+	if opts.FinishedRetention <= 0 {
+		opts.FinishedRetention = 10 * time.Minute
 	}
 	if opts.MaxEvents <= 0 {
 		opts.MaxEvents = 200

@@ -167,8 +167,12 @@ func (c *claimed) commit(ctx context.Context, t *transition) (*Response, error) 
 	}
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), writeBudget)
 	defer cancel()
-	if _, err := c.e.store.UpdateExecution(wctx, store.ExecutionUpdate{ID: c.id, Rev: c.rec.rev, Claim: c.token,
-		Data: data, Nonce: c.rec.nonce, TTL: c.e.keep(c.rec), Events: events, MaxEvents: c.e.opts.MaxEvents}); err != nil {
+	u := store.ExecutionUpdate{ID: c.id, Rev: c.rec.rev, Claim: c.token,
+		Data: data, Nonce: c.rec.nonce, TTL: c.e.keep(c.rec), Events: events, MaxEvents: c.e.opts.MaxEvents}
+	if c.rec.finished() {
+		u.DropLink = c.rec.link
+	}
+	if _, err := c.e.store.UpdateExecution(wctx, u); err != nil {
 		if errors.Is(err, store.ErrConflict) {
 			return nil, conflict("another request advanced the execution first")
 		}
@@ -294,6 +298,7 @@ func decodeRecord(x store.Execution) (*record, error) {
 	}
 	rec.rev = x.Rev
 	rec.nonce = x.Nonce
+	rec.link = x.Link
 	if rec.Results == nil {
 		rec.Results = map[string]map[string]any{}
 	}

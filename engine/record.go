@@ -41,7 +41,13 @@ type record struct {
 
 	rev   int64
 	nonce string
+	// link is the one-time browser link the store keeps with the execution ("" when none): it
+	// is deleted when the execution finishes.
+	link string
 }
+
+// finished reports whether the execution completed or failed.
+func (r *record) finished() bool { return r.Status == StatusCompleted || r.Status == StatusFailed }
 
 // pause is what a waiting execution waits on.
 type pause struct {

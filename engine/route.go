@@ -7,9 +7,11 @@ import (
 
 // route picks the step after s completed with outcome: `on` first, then the conditions of `next` in
 // order, then its default. It returns "" when nothing matches (the loader prevents that for
-// outcomes it knows).
-func route(f *flows.Flow, s *flows.Step, outcome string, scope map[string]any) (Decision, error) {
+// outcomes it knows). newScope builds the expression scope, only when a condition needs it: most
+// steps route without one.
+func route(f *flows.Flow, s *flows.Step, outcome string, newScope func() map[string]any) (Decision, error) {
 	d := Decision{Outcome: outcome}
+	var scope map[string]any
 	if target, ok := s.On[outcome]; ok {
 		d.Via, d.Goto = "on", target
 		return d, nil
@@ -18,6 +20,9 @@ func route(f *flows.Flow, s *flows.Step, outcome string, scope map[string]any) (
 		if br.When == nil {
 			d.Via, d.Goto = "default", br.Goto
 			return d, nil
+		}
+		if scope == nil {
+			scope = newScope()
 		}
 		ok, err := br.When.Eval(scope)
 		check := Check{When: br.When.Source(), Line: br.When.Line(), Result: ok}

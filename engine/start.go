@@ -116,9 +116,18 @@ func (e *Engine) load(ctx context.Context, executionID string) (*record, error) 
 	return rec, nil
 }
 
-// keep is how long Redis keeps the record: its time to live plus the retention that lets late
-// requests learn it expired.
+// keep is how long Redis keeps the record: once finished, its flow's finished retention (else the
+// engine's); before, its time to live plus the retention that lets late requests learn it expired.
 func (e *Engine) keep(rec *record) time.Duration {
+	if rec.finished() {
+		e.mu.RLock()
+		f := e.versions[rec.FlowHash]
+		e.mu.RUnlock()
+		if f != nil && f.FinishedRetention > 0 {
+			return f.FinishedRetention
+		}
+		return e.opts.FinishedRetention
+	}
 	return rec.ExpiresAt.Sub(e.clock.Now()) + e.opts.Retention
 }
 

@@ -73,7 +73,7 @@ func (t *transition) run(ctx context.Context, resume *actions.Resume) {
 		call := &actions.Call{
 			ExecutionID: rec.ID, FlowID: rec.FlowID, StepID: rec.prefix() + step.ID, Subject: rec.Subject,
 			Now: t.e.clock.Now(), Scope: t.scope(), Resume: resume, State: state, Nonce: nonce, Binding: rec.Binding,
-			Logger: t.e.log.With("execution", rec.ID, "flow", t.f.ID, "step", step.ID),
+			Logger: t.e.stepLogger(rec.ID, t.f.ID, step.ID),
 		}
 		sctx, endStep := t.traceStep(ctx, step)
 		res, err := t.runStep(sctx, step, call)
@@ -145,7 +145,7 @@ func (t *transition) completed(step *flows.Step, res actions.Result) bool {
 	rec.Results[step.ID] = map[string]any{"output": res.Output, "outcome": outcome}
 	t.emit(step.ID, StepCompletedEvent{Outcome: outcome, Output: redacted(res.Output, res.Redact)})
 	t.observe(step, "completed")
-	d, err := route(t.f, step, outcome, t.scope())
+	d, err := route(t.f, step, outcome, t.scope)
 	if err != nil {
 		t.emit(step.ID, d)
 		return t.caught(step, err)

@@ -35,6 +35,9 @@ type Flow struct {
 	Start string
 	// TTL bounds how long an execution may live; zero means the engine's default.
 	TTL time.Duration
+	// FinishedRetention is how long a completed or failed execution stays readable after it
+	// finishes; zero means the engine's default.
+	FinishedRetention time.Duration
 	// Steps are in file order.
 	Steps []*Step
 

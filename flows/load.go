@@ -58,7 +58,7 @@ type Loader struct {
 func NewLoader(reg *actions.Registry) *Loader { return &Loader{Registry: reg} }
 
 // topKeys are the keys a flow document may have.
-var topKeys = []string{"id", "version", "description", "inputs", "outputs", "start", "ttl", "steps"}
+var topKeys = []string{"id", "version", "description", "inputs", "outputs", "start", "ttl", "finishedRetention", "steps"}
 
 // Load parses and checks one flow. On failure the error is Diagnostics listing every problem found.
 func (l *Loader) Load(file string, src []byte) (*Flow, error) {
@@ -298,6 +298,19 @@ type valueSite struct {
 	where string
 }
 
+// duration reads a positive duration such as the examples given.
+func (b *builder) duration(v *yaml.Node, name, examples string) time.Duration {
+	s := b.scalar(v, name)
+	if s == "" {
+		return 0
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		b.c.add(v.Line, v.Column, "%s must be a positive duration such as %s", name, examples)
+	}
+	return d
+}
+
 func (b *builder) top(root *yaml.Node) {
 	seen := map[string]bool{}
 	var stepsNode *yaml.Node
@@ -322,14 +335,9 @@ func (b *builder) top(root *yaml.Node) {
 			b.flow.Start = b.scalar(v, "start")
 			b.startNode = v
 		case "ttl":
-			s := b.scalar(v, "ttl")
-			if s != "" {
-				d, err := time.ParseDuration(s)
-				if err != nil || d <= 0 {
-					b.c.add(v.Line, v.Column, "ttl must be a positive duration such as 30m or 2h")
-				}
-				b.flow.TTL = d
-			}
+			b.flow.TTL = b.duration(v, "ttl", "30m or 2h")
+		case "finishedRetention":
+			b.flow.FinishedRetention = b.duration(v, "finishedRetention", "10m or 1h")
 		case "inputs":
 			b.inputs(v)
 		case "outputs":

@@ -73,6 +73,7 @@ func Schema(reg *actions.Registry) ([]byte, error) {
 			"outputs", outputs,
 			"start", stepTarget("the first step (default: the first step in the file)"),
 			"ttl", durationSchema("how long an execution may live, e.g. 30m (default: the engine's)"),
+			"finishedRetention", durationSchema("how long a completed or failed execution stays readable after it finishes, e.g. 1h (default: the engine's, 10m)"),
 			"steps", &jsonSchema{
 				Type:                 "object",
 				Description:          "the steps by id, in order; the first is the start unless start says otherwise",

@@ -39,8 +39,9 @@ type linkRecord struct {
 }
 
 // newLink makes a single-use link to an execution, valid for LinkTTL (and never past the
-// execution's expiry). Only the SHA-256 of its token is stored. An execution that finished at
-// once gets a link too: it shows its finished page, or sends the browser to its redirect URL.
+// execution's expiry). Only the SHA-256 of its token is stored. A waiting execution's link is
+// deleted when it finishes. An execution that finished at once gets a link too: it shows its
+// finished page, or sends the browser to its redirect URL.
 // It returns nil when the execution has too little time left.
 func (s *Server) newLink(ctx context.Context, r *http.Request, resp *engine.Response) (*linkJSON, error) {
 	now := s.clock.Now().UTC()
@@ -53,7 +54,13 @@ func (s *Server) newLink(ctx context.Context, r *http.Request, resp *engine.Resp
 	if err != nil {
 		return nil, err
 	}
-	if err := s.opts.Store.PutOnce(ctx, s.linkKey(token), data, ttl); err != nil {
+	if resp.Status == engine.StatusWaiting {
+		// The execution keeps the link's hash, and deletes the link when it finishes.
+		err = s.opts.Store.PutExecutionLink(ctx, resp.ExecutionID, tokenHash(token), data, ttl)
+	} else {
+		err = s.opts.Store.PutOnce(ctx, s.linkKey(token), data, ttl)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("keep the link of execution %q: %w", resp.ExecutionID, err)
 	}
 	return &linkJSON{URL: s.publicURL(r) + linkPathPrefix + token, ExpiresAt: now.Add(ttl).Truncate(time.Second)}, nil

@@ -13,12 +13,16 @@ import (
 )
 
 // Execution is a stored flow execution: its data, revision and the nonce of its current pause.
-// It lives in the hash Keys.Execution(id) with fields rev, data, nonce and, while a request holds
-// it, claimExp; its event log in the list Keys.ExecutionEvents(id).
+// It lives in the hash Keys.Execution(id) with fields rev, data, nonce, link (see
+// PutExecutionLink) and, while a request holds it, claim and claimExp; its event log in the list
+// Keys.ExecutionEvents(id).
 type Execution struct {
 	Rev   int64
 	Data  []byte
 	Nonce string
+	// Link is the token hash of the execution's one-time link (Keys.BrowserLink; "" when none), as
+	// ClaimExecution reads it.
+	Link string
 }
 
 // KEYS[1] execution, KEYS[2] events. ARGV: data, nonce, ttl ms, max events, events...
@@ -36,9 +40,9 @@ const AnyNonce = "*"
 
 // KEYS[1] execution. ARGV: nonce (or AnyNonce), hold ms, claim token. The claim's expiry is kept in
 // Redis's own time, so instances whose clocks disagree cannot both hold it. Returns nil when missing,
-// else {claimed (1/0), rev, data, nonce}.
+// else {claimed (1/0), rev, data, nonce, link}.
 var scriptClaimExecution = redis.NewScript(`
-local v = redis.call('HMGET', KEYS[1], 'rev', 'data', 'nonce', 'claim', 'claimExp')
+local v = redis.call('HMGET', KEYS[1], 'rev', 'data', 'nonce', 'claim', 'claimExp', 'link')
 if not v[1] then return false end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -49,11 +53,11 @@ if free and (ARGV[1] == '*' or (ARGV[1] ~= '' and nonce == ARGV[1])) then
   redis.call('HSET', KEYS[1], 'claim', ARGV[3], 'claimExp', now + tonumber(ARGV[2]))
   claimed = 1
 end
-return {claimed, v[1], v[2] or '', nonce}
+return {claimed, v[1], v[2] or '', nonce, v[6] or ''}
 `)
 
 // KEYS[1] execution, KEYS[2] events. ARGV: expected rev, data, ttl ms, max events, nonce, claim
-// token, events... The write happens only while the caller still holds its claim.
+// token, drop link (1/0), events... The write happens only while the caller still holds its claim.
 var scriptUpdateExecution = redis.NewScript(`
 local cur = redis.call('HGET', KEYS[1], 'rev')
 if not cur then return -1 end
@@ -61,10 +65,14 @@ if tonumber(cur) ~= tonumber(ARGV[1]) then return -2 end
 if redis.call('HGET', KEYS[1], 'claim') ~= ARGV[6] then return -2 end
 local rev = redis.call('HINCRBY', KEYS[1], 'rev', 1)
 redis.call('HSET', KEYS[1], 'data', ARGV[2], 'nonce', ARGV[5])
-redis.call('HDEL', KEYS[1], 'claim', 'claimExp')
+if ARGV[7] == '1' then
+  redis.call('HDEL', KEYS[1], 'claim', 'claimExp', 'link')
+else
+  redis.call('HDEL', KEYS[1], 'claim', 'claimExp')
+end
 local ttl = tonumber(ARGV[3])
 redis.call('PEXPIRE', KEYS[1], ttl)
-` + appendLog(7, 4) + `
+` + appendLog(8, 4) + `
 return rev
 `)
 
@@ -124,13 +132,15 @@ func (s *Store) ClaimExecution(ctx context.Context, id, nonce string, hold time.
 	if err != nil {
 		return Execution{}, "", wrapErr(ctx, err, "claim execution %q", id)
 	}
-	if len(res) != 4 {
+	if len(res) != 5 {
 		return Execution{}, "", fmt.Errorf("store: claim execution %q: unexpected reply", id)
 	}
 	claimed, _ := res[0].(int64)
 	revStr, _ := res[1].(string)
 	data, _ := res[2].(string)
 	cur, _ := res[3].(string)
+	link, _ := res[4].(string)
+	link = hex.EncodeToString([]byte(link))
 	rev, err := strconv.ParseInt(revStr, 10, 64)
 	if err != nil {
 		return Execution{}, "", fmt.Errorf("store: claim execution %q: malformed revision", id)
@@ -138,7 +148,7 @@ func (s *Store) ClaimExecution(ctx context.Context, id, nonce string, hold time.
 	if claimed != 1 {
 		token = ""
 	}
-	return Execution{Rev: rev, Data: []byte(data), Nonce: cur}, token, nil
+	return Execution{Rev: rev, Data: []byte(data), Nonce: cur, Link: link}, token, nil
 }
 
 // ExecutionUpdate is an execution's next state, as UpdateExecution writes it.
@@ -156,6 +166,9 @@ type ExecutionUpdate struct {
 	// Events are appended to the execution's events, which keep the newest MaxEvents (0: all).
 	Events    [][]byte
 	MaxEvents int
+	// DropLink is the token hash of the execution's one-time link (Execution.Link), deleted once
+	// the write lands: the execution finished, and its link must not outlive it.
+	DropLink string
 }
 
 // UpdateExecution writes an execution's next state if its revision is still u.Rev and the caller
@@ -170,9 +183,61 @@ func (s *Store) UpdateExecution(ctx context.Context, u ExecutionUpdate) (int64, 
 		return 0, fmt.Errorf("store: update execution %q: no claim", u.ID)
 	}
 	key, logKey := s.keys.Execution(u.ID), s.keys.ExecutionEvents(u.ID)
-	args := append([]any{u.Rev, u.Data, u.TTL.Milliseconds(), u.MaxEvents, u.Nonce, u.Claim}, entryArgs(u.Events)...)
+	drop := 0
+	if u.DropLink != "" {
+		drop = 1
+	}
+	args := append([]any{u.Rev, u.Data, u.TTL.Milliseconds(), u.MaxEvents, u.Nonce, u.Claim, drop}, entryArgs(u.Events)...)
 	res, err := scriptUpdateExecution.Run(ctx, s.client, []string{key, logKey}, args...).Int64()
-	return casResult(ctx, res, err, "update execution %q at rev %d", u.ID, u.Rev)
+	rev, err := casResult(ctx, res, err, "update execution %q at rev %d", u.ID, u.Rev)
+	if err == nil && u.DropLink != "" {
+		// The link lives in its own slot, so it goes in a second round trip, only when an
+		// execution that has one finishes. Should this fail, the link lives out its own TTL and
+		// opens the finished execution (or finds it gone).
+		if derr := s.client.Del(ctx, s.keys.BrowserLink(u.DropLink)).Err(); derr != nil {
+			s.log.Warn("store: delete the link of a finished execution", "execution", u.ID, "error", derr)
+		}
+	}
+	return rev, err
+}
+
+// KEYS[1] execution. ARGV: the link's token hash. Only an existing execution gets it: a hash made here
+// would have no TTL.
+var scriptAttachLink = `
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  redis.call('HSET', KEYS[1], 'link', ARGV[1])
+end
+return 1
+`
+
+// PutExecutionLink keeps the one-time link of a waiting execution: data under
+// Keys.BrowserLink(tokenHash) for ttl (as PutOnce), and the token hash in the execution, so the
+// link is deleted when the execution finishes (see ExecutionUpdate.DropLink). One round trip.
+// ErrConflict when the link exists.
+func (s *Store) PutExecutionLink(ctx context.Context, id, tokenHash string, data []byte, ttl time.Duration) error {
+	if err := checkTTL(ttl); err != nil {
+		return fmt.Errorf("store: put link of execution %q: %w", id, err)
+	}
+	// The execution keeps the hash's bytes, not its hex: every byte of a paused execution is kept
+	// for as long as it waits.
+	raw, err := hex.DecodeString(tokenHash)
+	if err != nil || len(raw) == 0 {
+		return fmt.Errorf("store: put link of execution %q: the token hash must be hex", id)
+	}
+	var set *redis.BoolCmd
+	// EVAL rather than EVALSHA: a pipeline cannot fall back when the script cache is empty.
+	_, err = s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		set = p.SetNX(ctx, s.keys.BrowserLink(tokenHash), data, ttl)
+		p.Eval(ctx, scriptAttachLink, []string{s.keys.Execution(id)}, raw)
+		return nil
+	})
+	if err != nil {
+		return wrapErr(ctx, err, "put link of execution %q", id)
+	}
+	if !set.Val() {
+		return fmt.Errorf("store: put link of execution %q: %w", id, ErrConflict)
+	}
+	return nil
 }
 
 // ReleaseExecution ends a claim without writing anything; only the claim's holder can.

@@ -42,6 +42,7 @@ func commands() map[string]command {
 		"catalog":  {"check the provider templates (offline, or --online against the providers)", runCatalog},
 		"test":     {"run flow scenario tests (*.test.yaml) and report branch coverage", runTest},
 		"explain":  {"show, step by step, why an execution went where it went", runExplain},
+		"load":     {"drive concurrent users through a flow on a running server; print throughput and p50/p99", runLoad},
 	}
 }
 

@@ -48,9 +48,14 @@ func runServe(ctx context.Context, args []string, env Env) int {
 	fs.StringVar(&cfg.brand.SupportURL, "brand-support", "", "https: or mailto: help link the hosted pages offer")
 	fs.BoolVar(&cfg.demo, "demo", false, "serve the demo: a landing page, example apps and a sandbox OAuth provider, offline")
 	fs.BoolVar(&cfg.worker, "worker", true, "run the background worker in this process: webhook deliveries, keep-alive refresh, key re-checks (false: run `outflow worker` apart)")
+	fs.DurationVar(&cfg.backend.finishedRetention, "finished-retention", 10*time.Minute, "how long a completed or failed execution stays in Redis after it finishes; a flow's finishedRetention overrides it")
 	egress := egressFlags(fs)
 	if ok, code := parseNoArgs(fs, args); !ok {
 		return code
+	}
+	if cfg.backend.finishedRetention <= 0 {
+		fmt.Fprintln(env.Stderr, "outflow serve: --finished-retention must be a positive duration such as 10m or 1h")
+		return 2
 	}
 	cfg.backend.redisURL = envOr(cfg.backend.redisURL, "REDIS_URL", env)
 	cfg.backend.pingTimeout = env.RedisPingTimeout

@@ -105,6 +105,17 @@ func TestServeRefusesAnUnknownLogFormat(t *testing.T) {
 	}
 }
 
+// --finished-retention takes a positive duration; zero or a negative one is refused before serve
+// starts.
+func TestServeRefusesANonPositiveFinishedRetention(t *testing.T) {
+	for _, v := range []string{"0s", "-5m"} {
+		code, stderr := serveExit(t, Env{}, "--finished-retention="+v)
+		if code != 2 || !strings.Contains(stderr, "--finished-retention must be a positive duration") {
+			t.Errorf("%s: exit %d, stderr:\n%s", v, code, stderr)
+		}
+	}
+}
+
 // A Redis that does not answer stops serve with how to go on without one: the embedded Redis.
 func TestServeSaysHowToRunWithoutARedis(t *testing.T) {
 	closed := freeAddr(t) // nothing listens there

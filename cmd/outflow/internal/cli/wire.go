@@ -66,6 +66,9 @@ type backendConfig struct {
 	redirectAllowed func(string) bool
 	// egress are the webhook egress rules (--webhooks-allow-http-loopback, --webhooks-allow-networks).
 	egress webhooks.Egress
+	// finishedRetention is how long finished executions are kept (--finished-retention; 0: the
+	// engine's default).
+	finishedRetention time.Duration
 }
 
 // errNoKeys explains how to configure sealing keys.
@@ -156,7 +159,8 @@ func (b *backend) wire(cfg backendConfig) error {
 		return err
 	}
 	b.engine, err = engine.New(engine.Options{Store: b.store, Registry: b.registry, Logger: cfg.log,
-		Observer: cfg.engineObserver, RedirectAllowed: cfg.redirectAllowed, PublishEvents: true, TracerProvider: cfg.tracerProvider})
+		Observer: cfg.engineObserver, RedirectAllowed: cfg.redirectAllowed, PublishEvents: true,
+		FinishedRetention: cfg.finishedRetention, TracerProvider: cfg.tracerProvider})
 	if err != nil {
 		return err
 	}
