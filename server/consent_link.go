@@ -26,12 +26,16 @@ type consentRecord struct {
 	Scopes      []string `json:"scopes,omitempty"`
 	RedirectURL string   `json:"redirectUrl,omitempty"`
 	ExternalID  string   `json:"externalId,omitempty"`
+
+	ConnectionID string         `json:"connectionId,omitempty"`
+	Metadata     map[string]any `json:"metadata,omitempty"`
 }
 
 func (c *consentRecord) request() oauth.ConnectRequest {
 	return oauth.ConnectRequest{
 		AppID: c.AppID, Owner: outbound.Owner{UserID: c.UserID, TenantID: c.TenantID},
 		Scopes: c.Scopes, RedirectURL: c.RedirectURL, ExternalID: c.ExternalID,
+		ConnectionID: c.ConnectionID, Metadata: c.Metadata,
 	}
 }
 
