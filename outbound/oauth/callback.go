@@ -210,6 +210,9 @@ func (v *Vault) completeConsent(ctx context.Context, st *pendingState, q url.Val
 	})
 	if err != nil {
 		code, msg := consentFailure(err)
+		if code == ErrorAccountMismatch {
+			v.discardGrant(ctx, pc, &app, tr)
+		}
 		if code == "server_error" {
 			v.log.ErrorContext(ctx, "outbound: store connection", "app", app.ID, "error", err)
 		} else {

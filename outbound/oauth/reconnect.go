@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/outflowhq/outflow/outbound"
+	"github.com/outflowhq/outflow/outbound/apps"
 )
 
 // Error codes of a consent that targeted a connection (ConnectRequest.ConnectionID) and could not
@@ -94,4 +95,21 @@ func consentFailure(err error) (code, msg string) {
 		return ErrorInvalidMetadata, "The connection's metadata would break its limits; nothing was changed."
 	}
 	return "server_error", "The connection could not be saved; try again."
+}
+
+// discardGrant revokes, as far as the provider allows, the tokens of a consent that is not
+// stored (given for another account than the connection's), so no live grant is left behind
+// that nobody holds. Failures are logged without the tokens.
+func (v *Vault) discardGrant(ctx context.Context, pc *providerConf, app *apps.App, tr tokenResult) {
+	if pc.revocationURL == "" {
+		return
+	}
+	for _, t := range []struct{ token, hint string }{{tr.refresh, HintRefreshToken}, {tr.access, HintAccessToken}} {
+		if t.token == "" {
+			continue
+		}
+		if err := v.revokeToken(ctx, app, pc.revocationURL, t.token, t.hint); err != nil {
+			v.log.WarnContext(ctx, "outbound: revoke the tokens of a refused consent", "app", app.ID, "hint", t.hint, "error", err)
+		}
+	}
 }
