@@ -4,8 +4,10 @@ import (
 	"errors"
 	"math"
 	"net/http"
+	"net/url"
 	"reflect"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/outflowhq/outflow/outbound"
@@ -16,8 +18,9 @@ import (
 // except the two a browser opens: the consent link and the callback. They are left out when the
 // server has no Vault.
 //
-//	POST   /v1/connect                     {"appId","userId"|"tenantId","scopes","redirectUrl","externalId"} → {"url","expiresAt"}:
-//	                                       a one-time link to send the browser to
+//	POST   /v1/connect                     {"appId","userId"|"tenantId","scopes","redirectUrl","externalId",
+//	                                        "connectionId","metadata"} → {"url","expiresAt"}: a one-time link to
+//	                                       send the browser to; connectionId reconnects that connection in place
 //	GET    /v1/oauth/start/{token}         that link: a Continue page (fetching it uses nothing up)
 //	POST   /v1/oauth/start/{token}         Continue: sets the browser's cookie, starts the consent bound
 //	                                       to this browser, and 303s to the provider
@@ -26,8 +29,9 @@ import (
 //	POST   /v1/tokens/fetch                {"appId","userId"|"tenantId","scopes","externalId","connectionId",
 //	                                        "forceRefresh","withRefreshToken"} → {"token":{...},"connection":{...}}
 //	POST   /v1/tokens/import               one token, or {"tokens":[...]} (all or nothing) → 201
-//	GET    /v1/connections?userId=U|tenantId=T[&appId=A], or ?appId=A alone → {"connections":[...]}
-//	GET    /v1/connections/{id}            → the connection (health, no token)
+//	GET    /v1/connections?userId=U|tenantId=T[&appId=A], or ?appId=A alone, [&metadata.K=V...] → {"connections":[...]}
+//	GET    /v1/connections/{id}            → the connection (health, metadata, no token)
+//	PATCH  /v1/connections/{id}            {"metadata":{...}} a merge patch of its metadata → the connection
 //	DELETE /v1/connections/{id}            → {"connections":[...]} what was revoked and deleted
 //	DELETE /v1/connections?appId=A&userId=U|tenantId=T (either alone too; skipRevoke=true to skip the provider)
 //
@@ -49,6 +53,7 @@ func (s *Server) connectionRoutes() {
 	s.handle("POST /v1/tokens/import", s.management(s.importTokens))
 	s.handle("GET /v1/connections", s.management(s.listConnections))
 	s.handle("GET /v1/connections/{id}", s.management(s.getConnection))
+	s.handle("PATCH /v1/connections/{id}", s.management(s.patchConnection))
 	s.handle("DELETE /v1/connections/{id}", s.management(s.deleteConnection))
 	s.handle("DELETE /v1/connections", s.management(s.deleteConnections))
 }
@@ -60,6 +65,9 @@ type connectBody struct {
 	Scopes      []string `json:"scopes"`
 	RedirectURL string   `json:"redirectUrl"`
 	ExternalID  string   `json:"externalId"`
+
+	ConnectionID string         `json:"connectionId"`
+	Metadata     map[string]any `json:"metadata"`
 }
 
 // connect answers with a one-time link rather than the provider's URL: the consent starts
@@ -74,6 +82,7 @@ func (s *Server) connect(w http.ResponseWriter, r *http.Request) {
 	link, err := s.newConsentLink(r.Context(), r, &consentRecord{
 		AppID: body.AppID, UserID: body.UserID, TenantID: body.TenantID,
 		Scopes: body.Scopes, RedirectURL: body.RedirectURL, ExternalID: body.ExternalID,
+		ConnectionID: body.ConnectionID, Metadata: body.Metadata,
 	})
 	if err != nil {
 		s.fail(w, r, err)
@@ -131,6 +140,8 @@ type connectJSON struct {
 	TenantID   string   `json:"tenantId,omitempty"`
 	Scopes     []string `json:"scopes,omitempty"`
 	ExternalID string   `json:"externalId,omitempty"`
+
+	ConnectionID string `json:"connectionId,omitempty"`
 }
 
 // fetchErrorJSON is apiError plus what a client needs to recover from a fetch failure.
@@ -153,7 +164,7 @@ func (s *Server) failFetch(w http.ResponseWriter, r *http.Request, err error) {
 		rf *oauth.RefreshFailedError
 	)
 	hint := func(h oauth.ConnectHint) *connectJSON {
-		return &connectJSON{AppID: h.AppID, UserID: h.Owner.UserID, TenantID: h.Owner.TenantID, Scopes: h.Scopes, ExternalID: h.ExternalID}
+		return &connectJSON{AppID: h.AppID, UserID: h.Owner.UserID, TenantID: h.Owner.TenantID, Scopes: h.Scopes, ExternalID: h.ExternalID, ConnectionID: h.ConnectionID}
 	}
 	status, base := s.classify(err)
 	body := fetchErrorJSON{apiError: base}
@@ -249,11 +260,52 @@ func (s *Server) listConnections(w http.ResponseWriter, r *http.Request) {
 	} else {
 		list, err = s.opts.Vault.List(r.Context(), owner, q.Get("appId"))
 	}
+	if err == nil {
+		list, err = oauth.FilterByMetadata(list, metadataFilter(q))
+	}
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"connections": list})
+}
+
+// metadataFilter reads the metadata.<key>=<value> parameters of a list.
+func metadataFilter(q url.Values) map[string]string {
+	var out map[string]string
+	for k, vs := range q {
+		if key, ok := strings.CutPrefix(k, "metadata."); ok && len(vs) > 0 {
+			if out == nil {
+				out = map[string]string{}
+			}
+			out[key] = vs[0]
+		}
+	}
+	return out
+}
+
+type connectionPatch struct {
+	Metadata map[string]any `json:"metadata"`
+}
+
+// patchConnection is PATCH /v1/connections/{id}: a merge patch of the connection's metadata,
+// applied with a compare-and-set (see oauth.Vault.UpdateMetadata).
+func (s *Server) patchConnection(w http.ResponseWriter, r *http.Request) {
+	var body connectionPatch
+	if err := s.readJSON(w, r, &body); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if body.Metadata == nil {
+		s.fail(w, r, errInvalid(map[string]string{"metadata": "is required: an object of the keys to set (null removes a key)"}))
+		return
+	}
+	c, err := s.opts.Vault.UpdateMetadata(r.Context(), r.PathValue("id"), body.Metadata)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, c)
 }
 
 func (s *Server) getConnection(w http.ResponseWriter, r *http.Request) {

@@ -26,12 +26,16 @@ type consentRecord struct {
 	Scopes      []string `json:"scopes,omitempty"`
 	RedirectURL string   `json:"redirectUrl,omitempty"`
 	ExternalID  string   `json:"externalId,omitempty"`
+
+	ConnectionID string         `json:"connectionId,omitempty"`
+	Metadata     map[string]any `json:"metadata,omitempty"`
 }
 
 func (c *consentRecord) request() oauth.ConnectRequest {
 	return oauth.ConnectRequest{
 		AppID: c.AppID, Owner: outbound.Owner{UserID: c.UserID, TenantID: c.TenantID},
 		Scopes: c.Scopes, RedirectURL: c.RedirectURL, ExternalID: c.ExternalID,
+		ConnectionID: c.ConnectionID, Metadata: c.Metadata,
 	}
 }
 
@@ -39,6 +43,12 @@ func (c *consentRecord) request() oauth.ConnectRequest {
 // consent itself starts only when a browser opens the link, bound to that browser. Only the
 // SHA-256 of the link's token is stored.
 func (s *Server) newConsentLink(ctx context.Context, r *http.Request, rec *consentRecord) (*linkJSON, error) {
+	if rec.AppID == "" && rec.ConnectionID != "" {
+		// A reconnect may name the connection alone; the link's page names its app.
+		if c, err := s.opts.Vault.Connection(ctx, rec.ConnectionID); err == nil {
+			rec.AppID = c.AppID
+		}
+	}
 	if err := s.opts.Vault.CheckConnect(ctx, rec.request()); err != nil {
 		return nil, err
 	}

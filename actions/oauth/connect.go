@@ -3,10 +3,12 @@ package oauth
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 
 	"github.com/outflowhq/outflow/actions"
+	"github.com/outflowhq/outflow/outbound"
 	"github.com/outflowhq/outflow/outbound/apps"
 	"github.com/outflowhq/outflow/outbound/oauth"
 )
@@ -35,6 +37,9 @@ type ConnectConfig struct {
 	RedirectURL  actions.Value[string]   `yaml:"redirectUrl" doc:"where the browser goes after consent (must be allowed for the app); default: back to the flow"`
 	ChooseScopes bool                    `yaml:"chooseScopes" doc:"first show a Connect screen with the app's logo, a checkbox per scope and a Not now button"`
 	Prompt       actions.Value[string]   `yaml:"prompt" doc:"text of the Connect screen (with chooseScopes)"`
+
+	ConnectionID actions.Value[string]         `yaml:"connectionId" doc:"reconnect this connection in place (e.g. the connectionId of an outbound.token step that answered missing_scopes or needs_reauth): same id, its granted scopes kept, a consent for another account refused"`
+	Metadata     actions.Value[map[string]any] `yaml:"metadata" doc:"merged into the connection's metadata when the consent completes: string, number or boolean values, at most 32 keys, never a secret (null removes a key)"`
 }
 
 // Validate checks the config when the flow loads.
@@ -52,6 +57,16 @@ func (c *ConnectConfig) Validate() error {
 	}
 	if c.Prompt.IsSet() && !c.ChooseScopes {
 		errs.Add("prompt", "is the text of the Connect screen; set chooseScopes: true to show it")
+	}
+	if md, ok := c.Metadata.Literal(); ok && !c.Metadata.IsExpr() {
+		if _, err := oauth.MergeMetadata(nil, md, "metadata"); err != nil {
+			var inv *outbound.InvalidError
+			if errors.As(err, &inv) {
+				for _, f := range inv.Fields {
+					errs.Add(f.Field, "%s", f.Message)
+				}
+			}
+		}
 	}
 	return errs.Err()
 }
@@ -78,6 +93,9 @@ type connectState struct {
 	Phase  string   `json:"phase"` // "choose" or "consent"
 	AppID  string   `json:"appId"`
 	Scopes []string `json:"scopes,omitempty"` // the scope screen's checkboxes, in order
+	// Granted are the scopes the owner's connection already holds, shown as such on the scope
+	// screen and always asked for again, so an incremental consent keeps them.
+	Granted []string `json:"granted,omitempty"`
 }
 
 // Connect is the outbound.connect kind.
@@ -118,11 +136,12 @@ func runConnect(ctx context.Context, v *oauth.Vault, call *actions.Call, c *Conn
 					chosen = append(chosen, s)
 				}
 			}
-			if len(chosen) == 0 {
-				// Nothing chosen is not "the app's defaults": the user asked for nothing.
+			if len(missingScopes(st.Granted, chosen)) == 0 {
+				// Nothing chosen (or only what is already granted) is not "the app's defaults":
+				// the user asked for nothing new.
 				return actions.Done(OutcomeSkipped, connectOutput(false, "", nil, "")), nil
 			}
-			return startConsent(ctx, v, call, c, st.AppID, chosen)
+			return startConsent(ctx, v, call, c, st.AppID, unionScopes(st.Granted, chosen))
 		}
 	}
 	appID, err := c.App.Get(call)
@@ -144,8 +163,12 @@ func runConnect(ctx context.Context, v *oauth.Vault, call *actions.Call, c *Conn
 	if err != nil {
 		return actions.Result{}, err
 	}
-	screen, offered := scopeScreen(call.StepID, &app, scopes, prompt)
-	return actions.ShowScreen(screen, connectState{Phase: "choose", AppID: app.ID, Scopes: offered}), nil
+	granted, err := grantedScopes(ctx, v, call, c, app.ID)
+	if err != nil {
+		return actions.Result{}, err
+	}
+	screen, offered := scopeScreen(call.StepID, &app, scopes, prompt, granted)
+	return actions.ShowScreen(screen, connectState{Phase: "choose", AppID: app.ID, Scopes: offered, Granted: granted}), nil
 }
 
 // startConsent keeps a state in the vault bound to this pause and redirects to the provider.
@@ -162,10 +185,18 @@ func startConsent(ctx context.Context, v *oauth.Vault, call *actions.Call, c *Co
 	if err != nil {
 		return actions.Result{}, err
 	}
+	target, err := c.ConnectionID.Get(call)
+	if err != nil {
+		return actions.Result{}, err
+	}
+	md, err := c.Metadata.Get(call)
+	if err != nil {
+		return actions.Result{}, err
+	}
 	res, err := v.Connect(ctx, oauth.ConnectRequest{
 		AppID: appID, Owner: o, Scopes: scopes, ExternalID: ext, RedirectURL: redirect,
 		Execution: &oauth.ResumeTarget{ExecutionID: call.ExecutionID, StepID: call.StepID, Nonce: call.Nonce},
-		Binding:   call.Binding,
+		Binding:   call.Binding, ConnectionID: target, Metadata: md,
 	})
 	if err != nil {
 		return actions.Result{}, vaultError(err)
@@ -208,7 +239,7 @@ func scopeField(i int) string { return fmt.Sprintf("scope_%d", i) }
 // scopeScreen is the "Connect to <app>" screen: a checkbox per scope (checked; required unless
 // the app marks the scope optional), Connect and Not now. It offers the step's scopes, else the
 // app's default scopes, else every scope the app declares.
-func scopeScreen(stepID string, app *apps.App, scopes []string, prompt string) (actions.Screen, []string) {
+func scopeScreen(stepID string, app *apps.App, scopes []string, prompt string, granted []string) (actions.Screen, []string) {
 	offered := scopes
 	if len(offered) == 0 {
 		offered = app.DefaultScopes
@@ -218,6 +249,7 @@ func scopeScreen(stepID string, app *apps.App, scopes []string, prompt string) (
 			offered = append(offered, s.Name)
 		}
 	}
+	offered = unionScopes(granted, offered)
 	badge := &actions.AppBadge{ID: app.ID, Name: app.Name, Logo: app.Logo}
 	s := actions.Screen{
 		ID: stepID, Title: "Connect to " + app.Name, Text: prompt, App: badge,
@@ -234,7 +266,63 @@ func scopeScreen(stepID string, app *apps.App, scopes []string, prompt string) (
 			}
 			f.Required = !app.Scopes[j].Optional
 		}
+		if slices.Contains(granted, name) {
+			// Already granted: asked for again whatever the box says, so it cannot be unticked.
+			f.Label += " (already granted)"
+			f.Hint, f.Required = name+": already granted to this connection", true
+		}
 		s.Fields = append(s.Fields, f)
 	}
 	return s, slices.Clone(offered)
+}
+
+// grantedScopes are the scopes the step's owner already holds for the app: those of the
+// connection the step reconnects, else of the owner's most recently connected working one (with
+// the step's external id). The scope screen shows them as already granted.
+func grantedScopes(ctx context.Context, v *oauth.Vault, call *actions.Call, c *ConnectConfig, appID string) ([]string, error) {
+	target, err := c.ConnectionID.Get(call)
+	if err != nil {
+		return nil, err
+	}
+	if target != "" {
+		conn, err := v.Connection(ctx, target)
+		if err != nil || conn.AppID != appID {
+			return nil, nil // the consent itself refuses the target, with a precise error
+		}
+		return conn.Scopes, nil
+	}
+	o, err := owner(call, c.Tenant)
+	if err != nil {
+		return nil, err
+	}
+	ext, err := c.ExternalID.Get(call)
+	if err != nil {
+		return nil, err
+	}
+	list, err := v.List(ctx, o, appID)
+	if err != nil {
+		return nil, nil
+	}
+	for _, conn := range list { // most recently connected first
+		if conn.Status == oauth.StatusActive && conn.ExternalID == ext {
+			return conn.Scopes, nil
+		}
+	}
+	return nil, nil
+}
+
+// missingScopes returns the scopes of want not in have.
+func missingScopes(have, want []string) []string {
+	var out []string
+	for _, s := range want {
+		if !slices.Contains(have, s) && !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// unionScopes returns a followed by the scopes of b not in a.
+func unionScopes(a, b []string) []string {
+	return append(slices.Clone(a), missingScopes(a, b)...)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"time"
 
@@ -44,6 +45,7 @@ var tokenOutputs = actions.Object(map[string]actions.Type{
 	"missingScopes": actions.List(actions.String()).Describe("requested scopes it lacks"),
 	"expiresAt":     actions.String().Describe("when the access token expires (RFC 3339), empty when none"),
 	"expiresIn":     actions.Number().Describe("seconds until then"),
+	"metadata":      actions.Map(actions.Any()).Describe("the connection's metadata (string, number or boolean values; empty when not connected)"),
 })
 
 // Token is the outbound.token kind.
@@ -90,7 +92,7 @@ func runToken(ctx context.Context, v *oauth.Vault, call *actions.Call, c *TokenC
 	rec.emit(call)
 	out := map[string]any{
 		"connected": false, "status": "", "connectionId": "", "scopes": []any{}, "missingScopes": []any{},
-		"expiresAt": "", "expiresIn": float64(0),
+		"expiresAt": "", "expiresIn": float64(0), "metadata": map[string]any{},
 	}
 	var (
 		ms *oauth.MissingScopesError
@@ -102,20 +104,38 @@ func runToken(ctx context.Context, v *oauth.Vault, call *actions.Call, c *TokenC
 		out["scopes"] = anyList(conn.Scopes)
 		out["expiresAt"] = tok.ExpiresAt.UTC().Format(time.RFC3339)
 		out["expiresIn"] = math.Floor(tok.ExpiresIn(call.Now).Seconds())
+		out["metadata"] = metadataOutput(conn.Metadata)
 		return actions.Done(OutcomeTokenConnected, out), nil
 	case errors.As(err, &ms):
 		out["status"], out["connectionId"] = OutcomeMissingScopes, ms.ConnectionID
 		out["scopes"], out["missingScopes"] = anyList(ms.Granted), anyList(ms.Missing)
+		out["metadata"] = connectionMetadata(ctx, v, ms.ConnectionID)
 		return actions.Done(OutcomeMissingScopes, out), nil
 	case errors.Is(err, oauth.ErrNotConnected):
 		out["status"] = OutcomeNotConnected
 		return actions.Done(OutcomeNotConnected, out), nil
 	case errors.As(err, &ra):
 		out["status"], out["connectionId"], out["scopes"] = OutcomeNeedsReauth, ra.ConnectionID, anyList(ra.Granted)
+		out["metadata"] = connectionMetadata(ctx, v, ra.ConnectionID)
 		return actions.Done(OutcomeNeedsReauth, out), nil
 	}
 	if e := vaultError(err); e != err {
 		return actions.Result{}, e
 	}
 	return actions.Result{}, fmt.Errorf("outbound.token: %w", err)
+}
+
+// connectionMetadata is the metadata of the connection id, or none when it cannot be read.
+func connectionMetadata(ctx context.Context, v *oauth.Vault, id string) map[string]any {
+	conn, err := v.Connection(ctx, id)
+	if err != nil {
+		return map[string]any{}
+	}
+	return metadataOutput(conn.Metadata)
+}
+
+func metadataOutput(m map[string]any) map[string]any {
+	out := make(map[string]any, len(m))
+	maps.Copy(out, m)
+	return out
 }

@@ -207,11 +207,19 @@ func (v *Vault) completeConsent(ctx context.Context, st *pendingState, q url.Val
 	}
 	c, reconnected, err := v.saveGrant(ctx, &app, grantInput{
 		owner: st.Owner, externalID: st.ExternalID, subject: subject, scopes: scopes,
-		token: tr, grantedBy: "consent",
+		token: tr, grantedBy: "consent", connectionID: st.ConnectionID, metadata: st.Metadata,
 	})
 	if err != nil {
-		v.log.ErrorContext(ctx, "outbound: store connection", "app", app.ID, "error", err)
-		return nil, false, "server_error", "The connection could not be saved; try again."
+		code, msg := consentFailure(err)
+		if code == ErrorAccountMismatch {
+			v.discardGrant(ctx, pc, &app, tr)
+		}
+		if code == "server_error" {
+			v.log.ErrorContext(ctx, "outbound: store connection", "app", app.ID, "error", err)
+		} else {
+			v.log.WarnContext(ctx, "outbound: consent not stored", "app", app.ID, "connection", st.ConnectionID, "code", code)
+		}
+		return nil, false, code, msg
 	}
 	return c, reconnected, "", ""
 }

@@ -42,6 +42,16 @@ type ConnectRequest struct {
 	// a cookie the host set). A callback presenting another binding is refused without using up
 	// the state. Empty means no binding.
 	Binding string
+
+	// ConnectionID reconnects that connection in place: the consent renews exactly it (its id,
+	// external id and metadata stay), and the callback refuses a consent given for another
+	// provider account (ErrorAccountMismatch). AppID and Owner may be left empty: they are the
+	// connection's. The scopes asked for are the connection's granted ones plus Scopes, so an
+	// incremental consent never loses a scope.
+	ConnectionID string
+	// Metadata is merged into the connection's metadata when the consent completes (a nil value
+	// removes a key); see CheckMetadata.
+	Metadata map[string]any
 }
 
 // ResumeTarget is a paused execution waiting for a consent to come back: the execution, its
@@ -71,6 +81,9 @@ type pendingState struct {
 	Execution   *ResumeTarget  `json:"execution,omitempty"`
 	BindingHash string         `json:"binding,omitempty"`
 	ExpiresAt   time.Time      `json:"expiresAt"`
+
+	ConnectionID string         `json:"connectionId,omitempty"`
+	Metadata     map[string]any `json:"metadata,omitempty"`
 }
 
 // Connect starts a consent: it keeps a single-use state (at least 128 random bits, valid for
@@ -89,6 +102,7 @@ func (v *Vault) Connect(ctx context.Context, req ConnectRequest) (*ConnectResult
 	st := pendingState{
 		AppID: app.ID, Owner: req.Owner, Scopes: slices.Clone(scopes), RedirectURL: redirect,
 		ExternalID: req.ExternalID, Execution: req.Execution, ExpiresAt: now.Add(v.vo.StateTTL),
+		ConnectionID: req.ConnectionID, Metadata: req.Metadata,
 	}
 	if req.Binding != "" {
 		st.BindingHash = hashHex(req.Binding)
@@ -135,6 +149,9 @@ func (v *Vault) CheckConnect(ctx context.Context, req ConnectRequest) error {
 }
 
 func (v *Vault) checkConnect(ctx context.Context, req *ConnectRequest) (apps.App, string, *providerConf, error) {
+	if err := v.targetConnection(ctx, req); err != nil {
+		return apps.App{}, "", nil, err
+	}
 	if err := req.validate(); err != nil {
 		return apps.App{}, "", nil, err
 	}
@@ -168,7 +185,13 @@ func (req *ConnectRequest) validate() error {
 	if x := req.Execution; x != nil && (x.ExecutionID == "" || x.Nonce == "") {
 		p.add("execution", "needs the execution id and the nonce of its pause")
 	}
-	return p.err()
+	if err := p.err(); err != nil {
+		return err
+	}
+	if _, err := MergeMetadata(nil, req.Metadata, "metadata"); err != nil {
+		return err
+	}
+	return nil
 }
 
 // redirectFor returns the redirect URL a connect may use, refusing any the app or the vault

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"slices"
 	"time"
 
@@ -77,6 +78,11 @@ type Connection struct {
 	ConnectedAt time.Time `json:"connectedAt"`
 	CreatedAt   time.Time `json:"createdAt"`
 	UpdatedAt   time.Time `json:"updatedAt"`
+
+	// Metadata is the host's own small object about the connection (a CRM region, a workspace
+	// name): string, number or boolean values under at most MaxMetadataKeys keys (see
+	// CheckMetadata). It is stored in the clear: never put a secret in it.
+	Metadata map[string]any `json:"metadata,omitempty"`
 }
 
 // HasScopes reports whether the granted scopes include every one of want.
@@ -94,6 +100,7 @@ func (c Connection) LogValue() slog.Value {
 func (c *Connection) clone() Connection {
 	out := *c
 	out.Scopes = slices.Clone(c.Scopes)
+	out.Metadata = maps.Clone(c.Metadata)
 	return out
 }
 

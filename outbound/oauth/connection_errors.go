@@ -36,12 +36,15 @@ type ConnectHint struct {
 	Owner      outbound.Owner `json:"owner"`
 	Scopes     []string       `json:"scopes,omitempty"`
 	ExternalID string         `json:"externalId,omitempty"`
+	// ConnectionID, for a connection that lacks scopes or needs re-authentication, is that
+	// connection: the connect renews it in place (see ConnectRequest.ConnectionID).
+	ConnectionID string `json:"connectionId,omitempty"`
 }
 
 // Request returns the ConnectRequest for the hint, sending the browser to redirectURL after
 // consent ("" for the app's default).
 func (h ConnectHint) Request(redirectURL string) ConnectRequest {
-	return ConnectRequest{AppID: h.AppID, Owner: h.Owner, Scopes: h.Scopes, ExternalID: h.ExternalID, RedirectURL: redirectURL}
+	return ConnectRequest{AppID: h.AppID, Owner: h.Owner, Scopes: h.Scopes, ExternalID: h.ExternalID, RedirectURL: redirectURL, ConnectionID: h.ConnectionID}
 }
 
 // ConnectionNotFoundError: no connection has this id.

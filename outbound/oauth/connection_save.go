@@ -20,6 +20,11 @@ type grantInput struct {
 	scopes     []string
 	token      tokenResult
 	grantedBy  string
+
+	// connectionID, when set, is the connection the grant must renew (a targeted reconnect).
+	connectionID string
+	// metadata is merged into the connection's metadata (nil values remove keys).
+	metadata map[string]any
 }
 
 // newConnectionID returns a random connection id ("cn_" and 26 base32 characters).
@@ -49,7 +54,9 @@ func (v *Vault) saveGrant(ctx context.Context, app *apps.App, in grantInput) (*C
 type applied struct {
 	conn        Connection
 	reconnected bool
-	pruned      []string
+	// recovered: the renewed connection was failing (needs_reauth or failing refreshes).
+	recovered bool
+	pruned    []string
 }
 
 // applyGrant puts a grant into g: it renews the matching connection or adds one with id newID,
@@ -57,6 +64,12 @@ type applied struct {
 func (v *Vault) applyGrant(g *grantRecord, in grantInput, newID string, now time.Time) (applied, error) {
 	var a applied
 	i := matchConnection(g, in)
+	if in.connectionID != "" {
+		var err error
+		if i, err = targetIndex(g, &in); err != nil {
+			return applied{}, err
+		}
+	}
 	if i < 0 {
 		if len(g.Conns) >= maxConnectionsPerGrant {
 			oldest := 0
@@ -84,6 +97,12 @@ func (v *Vault) applyGrant(g *grantRecord, in grantInput, newID string, now time
 		a.reconnected = true
 	}
 	c := &g.Conns[i]
+	md, err := MergeMetadata(c.Metadata, in.metadata, "metadata")
+	if err != nil {
+		return applied{}, err
+	}
+	c.Metadata = md
+	a.recovered = a.reconnected && c.failing()
 	if a.reconnected && c.Status != StatusActive {
 		// The old refresh token was refused or revoked: never fall back to it.
 		c.Refresh = ""
@@ -138,6 +157,9 @@ func (v *Vault) afterGrants(ctx context.Context, appID string, owner outbound.Ow
 			reason = "reconnected"
 		}
 		v.emit(ctx, EventConnectionCreated, &a.conn, reason)
+		if a.recovered {
+			v.emit(ctx, EventConnectionRecovered, &a.conn, "reconnected")
+		}
 	}
 	return nil
 }

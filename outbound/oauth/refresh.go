@@ -147,7 +147,7 @@ func reauthError(app *apps.App, c *storedConn) *ReauthRequiredError {
 	}
 	return &ReauthRequiredError{
 		AppID: app.ID, ConnectionID: c.ID, Reason: reason, Granted: slices.Clone(c.Scopes),
-		Connect: ConnectHint{AppID: app.ID, Owner: c.Owner, Scopes: c.Scopes, ExternalID: c.ExternalID},
+		Connect: ConnectHint{AppID: app.ID, Owner: c.Owner, Scopes: c.Scopes, ExternalID: c.ExternalID, ConnectionID: c.ID},
 	}
 }
 

@@ -158,7 +158,7 @@ func choose(g *grantRecord, req *FetchRequest) (*storedConn, error) {
 	}
 	if best == nil {
 		hint.Scopes = unionScopes(closest.Scopes, req.Scopes)
-		hint.ExternalID = closest.ExternalID
+		hint.ExternalID, hint.ConnectionID = closest.ExternalID, closest.ID
 		return nil, &MissingScopesError{
 			AppID: req.AppID, ConnectionID: closest.ID, Granted: slices.Clone(closest.Scopes),
 			Missing: missingScopes(closest.Scopes, req.Scopes), Connect: hint,
@@ -166,7 +166,7 @@ func choose(g *grantRecord, req *FetchRequest) (*storedConn, error) {
 	}
 	if best.Status != StatusActive {
 		hint.Scopes = unionScopes(best.Scopes, req.Scopes)
-		hint.ExternalID = best.ExternalID
+		hint.ExternalID, hint.ConnectionID = best.ExternalID, best.ID
 		return nil, &ReauthRequiredError{AppID: req.AppID, ConnectionID: best.ID, Reason: best.StatusReason, Granted: slices.Clone(best.Scopes), Connect: hint}
 	}
 	return best, nil

@@ -10,6 +10,24 @@ import (
 	"time"
 )
 
+// SignIn makes s the signed-in sandbox user: the consents given from now on are s's (the sub of
+// their tokens and ID tokens). An empty s goes back to Config.Subject. Tests use it to consent
+// with another provider account.
+func (p *Provider) SignIn(s string) {
+	if s == "" {
+		p.signedIn.Store(nil)
+		return
+	}
+	p.signedIn.Store(&s)
+}
+
+func (p *Provider) currentSubject() string {
+	if s := p.signedIn.Load(); s != nil {
+		return *s
+	}
+	return p.subject
+}
+
 // DecisionFor makes the decision for each authorization request with f, overriding
 // Config.Decision; f returns DecisionAsk, DecisionApprove or DecisionDeny. It lets one provider
 // approve some requests and deny others (for example by r.URL.Query().Get("scope")). f sees only

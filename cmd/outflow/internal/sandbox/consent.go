@@ -59,7 +59,7 @@ func (p *Provider) renderConsent(w http.ResponseWriter, r *http.Request, ar *aut
 	view := consentView{
 		ClientName:   ar.client.name,
 		ClientID:     ar.client.id,
-		Subject:      p.subject,
+		Subject:      p.currentSubject(),
 		RedirectHost: redirectHost(ar.redirectURI),
 		Query:        r.URL.RawQuery,
 	}

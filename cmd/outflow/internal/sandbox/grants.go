@@ -84,7 +84,7 @@ type issued struct {
 
 // newGrant records a grant for an exchanged code and issues its first tokens. Callers hold p.mu.
 func (p *Provider) newGrant(c *authCode, now time.Time) (issued, error) {
-	g := &grant{id: rand.Text(), clientID: c.clientID, subject: p.subject, scopes: slices.Clone(c.scopes)}
+	g := &grant{id: rand.Text(), clientID: c.clientID, subject: p.currentSubject(), scopes: slices.Clone(c.scopes)}
 	p.grants[g.id] = g
 	c.used, c.grantID = true, g.id
 	out := p.issueTokens(g, g.scopes, now)

@@ -111,6 +111,7 @@ type Provider struct {
 	nextSweep time.Time
 
 	decideFor     atomic.Pointer[func(*http.Request) string]
+	signedIn      atomic.Pointer[string]
 	down          atomic.Bool
 	omitExpiresIn atomic.Bool
 	stats         counters
