@@ -84,7 +84,7 @@ func (s *Store) CreateExecution(ctx context.Context, id string, data []byte, non
 	}
 	key, logKey := s.keys.Execution(id), s.keys.ExecutionEvents(id)
 	args := append([]any{data, nonce, ttl.Milliseconds(), maxEvents}, entryArgs(events)...)
-	res, err := scriptCreateExecution.Run(ctx, s.client, []string{key, logKey}, args...).Int64()
+	res, err := s.runWrite(ctx, scriptCreateExecution, []string{key, logKey}, args...).Int64()
 	_, err = casResult(ctx, res, err, "create execution %q", id)
 	return err
 }
@@ -171,7 +171,7 @@ func (s *Store) UpdateExecution(ctx context.Context, u ExecutionUpdate) (int64, 
 	}
 	key, logKey := s.keys.Execution(u.ID), s.keys.ExecutionEvents(u.ID)
 	args := append([]any{u.Rev, u.Data, u.TTL.Milliseconds(), u.MaxEvents, u.Nonce, u.Claim}, entryArgs(u.Events)...)
-	res, err := scriptUpdateExecution.Run(ctx, s.client, []string{key, logKey}, args...).Int64()
+	res, err := s.runWrite(ctx, scriptUpdateExecution, []string{key, logKey}, args...).Int64()
 	return casResult(ctx, res, err, "update execution %q at rev %d", u.ID, u.Rev)
 }
 

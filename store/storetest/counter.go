@@ -12,7 +12,9 @@ import (
 
 // Counter counts the round trips a store makes to Redis: a command is one, a pipeline or
 // transaction is one. The handshake of each new pooled connection (HELLO, AUTH, SELECT, READONLY,
-// CLIENT ...) is not counted: it is paid once per connection, not per operation. Create it with
+// CLIENT ...) is not counted: it is paid once per connection, not per operation; nor is the INFO
+// with which a store on a real Redis counts the master's replicas, paid about once a second
+// (see store.Options.Durability). Create it with
 // CountRoundTrips.
 type Counter struct {
 	n atomic.Int64
@@ -57,10 +59,11 @@ func (h counterHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.P
 	}
 }
 
-// handshake reports whether cmd is one go-redis sends to set up a new connection.
+// handshake reports whether cmd is one go-redis sends to set up a new connection, or the store's
+// replica count.
 func handshake(cmd redis.Cmder) bool {
 	switch strings.ToLower(cmd.Name()) {
-	case "hello", "auth", "select", "readonly", "client":
+	case "hello", "auth", "select", "readonly", "client", "info":
 		return true
 	}
 	return false
