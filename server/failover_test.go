@@ -38,6 +38,7 @@ func failoverDurability() string {
 // master is killed (SIGKILL). Every answer is 200 or 503 with Retry-After, and every execution
 // acknowledged is intact on the promoted replica.
 func TestSentinelFailoverKeepsEveryAcknowledgedExecution(t *testing.T) {
+	t.Parallel()
 	g := redistest.Sentinels(t, 3)
 	d := newFailoverDrill(t, g.URL("durability="+failoverDurability()))
 	d.run(g.Replica, g.Master, func() error {
@@ -55,6 +56,7 @@ func TestSentinelFailoverKeepsEveryAcknowledgedExecution(t *testing.T) {
 // Cluster failover under load: the same drill on a Cluster of three masters, each with a replica;
 // one master's replica is stalled, then the master killed.
 func TestClusterFailoverKeepsEveryAcknowledgedExecution(t *testing.T) {
+	t.Parallel()
 	c := redistest.NewCluster(t, 3)
 	d := newFailoverDrill(t, c.URL("durability="+failoverDurability()))
 	master := c.Masters[0]
@@ -134,7 +136,7 @@ func (d *failoverDrill) run(replica, master *redistest.Proc, promoted func() err
 	// 8 MB more than the socket buffers between master and replica hold: what the master writes
 	// after it, during the stall, stays in the master's own memory and dies with it, unless a
 	// write waited for the replica. Without it, whether the kernel had passed a write on is luck.
-	if err := master.Client().Set(t.Context(), "failover-filler", strings.Repeat("f", 8<<20), 0).Err(); err != nil {
+	if err := master.Client().Set(t.Context(), master.KeyHere(t), strings.Repeat("f", 8<<20), 0).Err(); err != nil {
 		t.Fatal(err)
 	}
 	d.mu.Lock()

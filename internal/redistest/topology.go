@@ -190,3 +190,22 @@ func (c *Cluster) URL(query string) string {
 	}
 	return u
 }
+
+// KeyHere returns a key the process serves itself: any key on a lone node, one of its own slots
+// on a Cluster master.
+func (p *Proc) KeyHere(t testing.TB) string {
+	t.Helper()
+	c := p.Client()
+	for i := range 10000 {
+		key := "redistest-" + strconv.Itoa(i)
+		err := c.Set(context.Background(), key, "", time.Minute).Err()
+		if err == nil {
+			return key
+		}
+		if !strings.HasPrefix(err.Error(), "MOVED") {
+			t.Fatal(err)
+		}
+	}
+	t.Fatal("redistest: no key found for this node")
+	return ""
+}
