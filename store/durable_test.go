@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/outflowhq/outflow/internal/redistest"
 	"github.com/outflowhq/outflow/store"
+	"github.com/outflowhq/outflow/store/storetest"
 )
 
 // openURL opens a store on url, closed when the test ends.
@@ -131,8 +133,25 @@ func TestAWriteIsAcknowledgedOnlyOnceAReplicaHasIt(t *testing.T) {
 		t.Errorf("message %q does not say what happened", err)
 	}
 	replica.Cont()
-	if err := redistest.Eventually(10*time.Second, func() error { return writeAll(t.Context(), s, "resumed") }); err != nil {
+	attempt := 0
+	if err := redistest.Eventually(10*time.Second, func() error { attempt++; return writeAll(t.Context(), s, "resumed"+strconv.Itoa(attempt)) }); err != nil {
 		t.Fatalf("writes after the replica resumed: %v", err)
+	}
+
+	// A replica that is gone is noticed: after at most a second of answers that say so, writes
+	// no longer wait for one.
+	replica.Kill()
+	if err := redistest.Eventually(10*time.Second, func() error { attempt++; return writeAll(t.Context(), s, "gone"+strconv.Itoa(attempt)) }); err != nil {
+		t.Fatalf("writes once the replica is gone: %v", err)
+	}
+	before := w.count()
+	for i := range 3 {
+		if err := writeAll(t.Context(), s, "alone"+strconv.Itoa(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if w.count() != before {
+		t.Errorf("%d WAITs once the master has no replica", w.count()-before)
 	}
 }
 
@@ -171,5 +190,42 @@ func TestDurabilityOptionsAreChecked(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "pw") {
 			t.Errorf("%s: %v, want %q", name, err, c.want)
 		}
+	}
+}
+
+// On a Cluster whose masters have replicas, a write waits for the replica of the master that took
+// it; the round-trip counter and the write refusal of storetest still see every write, which goes
+// straight to that master's client.
+func TestClusterWritesWaitOnTheirOwnMaster(t *testing.T) {
+	t.Parallel()
+	c := redistest.NewCluster(t, 3)
+	s := openURL(t, c.URL("replica_timeout=300ms"), store.Options{})
+	n := storetest.CountRoundTrips(s)
+	for i := range 30 {
+		id := "cl" + strconv.Itoa(i)
+		n.Reset()
+		if err := s.CreateExecution(t.Context(), id, []byte("{}"), "n", time.Minute, nil, 0); err != nil {
+			t.Fatal(err)
+		}
+		if n.Count() != 1 {
+			t.Fatalf("a write counted as %d round trips, want 1", n.Count())
+		}
+	}
+	r := storetest.RefuseWrites(s, s.Keys().Execution("refused"))
+	if err := s.CreateExecution(t.Context(), "refused", []byte("{}"), "n", time.Minute, nil, 0); !errors.Is(err, store.ErrUnavailable) || r.Refused() != 1 {
+		t.Fatalf("a refused write: %v, %d refused", err, r.Refused())
+	}
+	master := c.Masters[0]
+	replica := c.ReplicaOf(t, master)
+	key := "{" + master.KeyHere(t) + "}:rec"
+	replica.Stop()
+	defer replica.Cont()
+	_, err := s.Put(t.Context(), key, 0, []byte("v"), 0)
+	if !errors.Is(err, store.ErrNotReplicated) {
+		t.Fatalf("a write on the master whose replica is stalled: %v, want ErrNotReplicated", err)
+	}
+	other := "{" + c.Masters[1].KeyHere(t) + "}:rec"
+	if _, err := s.Put(t.Context(), other, 0, []byte("v"), 0); err != nil {
+		t.Fatalf("a write on another master: %v", err)
 	}
 }

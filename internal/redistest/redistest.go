@@ -52,6 +52,12 @@ func (p *Proc) Kill() {
 
 func (p *Proc) signal(s syscall.Signal) {
 	p.t.Helper()
+	p.mu.Lock()
+	dead := p.dead
+	p.mu.Unlock()
+	if dead {
+		return
+	}
 	if err := p.cmd.Process.Signal(s); err != nil {
 		p.t.Fatalf("redistest: signal %v to redis-server on %d: %v", s, p.Port, err)
 	}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 )
 
 // Server starts a lone redis-server.
@@ -34,6 +36,7 @@ func Replica(t testing.TB, master *Proc) *Proc {
 	if err != nil {
 		t.Fatal(err)
 	}
+	master.confirmed(t)
 	return r
 }
 
@@ -162,7 +165,33 @@ func NewCluster(t testing.TB, n int) *Cluster {
 	if err != nil {
 		t.Fatal(err)
 	}
+	for _, m := range c.Masters {
+		m.confirmed(t)
+	}
 	return c
+}
+
+// confirmed waits until a write on p, a master, is confirmed by a replica: a replica that has
+// just synced may take a while to confirm its first write.
+func (p *Proc) confirmed(t testing.TB) {
+	t.Helper()
+	key := p.KeyHere(t)
+	c := p.Client()
+	err := Eventually(20*time.Second, func() error {
+		var wait *redis.Cmd
+		_, err := c.Pipelined(context.Background(), func(pipe redis.Pipeliner) error {
+			pipe.Set(context.Background(), key, "", time.Minute)
+			wait = pipe.Do(context.Background(), "wait", 1, 1000)
+			return nil
+		})
+		if n, _ := wait.Int64(); err != nil || n < 1 {
+			return fmt.Errorf("no replica of %d confirms a write (%v)", p.Port, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
 // ReplicaOf returns the replica of master.

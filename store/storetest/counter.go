@@ -14,7 +14,7 @@ import (
 // transaction is one. The handshake of each new pooled connection (HELLO, AUTH, SELECT, READONLY,
 // CLIENT ...) is not counted: it is paid once per connection, not per operation; nor is the INFO
 // with which a store on a real Redis counts the master's replicas, paid about once a second
-// (see store.Options.Durability). Create it with
+// (see store.Options.Durability), nor a Cluster client's own CLUSTER and COMMAND calls. Create it with
 // CountRoundTrips.
 type Counter struct {
 	n atomic.Int64
@@ -24,6 +24,11 @@ type Counter struct {
 // client (hooks cannot be removed); use Reset to start over.
 func CountRoundTrips(s *store.Store) *Counter {
 	c := &Counter{}
+	if cc, ok := s.Client().(*redis.ClusterClient); ok {
+		// On a Cluster, count on the nodes, where every call ends up, once.
+		hookNodes(cc, counterHook{c})
+		return c
+	}
 	s.Client().AddHook(counterHook{c})
 	return c
 }
@@ -63,7 +68,7 @@ func (h counterHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.P
 // replica count.
 func handshake(cmd redis.Cmder) bool {
 	switch strings.ToLower(cmd.Name()) {
-	case "hello", "auth", "select", "readonly", "client", "info":
+	case "hello", "auth", "select", "readonly", "client", "info", "cluster", "command":
 		return true
 	}
 	return false
