@@ -60,7 +60,7 @@ func (s *Store) PutIndexedWith(ctx context.Context, p IndexedPut, c Companion) (
 	if cdata == nil {
 		cdata = []byte{}
 	}
-	res, err := scriptPutIndexedWith.Run(ctx, s.client, []string{p.Key, p.IndexKey, c.Key},
+	res, err := s.runWrite(ctx, scriptPutIndexedWith, []string{p.Key, p.IndexKey, c.Key},
 		p.ExpectRev, p.Data, p.TTL.Milliseconds(), p.Member, int(c.Op), cdata, c.TTL.Milliseconds()).Int64()
 	return casResult(ctx, res, err, "put %q at rev %d with index and companion %q", p.Key, p.ExpectRev, c.Key)
 }

@@ -15,6 +15,15 @@
 // operation against a Redis that is down fails with ErrUnavailable after about two seconds; tune
 // with URL options such as max_retries and dial_timeout.
 //
+// # Durability
+//
+// Where the master has replicas, a record write (executions, connections and their tokens, API
+// keys) is followed by WAIT 1 on the same connection — on a Cluster, on the master that took it —
+// and returns only once a replica has it, or fails with ErrNotReplicated (which matches
+// ErrUnavailable) after Options.ReplicaTimeout. Options.Durability (URL option durability=tokens)
+// limits the waiting to writes made under Durable, the vault's token writes. Each master's
+// replica count is read at most once a second; where there is none, nothing waits.
+//
 // # Key layout
 //
 // Every key starts with the prefix ("of" by default) and carries a hash tag naming its entity, so

@@ -92,7 +92,7 @@ func (s *Store) CreateExecution(ctx context.Context, id string, data []byte, non
 	}
 	key, logKey := s.keys.Execution(id), s.keys.ExecutionEvents(id)
 	args := append([]any{data, nonce, ttl.Milliseconds(), maxEvents}, entryArgs(events)...)
-	res, err := scriptCreateExecution.Run(ctx, s.client, []string{key, logKey}, args...).Int64()
+	res, err := s.runWrite(ctx, scriptCreateExecution, []string{key, logKey}, args...).Int64()
 	_, err = casResult(ctx, res, err, "create execution %q", id)
 	return err
 }
@@ -188,7 +188,7 @@ func (s *Store) UpdateExecution(ctx context.Context, u ExecutionUpdate) (int64, 
 		drop = 1
 	}
 	args := append([]any{u.Rev, u.Data, u.TTL.Milliseconds(), u.MaxEvents, u.Nonce, u.Claim, drop}, entryArgs(u.Events)...)
-	res, err := scriptUpdateExecution.Run(ctx, s.client, []string{key, logKey}, args...).Int64()
+	res, err := s.runWrite(ctx, scriptUpdateExecution, []string{key, logKey}, args...).Int64()
 	rev, err := casResult(ctx, res, err, "update execution %q at rev %d", u.ID, u.Rev)
 	if err == nil && u.DropLink != "" {
 		// The link lives in its own slot, so it goes in a second round trip, only when an

@@ -48,7 +48,7 @@ func (s *Store) Create(ctx context.Context, key string, data []byte, ttl time.Du
 	if err := checkTTL(ttl); err != nil {
 		return 0, fmt.Errorf("store: create %q: %w", key, err)
 	}
-	res, err := scriptPut.Run(ctx, s.client, []string{key}, 0, data, ttl.Milliseconds()).Int64()
+	res, err := s.runWrite(ctx, scriptPut, []string{key}, 0, data, ttl.Milliseconds()).Int64()
 	return casResult(ctx, res, err, "create %q", key)
 }
 
@@ -59,7 +59,7 @@ func (s *Store) Put(ctx context.Context, key string, expectRev int64, data []byt
 	if err := checkCAS(expectRev, ttl); err != nil {
 		return 0, fmt.Errorf("store: put %q: %w", key, err)
 	}
-	res, err := scriptPut.Run(ctx, s.client, []string{key}, expectRev, data, ttl.Milliseconds()).Int64()
+	res, err := s.runWrite(ctx, scriptPut, []string{key}, expectRev, data, ttl.Milliseconds()).Int64()
 	return casResult(ctx, res, err, "put %q at rev %d", key, expectRev)
 }
 
@@ -96,7 +96,7 @@ func (s *Store) PutAndAppend(ctx context.Context, p LoggedPut) (int64, error) {
 	for _, e := range p.Entries {
 		args = append(args, e)
 	}
-	res, err := scriptPutAndAppend.Run(ctx, s.client, []string{p.Key, p.LogKey}, args...).Int64()
+	res, err := s.runWrite(ctx, scriptPutAndAppend, []string{p.Key, p.LogKey}, args...).Int64()
 	return casResult(ctx, res, err, "put %q at rev %d with log", p.Key, p.ExpectRev)
 }
 
@@ -137,7 +137,7 @@ func (s *Store) PutIndexed(ctx context.Context, p IndexedPut) (int64, error) {
 	if err := sameSlot(p.Key, p.IndexKey); err != nil {
 		return 0, err
 	}
-	res, err := scriptPutIndexed.Run(ctx, s.client, []string{p.Key, p.IndexKey}, p.ExpectRev, p.Data, p.TTL.Milliseconds(), p.Member).Int64()
+	res, err := s.runWrite(ctx, scriptPutIndexed, []string{p.Key, p.IndexKey}, p.ExpectRev, p.Data, p.TTL.Milliseconds(), p.Member).Int64()
 	return casResult(ctx, res, err, "put %q at rev %d with index", p.Key, p.ExpectRev)
 }
 
@@ -152,7 +152,7 @@ func (s *Store) PutIndexedIfLocked(ctx context.Context, lock *Lock, p IndexedPut
 	if err := sameSlot(p.Key, p.IndexKey, lock.key); err != nil {
 		return 0, err
 	}
-	res, err := scriptPutIndexedIfLocked.Run(ctx, s.client, []string{p.Key, p.IndexKey, lock.key},
+	res, err := s.runWrite(ctx, scriptPutIndexedIfLocked, []string{p.Key, p.IndexKey, lock.key},
 		p.ExpectRev, p.Data, p.TTL.Milliseconds(), p.Member, lock.token).Int64()
 	return casResult(ctx, res, err, "put %q at rev %d under lock %q", p.Key, p.ExpectRev, lock.key)
 }
@@ -165,7 +165,7 @@ func (s *Store) DeleteIndexed(ctx context.Context, key, indexKey, member string,
 	if err := sameSlot(keys...); err != nil {
 		return err
 	}
-	err := scriptDeleteIndexed.Run(ctx, s.client, keys, member).Err()
+	err := s.runWrite(ctx, scriptDeleteIndexed, keys, member).Err()
 	return wrapErr(ctx, err, "delete %q from index %q", key, indexKey)
 }
 

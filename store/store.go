@@ -40,6 +40,15 @@ type Options struct {
 	// OpenTelemetry instrumentation), named after the command, without its arguments (they hold
 	// sealed values and ids). Nil: no spans.
 	TracerProvider trace.TracerProvider
+	// Durability says which writes wait, where the master has replicas, until one replica has
+	// them: DurableAll ("", the default) or DurableTokens. The URL option durability=all|tokens
+	// sets it too. The embedded Redis has no replicas, and nothing waits.
+	Durability Durability
+	// ReplicaTimeout bounds that wait (WAIT 1 <ms>); a write no replica confirms within it fails
+	// with ErrNotReplicated. 0 means DefaultReplicaTimeout (1s; half of CommandTimeout when that
+	// is shorter than 2s), or the URL option replica_timeout (e.g. 500ms); it must be shorter
+	// than CommandTimeout.
+	ReplicaTimeout time.Duration
 }
 
 // Store is Outflow's access to Redis. It is safe for concurrent use.
@@ -48,6 +57,8 @@ type Store struct {
 	keys     Keys
 	log      *slog.Logger
 	embedded *embedded
+	// durability is nil where writes never wait for a replica (the embedded Redis).
+	durability *durable
 
 	closeOnce sync.Once
 	closeErr  error
@@ -74,9 +85,13 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	var (
 		client redis.UniversalClient
 		emb    *embedded
-		err    error
+		dur    *durable
 	)
 	if opts.URL == "" {
+		if _, err := newDurable(opts, urlDurability{}, log); err != nil {
+			return nil, err
+		}
+		var err error
 		emb, err = startEmbedded()
 		if err != nil {
 			return nil, err
@@ -85,13 +100,17 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		log.Warn("using the embedded in-memory Redis: ALL STATE (executions, tokens, API keys) IS LOST WHEN THE PROCESS EXITS; set a Redis URL for anything but a trial",
 			slog.String("addr", emb.addr()))
 	} else {
-		client, err = newClient(opts.URL)
+		cfg, err := parseURL(opts.URL)
 		if err != nil {
 			return nil, err
 		}
+		if dur, err = newDurable(opts, cfg.durability, log); err != nil {
+			return nil, err
+		}
+		client = cfg.newClient()
 	}
 	client.AddHook(deadlineHook{d: orDefault(opts.CommandTimeout, DefaultCommandTimeout)})
-	s := &Store{client: client, keys: Keys{prefix: prefix}, log: log, embedded: emb}
+	s := &Store{client: client, keys: Keys{prefix: prefix}, log: log, embedded: emb, durability: dur}
 	if opts.TracerProvider != nil {
 		if err := redisotel.InstrumentTracing(client, redisotel.WithTracerProvider(opts.TracerProvider),
 			redisotel.WithDBStatement(false), redisotel.WithCallerEnabled(false)); err != nil {
@@ -128,13 +147,17 @@ func orDefault(d, def time.Duration) time.Duration {
 
 // NewFromClient wraps a client the host already has (its own TLS, hooks, instrumentation). It
 // does not connect; call Ping to check. Close closes c. NewFromClient panics on an invalid
-// opts.Prefix, a programming error; opts.URL is ignored.
+// opts.Prefix, Durability or ReplicaTimeout, a programming error; opts.URL is ignored.
 func NewFromClient(c redis.UniversalClient, opts Options) *Store {
 	log := opts.Logger
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Store{client: c, keys: NewKeys(opts.Prefix), log: log}
+	dur, err := newDurable(opts, urlDurability{}, log)
+	if err != nil {
+		panic(err)
+	}
+	return &Store{client: c, keys: NewKeys(opts.Prefix), log: log, durability: dur}
 }
 
 // Close closes the client and, for the embedded Redis, the in-process server and its clock.

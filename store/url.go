@@ -7,41 +7,46 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 )
 
-// newClient builds a client from a Redis URL. Accepted forms:
+// newClient builds the client a URL parsed by parseURL describes. Accepted forms:
 //
 //	redis://[user:pass@]host[:6379][/db][?options]          single node (rediss:// for TLS)
 //	redis+sentinel://[user:pass@]h1:26379,h2:26379/master[?db=N&options]
 //	redis+cluster://[user:pass@]h1:7001,h2:7002[?options]
 //
 // rediss+sentinel:// and rediss+cluster:// use TLS. Options are go-redis's URL query options
-// (dial_timeout, pool_size, ...). For Sentinel, user:pass authenticates to the master and replicas;
+// (dial_timeout, pool_size, ...), and Outflow's own durability and replica_timeout (see
+// Options.Durability). For Sentinel, user:pass authenticates to the master and replicas;
 // sentinel_username and sentinel_password query options authenticate to the Sentinels. A password
 // containing '/', '?', '#' or '@' must be percent-encoded. Errors never contain the password.
-func newClient(raw string) (redis.UniversalClient, error) {
-	cfg, err := parseURL(raw)
-	if err != nil {
-		return nil, err
-	}
+func (cfg clientConfig) newClient() redis.UniversalClient {
 	honourContexts(cfg)
 	switch {
 	case cfg.single != nil:
-		return redis.NewClient(cfg.single), nil
+		return redis.NewClient(cfg.single)
 	case cfg.sentinel != nil:
-		return redis.NewFailoverClient(cfg.sentinel), nil
+		return redis.NewFailoverClient(cfg.sentinel)
 	default:
-		return redis.NewClusterClient(cfg.cluster), nil
+		return redis.NewClusterClient(cfg.cluster)
 	}
 }
 
-// clientConfig holds exactly one of the three kinds of options.
+// clientConfig holds exactly one of the three kinds of options, and the URL's durability options.
 type clientConfig struct {
-	single   *redis.Options
-	sentinel *redis.FailoverOptions
-	cluster  *redis.ClusterOptions
+	single     *redis.Options
+	sentinel   *redis.FailoverOptions
+	cluster    *redis.ClusterOptions
+	durability urlDurability
+}
+
+// urlDurability holds the URL options durability and replica_timeout.
+type urlDurability struct {
+	mode    Durability
+	timeout time.Duration
 }
 
 func parseURL(raw string) (clientConfig, error) {
@@ -49,6 +54,39 @@ func parseURL(raw string) (clientConfig, error) {
 	if err != nil {
 		return clientConfig{}, err
 	}
+	d, err := u.durability()
+	if err != nil {
+		return clientConfig{}, err
+	}
+	cfg, err := u.clientConfig()
+	cfg.durability = d
+	return cfg, err
+}
+
+// durability takes the options durability and replica_timeout out of the query, which go-redis
+// would refuse.
+func (u *redisURL) durability() (urlDurability, error) {
+	var d urlDurability
+	if v := u.query.Get("durability"); v != "" {
+		mode, err := parseDurability(Durability(v))
+		if err != nil {
+			return d, u.errorf("durability=%s: use %s or %s", v, DurableAll, DurableTokens)
+		}
+		d.mode = mode
+	}
+	if v := u.query.Get("replica_timeout"); v != "" {
+		t, err := time.ParseDuration(v)
+		if err != nil || t <= 0 {
+			return d, u.errorf("replica_timeout=%s: want a positive duration such as 500ms", v)
+		}
+		d.timeout = t
+	}
+	u.query.Del("durability")
+	u.query.Del("replica_timeout")
+	return d, nil
+}
+
+func (u *redisURL) clientConfig() (clientConfig, error) {
 	switch u.scheme {
 	case "redis", "rediss":
 		if len(u.hosts) > 1 {

@@ -47,7 +47,7 @@ func (s *Store) Peek(ctx context.Context, key string) ([]byte, error) {
 // It rewrites a single-use value in place (re-sealing it under a new key) without ever bringing
 // back one that was taken meanwhile.
 func (s *Store) ReplaceValue(ctx context.Context, key string, old, data []byte) error {
-	res, err := scriptReplaceValue.Run(ctx, s.client, []string{key}, old, data).Int64()
+	res, err := s.runWrite(ctx, scriptReplaceValue, []string{key}, old, data).Int64()
 	if err != nil {
 		return wrapErr(ctx, err, "replace %q", key)
 	}
@@ -65,7 +65,7 @@ func (s *Store) SetValue(ctx context.Context, key string, data []byte, ttl time.
 	if err := checkTTL(ttl); err != nil {
 		return fmt.Errorf("store: set %q: %w", key, err)
 	}
-	return wrapErr(ctx, s.client.Set(ctx, key, data, ttl).Err(), "set %q", key)
+	return wrapErr(ctx, s.setWrite(ctx, key, data, ttl), "set %q", key)
 }
 
 // GetValue reads a plain value. Absent gives ErrNotFound.

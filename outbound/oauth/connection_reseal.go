@@ -130,7 +130,7 @@ func (v *Vault) resealRecord(ctx context.Context, key string) (found, resealed b
 		if len(g.Conns) > 0 {
 			ttl = 0
 		}
-		_, err = v.store.Put(ctx, key, g.rev, data, ttl)
+		_, err = v.store.Put(store.Durable(ctx), key, g.rev, data, ttl)
 		switch {
 		case err == nil:
 			return true, true, nil

@@ -77,6 +77,9 @@ func (v *Vault) update(ctx context.Context, appID string, o outbound.Owner, fn f
 // updateIn is update fenced by a held lock (nil: none): the write lands only while lock is still
 // its owner's, else it fails with an error matching store.ErrLockLost and nothing is written.
 func (v *Vault) updateIn(ctx context.Context, lock *store.Lock, appID string, o outbound.Owner, fn func(g *grantRecord) error) (*grantRecord, error) {
+	// The record holds the tokens: a refresh token the provider just rotated exists nowhere else,
+	// so where Redis has replicas, the write is answered only once one has it.
+	ctx = store.Durable(ctx)
 	key := v.tokensKey(appID, o)
 	for range maxCASAttempts {
 		g, err := v.load(ctx, appID, o)
@@ -127,6 +130,7 @@ type pointer struct {
 // linked records what a write that added connections must make findable: the owner among the
 // app's subjects, and a pointer per new connection. Readers of both tolerate stale entries.
 func (v *Vault) linked(ctx context.Context, appID string, o outbound.Owner, connIDs ...string) error {
+	ctx = store.Durable(ctx)
 	if err := v.store.SetAdd(ctx, v.keys.AppSubjects(appID), store.SubjectMember(o.Kind(), o.ID())); err != nil {
 		return fmt.Errorf("index connection of app %q: %w", appID, err)
 	}

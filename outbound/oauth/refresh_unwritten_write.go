@@ -106,7 +106,10 @@ func (v *Vault) writeRefreshed(ctx context.Context, lock *store.Lock, u *unwritt
 			return &ConnectionNotFoundError{ConnectionID: next.ID}
 		}
 		cur := &g.Conns[i]
-		if cur.Gen != u.base {
+		// An earlier attempt's write that reached the master while no replica confirmed it is
+		// this very set: written again, it is answered once a replica has it.
+		ours := cur.Gen == next.Gen && cur.Access == next.Access && cur.Refresh == next.Refresh
+		if cur.Gen != u.base && !ours {
 			out, written = *cur, false
 			return errNoChange
 		}

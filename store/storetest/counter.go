@@ -12,7 +12,9 @@ import (
 
 // Counter counts the round trips a store makes to Redis: a command is one, a pipeline or
 // transaction is one. The handshake of each new pooled connection (HELLO, AUTH, SELECT, READONLY,
-// CLIENT ...) is not counted: it is paid once per connection, not per operation. Create it with
+// CLIENT ...) is not counted: it is paid once per connection, not per operation; nor is the INFO
+// with which a store on a real Redis counts the master's replicas, paid about once a second
+// (see store.Options.Durability), nor a Cluster client's own CLUSTER and COMMAND calls. Create it with
 // CountRoundTrips.
 type Counter struct {
 	n atomic.Int64
@@ -22,6 +24,11 @@ type Counter struct {
 // client (hooks cannot be removed); use Reset to start over.
 func CountRoundTrips(s *store.Store) *Counter {
 	c := &Counter{}
+	if cc, ok := s.Client().(*redis.ClusterClient); ok {
+		// On a Cluster, count on the nodes, where every call ends up, once.
+		hookNodes(cc, counterHook{c})
+		return c
+	}
 	s.Client().AddHook(counterHook{c})
 	return c
 }
@@ -57,10 +64,11 @@ func (h counterHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.P
 	}
 }
 
-// handshake reports whether cmd is one go-redis sends to set up a new connection.
+// handshake reports whether cmd is one go-redis sends to set up a new connection, or the store's
+// replica count.
 func handshake(cmd redis.Cmder) bool {
 	switch strings.ToLower(cmd.Name()) {
-	case "hello", "auth", "select", "readonly", "client":
+	case "hello", "auth", "select", "readonly", "client", "info", "cluster", "command":
 		return true
 	}
 	return false

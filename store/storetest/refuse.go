@@ -38,6 +38,9 @@ func RefuseWrites(s *store.Store, key string) *Refusal {
 	r := &Refusal{key: key}
 	r.on.Store(true)
 	s.Client().AddHook(refusalHook{r})
+	if cc, ok := s.Client().(*redis.ClusterClient); ok {
+		hookNodes(cc, refusalHook{r})
+	}
 	return r
 }
 
