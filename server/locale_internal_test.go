@@ -98,3 +98,15 @@ func TestPageNumbersFollowTheLanguage(t *testing.T) {
 		t.Errorf("attempts in German: %q", got)
 	}
 }
+
+// A tenant's forced scheme is its own.
+func TestTenantsForceTheirOwnScheme(t *testing.T) {
+	t.Parallel()
+	s := &Server{opts: Options{Brand: Brand{ProductName: "Acme", Scheme: SchemeAuto}, TenantBrands: map[string]Brand{"globex": {ProductName: "Globex", Scheme: SchemeLight}}}}
+	if got := s.brandFor("globex"); got == nil || got.Scheme != "light" {
+		t.Errorf("globex: %+v", got)
+	}
+	if got := s.brandFor("initech"); got == nil || got.Scheme != "" {
+		t.Errorf("initech: %+v", got)
+	}
+}

@@ -26,7 +26,9 @@ func TestSignInSpeaksTheBrowsersLanguage(t *testing.T) {
 		t.Fatal(err)
 	}
 	tags := regexp.MustCompile(`(?s)<[^>]*>`)
-	visible := func(p string) string { return strings.Join(strings.Fields(html.UnescapeString(tags.ReplaceAllString(p, " "))), " ") }
+	visible := func(p string) string {
+		return strings.Join(strings.Fields(html.UnescapeString(tags.ReplaceAllString(p, " "))), " ")
+	}
 	for accept, want := range map[string][]string{
 		"en-GB,en;q=0.9":  {`lang="en"`, "Sign in to the console", "Management key", "That is not a management key of this server."},
 		"de-DE,de;q=0.9":  {`lang="de"`, "Bei der Konsole anmelden", "Verwaltungsschlüssel", "Das ist kein Verwaltungsschlüssel dieses Servers."},
