@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/outflowhq/outflow/actions"
+	"github.com/outflowhq/outflow/actions/screentext"
 	"github.com/outflowhq/outflow/outbound"
 	"github.com/outflowhq/outflow/outbound/oauth"
 )
@@ -76,7 +77,7 @@ func (s *Server) showConsentLink(w http.ResponseWriter, r *http.Request) {
 	var rec consentRecord
 	if json.Unmarshal(data, &rec) == nil && s.opts.Apps != nil {
 		if app, err := s.opts.Apps.Get(r.Context(), rec.AppID); err == nil {
-			v.Title = loc.T("consent.title", "app", app.Name)
+			v.Title = screentext.Text(loc.Lang, actions.BuiltinText("consent.title", "app", app.Name), nil)
 			v.Text = loc.T("consentlink.text_app", "app", app.Name)
 			v.App = newAppView(&actions.AppBadge{Name: app.Name, Logo: app.Logo}, false)
 		}

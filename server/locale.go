@@ -6,13 +6,12 @@ import (
 	"fmt"
 	"net/http"
 	"path"
-	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
 	"golang.org/x/text/language"
 
-	"github.com/outflowhq/outflow/actions"
+	"github.com/outflowhq/outflow/actions/screentext"
 )
 
 // The languages of the built-in hosted pages; the first is the default.
@@ -105,17 +104,13 @@ func localeOf(r *http.Request, explicit string) *pageLocale {
 }
 
 // T returns the text of key with {name} placeholders replaced by args given as name, value pairs;
-// {name,number} and {name,duration} format the value for the language (see formatted).
+// {name,number} and {name,duration} format the value for the language (see screentext.Fill).
 func (l *pageLocale) T(key string, args ...string) string {
 	s, ok := l.msgs[key]
 	if !ok {
 		s = pageCatalog.byLang["en"].msgs[key]
 	}
-	for i := 0; i+1 < len(args); i += 2 {
-		s = l.formatted(s, args[i], args[i+1])
-		s = strings.ReplaceAll(s, "{"+args[i]+"}", args[i+1])
-	}
-	return s
+	return screentext.Fill(l.Lang, s, args...)
 }
 
 // inLang returns the language lang ("de"), or English when the pages do not speak it.
@@ -124,23 +119,6 @@ func (c *catalog) inLang(lang string) *pageLocale {
 		return l
 	}
 	return c.byLang["en"]
-}
-
-// builtin returns s in l when it is the text of a built-in screen (actions.BuiltinText) with a key
-// of the page catalogs, its arguments read the same way; any other text as it is. flowText, when
-// set, first reads the flow's own message keys, so a flow's catalogs can reword a built-in text.
-func (l *pageLocale) builtin(s string, flowText func(lang, s string) string) string {
-	if flowText != nil {
-		s = flowText(l.Lang, s)
-	}
-	key, args, ok := actions.ParseBuiltinText(s)
-	if _, known := l.msgs[key]; !ok || !known {
-		return s
-	}
-	for i := 1; i < len(args); i += 2 {
-		args[i] = l.builtin(args[i], flowText)
-	}
-	return l.T(key, args...)
 }
 
 // Time formats a time of day for the language; DateTime a date and time.

@@ -65,40 +65,6 @@ func TestTenantsWearTheirOwnBrand(t *testing.T) {
 	}
 }
 
-// Numbers and durations on the pages follow the language's decimal mark, digit grouping and
-// words.
-func TestPageNumbersFollowTheLanguage(t *testing.T) {
-	t.Parallel()
-	for _, tc := range []struct {
-		lang      string
-		n         float64
-		d         time.Duration
-		num, dura string
-	}{
-		{"en", 1234567.5, 90 * time.Second, "1,234,567.5", "90 seconds"},
-		{"de", 1234567.5, 1500 * time.Millisecond, "1.234.567,5", "1,5 Sekunden"},
-		{"fr", 1234567.5, 2 * time.Minute, "1\u00a0234\u00a0567,5", "2 minutes"},
-		{"es", 1234567.5, time.Hour, "1.234.567,5", "1 hora"},
-		{"es", 1234, time.Second, "1.234", "1 segundo"},
-	} {
-		l := pageCatalog.byLang[tc.lang]
-		if got := l.Number(tc.n); got != tc.num {
-			t.Errorf("%s: Number(%v) = %q, want %q", tc.lang, tc.n, got, tc.num)
-		}
-		if got := l.Duration(tc.d); got != tc.dura {
-			t.Errorf("%s: Duration(%v) = %q, want %q", tc.lang, tc.d, got, tc.dura)
-		}
-	}
-	// A built-in screen's text puts them in through {name,number} and {name,duration}.
-	de := pageCatalog.byLang["de"]
-	if got := de.builtin("t:apikey.probe_timeout?app=Acme&timeout=2.5s", nil); got != "Acme hat beim Prüfen dieses Schlüssels nicht innerhalb von 2,5 Sekunden geantwortet. Versuchen Sie es gleich noch einmal." {
-		t.Errorf("probe timeout in German: %q", got)
-	}
-	if got := de.builtin("t:apikey.attempts?n=1000", nil); got != "Noch 1.000 Versuche." {
-		t.Errorf("attempts in German: %q", got)
-	}
-}
-
 // A tenant's forced scheme is its own.
 func TestTenantsForceTheirOwnScheme(t *testing.T) {
 	t.Parallel()

@@ -143,23 +143,21 @@ func visibleText(page string) string {
 	return strings.Join(strings.Fields(html.UnescapeString(tags.ReplaceAllString(page, " "))), " ")
 }
 
-// englishFragments are the English texts of the built-in screens' catalog keys, cut at their
+// englishFragments are the English texts of the built-in screens and pages, cut at their
 // placeholders: none of them may show on a page in lang, but for the words lang shares with
 // English ("optional" is German too).
 func englishFragments(t *testing.T, lang string) []string {
 	t.Helper()
-	read := func(name string) map[string]string {
-		src, err := os.ReadFile("locales/" + name + ".yaml")
+	en := map[string]string{}
+	for _, file := range []string{"locales/en.yaml", "../actions/screentext/locales/en.yaml"} {
+		src, err := os.ReadFile(file)
 		if err != nil {
 			t.Fatal(err)
 		}
-		var msgs map[string]string
-		if err := yaml.Unmarshal(src, &msgs); err != nil {
+		if err := yaml.Unmarshal(src, &en); err != nil {
 			t.Fatal(err)
 		}
-		return msgs
 	}
-	en := read("en")
 	shared := map[string]map[string]bool{"de": {"optional": true}}
 	var out []string
 	for key, text := range en {

@@ -5,12 +5,13 @@ import (
 	"slices"
 
 	"github.com/outflowhq/outflow/actions"
+	"github.com/outflowhq/outflow/actions/screentext"
 	"github.com/outflowhq/outflow/engine"
 )
 
 // localized returns the screen of resp in lang: its flow's message keys (t:<key>) read from the
-// catalogs of its flow, and the texts of built-in screens (actions.BuiltinText) from the page
-// catalogs.
+// catalogs of its flow, and the texts of built-in screens (actions.BuiltinText) from package
+// screentext.
 func (s *Server) localized(resp *engine.Response, lang string) *actions.Screen {
 	sc := resp.Screen
 	if sc == nil {
@@ -20,8 +21,8 @@ func (s *Server) localized(resp *engine.Response, lang string) *actions.Screen {
 	if f, ok := s.opts.Engine.Flow(resp.FlowID); ok && f.Messages != nil {
 		flowText = f.Messages.Text
 	}
-	loc := pageCatalog.inLang(lang)
-	t := func(v string) string { return loc.builtin(v, flowText) }
+	lang = pageCatalog.inLang(lang).Lang
+	t := func(v string) string { return screentext.Text(lang, v, flowText) }
 	out := *sc
 	out.Title, out.Text = t(sc.Title), t(sc.Text)
 	out.Fields = slices.Clone(sc.Fields)
