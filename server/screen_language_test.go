@@ -127,6 +127,12 @@ func builtinScreenPages(t *testing.T, h *hosted, lang string) map[string]string 
 		if !strings.Contains(p, `<html lang="`+lang+`"`) {
 			t.Fatalf("%s page in %s:\n%s", name, lang, p)
 		}
+		// The messages say why a key was refused without quoting it.
+		for _, key := range []string{"ak_well_formed", "sk-wrong-shape", "ak_well_formed_but_refused"} {
+			if strings.Contains(p, key) {
+				t.Errorf("the %s page in %s shows the key %q", name, lang, key)
+			}
+		}
 		pages[name] = visibleText(p)
 	}
 	return pages
