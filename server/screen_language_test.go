@@ -107,7 +107,7 @@ func setupBuiltinScreens(t *testing.T) *hosted {
 }
 
 // builtinScreenPages walks the flow in lang and returns the visible text of each page: the
-// scope choice, the key form, the form after a workspace that does not match its pattern, after a
+// scope choice, the scope choice without its required scope, the key form, the form after a workspace that does not match its pattern, after a
 // key of the wrong shape, and after a well-formed key the app refuses.
 func builtinScreenPages(t *testing.T, h *hosted, lang string) map[string]string {
 	t.Helper()
@@ -115,7 +115,9 @@ func builtinScreenPages(t *testing.T, h *hosted, lang string) map[string]string 
 	b := h.browser()
 	pages := map[string]string{}
 	pages["scopes"] = b.get(b.get(link).location).body
-	after := b.submit("not_now", nil)
+	after := b.submit("connect", url.Values{"scope_1": {"on"}}) // the required scope left out
+	pages["scopes-refused"] = b.get(after.location).body
+	after = b.submit("not_now", nil)
 	pages["key"] = b.get(after.location).body
 	after = b.submit("save", url.Values{"apiKey": {"ak_well_formed"}, "ws": {"nope"}})
 	pages["field-format"] = b.get(after.location).body
@@ -167,7 +169,7 @@ func englishFragments(t *testing.T, lang string) []string {
 	shared := map[string]map[string]bool{"de": {"optional": true}}
 	var out []string
 	for key, text := range en {
-		if !strings.HasPrefix(key, "consent.") && !strings.HasPrefix(key, "apikey.") && !strings.HasPrefix(key, "page.") && !strings.HasPrefix(key, "unit.") {
+		if !strings.HasPrefix(key, "consent.") && !strings.HasPrefix(key, "apikey.") && !strings.HasPrefix(key, "page.") && !strings.HasPrefix(key, "unit.") && !strings.HasPrefix(key, "field.") {
 			continue
 		}
 		for _, frag := range placeholders.Split(text, -1) {
@@ -189,32 +191,36 @@ func TestBuiltinScreensSpeakTheReadersLanguage(t *testing.T) {
 	en := builtinScreenPages(t, h, "en")
 	want := map[string]map[string][]string{
 		"en": {
-			"scopes":       {"Connect to Acme CRM", "Connect", "Not now", "optional"},
-			"key":          {"Connect Acme", "Acme-Token", "Paste your Acme-Token. We check it with Acme", "It starts with ak_.", "Save", "Cancel"},
-			"key-format":   {`The Acme-Token should start with "ak_".`, "2 attempts left."},
-			"field-format": {"Workspace does not have the expected format, for example ws_42."},
-			"key-refused":  {"Acme did not accept this key (HTTP 401). Check it and try again.", "One attempt left."},
+			"scopes":         {"Connect to Acme CRM", "Connect", "Not now", "optional"},
+			"scopes-refused": {"contacts.read must be checked."},
+			"key":            {"Connect Acme", "Acme-Token", "Paste your Acme-Token. We check it with Acme", "It starts with ak_.", "Save", "Cancel"},
+			"key-format":     {`The Acme-Token should start with "ak_".`, "2 attempts left."},
+			"field-format":   {"Workspace does not have the expected format, for example ws_42."},
+			"key-refused":    {"Acme did not accept this key (HTTP 401). Check it and try again.", "One attempt left."},
 		},
 		"de": {
-			"scopes":       {"Mit Acme CRM verbinden", "Verbinden", "Nicht jetzt", "optional"},
-			"key":          {"Acme verbinden", "Wir prüfen ihn bei Acme", "Er beginnt mit ak_.", "Speichern", "Abbrechen"},
-			"key-format":   {"Das Feld „Acme-Token“ sollte mit „ak_“ beginnen.", "Noch 2 Versuche."},
-			"field-format": {"Das Feld „Workspace“ hat nicht das erwartete Format, zum Beispiel ws_42."},
-			"key-refused":  {"Acme hat diesen Schlüssel nicht angenommen (HTTP 401).", "Noch ein Versuch."},
+			"scopes":         {"Mit Acme CRM verbinden", "Verbinden", "Nicht jetzt", "optional"},
+			"scopes-refused": {"Das Feld „contacts.read“ muss angekreuzt sein."},
+			"key":            {"Acme verbinden", "Wir prüfen ihn bei Acme", "Er beginnt mit ak_.", "Speichern", "Abbrechen"},
+			"key-format":     {"Das Feld „Acme-Token“ sollte mit „ak_“ beginnen.", "Noch 2 Versuche."},
+			"field-format":   {"Das Feld „Workspace“ hat nicht das erwartete Format, zum Beispiel ws_42."},
+			"key-refused":    {"Acme hat diesen Schlüssel nicht angenommen (HTTP 401).", "Noch ein Versuch."},
 		},
 		"fr": {
-			"scopes":       {"Se connecter à Acme CRM", "Pas maintenant", "facultatif"},
-			"key":          {"Connecter Acme", "Nous la vérifions auprès de Acme", "Elle commence par ak_.", "Enregistrer", "Annuler"},
-			"key-format":   {"Le champ « Acme-Token » devrait commencer par « ak_ ».", "Plus que 2 tentatives."},
-			"field-format": {"Le champ « Workspace » n’a pas le format attendu, par exemple ws_42."},
-			"key-refused":  {"Acme n’a pas accepté cette clé (HTTP 401).", "Plus qu’une tentative."},
+			"scopes":         {"Se connecter à Acme CRM", "Pas maintenant", "facultatif"},
+			"scopes-refused": {"Le champ « contacts.read » doit être coché."},
+			"key":            {"Connecter Acme", "Nous la vérifions auprès de Acme", "Elle commence par ak_.", "Enregistrer", "Annuler"},
+			"key-format":     {"Le champ « Acme-Token » devrait commencer par « ak_ ».", "Plus que 2 tentatives."},
+			"field-format":   {"Le champ « Workspace » n’a pas le format attendu, par exemple ws_42."},
+			"key-refused":    {"Acme n’a pas accepté cette clé (HTTP 401).", "Plus qu’une tentative."},
 		},
 		"es": {
-			"scopes":       {"Conectar con Acme CRM", "Ahora no", "opcional"},
-			"key":          {"Conectar Acme", "La comprobamos con Acme", "Empieza por ak_.", "Guardar", "Cancelar"},
-			"key-format":   {"El campo «Acme-Token» debería empezar por «ak_».", "Quedan 2 intentos."},
-			"field-format": {"El campo «Workspace» no tiene el formato esperado, por ejemplo ws_42."},
-			"key-refused":  {"Acme no aceptó esta clave (HTTP 401).", "Queda un intento."},
+			"scopes":         {"Conectar con Acme CRM", "Ahora no", "opcional"},
+			"scopes-refused": {"El campo «contacts.read» debe estar marcado."},
+			"key":            {"Conectar Acme", "La comprobamos con Acme", "Empieza por ak_.", "Guardar", "Cancelar"},
+			"key-format":     {"El campo «Acme-Token» debería empezar por «ak_».", "Quedan 2 intentos."},
+			"field-format":   {"El campo «Workspace» no tiene el formato esperado, por ejemplo ws_42."},
+			"key-refused":    {"Acme no aceptó esta clave (HTTP 401).", "Queda un intento."},
 		},
 	}
 	for _, lang := range []string{"en", "de", "fr", "es"} {

@@ -2,6 +2,7 @@ package screentext
 
 import (
 	"strconv"
+	"strings"
 	"time"
 
 	"golang.org/x/text/language"
@@ -12,7 +13,12 @@ import (
 // Number formats n for lang: its decimal mark and digit grouping ("1,234.5" in English,
 // "1.234,5" in German).
 func Number(lang string, n float64) string {
-	return message.NewPrinter(language.Make(lang)).Sprint(number.Decimal(n))
+	// As many fraction digits as the shortest exact form has: 0.0001 must not read as 0.
+	digits := 0
+	if _, frac, ok := strings.Cut(strconv.FormatFloat(n, 'f', -1, 64), "."); ok {
+		digits = len(frac)
+	}
+	return message.NewPrinter(language.Make(lang)).Sprint(number.Decimal(n, number.MaxFractionDigits(digits)))
 }
 
 // Duration formats d for lang in the largest unit that divides it (hours, minutes, else

@@ -35,6 +35,8 @@ func TestNumbersFollowTheLanguage(t *testing.T) {
 		{"fr", 1234567.5, 2 * time.Minute, "1\u00a0234\u00a0567,5", "2 minutes"},
 		{"es", 1234567.5, time.Hour, "1.234.567,5", "1 hora"},
 		{"es", 1234, time.Second, "1.234", "1 segundo"},
+		{"en", 0.0001, 3 * time.Hour, "0.0001", "3 hours"},
+		{"de", 1234567.891234, time.Minute, "1.234.567,891234", "1 Minute"},
 	} {
 		if got := Number(tc.lang, tc.n); got != tc.num {
 			t.Errorf("%s: Number(%v) = %q, want %q", tc.lang, tc.n, got, tc.num)
