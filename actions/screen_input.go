@@ -13,7 +13,8 @@ import (
 )
 
 // ReadInput checks what a client submitted for screen s and returns the typed values (strings,
-// float64, bool, []any of strings) for every field, with one error message per bad field. Values of
+// float64, bool, []any of strings) for every field, with one error message per bad field (a built-in
+// text, BuiltinText, shown in the reader's language). Values of
 // unknown fields are ignored (UnknownInput names them). Strings are trimmed, except secret ones.
 func (s *Screen) ReadInput(input map[string]any) (map[string]any, []Message) {
 	values := make(map[string]any, len(s.Fields))
@@ -71,24 +72,24 @@ func readField(f Field, raw any) (any, string) {
 	case FieldCheckbox:
 		b, ok := asBool(raw)
 		if !ok {
-			return nil, label + " must be checked or unchecked."
+			return nil, BuiltinText("field.checkbox", "label", label)
 		}
 		if f.Required && !b {
-			return nil, label + " must be checked."
+			return nil, BuiltinText("field.must_check", "label", label)
 		}
 		return b, ""
 	case FieldMultiSelect:
 		list, ok := asStrings(raw)
 		if !ok {
-			return nil, label + " must be a list of choices."
+			return nil, BuiltinText("field.list", "label", label)
 		}
 		if f.Required && len(list) == 0 {
-			return nil, "Choose at least one option for " + label + "."
+			return nil, BuiltinText("field.choose_some", "label", label)
 		}
 		out := make([]any, 0, len(list))
 		for _, v := range list {
 			if !hasOption(f, v) {
-				return nil, fmt.Sprintf("%q is not one of the choices for %s.", v, label)
+				return nil, BuiltinText("field.not_a_choice", "value", v, "label", label)
 			}
 			out = append(out, v)
 		}
@@ -96,14 +97,14 @@ func readField(f Field, raw any) (any, string) {
 	}
 	str, ok := asString(raw)
 	if !ok {
-		return nil, label + " must be text."
+		return nil, BuiltinText("field.text", "label", label)
 	}
 	if !f.Secret {
 		str = strings.TrimSpace(str)
 	}
 	if str == "" {
 		if f.Required {
-			return nil, label + " is required."
+			return nil, BuiltinText("field.required", "label", label)
 		}
 		if f.Type == FieldNumber {
 			return float64(0), ""
@@ -115,7 +116,7 @@ func readField(f Field, raw any) (any, string) {
 		// ParseFloat reads "NaN" and "Inf" too: no value of a form is either.
 		n, err := strconv.ParseFloat(str, 64)
 		if err != nil || math.IsNaN(n) || math.IsInf(n, 0) {
-			return nil, label + " must be a number."
+			return nil, BuiltinText("field.number", "label", label)
 		}
 		if msg := f.checkRange(n, label); msg != "" {
 			return nil, msg
@@ -123,11 +124,11 @@ func readField(f Field, raw any) (any, string) {
 		return n, ""
 	case FieldEmail:
 		if !LooksLikeEmail(str) {
-			return nil, label + " must be an email address."
+			return nil, BuiltinText("field.email", "label", label)
 		}
 	case FieldSelect:
 		if !hasOption(f, str) {
-			return nil, fmt.Sprintf("Choose one of the options for %s.", label)
+			return nil, BuiltinText("field.choose_one", "label", label)
 		}
 	}
 	if msg := f.checkLength(str, label); msg != "" {
@@ -139,7 +140,7 @@ func readField(f Field, raw any) (any, string) {
 			if f.PatternMessage != "" {
 				return nil, f.PatternMessage
 			}
-			return nil, label + " is not in the expected format."
+			return nil, BuiltinText("field.format", "label", label)
 		}
 	}
 	return str, ""

@@ -5,18 +5,19 @@ import (
 	"testing"
 
 	"github.com/outflowhq/outflow/actions"
+	"github.com/outflowhq/outflow/actions/screentext"
 )
 
 // seatsScreen has one number field.
 var seatsScreen = actions.Screen{ID: "team", Fields: []actions.Field{{Name: "seats", Type: actions.FieldNumber, Label: "Seats"}}}
 
-// readOne reads one field's value and returns the value and the field's message.
+// readOne reads one field's value and returns the value and the field's message, in English.
 func readOne(t *testing.T, s actions.Screen, name string, raw any) (any, string) {
 	t.Helper()
 	values, problems := s.ReadInput(map[string]any{name: raw})
 	for _, p := range problems {
 		if p.Field == name {
-			return nil, p.Text
+			return nil, screentext.Text("en", p.Text, nil)
 		}
 	}
 	return values[name], ""

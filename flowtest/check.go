@@ -3,6 +3,7 @@ package flowtest
 import (
 	"context"
 	"fmt"
+	"github.com/outflowhq/outflow/actions/screentext"
 	"github.com/outflowhq/outflow/flows"
 	"slices"
 	"strings"
@@ -75,9 +76,10 @@ func (r *runner) checkScreen(e *expectation, when string) {
 	if e.Screen != "" && s.ID != e.Screen {
 		r.failAt(when, "the screen shown is %q but the scenario expected %q", s.ID, e.Screen)
 	}
-	// Message keys (t:<key>) read in the default language, as a browser without a preference sees them.
-	msgs := r.sc.flow.Messages
-	title, text := msgs.Text(flows.DefaultLocale, s.Title), msgs.Text(flows.DefaultLocale, s.Text)
+	// Message keys (t:<key>) and the built-in screens' texts read in the default language, as a
+	// browser without a preference sees them.
+	read := func(s string) string { return screentext.Text(flows.DefaultLocale, s, r.sc.flow.Messages.Text) }
+	title, text := read(s.Title), read(s.Text)
 	if e.Title != "" && title != e.Title {
 		r.failAt(when, "the screen's title is %q but the scenario expected %q", title, e.Title)
 	}
@@ -86,7 +88,7 @@ func (r *runner) checkScreen(e *expectation, when string) {
 	}
 	var texts []string
 	for _, m := range s.Messages {
-		texts = append(texts, m.Text)
+		texts = append(texts, read(m.Text))
 	}
 	for _, want := range e.Messages {
 		if !slices.Contains(texts, want) {

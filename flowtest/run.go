@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/outflowhq/outflow/actions"
+	"github.com/outflowhq/outflow/actions/screentext"
 	"github.com/outflowhq/outflow/clock"
 	"github.com/outflowhq/outflow/engine"
 	"github.com/outflowhq/outflow/engine/explain"
@@ -221,7 +222,7 @@ func refusedFields(resp *engine.Response) string {
 	var out []string
 	for _, m := range resp.Screen.Messages {
 		if m.Field != "" && m.Level == actions.LevelError {
-			out = append(out, fmt.Sprintf("%s: %q", m.Field, m.Text))
+			out = append(out, fmt.Sprintf("%s: %q", m.Field, screentext.Text(flows.DefaultLocale, m.Text, nil)))
 		}
 	}
 	return strings.Join(out, ", ")

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/outflowhq/outflow/actions"
+	"github.com/outflowhq/outflow/actions/screentext"
 	"github.com/outflowhq/outflow/outbound"
 	"github.com/outflowhq/outflow/outbound/oauth"
 )
@@ -81,12 +82,13 @@ func (s *Server) showConsentLink(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	v := continueView{Title: "Connect your account", Text: "Press Continue to go to the provider and choose what to share."}
+	loc := localeOf(r, "")
+	v := continueView{Title: loc.T("consentlink.title"), Text: loc.T("consentlink.text")}
 	var rec consentRecord
 	if json.Unmarshal(data, &rec) == nil && s.opts.Apps != nil {
 		if app, err := s.opts.Apps.Get(r.Context(), rec.AppID); err == nil {
-			v.Title = "Connect to " + app.Name
-			v.Text = "Press Continue to go to " + app.Name + " and choose what to share."
+			v.Title = screentext.Text(loc.Lang, actions.BuiltinText("consent.title", "app", app.Name), nil)
+			v.Text = loc.T("consentlink.text_app", "app", app.Name)
 			v.App = newAppView(&actions.AppBadge{Name: app.Name, Logo: app.Logo}, false)
 		}
 	}

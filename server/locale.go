@@ -6,11 +6,12 @@ import (
 	"fmt"
 	"net/http"
 	"path"
-	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
 	"golang.org/x/text/language"
+
+	"github.com/outflowhq/outflow/actions/screentext"
 )
 
 // The languages of the built-in hosted pages; the first is the default.
@@ -102,16 +103,22 @@ func localeOf(r *http.Request, explicit string) *pageLocale {
 	return pageCatalog.pick(explicit, accept)
 }
 
-// T returns the text of key with {name} placeholders replaced by args given as name, value pairs.
+// T returns the text of key with {name} placeholders replaced by args given as name, value pairs;
+// {name,number} and {name,duration} format the value for the language (see screentext.Fill).
 func (l *pageLocale) T(key string, args ...string) string {
 	s, ok := l.msgs[key]
 	if !ok {
 		s = pageCatalog.byLang["en"].msgs[key]
 	}
-	for i := 0; i+1 < len(args); i += 2 {
-		s = strings.ReplaceAll(s, "{"+args[i]+"}", args[i+1])
+	return screentext.Fill(l.Lang, s, args...)
+}
+
+// inLang returns the language lang ("de"), or English when the pages do not speak it.
+func (c *catalog) inLang(lang string) *pageLocale {
+	if l, ok := c.byLang[lang]; ok {
+		return l
 	}
-	return s
+	return c.byLang["en"]
 }
 
 // Time formats a time of day for the language; DateTime a date and time.

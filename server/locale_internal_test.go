@@ -64,3 +64,15 @@ func TestTenantsWearTheirOwnBrand(t *testing.T) {
 		t.Errorf("no brand: %+v", got)
 	}
 }
+
+// A tenant's forced scheme is its own.
+func TestTenantsForceTheirOwnScheme(t *testing.T) {
+	t.Parallel()
+	s := &Server{opts: Options{Brand: Brand{ProductName: "Acme", Scheme: SchemeAuto}, TenantBrands: map[string]Brand{"globex": {ProductName: "Globex", Scheme: SchemeLight}}}}
+	if got := s.brandFor("globex"); got == nil || got.Scheme != "light" {
+		t.Errorf("globex: %+v", got)
+	}
+	if got := s.brandFor("initech"); got == nil || got.Scheme != "" {
+		t.Errorf("initech: %+v", got)
+	}
+}

@@ -5,21 +5,24 @@ import (
 	"slices"
 
 	"github.com/outflowhq/outflow/actions"
+	"github.com/outflowhq/outflow/actions/screentext"
 	"github.com/outflowhq/outflow/engine"
 )
 
-// localized returns the screen of resp with its message keys (t:<key>) read in lang from the
-// catalogs of its flow; the screen itself when the flow has none.
+// localized returns the screen of resp in lang: its flow's message keys (t:<key>) read from the
+// catalogs of its flow, and the texts of built-in screens (actions.BuiltinText) from package
+// screentext.
 func (s *Server) localized(resp *engine.Response, lang string) *actions.Screen {
 	sc := resp.Screen
 	if sc == nil {
 		return nil
 	}
-	f, ok := s.opts.Engine.Flow(resp.FlowID)
-	if !ok || f.Messages == nil {
-		return sc
+	var flowText func(string, string) string
+	if f, ok := s.opts.Engine.Flow(resp.FlowID); ok && f.Messages != nil {
+		flowText = f.Messages.Text
 	}
-	t := func(v string) string { return f.Messages.Text(lang, v) }
+	lang = pageCatalog.inLang(lang).Lang
+	t := func(v string) string { return screentext.Text(lang, v, flowText) }
 	out := *sc
 	out.Title, out.Text = t(sc.Title), t(sc.Text)
 	out.Fields = slices.Clone(sc.Fields)

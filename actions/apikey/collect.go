@@ -136,7 +136,7 @@ func (r *collector) run(ctx context.Context) (actions.Result, error) {
 		})
 		return actions.Done(OutcomeStored, output(a.ID, &info)), nil
 	}
-	msgs, ok := messagesFor(err, a)
+	msgs, ok := messagesFor(err, a, key, fields)
 	if !ok {
 		return actions.Result{}, unavailable(err)
 	}
@@ -167,32 +167,47 @@ func (r *collector) show(a apps.App, st collectState, msgs []actions.Message, ty
 	return actions.ShowScreen(s, st), nil
 }
 
-// messagesFor turns a refusal of the key into messages next to the fields; ok is false for
-// errors that are not about what the user typed.
-func messagesFor(err error, a apps.App) ([]actions.Message, bool) {
+// messagesFor turns a refusal of the key into messages next to the fields, in the reader's
+// language where the screen has a text for the reason; ok is false for errors that are not about
+// what the user typed. key and typed are what was entered; messages never quote the key.
+func messagesFor(err error, a apps.App, key string, typed map[string]string) ([]actions.Message, bool) {
 	var (
 		kre *outbound.InvalidError
 		pe  *apikeys.ProbeError
 	)
 	switch {
 	case errors.As(err, &kre) && errors.Is(kre, apikeys.ErrInvalidKeyRequest):
-		labels := map[string]string{}
-		for _, f := range a.APIKey.Fields {
-			labels[f.Name] = f.Label
-		}
 		msgs := make([]actions.Message, 0, len(kre.Fields))
 		for _, f := range kre.Fields {
-			text := f.Message // the key's messages are sentences already
-			if f.Field != "apiKey" {
-				text = fieldSentence(f, labels)
-			}
-			msgs = append(msgs, actions.Message{Level: actions.LevelError, Field: screenField(f.Field), Text: text})
+			msgs = append(msgs, actions.Message{Level: actions.LevelError, Field: screenField(f.Field), Text: refusal(a.APIKey, f, key, typed)})
 		}
 		return msgs, true
 	case errors.As(err, &pe):
-		return []actions.Message{{Level: actions.LevelError, Field: KeyField, Text: pe.Message()}}, true
+		return []actions.Message{{Level: actions.LevelError, Field: KeyField, Text: probeMessage(pe)}}, true
 	}
 	return nil, false
+}
+
+// refusal is the screen's message for one field problem of apikeys.Put: the screen's own text
+// for its reason, else Put's sentence.
+func refusal(k *apps.APIKeyConfig, f outbound.FieldError, key string, typed map[string]string) string {
+	if f.Field == "apiKey" {
+		if msg, ok := keyMessage(k, key); ok {
+			return msg
+		}
+		return f.Message // the key's messages are sentences already
+	}
+	name := screenField(f.Field)
+	labels := map[string]string{}
+	for _, cf := range k.Fields {
+		labels[cf.Name] = cf.Label
+		if cf.Name == name {
+			if msg, ok := fieldMessage(cf, typed[name]); ok {
+				return msg
+			}
+		}
+	}
+	return fieldSentence(f, labels)
 }
 
 // output is the step output; info is nil when no key was stored.
@@ -207,11 +222,4 @@ func output(appID string, info *apikeys.KeyInfo) map[string]any {
 	}
 	out["stored"], out["version"], out["last4"], out["fields"] = true, float64(info.Version), info.Last4, fields
 	return out
-}
-
-func attemptsLeft(n int) string {
-	if n == 1 {
-		return "One attempt left."
-	}
-	return fmt.Sprintf("%d attempts left.", n)
 }

@@ -1,7 +1,6 @@
 package apikey
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/outflowhq/outflow/actions"
@@ -10,7 +9,8 @@ import (
 )
 
 // screen describes the collect screen: the key as a masked field with the app's format hint,
-// the app's extra fields (pre-filled with what was typed; never the key), Save and Cancel.
+// the app's extra fields (pre-filled with what was typed; never the key), Save and Cancel; its
+// own texts are message references shown in the reader's language (collect_text.go).
 func (r *collector) screen(a apps.App, msgs []actions.Message, typed map[string]string) (actions.Screen, error) {
 	k := a.APIKey
 	s := actions.Screen{
@@ -23,7 +23,7 @@ func (r *collector) screen(a apps.App, msgs []actions.Message, typed map[string]
 		return s, err
 	}
 	if s.Title == "" {
-		s.Title = "Connect " + a.Name
+		s.Title = text("title", "app", a.Name)
 	}
 	if s.Text, err = r.cfg.Text.Get(r.call); err != nil {
 		return s, err
@@ -32,7 +32,7 @@ func (r *collector) screen(a apps.App, msgs []actions.Message, typed map[string]
 		s.Text = defaultText(a)
 	}
 	s.Fields = append(s.Fields, actions.Field{
-		Name: KeyField, Type: actions.FieldText, Label: label(k), Required: true, Secret: true,
+		Name: KeyField, Type: actions.FieldText, Label: keyLabel(k), Required: true, Secret: true,
 		Placeholder: k.FormatHint.Example, Hint: formatHint(k.FormatHint),
 	})
 	for _, f := range k.Fields {
@@ -41,10 +41,7 @@ func (r *collector) screen(a apps.App, msgs []actions.Message, typed map[string]
 			Pattern: f.Pattern, Placeholder: f.Placeholder,
 		}
 		if f.Pattern != "" {
-			field.PatternMessage = fmt.Sprintf("%s does not have the expected format.", f.Label)
-			if f.Placeholder != "" {
-				field.PatternMessage = fmt.Sprintf("%s does not have the expected format, for example %s.", f.Label, f.Placeholder)
-			}
+			field.PatternMessage = patternMessage(f)
 		}
 		if len(f.Options) > 0 {
 			field.Type = actions.FieldSelect
@@ -58,31 +55,23 @@ func (r *collector) screen(a apps.App, msgs []actions.Message, typed map[string]
 		s.Fields = append(s.Fields, field)
 	}
 	s.Buttons = []actions.Button{
-		{ID: ButtonSave, Label: "Save", Kind: actions.ButtonPrimary},
-		{ID: ButtonCancel, Label: "Cancel", Kind: actions.ButtonSecondary, NoValidate: true},
+		{ID: ButtonSave, Label: text("save"), Kind: actions.ButtonPrimary},
+		{ID: ButtonCancel, Label: text("cancel"), Kind: actions.ButtonSecondary, NoValidate: true},
 	}
 	return s, nil
 }
 
-func label(k *apps.APIKeyConfig) string {
-	if k.Label == "" {
-		return "API key"
-	}
-	return k.Label
-}
-
 func defaultText(a apps.App) string {
-	text := fmt.Sprintf("Paste your %s. It is stored encrypted and never shown again.", label(a.APIKey))
 	if a.APIKey.Probe != nil {
-		text = fmt.Sprintf("Paste your %s. We check it with %s, store it encrypted and never show it again.", label(a.APIKey), a.Name)
+		return text("text_probe", "label", keyLabel(a.APIKey), "app", a.Name)
 	}
-	return text
+	return text("text", "label", keyLabel(a.APIKey))
 }
 
 // formatHint tells what a key looks like, from the app's format hint.
 func formatHint(h apps.FormatHint) string {
 	if h.Prefix != "" {
-		return fmt.Sprintf("It starts with %s.", h.Prefix)
+		return text("hint_prefix", "prefix", h.Prefix)
 	}
 	return ""
 }

@@ -29,7 +29,7 @@ func TestTheExampleFlowCollectsAnOpenAIKey(t *testing.T) {
 		rn, r := e.start(t, "collect-openai-key", ann)
 		screen := wantScreen(t, r, "collect")
 		key, ok := screen.Field(apikey.KeyField)
-		if !ok || !key.Secret || !key.Required || key.Label != "OpenAI API key" || key.Placeholder != "sk-proj-AbCdEf0123456789AbCdEf0123" || key.Hint != "It starts with sk-." {
+		if !ok || !key.Secret || !key.Required || key.Label != "OpenAI API key" || key.Placeholder != "sk-proj-AbCdEf0123456789AbCdEf0123" || key.Hint != "t:apikey.hint_prefix?prefix=sk-" {
 			t.Errorf("key field = %+v", key)
 		}
 		if screen.Title != "Connect OpenAI" || screen.App == nil || screen.App.Name != "OpenAI" || screen.App.Logo == "" {
@@ -37,14 +37,14 @@ func TestTheExampleFlowCollectsAnOpenAIKey(t *testing.T) {
 		}
 		save, _ := screen.Button(apikey.ButtonSave)
 		cancel, _ := screen.Button(apikey.ButtonCancel)
-		if save.Label != "Save" || save.NoValidate || cancel.Label != "Cancel" || !cancel.NoValidate {
+		if save.Label != "t:apikey.save" || save.NoValidate || cancel.Label != "t:apikey.cancel" || !cancel.NoValidate {
 			t.Errorf("buttons = %+v", screen.Buttons)
 		}
 
 		// A key of another shape is refused before anything is sent to OpenAI.
 		r = rn.next(t, r, apikey.ButtonSave, map[string]any{apikey.KeyField: malformed})
 		screen = wantScreen(t, r, "collect")
-		if msg := fieldMessage(screen, apikey.KeyField); msg != `The OpenAI API key should start with "sk-".` {
+		if msg := fieldMessage(screen, apikey.KeyField); msg != "t:apikey.key_prefix?label=OpenAI+API+key&prefix=sk-" {
 			t.Errorf("format message = %q", msg)
 		}
 		if n := e.provider.hits.Load(); n != 0 {
@@ -54,7 +54,7 @@ func TestTheExampleFlowCollectsAnOpenAIKey(t *testing.T) {
 		// A well-formed key OpenAI refuses is checked once and refused with its status.
 		r = rn.next(t, r, apikey.ButtonSave, map[string]any{apikey.KeyField: rejected})
 		screen = wantScreen(t, r, "collect")
-		if msg := fieldMessage(screen, apikey.KeyField); msg != "OpenAI did not accept this key (HTTP 401). Check it and try again." {
+		if msg := fieldMessage(screen, apikey.KeyField); msg != "t:apikey.probe_rejected?app=OpenAI&status=401" {
 			t.Errorf("probe message = %q (messages %+v)", msg, screen.Messages)
 		}
 		if n := e.provider.hits.Load(); n != 1 {
@@ -162,12 +162,12 @@ func TestCollectGivesUpAfterTheAppsAttemptLimit(t *testing.T) {
 
 	r = rn.next(t, r, apikey.ButtonSave, map[string]any{apikey.KeyField: rejected})
 	screen := wantScreen(t, r, "collect")
-	if !hasMessage(screen, "2 attempts left.") {
+	if !hasMessage(screen, "t:apikey.attempts?n=2") {
 		t.Errorf("messages = %+v", screen.Messages)
 	}
 	r = rn.next(t, r, apikey.ButtonSave, map[string]any{apikey.KeyField: malformed})
 	screen = wantScreen(t, r, "collect")
-	if !hasMessage(screen, "One attempt left.") {
+	if !hasMessage(screen, "t:apikey.attempts_one") {
 		t.Errorf("messages = %+v", screen.Messages)
 	}
 	r = rn.next(t, r, apikey.ButtonSave, map[string]any{apikey.KeyField: rejected})
@@ -231,7 +231,7 @@ func TestCollectForTheTenantWithExtraFields(t *testing.T) {
 	// The engine checks the extra fields' patterns with a message naming an example.
 	r = rn.next(t, r, apikey.ButtonSave, map[string]any{apikey.KeyField: goodKey, "region": "eu", "project": "nope"})
 	screen = wantScreen(t, r, "ask")
-	if msg := fieldMessage(screen, "project"); msg != "Project id does not have the expected format, for example proj_ab12." {
+	if msg := fieldMessage(screen, "project"); msg != "t:apikey.field_format_example?label=Project+id&example=proj_ab12" {
 		t.Errorf("project message = %q", msg)
 	}
 	r = rn.next(t, r, apikey.ButtonSave, map[string]any{apikey.KeyField: goodKey, "region": "eu", "project": "proj_ab12"})

@@ -237,7 +237,8 @@ func connectOutput(connected bool, id string, scopes []string, errMsg string) ma
 func scopeField(i int) string { return fmt.Sprintf("scope_%d", i) }
 
 // scopeScreen is the "Connect to <app>" screen: a checkbox per scope (checked; required unless
-// the app marks the scope optional), Connect and Not now. It offers the step's scopes, else the
+// the app marks the scope optional), Connect and Not now, its own texts in the reader's language
+// (actions.BuiltinText). It offers the step's scopes, else the
 // app's default scopes, else every scope the app declares.
 func scopeScreen(stepID string, app *apps.App, scopes []string, prompt string, granted []string) (actions.Screen, []string) {
 	offered := scopes
@@ -252,10 +253,10 @@ func scopeScreen(stepID string, app *apps.App, scopes []string, prompt string, g
 	offered = unionScopes(granted, offered)
 	badge := &actions.AppBadge{ID: app.ID, Name: app.Name, Logo: app.Logo}
 	s := actions.Screen{
-		ID: stepID, Title: "Connect to " + app.Name, Text: prompt, App: badge,
+		ID: stepID, Title: actions.BuiltinText("consent.title", "app", app.Name), Text: prompt, App: badge,
 		Buttons: []actions.Button{
-			{ID: buttonConnect, Label: "Connect", Kind: actions.ButtonPrimary, App: badge},
-			{ID: buttonNotNow, Label: "Not now", Kind: actions.ButtonSecondary, NoValidate: true},
+			{ID: buttonConnect, Label: actions.BuiltinText("consent.connect"), Kind: actions.ButtonPrimary, App: badge},
+			{ID: buttonNotNow, Label: actions.BuiltinText("consent.not_now"), Kind: actions.ButtonSecondary, NoValidate: true},
 		},
 	}
 	for i, name := range offered {

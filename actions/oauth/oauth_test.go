@@ -302,7 +302,7 @@ func TestChooseScopesScreen(t *testing.T) {
 	ctx := context.Background()
 	resp := f.start(t, "choose", alice)
 	s := resp.Screen
-	if resp.Action != engine.ActionScreen || s == nil || s.Title != "Connect to Acme CRM" || s.Text != "Let us sync your CRM contacts." ||
+	if resp.Action != engine.ActionScreen || s == nil || s.Title != "t:consent.title?app=Acme+CRM" || s.Text != "Let us sync your CRM contacts." ||
 		s.App == nil || s.App.Logo != "https://crm.example.com/logo.png" || len(s.Fields) != 3 || len(s.Buttons) != 2 {
 		t.Fatalf("screen %+v", s)
 	}

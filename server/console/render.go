@@ -45,7 +45,11 @@ type layoutData struct {
 	Webhooks bool
 	Actor    string
 	CSRF     string
-	Body     any
+	// Lang is the page's language (<html lang>) and T the layout's texts in it; only the
+	// sign-in page speaks other languages than English.
+	Lang string
+	T    map[string]string
+	Body any
 }
 
 // titled is a page view with a title.
@@ -53,12 +57,14 @@ type titled interface{ PageTitle() string }
 
 // render writes a page; s is the session (nil on the sign-in and error pages without one).
 func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, name string, s *session, body any) {
-	d := layoutData{Base: c.opts.Base, Demo: c.opts.Demo, Body: body, Title: "Outflow console", Webhooks: c.opts.Webhooks != nil}
+	d := layoutData{Base: c.opts.Base, Demo: c.opts.Demo, Body: body, Title: "Outflow console", Webhooks: c.opts.Webhooks != nil,
+		Lang: "en", T: signInTexts["en"]}
 	if t, ok := body.(titled); ok {
 		d.Title = t.PageTitle() + " · Outflow console"
 	}
 	if v, ok := body.(signInView); ok {
-		d.Title = v.Title + " · Outflow console"
+		d.Lang, d.T = v.Lang, v.T
+		d.Title = v.Title + " · " + v.T["layout.brand"]
 	}
 	if s != nil {
 		d.Actor, d.CSRF, d.Section = s.Actor, s.CSRF, sectionOf(name)

@@ -15,6 +15,9 @@ const signInCookie = "outflow_console_signin"
 type signInView struct {
 	Title, Next, CSRF, Error string
 	SignedOut, Keys          bool
+	// Lang is the page's language and T its texts (locales/<lang>.yaml).
+	Lang string
+	T    map[string]string
 }
 
 // signInPage is GET /sign-in. A host's Authorizer signs the person in at once.
@@ -33,11 +36,17 @@ func (c *Console) signInPage(w http.ResponseWriter, r *http.Request) {
 	c.renderSignIn(w, r, http.StatusOK, signInView{Next: next, SignedOut: r.URL.Query().Get("signedOut") == "1"})
 }
 
+// renderSignIn writes the sign-in page in the language of r; v.Error is the key of its message.
 func (c *Console) renderSignIn(w http.ResponseWriter, r *http.Request, status int, v signInView) {
 	token := randomToken()
 	http.SetCookie(w, &http.Cookie{Name: signInCookie, Value: token, Path: c.opts.Base, HttpOnly: true,
 		Secure: c.secure(r), SameSite: http.SameSiteStrictMode, MaxAge: 3600})
-	v.Title, v.CSRF, v.Keys = "Sign in", token, len(c.opts.ManagementKeys) > 0
+	v.Lang = signInLanguage(r)
+	v.T = signInTexts[v.Lang]
+	if v.Error != "" {
+		v.Error = v.T[v.Error]
+	}
+	v.Title, v.CSRF, v.Keys = v.T["signin.title"], token, len(c.opts.ManagementKeys) > 0
 	c.render(w, r, status, "signin", nil, v)
 }
 
@@ -66,7 +75,7 @@ func (c *Console) signIn(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Retry-After", strconv.Itoa(int(c.opts.SignInWindow.Seconds())))
 		c.log.WarnContext(ctx, "console sign-in throttled", "client", c.opts.ClientAddr(r))
 		c.renderSignIn(w, r, http.StatusTooManyRequests, signInView{Next: next,
-			Error: "Too many failed sign-ins from your address. Wait a few minutes, then try again."})
+			Error: "signin.throttled"})
 		return
 	}
 	if !c.validKey(strings.TrimSpace(r.PostForm.Get("key"))) {
@@ -75,7 +84,7 @@ func (c *Console) signIn(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		c.log.InfoContext(ctx, "console sign-in refused", "client", c.opts.ClientAddr(r))
-		c.renderSignIn(w, r, http.StatusUnauthorized, signInView{Next: next, Error: "That is not a management key of this server."})
+		c.renderSignIn(w, r, http.StatusUnauthorized, signInView{Next: next, Error: "signin.refused"})
 		return
 	}
 	s, err := c.newSession(w, r, "")
