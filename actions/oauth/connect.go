@@ -269,8 +269,8 @@ func scopeScreen(stepID string, app *apps.App, scopes []string, prompt string, g
 		}
 		if slices.Contains(granted, name) {
 			// Already granted: asked for again whatever the box says, so it cannot be unticked.
-			f.Label += " (already granted)"
-			f.Hint, f.Required = name+": already granted to this connection", true
+			f.Label = actions.BuiltinText("consent.scope_granted", "scope", f.Label)
+			f.Hint, f.Required = actions.BuiltinText("consent.scope_granted_hint", "scope", name), true
 		}
 		s.Fields = append(s.Fields, f)
 	}

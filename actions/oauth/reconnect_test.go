@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/outflowhq/outflow/actions/screentext"
 	"github.com/outflowhq/outflow/engine"
 	"github.com/outflowhq/outflow/flows"
 	"github.com/outflowhq/outflow/outbound"
@@ -105,7 +106,7 @@ func TestScopeScreenShowsGrantedScopes(t *testing.T) {
 		t.Fatalf("screen %+v", s)
 	}
 	for i, want := range []bool{true, true, false} {
-		if granted := strings.HasSuffix(s.Fields[i].Label, "(already granted)"); granted != want || (want && !s.Fields[i].Required) {
+		if granted := strings.HasSuffix(screentext.Text("en", s.Fields[i].Label, nil), "(already granted)"); granted != want || (want && !s.Fields[i].Required) {
 			t.Errorf("field %d %+v: granted %v, want %v", i, s.Fields[i], granted, want)
 		}
 	}
