@@ -71,13 +71,17 @@ type pendingState struct {
 	Execution   *ResumeTarget  `json:"execution,omitempty"`
 	BindingHash string         `json:"binding,omitempty"`
 	ExpiresAt   time.Time      `json:"expiresAt"`
+	// Client and SettingsRevision are the client and tenant settings revision the consent was
+	// started with; the callback exchanges the code with the same.
+	Client           string `json:"client,omitempty"`
+	SettingsRevision int64  `json:"settingsRevision,omitempty"`
 }
 
 // Connect starts a consent: it keeps a single-use state (at least 128 random bits, valid for
 // VaultOptions.StateTTL) with the PKCE verifier and everything the callback needs, and returns
 // the provider's authorization URL to send the browser to.
 func (v *Vault) Connect(ctx context.Context, req ConnectRequest) (*ConnectResult, error) {
-	app, redirect, pc, err := v.checkConnect(ctx, &req)
+	app, redirect, pc, tc, err := v.checkConnect(ctx, &req)
 	if err != nil {
 		return nil, err
 	}
@@ -89,6 +93,7 @@ func (v *Vault) Connect(ctx context.Context, req ConnectRequest) (*ConnectResult
 	st := pendingState{
 		AppID: app.ID, Owner: req.Owner, Scopes: slices.Clone(scopes), RedirectURL: redirect,
 		ExternalID: req.ExternalID, Execution: req.Execution, ExpiresAt: now.Add(v.vo.StateTTL),
+		Client: tc.Client, SettingsRevision: tc.Revision,
 	}
 	if req.Binding != "" {
 		st.BindingHash = hashHex(req.Binding)
@@ -130,27 +135,33 @@ func (v *Vault) Connect(ctx context.Context, req ConnectRequest) (*ConnectResult
 // it to refuse a bad request at once when the consent itself starts later (from a link the
 // browser opens).
 func (v *Vault) CheckConnect(ctx context.Context, req ConnectRequest) error {
-	_, _, _, err := v.checkConnect(ctx, &req)
+	_, _, _, _, err := v.checkConnect(ctx, &req)
 	return err
 }
 
-func (v *Vault) checkConnect(ctx context.Context, req *ConnectRequest) (apps.App, string, *providerConf, error) {
+// checkConnect checks a connect and returns the app as the owner's consent uses it (with its
+// tenant's settings, see forOwner), the redirect URL, the provider and which client that is.
+func (v *Vault) checkConnect(ctx context.Context, req *ConnectRequest) (apps.App, string, *providerConf, apps.TenantClient, error) {
+	var tc apps.TenantClient
 	if err := req.validate(); err != nil {
-		return apps.App{}, "", nil, err
+		return apps.App{}, "", nil, tc, err
 	}
 	app, err := v.oauthApp(ctx, req.AppID)
+	if err == nil {
+		app, tc, err = v.forOwner(ctx, app, req.Owner)
+	}
 	if err != nil {
-		return apps.App{}, "", nil, fmt.Errorf("connect app %q: %w", req.AppID, err)
+		return apps.App{}, "", nil, tc, fmt.Errorf("connect app %q: %w", req.AppID, err)
 	}
 	redirect, err := v.redirectFor(&app, req)
 	if err != nil {
-		return apps.App{}, "", nil, err
+		return apps.App{}, "", nil, tc, err
 	}
 	pc, err := v.provider(ctx, app)
 	if err != nil {
-		return apps.App{}, "", nil, fmt.Errorf("connect app %q: %w", req.AppID, err)
+		return apps.App{}, "", nil, tc, fmt.Errorf("connect app %q: %w", req.AppID, err)
 	}
-	return app, redirect, pc, nil
+	return app, redirect, pc, tc, nil
 }
 
 func (req *ConnectRequest) validate() error {
