@@ -110,7 +110,8 @@ func (s *TenantSettings) View() TenantSettingsView {
 
 // TenantSettingsInput is the body of a put of tenant settings: it replaces every override.
 // The client secret is write-only: absent keeps the stored one as long as the client id stays
-// the same; clearClientSecret: true removes it (a public client relying on PKCE).
+// the same (a new client id needs its secret); clearClientSecret: true removes it (a public
+// client relying on PKCE). Settings without a client id keep no secret.
 type TenantSettingsInput struct {
 	TenantOverrides   `yaml:",inline"`
 	ClientSecret      *outbound.Secret `json:"clientSecret,omitempty" yaml:"-"`
@@ -140,7 +141,8 @@ func (in *TenantSettingsInput) next(cur *TenantSettings, appID, tenantID string)
 		p.Add("clientSecret", "is empty; omit it to keep the current secret, or send clearClientSecret: true to remove it")
 	case in.ClientSecret != nil:
 		next.ClientSecret = *in.ClientSecret
-	case in.ClearClientSecret:
+	case in.ClearClientSecret, next.ClientID == "":
+		// Without a client of its own the tenant has no secret either.
 	case cur != nil && cur.ClientID == next.ClientID:
 		next.ClientSecret = cur.ClientSecret
 	case cur != nil && !cur.ClientSecret.IsZero():
