@@ -23,7 +23,7 @@ func (c *contract) seed(t *testing.T, base string) map[string]string {
 	}
 	return map[string]string{
 		"flowId": "choose-plan", "executionId": exec, "token": token,
-		"appId": "contract-crm", "templateId": "google-contacts", "id": "unknown-connection",
+		"appId": "contract-crm", "templateId": "google-contacts", "id": "unknown-connection", "tenantId": "acme",
 	}
 }
 
@@ -45,6 +45,7 @@ var goodBodies = map[string]string{
 	"POST /v1/flows/{flowId}/start":          `{"userId":"ann","input":{"greeting":"Hi"}}`,
 	"POST /v1/apps":                          `{"id":"contract-crm","kind":"oauth2","name":"CRM","clientId":"c","clientSecret":"s","authorizationUrl":"https://crm.example.com/authorize","tokenUrl":"https://crm.example.com/token"}`,
 	"PATCH /v1/apps/{appId}":                 `{"description":"changed","logo":null}`,
+	"PUT /v1/apps/{appId}/tenants/{tenantId}": `{"clientId":"acme-client","clientSecret":"acme-s","tokenUrl":"https://acme.example.com/token"}`,
 	"POST /v1/connect":                       `{"appId":"sandbox-contacts","userId":"ann"}`,
 	"POST /v1/tokens/fetch":                  `{"appId":"sandbox-contacts","userId":"ann"}`,
 	"POST /v1/apikeys/fetch":                 `{"appId":"sandbox-ai","userId":"ann"}`,
