@@ -51,7 +51,7 @@ func (s *session) credential(ctx context.Context, rejected string) (*credential,
 			return nil, err
 		}
 		c := &credential{connID: conn.ID, secret: tok.AccessToken, refreshedAt: conn.LastRefreshAt}
-		c.bases = s.oauthBases(conn)
+		c.bases = s.oauthBases(ctx, conn)
 		return c, nil
 	case apps.KindAPIKey:
 		if s.p.opts.APIKeys == nil {
@@ -70,16 +70,25 @@ func (s *session) credential(ctx context.Context, rejected string) (*credential,
 
 // oauthBases are the bases an OAuth connection's token may go to: with App.APIBaseURLFrom, the
 // connection's own base (its host, under the path prefix of the pattern it matches); else the
-// app's bases without placeholders.
-func (s *session) oauthBases(conn *oauth.Connection) []base {
+// app's bases without placeholders. A connection minted with a tenant's settings takes the
+// bases of those settings (a tenant's own instance); none when they are gone.
+func (s *session) oauthBases(ctx context.Context, conn *oauth.Connection) []base {
+	patterns := s.patterns
+	if conn.SettingsRevision > 0 {
+		minted, err := s.p.opts.Apps.ForTenantRevision(ctx, *s.app, conn.SettingsTenantID, conn.SettingsRevision)
+		if err != nil {
+			return nil
+		}
+		patterns = appPatterns(&minted)
+	}
 	if s.app.APIBaseURLFrom == "" {
-		return concrete(s.patterns)
+		return concrete(patterns)
 	}
 	own, ok := parseBase(conn.APIBaseURL)
 	if !ok || own.isPattern() {
 		return nil
 	}
-	for _, b := range s.patterns {
+	for _, b := range patterns {
 		if b.scheme == own.scheme && b.hostMatches(own.host) {
 			return []base{{scheme: own.scheme, host: own.host, path: b.path}}
 		}

@@ -232,6 +232,8 @@ func (s *syncBuffer) String() string {
 
 func ptr[T any](v T) *T { return &v }
 
+func secretOf(clientID string) outbound.Secret { return outbound.NewSecret(clients[clientID]) }
+
 func reauthReason(err error) (string, bool) {
 	var re *oauth.ReauthRequiredError
 	if errors.As(err, &re) {
