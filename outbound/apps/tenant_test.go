@@ -249,3 +249,31 @@ func TestDeletingTheAppDeletesTenantSettings(t *testing.T) {
 		t.Errorf("tenant keys left after the app was deleted: %v", hits)
 	}
 }
+
+func TestResealMovesTenantSecretsToTheActiveKey(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := storetest.New(t)
+	oldKey, newKey := newKeyEntry(t, "old"), newKeyEntry(t, "new")
+	before := appsWithKeyring(t, s, oldKey)
+	app, err := before.Create(ctx, customPatch("crm", "app-secret"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []string{"client-one", "client-two"} {
+		if _, err := before.PutTenantSettings(ctx, "crm", "acme", tenantInput(c, c+"-secret")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rep, err := appsWithKeyring(t, s, newKey+","+oldKey).Reseal(ctx)
+	if err != nil || rep.Scanned != 2 || rep.Resealed != 2 {
+		t.Fatalf("reseal: %+v, %v", rep, err)
+	}
+	onlyNew := appsWithKeyring(t, s, newKey)
+	if cur, err := onlyNew.TenantSettings(ctx, "crm", "acme"); err != nil || cur.ClientSecret.Reveal() != "client-two-secret" {
+		t.Errorf("the current revision does not open with the new key alone: %v", err)
+	}
+	if r1, err := onlyNew.ForTenantRevision(ctx, app, "acme", 1); err != nil || r1.ClientSecret.Reveal() != "client-one-secret" {
+		t.Errorf("the superseded revision does not open with the new key alone: %v", err)
+	}
+}
