@@ -99,8 +99,8 @@ func (a *Apps) writeTenant(ctx context.Context, rev int64, rec *tenantRecord) er
 	return err
 }
 
-// keep returns the superseded entries to keep: those connections use (all when inUse is nil),
-// at most maxSupersededRevisions, the newest.
+// keepSuperseded returns the superseded entries to keep: those connections use (all of them
+// when known is false: nobody said), at most maxSupersededRevisions, the newest.
 func keepSuperseded(entries []tenantEntry, inUse []int64, known bool) []tenantEntry {
 	out := slices.DeleteFunc(slices.Clone(entries), func(e tenantEntry) bool {
 		return known && !slices.Contains(inUse, e.Settings.Revision)
