@@ -25,6 +25,7 @@ func (s *Server) appRoutes() {
 	s.handle("GET /v1/apps/{appId}", s.management(s.getApp))
 	s.handle("PATCH /v1/apps/{appId}", s.management(s.updateApp))
 	s.handle("DELETE /v1/apps/{appId}", s.management(s.deleteApp))
+	s.tenantRoutes()
 }
 
 // templateSummary is a catalog entry as listed: enough to choose a template and fill it in.

@@ -172,6 +172,8 @@ func (s *Server) classify(err error) (int, apiError) {
 		return http.StatusNotFound, apiError{Code: "not_found", Message: "no execution has this id"}
 	case errors.Is(err, apps.ErrAppNotFound):
 		return http.StatusNotFound, apiError{Code: "not_found", Message: "no app has this id"}
+	case errors.Is(err, apps.ErrTenantSettingsNotFound):
+		return http.StatusNotFound, apiError{Code: "not_found", Message: "this tenant has no settings of its own for the app; PUT them first"}
 	case errors.Is(err, apps.ErrTemplateNotFound):
 		return http.StatusNotFound, apiError{Code: "not_found", Message: "no template has this id; GET /v1/templates lists them"}
 	case errors.Is(err, apps.ErrAppExists):

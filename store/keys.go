@@ -81,6 +81,15 @@ func (k Keys) App(id string) string { return k.tagged("apps", "app", EscapeID(id
 // AppIndex is the set of all app ids: p:{apps}:ids.
 func (k Keys) AppIndex() string { return k.tagged("apps", "ids") }
 
+// TenantSettings is one tenant's settings of an app (its own OAuth client, endpoints, ...):
+// p:{apps}:tenant:APP:TENANT. It shares the apps' slot, so deleting an app can drop them atomically.
+func (k Keys) TenantSettings(appID, tenantID string) string {
+	return k.tagged("apps", "tenant", EscapeID(appID), EscapeID(tenantID))
+}
+
+// TenantIndex is the set of tenant ids with settings of an app: p:{apps}:tenants:APP.
+func (k Keys) TenantIndex(appID string) string { return k.tagged("apps", "tenants", EscapeID(appID)) }
+
 func subjectTag(kind, id string) string { return "sub:" + EscapeID(kind) + ":" + EscapeID(id) }
 
 // Subject is the base key of a subject (a user or tenant, by kind and id): p:{sub:KIND:ID}. Every

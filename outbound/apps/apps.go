@@ -40,6 +40,7 @@ type Apps struct {
 
 	mu       sync.Mutex
 	onDelete []func(ctx context.Context, appID string) error
+	tenants  tenantHooks
 }
 
 // NewApps returns the registry. Options.Store and Options.Keyring are required; a nil

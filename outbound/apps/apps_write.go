@@ -1,9 +1,7 @@
 package apps
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -119,6 +117,9 @@ func (a *Apps) Delete(ctx context.Context, id string) error {
 			return fmt.Errorf("delete app %q: remove its credentials: %w", id, err)
 		}
 	}
+	if err := a.deleteAppTenants(ctx, id); err != nil {
+		return fmt.Errorf("delete app %q: remove its tenant settings: %w", id, err)
+	}
 	err = a.opts.Store.DeleteIndexed(ctx, k.App(id), k.AppIndex(), id)
 	a.cache.invalidate()
 	if err != nil {
@@ -145,7 +146,5 @@ func sameApp(x, y App) bool {
 	}
 	x.CreatedAt, x.UpdatedAt = time.Time{}, time.Time{}
 	y.CreatedAt, y.UpdatedAt = time.Time{}, time.Time{}
-	bx, err1 := json.Marshal(x)
-	by, err2 := json.Marshal(y)
-	return err1 == nil && err2 == nil && bytes.Equal(bx, by)
+	return sameJSON(x, y)
 }

@@ -27,6 +27,8 @@ type AppSpec struct {
 	Input TemplateInput
 	// Patch builds a custom app: its id, its kind and every other setting.
 	Patch AppPatch
+	// Tenants are tenants' own settings of the app (see TenantSettings).
+	Tenants []TenantSpec
 
 	pos specPos
 }
@@ -103,6 +105,11 @@ func (e *AppsFileError) Error() string {
 //	    clientSecretEnv: CRM_SECRET
 //	    authorizationUrl: https://crm.example.com/oauth/authorize
 //	    tokenUrl: https://crm.example.com/oauth/token
+//	    tenants:                                   # tenants' own settings (TenantOverrides)
+//	      acme:
+//	        clientId: acme-crm-client
+//	        clientSecretEnv: ACME_CRM_SECRET
+//	        tokenUrl: https://acme.crm.example.com/oauth/token
 //
 // A second top-level key, webhooks, lists webhook endpoints; ParseAppsFile skips it, and
 // webhooks.ParseAppsFile reads it (either key may be absent, not both).
@@ -142,6 +149,7 @@ type appsFileEntry struct {
 
 const (
 	keyOverrides    = "overrides"
+	keyTenants      = "tenants"
 	keyClientSecret = "clientSecret"
 	// WebhooksKey is the top-level key of an apps file that lists webhook endpoints; the apps
 	// parser leaves it to the webhooks package.
@@ -149,7 +157,7 @@ const (
 )
 
 var (
-	entryKeys  = append(fieldNames(reflect.TypeFor[appsFileEntry]()), keyOverrides)
+	entryKeys  = append(fieldNames(reflect.TypeFor[appsFileEntry]()), keyOverrides, keyTenants)
 	patchKeys  = fieldNames(reflect.TypeFor[AppPatch]())
 	allKeys    = append(slices.Clone(entryKeys), patchKeys...)
 	envVarName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+
 	"github.com/outflowhq/outflow/outbound/events"
 
 	"github.com/outflowhq/outflow/internal/suggest"
@@ -16,6 +18,8 @@ type ApplyReport struct {
 	Created   []string `json:"created"`
 	Updated   []string `json:"updated"`
 	Unchanged []string `json:"unchanged"`
+	// Tenants are the tenant settings put or to put, as "appId/tenantId".
+	Tenants []string `json:"tenants,omitempty"`
 }
 
 // Apply makes the stored apps match specs (for example from ParseAppsFile): it creates the
@@ -46,6 +50,8 @@ type plannedApp struct {
 	cur  *App
 	rev  int64
 	want App
+	// tenants are the tenants of spec whose settings differ from the stored ones.
+	tenants []string
 }
 
 func (a *Apps) apply(ctx context.Context, specs []AppSpec, write bool) (ApplyReport, error) {
@@ -69,6 +75,12 @@ func (a *Apps) apply(ctx context.Context, specs []AppSpec, write bool) (ApplyRep
 		case err != nil:
 			return rep, fmt.Errorf("apply apps: app %q: %w", id, err)
 		}
+		changed, tp, err := a.planTenants(ctx, pl)
+		if err != nil {
+			return rep, fmt.Errorf("apply apps: app %q: %w", id, err)
+		}
+		problems = append(problems, tp...)
+		pl.tenants = changed
 		plans = append(plans, pl)
 	}
 	if len(problems) > 0 {
@@ -87,6 +99,17 @@ func (a *Apps) apply(ctx context.Context, specs []AppSpec, write bool) (ApplyRep
 			rep.Updated = append(rep.Updated, id)
 		default:
 			rep.Unchanged = append(rep.Unchanged, id)
+		}
+		for _, ts := range pl.spec.Tenants {
+			if !slices.Contains(pl.tenants, ts.TenantID) {
+				continue
+			}
+			if write {
+				if _, err := a.PutTenantSettings(ctx, id, ts.TenantID, ts.Input); err != nil {
+					return rep, fmt.Errorf("apply apps: app %q: %w", id, err)
+				}
+			}
+			rep.Tenants = append(rep.Tenants, id+"/"+ts.TenantID)
 		}
 	}
 	return rep, nil

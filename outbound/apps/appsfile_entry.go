@@ -62,7 +62,7 @@ func (p *appsFileParser) entry(i int, n *yaml.Node) (AppSpec, bool) {
 	spec := AppSpec{pos: specPos{file: p.file, line: n.Line, col: n.Column, fields: map[string][2]int{}}}
 	entryNode := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: n.Line, Column: n.Column}
 	patchNode := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: n.Line, Column: n.Column}
-	var overrides *yaml.Node
+	var overrides, tenants *yaml.Node
 	var topPatchKeys []*yaml.Node
 	seen := map[string]bool{}
 	for j := 0; j+1 < len(n.Content); j += 2 {
@@ -74,6 +74,8 @@ func (p *appsFileParser) entry(i int, n *yaml.Node) (AppSpec, bool) {
 			p.addAt(k, "%s", literalSecretMsg)
 		case k.Value == keyOverrides:
 			overrides = v
+		case k.Value == keyTenants:
+			tenants = v
 		case slices.Contains(entryKeys, k.Value):
 			entryNode.Content = append(entryNode.Content, k, v)
 		case slices.Contains(patchKeys, k.Value):
@@ -97,6 +99,7 @@ func (p *appsFileParser) entry(i int, n *yaml.Node) (AppSpec, bool) {
 	p.addDecode(res)
 	spec.pos.record("", res)
 	secret, hasSecret := p.secret(e.ClientSecretEnv, entryNode, where)
+	spec.Tenants = p.tenants(tenants, where)
 
 	if e.Template == "" {
 		if overrides != nil {

@@ -24,7 +24,8 @@ type ResealReport struct {
 // ResealKindApps is the ResealReport.Kind of Apps.Reseal.
 const ResealKindApps = "apps"
 
-// Reseal seals every app's client secret again under the keyring's active key. Rotate keys by
+// Reseal seals every app's client secret, and those of its tenants' settings, again under the
+// keyring's active key. Rotate keys by
 // putting a new key first in the keyring ("new,old"), restarting every instance, running
 // Reseal, and only then dropping the old key.
 //
@@ -55,6 +56,9 @@ func (a *Apps) Reseal(ctx context.Context) (ResealReport, error) {
 		case resealed:
 			rep.Resealed++
 		}
+		scanned, resealedTenants, terrs := a.resealTenants(ctx, id)
+		rep.Scanned, rep.Resealed, rep.Failed = rep.Scanned+scanned, rep.Resealed+resealedTenants, rep.Failed+len(terrs)
+		errs = append(errs, terrs...)
 	}
 	if len(errs) > 0 {
 		return rep, fmt.Errorf("reseal apps: %d of %d failed: %w", rep.Failed, rep.Scanned, errors.Join(errs...))

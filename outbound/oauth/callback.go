@@ -167,6 +167,14 @@ func (v *Vault) completeConsent(ctx context.Context, st *pendingState, q url.Val
 		v.log.WarnContext(ctx, "outbound: oauth callback for an app that is gone", "app", st.AppID, "error", err)
 		return nil, false, "app_not_found", "The app no longer exists."
 	}
+	client := apps.TenantClient{Client: st.Client}
+	if st.SettingsRevision > 0 {
+		client.TenantID, client.Revision = st.Owner.TenantID, st.SettingsRevision
+		if app, err = v.apps.ForTenantRevision(ctx, app, st.Owner.TenantID, st.SettingsRevision); err != nil {
+			v.log.WarnContext(ctx, "outbound: oauth callback for tenant settings that are gone", "app", st.AppID, "error", err)
+			return nil, false, "tenant_settings_changed", "The tenant's settings for this app were removed during the consent; connect again."
+		}
+	}
 	pc, err := v.provider(ctx, app)
 	if err != nil {
 		v.log.ErrorContext(ctx, "outbound: oauth callback: provider configuration", "app", app.ID, "error", err)
@@ -207,7 +215,7 @@ func (v *Vault) completeConsent(ctx context.Context, st *pendingState, q url.Val
 	}
 	c, reconnected, err := v.saveGrant(ctx, &app, grantInput{
 		owner: st.Owner, externalID: st.ExternalID, subject: subject, scopes: scopes,
-		token: tr, grantedBy: "consent", connectionID: st.ConnectionID, metadata: st.Metadata,
+		token: tr, grantedBy: "consent", connectionID: st.ConnectionID, metadata: st.Metadata, client: client,
 	})
 	if err != nil {
 		code, msg := consentFailure(err)

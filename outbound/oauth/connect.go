@@ -84,13 +84,17 @@ type pendingState struct {
 
 	ConnectionID string         `json:"connectionId,omitempty"`
 	Metadata     map[string]any `json:"metadata,omitempty"`
+	// Client and SettingsRevision are the client and tenant settings revision the consent was
+	// started with; the callback exchanges the code with the same.
+	Client           string `json:"client,omitempty"`
+	SettingsRevision int64  `json:"settingsRevision,omitempty"`
 }
 
 // Connect starts a consent: it keeps a single-use state (at least 128 random bits, valid for
 // VaultOptions.StateTTL) with the PKCE verifier and everything the callback needs, and returns
 // the provider's authorization URL to send the browser to.
 func (v *Vault) Connect(ctx context.Context, req ConnectRequest) (*ConnectResult, error) {
-	app, redirect, pc, err := v.checkConnect(ctx, &req)
+	app, redirect, pc, tc, err := v.checkConnect(ctx, &req)
 	if err != nil {
 		return nil, err
 	}
@@ -103,6 +107,7 @@ func (v *Vault) Connect(ctx context.Context, req ConnectRequest) (*ConnectResult
 		AppID: app.ID, Owner: req.Owner, Scopes: slices.Clone(scopes), RedirectURL: redirect,
 		ExternalID: req.ExternalID, Execution: req.Execution, ExpiresAt: now.Add(v.vo.StateTTL),
 		ConnectionID: req.ConnectionID, Metadata: req.Metadata,
+		Client: tc.Client, SettingsRevision: tc.Revision,
 	}
 	if req.Binding != "" {
 		st.BindingHash = hashHex(req.Binding)
@@ -144,30 +149,36 @@ func (v *Vault) Connect(ctx context.Context, req ConnectRequest) (*ConnectResult
 // it to refuse a bad request at once when the consent itself starts later (from a link the
 // browser opens).
 func (v *Vault) CheckConnect(ctx context.Context, req ConnectRequest) error {
-	_, _, _, err := v.checkConnect(ctx, &req)
+	_, _, _, _, err := v.checkConnect(ctx, &req)
 	return err
 }
 
-func (v *Vault) checkConnect(ctx context.Context, req *ConnectRequest) (apps.App, string, *providerConf, error) {
+// checkConnect checks a connect and returns the app as the owner's consent uses it (with its
+// tenant's settings, see forOwner), the redirect URL, the provider and which client that is.
+func (v *Vault) checkConnect(ctx context.Context, req *ConnectRequest) (apps.App, string, *providerConf, apps.TenantClient, error) {
+	var tc apps.TenantClient
 	if err := v.targetConnection(ctx, req); err != nil {
-		return apps.App{}, "", nil, err
+		return apps.App{}, "", nil, tc, err
 	}
 	if err := req.validate(); err != nil {
-		return apps.App{}, "", nil, err
+		return apps.App{}, "", nil, tc, err
 	}
 	app, err := v.oauthApp(ctx, req.AppID)
+	if err == nil {
+		app, tc, err = v.forOwner(ctx, app, req.Owner)
+	}
 	if err != nil {
-		return apps.App{}, "", nil, fmt.Errorf("connect app %q: %w", req.AppID, err)
+		return apps.App{}, "", nil, tc, fmt.Errorf("connect app %q: %w", req.AppID, err)
 	}
 	redirect, err := v.redirectFor(&app, req)
 	if err != nil {
-		return apps.App{}, "", nil, err
+		return apps.App{}, "", nil, tc, err
 	}
 	pc, err := v.provider(ctx, app)
 	if err != nil {
-		return apps.App{}, "", nil, fmt.Errorf("connect app %q: %w", req.AppID, err)
+		return apps.App{}, "", nil, tc, fmt.Errorf("connect app %q: %w", req.AppID, err)
 	}
-	return app, redirect, pc, nil
+	return app, redirect, pc, tc, nil
 }
 
 func (req *ConnectRequest) validate() error {

@@ -83,6 +83,14 @@ type Connection struct {
 	// name): string, number or boolean values under at most MaxMetadataKeys keys (see
 	// CheckMetadata). It is stored in the clear: never put a secret in it.
 	Metadata map[string]any `json:"metadata,omitempty"`
+	// Client is the OAuth client that minted the connection: apps.ClientApp (the app's own;
+	// empty means the same) or apps.ClientTenant (its tenant's own, see apps.TenantSettings).
+	Client string `json:"client,omitempty"`
+	// SettingsTenantID and SettingsRevision name the tenant settings revision the connection
+	// was minted with (0: the app's own settings). Refreshes and revocations use that revision's
+	// client and endpoints until the owner connects again.
+	SettingsTenantID string `json:"settingsTenantId,omitempty"`
+	SettingsRevision int64  `json:"settingsRevision,omitempty"`
 }
 
 // HasScopes reports whether the granted scopes include every one of want.

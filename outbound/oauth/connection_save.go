@@ -25,6 +25,8 @@ type grantInput struct {
 	connectionID string
 	// metadata is merged into the connection's metadata (nil values remove keys).
 	metadata map[string]any
+	// client is the client and tenant settings revision that minted the grant.
+	client apps.TenantClient
 }
 
 // newConnectionID returns a random connection id ("cn_" and 26 base32 characters).
@@ -126,6 +128,7 @@ func (v *Vault) applyGrant(g *grantRecord, in grantInput, newID string, now time
 	c.Status, c.StatusReason = StatusActive, ""
 	c.LastRefreshError, c.NextRefreshAt, c.RefreshFailures = "", time.Time{}, 0
 	c.GrantedBy = in.grantedBy
+	c.Client, c.SettingsTenantID, c.SettingsRevision = in.client.Client, in.client.TenantID, in.client.Revision
 	c.ConnectedAt, c.UpdatedAt = now, now
 	if err := v.setTokens(c, in.token.access, in.token.refresh); err != nil {
 		return applied{}, err

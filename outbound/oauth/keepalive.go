@@ -73,6 +73,9 @@ func (v *Vault) RefreshDue(ctx context.Context, connID string, before time.Time)
 		out := c.Connection.clone()
 		return &out, nil
 	}
+	if app, err = v.mintedOrReauth(ctx, &app, p.Owner, c); err != nil {
+		return nil, err
+	}
 	fresh, err := v.refresh(ctx, &app, p.Owner, *c, true)
 	if err != nil {
 		return nil, err

@@ -209,7 +209,14 @@ func (v *Vault) tryRevoke(ctx context.Context, app *apps.App, appErr error, c *s
 		}
 		return []string{}, "not revoked: " + oneLine(appErr.Error(), 200)
 	}
-	revoked, err := v.revokeTokens(ctx, app, c)
+	minted, err := v.minted(ctx, app, &c.Connection)
+	if errors.Is(err, apps.ErrTenantRevisionGone) {
+		return []string{}, "not revoked: the tenant settings that minted the connection were removed"
+	}
+	if err != nil {
+		return []string{}, "not revoked: " + oneLine(err.Error(), 200)
+	}
+	revoked, err := v.revokeTokens(ctx, &minted, c)
 	if revoked == nil {
 		revoked = []string{}
 	}

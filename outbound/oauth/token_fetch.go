@@ -79,6 +79,9 @@ func (v *Vault) Fetch(ctx context.Context, req FetchRequest) (_ *Token, _ *Conne
 	if !force && c.fresh(v.now(), app.Refresh.Margin()) {
 		return v.result(c, req.WithRefreshToken)
 	}
+	if app, err = v.mintedOrReauth(ctx, &app, req.Owner, c); err != nil {
+		return nil, nil, err
+	}
 	fresh, err := v.refresh(ctx, &app, req.Owner, *c, force)
 	if err != nil {
 		return nil, nil, err

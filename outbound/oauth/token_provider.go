@@ -35,8 +35,10 @@ type providerConf struct {
 // provider returns the provider configuration of app, building it when the app changed.
 func (v *Vault) provider(ctx context.Context, app apps.App) (*providerConf, error) {
 	fp := appFingerprint(app)
+	// One configuration per client of the app: the app's own and each tenant's.
+	confKey := app.ID + "\x00" + app.ClientID + "\x00" + app.TokenURL + "\x00" + app.DiscoveryURL
 	v.confMu.Lock()
-	pc := v.confs[app.ID]
+	pc := v.confs[confKey]
 	v.confMu.Unlock()
 	if pc != nil && pc.fp == fp {
 		return pc, nil
@@ -70,7 +72,7 @@ func (v *Vault) provider(ctx context.Context, app apps.App) (*providerConf, erro
 	}
 	pc.client = &client
 	v.confMu.Lock()
-	v.confs[app.ID] = pc
+	v.confs[confKey] = pc
 	v.confMu.Unlock()
 	return pc, nil
 }

@@ -52,6 +52,8 @@ type Vault struct {
 // appSource is what the vault needs of the app registry (*Apps).
 type appSource interface {
 	Get(ctx context.Context, id string) (apps.App, error)
+	ForTenant(ctx context.Context, app apps.App, tenantID string) (apps.App, apps.TenantClient, error)
+	ForTenantRevision(ctx context.Context, app apps.App, tenantID string, rev int64) (apps.App, error)
 }
 
 // NewVault returns the vault of the apps in registry, sharing their Options (store, keyring, HTTP

@@ -54,7 +54,7 @@ func (s *session) credential(ctx context.Context, rejected string) (*credential,
 			return nil, err
 		}
 		c := &credential{connID: conn.ID, secret: tok.AccessToken, scheme: tokenScheme(tok.TokenType), refreshedAt: conn.LastRefreshAt}
-		c.bases = s.oauthBases(conn)
+		c.bases = s.oauthBases(ctx, conn)
 		return c, nil
 	case apps.KindAPIKey:
 		if s.p.opts.APIKeys == nil {
@@ -73,10 +73,19 @@ func (s *session) credential(ctx context.Context, rejected string) (*credential,
 
 // oauthBases are the bases an OAuth connection's token may go to: with App.APIBaseURLFrom, the
 // connection's own base (its host, under the path prefix of the pattern it matches); else the
-// app's bases without placeholders.
-func (s *session) oauthBases(conn *oauth.Connection) []apps.APIBase {
+// app's bases without placeholders. A connection minted with a tenant's settings takes the
+// bases of those settings (a tenant's own instance); none when they are gone.
+func (s *session) oauthBases(ctx context.Context, conn *oauth.Connection) []apps.APIBase {
+	patterns := s.patterns
+	if conn.SettingsRevision > 0 {
+		minted, err := s.p.opts.Apps.ForTenantRevision(ctx, *s.app, conn.SettingsTenantID, conn.SettingsRevision)
+		if err != nil {
+			return nil
+		}
+		patterns = appPatterns(&minted)
+	}
 	if s.app.APIBaseURLFrom == "" {
-		return concrete(s.patterns)
+		return concrete(patterns)
 	}
 	own, ok := apps.ParseAPIBase(conn.APIBaseURL)
 	if !ok || own.Wildcard() {
@@ -86,7 +95,7 @@ func (s *session) oauthBases(conn *oauth.Connection) []apps.APIBase {
 	if err != nil {
 		return nil
 	}
-	if anyContains(s.patterns, u) {
+	if anyContains(patterns, u) {
 		return []apps.APIBase{own}
 	}
 	return nil

@@ -3,6 +3,7 @@ package proxy
 import (
 	"context"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/outflowhq/outflow/outbound/apps"
@@ -73,6 +74,7 @@ func (s *session) load(ctx context.Context) error {
 	}
 	if a, ok := s.p.apps.get(s.t.AppID, s.started, s.p.opts.CredentialTTL); ok {
 		s.app, s.patterns = a.app, a.patterns
+		s.tenantBases(ctx)
 		return nil
 	}
 	app, err := s.p.opts.Apps.Get(ctx, s.t.AppID)
@@ -81,5 +83,20 @@ func (s *session) load(ctx context.Context) error {
 	}
 	s.app, s.patterns = &app, appPatterns(&app)
 	s.p.apps.put(s.t.AppID, loadedApp{app: s.app, patterns: s.patterns, at: s.started})
+	s.tenantBases(ctx)
 	return nil
+}
+
+// tenantBases adds, for a target with a tenant id, the API bases of its tenant's own settings
+// (a tenant's own instance of the provider). Which of them a token may go to is the
+// connection's affair (see oauthBases). Settings that cannot be read leave the app's bases.
+func (s *session) tenantBases(ctx context.Context) {
+	if s.t.TenantID == "" || s.app.Kind != apps.KindOAuth2 {
+		return
+	}
+	own, tc, err := s.p.opts.Apps.ForTenant(ctx, *s.app, s.t.TenantID)
+	if err != nil || tc.Revision == 0 {
+		return
+	}
+	s.patterns = append(slices.Clone(s.patterns), appPatterns(&own)...)
 }

@@ -28,6 +28,8 @@ type appView struct {
 	AccessType, TokenAuth   string
 	Prompts                 []promptBox
 	SecretError             *fieldError
+	// Tenants are the tenants' own settings of the app, shown read-only.
+	Tenants []tenantRow
 }
 
 type promptBox struct {
@@ -86,6 +88,9 @@ func (c *Console) appView(r *http.Request, s *session, app apps.App, vals url.Va
 		v.Prompts = append(v.Prompts, promptBox{Value: p, ID: inputID("prompt." + p), Checked: vals.Get("prompt."+p) == "on"})
 	}
 	v.SecretError = errs.By["clientSecret"]
+	if v.OAuth {
+		v.Tenants = c.tenantRows(r, app.ID)
+	}
 	return v
 }
 

@@ -152,6 +152,10 @@ func (b *backend) wire(cfg backendConfig) error {
 	// Deleting an app deletes its connections (revoked at the provider first) and its keys.
 	b.apps.OnDelete(b.vault.DeleteAppConnections)
 	b.apps.OnDelete(b.apikeys.DeleteApp)
+	// Removing a tenant's client marks the connections it minted needs_reauth; the settings
+	// revisions connections still use are kept.
+	b.apps.OnTenantRemoval(b.vault.TenantRemoved)
+	b.apps.TenantRevisionsInUse(b.vault.TenantRevisionsInUse)
 	if b.proxy, err = proxy.New(proxy.Options{Apps: b.apps, Vault: b.vault, APIKeys: b.apikeys, Observer: cfg.proxyObserver, Logger: cfg.log}); err != nil {
 		return err
 	}

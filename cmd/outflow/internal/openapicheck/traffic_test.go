@@ -23,7 +23,7 @@ func (c *contract) seed(t *testing.T, base string) map[string]string {
 	}
 	return map[string]string{
 		"flowId": "choose-plan", "executionId": exec, "token": token,
-		"appId": "contract-crm", "templateId": "google-contacts", "id": "unknown-connection",
+		"appId": "contract-crm", "templateId": "google-contacts", "id": "unknown-connection", "tenantId": "acme",
 	}
 }
 
@@ -42,16 +42,17 @@ func bodiesFor(op operation) []*string {
 
 // goodBodies are bodies an operation accepts, when it exists.
 var goodBodies = map[string]string{
-	"POST /v1/flows/{flowId}/start":          `{"userId":"ann","input":{"greeting":"Hi"}}`,
-	"POST /v1/apps":                          `{"id":"contract-crm","kind":"oauth2","name":"CRM","clientId":"c","clientSecret":"s","authorizationUrl":"https://crm.example.com/authorize","tokenUrl":"https://crm.example.com/token"}`,
-	"PATCH /v1/apps/{appId}":                 `{"description":"changed","logo":null}`,
-	"POST /v1/connect":                       `{"appId":"sandbox-contacts","userId":"ann"}`,
-	"POST /v1/tokens/fetch":                  `{"appId":"sandbox-contacts","userId":"ann"}`,
-	"POST /v1/apikeys/fetch":                 `{"appId":"sandbox-ai","userId":"ann"}`,
-	"POST /v1/executions/{executionId}/next": `{"interaction":"next","nonce":"stale"}`,
-	"POST /v1/webhooks":                      `{"url":"https://hooks.example.com/outflow","eventTypes":["connection.*","apikey.invalid"]}`,
-	"PATCH /v1/webhooks/{id}":                `{"disabled":true}`,
-	"POST /v1/webhooks/{id}/rotate-secret":   `{"overlapSeconds":3600}`,
+	"POST /v1/flows/{flowId}/start":           `{"userId":"ann","input":{"greeting":"Hi"}}`,
+	"POST /v1/apps":                           `{"id":"contract-crm","kind":"oauth2","name":"CRM","clientId":"c","clientSecret":"s","authorizationUrl":"https://crm.example.com/authorize","tokenUrl":"https://crm.example.com/token"}`,
+	"PATCH /v1/apps/{appId}":                  `{"description":"changed","logo":null}`,
+	"PUT /v1/apps/{appId}/tenants/{tenantId}": `{"clientId":"acme-client","clientSecret":"acme-s","tokenUrl":"https://acme.example.com/token"}`,
+	"POST /v1/connect":                        `{"appId":"sandbox-contacts","userId":"ann"}`,
+	"POST /v1/tokens/fetch":                   `{"appId":"sandbox-contacts","userId":"ann"}`,
+	"POST /v1/apikeys/fetch":                  `{"appId":"sandbox-ai","userId":"ann"}`,
+	"POST /v1/executions/{executionId}/next":  `{"interaction":"next","nonce":"stale"}`,
+	"POST /v1/webhooks":                       `{"url":"https://hooks.example.com/outflow","eventTypes":["connection.*","apikey.invalid"]}`,
+	"PATCH /v1/webhooks/{id}":                 `{"disabled":true}`,
+	"POST /v1/webhooks/{id}/rotate-secret":    `{"overlapSeconds":3600}`,
 }
 
 // queryFor is the query an operation is sent with: the owner the connection and key routes need.
