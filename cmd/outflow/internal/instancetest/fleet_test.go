@@ -119,6 +119,7 @@ func newFleet(t *testing.T) *fleet {
 	if f.provider, err = sandbox.New(sandbox.Config{Issuer: srv.URL, Decision: sandbox.DecisionApprove, Logger: quiet}); err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(f.gate.release) // before srv.Close, which waits for the requests it holds
 	mux.Handle("/gate/", f.gate)
 	mux.Handle("/", f.provider.Handler())
 
@@ -301,16 +302,25 @@ func newBrowser(t *testing.T) *http.Client {
 }
 
 // do sends a request through client c: with the management key when key is true, with body as
-// JSON when it is not empty.
+// JSON when it is not empty, and with header's name-value pairs. It fails the test when no
+// answer comes.
 func (f *fleet) do(c *http.Client, method, rawURL, body string, key bool, header ...string) answer {
-	t := f.t
-	t.Helper()
+	f.t.Helper()
+	a, err := f.send(c, method, rawURL, body, key, header...)
+	if err != nil {
+		f.t.Fatalf("%s %s: %v", method, rawURL, err)
+	}
+	return a
+}
+
+// send is do without failing the test: it may run on another goroutine.
+func (f *fleet) send(c *http.Client, method, rawURL, body string, key bool, header ...string) (answer, error) {
 	if strings.HasPrefix(rawURL, "/") {
 		rawURL = f.lb.URL + rawURL
 	}
 	req, err := http.NewRequest(method, rawURL, strings.NewReader(body))
 	if err != nil {
-		t.Fatal(err)
+		return answer{}, err
 	}
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
@@ -323,11 +333,11 @@ func (f *fleet) do(c *http.Client, method, rawURL, body string, key bool, header
 	}
 	r, err := c.Do(req)
 	if err != nil {
-		t.Fatalf("%s %s: %v", method, rawURL, err)
+		return answer{}, err
 	}
 	defer r.Body.Close()
-	b, _ := io.ReadAll(r.Body)
-	return answer{status: r.StatusCode, body: string(b), location: r.Header.Get("Location")}
+	b, err := io.ReadAll(r.Body)
+	return answer{status: r.StatusCode, body: string(b), location: r.Header.Get("Location")}, err
 }
 
 func eventually(t *testing.T, d time.Duration, what string, cond func() bool) {
