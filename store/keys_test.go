@@ -155,7 +155,11 @@ func TestKeysOfOneEntityShareASlot(t *testing.T) {
 			"subject": {
 				k.Subject("user", id), k.Tokens("user", id, "g"), k.APIKeys("user", id, "o"),
 				k.SubjectIndex("user", id), k.RefreshLock("user", id, "g", "c1"),
+				k.APIKeyPrevious("user", id, "o"), k.ProxyBackoff("user", id, "g", "c1"),
 			},
+			"connection": {k.Connection(id), k.ConnectionUsed(id)},
+			"schedule":   {k.ScheduleShard(id, 3), k.ScheduleLeases(id, 3)},
+			"webhooks":   {k.Webhook(id), k.Webhook(id + "x"), k.WebhookIndex()},
 		}
 		for name, keys := range groups {
 			want := slot(keys[0])
