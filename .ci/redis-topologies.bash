@@ -141,11 +141,12 @@ topology_stop() {
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
   set -euo pipefail
   trap topology_stop EXIT
+  trap 'exit 0' INT TERM
   case "${1:-}" in
     cluster) topology_start_cluster; echo "$cluster_url" ;;
     sentinel) topology_start_sentinel; echo "$sentinel_url" ;;
     *) echo "usage: $0 cluster|sentinel" >&2; exit 2 ;;
   esac
   echo "(Ctrl-C stops it)" >&2
-  while :; do sleep 3600; done
+  while :; do sleep 1; done
 fi
