@@ -105,7 +105,7 @@ func TestRESTChangesNameTheirManagementKeyInTheEventStream(t *testing.T) {
 	if r := c.call("POST", "/v1/apps", `{"id":"k","kind":"apikey","name":"K","apiKey":{"label":"Key"}}`); r.status != 201 {
 		t.Fatalf("create: %d %s", r.status, r.body)
 	}
-	entries, err := s.ReadStream(context.Background(), s.Keys().Events(), "", 0)
+	entries, err := events.Entries(context.Background(), s)
 	if err != nil || len(entries) != 1 {
 		t.Fatalf("events %v, %v", entries, err)
 	}

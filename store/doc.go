@@ -42,7 +42,7 @@
 //	of:{sub:KIND:ID}:lock:APP:CONN     refresh lock
 //	of:{appsub:APP}                    subjects holding credentials for an app
 //	of:{conn:ID}                       connection pointer
-//	of:events                          event stream
+//	of:{events:N}                      event stream, shard N of EventShards (8)
 //
 // IDs are escaped (EscapeID): letters, digits and "._@+-" stay, every other byte becomes %XX, so
 // no id can break a hash tag, inject a separator or a SCAN glob.

@@ -161,9 +161,23 @@ func (k Keys) ExecutionID(key string) (string, bool) {
 	return id, err == nil
 }
 
-// Events is the stream of audit and lifecycle events: p:events. It has no hash tag: it is a
-// single key, never used with another one in a script.
-func (k Keys) Events() string { return k.Prefix() + ":events" }
+// EventShards is how many streams the events are spread over (see EventStream), so that on a
+// Cluster no single key, and no single node, takes every event.
+const EventShards = 8
+
+// EventStream is shard n (0 <= n < EventShards) of the stream of audit and lifecycle events:
+// p:{events:N}. Each shard has its own hash tag, so the shards spread over the Cluster's slots;
+// none is used with another key in a script.
+func (k Keys) EventStream(n int) string { return k.tagged("events:" + strconv.Itoa(n)) }
+
+// EventStreams returns every shard of the event stream, in shard order.
+func (k Keys) EventStreams() []string {
+	out := make([]string, EventShards)
+	for i := range out {
+		out[i] = k.EventStream(i)
+	}
+	return out
+}
 
 // SubjectMember is the set member naming a subject, "KIND:ID" with both parts escaped, so that it
 // splits back unambiguously with ParseSubjectMember.

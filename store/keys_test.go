@@ -27,7 +27,7 @@ func TestKeyNames(t *testing.T) {
 		{"refresh lock", k.RefreshLock("user", "u1", "google", "c9"), "of:{sub:user:u1}:lock:google:c9"},
 		{"app subjects", k.AppSubjects("google"), "of:{appsub:google}"},
 		{"connection", k.Connection("c9"), "of:{conn:c9}"},
-		{"events", k.Events(), "of:events"},
+		{"event stream", k.EventStream(3), "of:{events:3}"},
 		{"pattern", k.Pattern(), "of:*"},
 		{"escaped id", k.Execution("a:b{c}%d"), "of:{exec:a%3Ab%7Bc%7D%25d}"},
 		{"escaped subject", k.Tokens("user", "x}:tok:y", "g"), "of:{sub:user:x%7D%3Atok%3Ay}:tok:g"},
@@ -155,7 +155,11 @@ func TestKeysOfOneEntityShareASlot(t *testing.T) {
 			"subject": {
 				k.Subject("user", id), k.Tokens("user", id, "g"), k.APIKeys("user", id, "o"),
 				k.SubjectIndex("user", id), k.RefreshLock("user", id, "g", "c1"),
+				k.APIKeyPrevious("user", id, "o"), k.ProxyBackoff("user", id, "g", "c1"),
 			},
+			"connection": {k.Connection(id), k.ConnectionUsed(id)},
+			"schedule":   {k.ScheduleShard(id, 3), k.ScheduleLeases(id, 3)},
+			"webhooks":   {k.Webhook(id), k.Webhook(id + "x"), k.WebhookIndex()},
 		}
 		for name, keys := range groups {
 			want := slot(keys[0])
@@ -175,5 +179,31 @@ func TestKeysOfOneEntityShareASlot(t *testing.T) {
 	}
 	if err := sameSlot(k.Execution("a"), k.Execution("b")); err == nil {
 		t.Error("sameSlot accepted keys of two executions")
+	}
+}
+
+// The event stream's shards each have a slot of their own, and a Cluster of three masters with
+// the slots split evenly (as redis-cli --cluster create does) has some on every master.
+func TestEventShardsSpreadOverTheCluster(t *testing.T) {
+	t.Parallel()
+	k := NewKeys("of")
+	streams := k.EventStreams()
+	if len(streams) != EventShards {
+		t.Fatalf("%d streams, want %d", len(streams), EventShards)
+	}
+	slots := map[uint16]bool{}
+	var perMaster [3]int
+	for _, s := range streams {
+		sl := slot(s)
+		slots[sl] = true
+		perMaster[min(int(sl)/5461, 2)]++
+	}
+	if len(slots) != EventShards {
+		t.Errorf("the %d shards share slots: %v", EventShards, streams)
+	}
+	for i, n := range perMaster {
+		if n == 0 {
+			t.Errorf("master %d of 3 holds no event shard", i+1)
+		}
 	}
 }

@@ -131,7 +131,7 @@ func TestUnavailableWhenRedisGoesAway(t *testing.T) {
 		},
 		"TakeOnce": func() error { _, err := s.TakeOnce(ctx, k.OAuthState("s")); return err },
 		"Lock":     func() error { _, err := s.Lock(ctx, k.RefreshLock("u", "1", "g", "c"), time.Second); return err },
-		"Publish":  func() error { _, err := s.Publish(ctx, k.Events(), 0, map[string]string{"a": "b"}); return err },
+		"Publish":  func() error { _, err := s.Publish(ctx, k.EventStream(0), 0, map[string]string{"a": "b"}); return err },
 		"Scan":     func() error { return s.Scan(ctx, k.Pattern(), func(string) error { return nil }) },
 		"Ping":     func() error { return s.Ping(ctx) },
 	}

@@ -13,7 +13,7 @@ func TestStreams(t *testing.T) {
 	t.Parallel()
 	storetest.ForEachBackend(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		stream := s.Keys().Events()
+		stream := s.Keys().EventStream(0)
 
 		if got, err := s.ReadStream(ctx, stream, "", 10); err != nil || len(got) != 0 {
 			t.Fatalf("ReadStream on a missing stream = %v, %v; want empty", got, err)
@@ -47,7 +47,7 @@ func TestStreamCap(t *testing.T) {
 	t.Parallel()
 	storetest.ForEachBackend(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		stream := s.Keys().Events()
+		stream := s.Keys().EventStream(0)
 		// Approximate trimming works in whole nodes (100 entries by default), so publish well past
 		// the cap and check the stream stays near it rather than growing without bound.
 		const maxLen, published = 100, 1000

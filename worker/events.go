@@ -10,13 +10,19 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// eventGroup is the consumer group every worker reads the event stream with.
+// eventGroup is the consumer group every worker reads the event stream's shards with.
 const eventGroup = "outflow-worker"
 
+// eventIdleWait is how long the event loop waits, at most, before it looks at the shards again
+// after finding them all empty (Poll, when shorter).
+const eventIdleWait = 100 * time.Millisecond
+
 func (w *Worker) ensureGroups(ctx context.Context) error {
-	err := w.cfg.Store.Client().XGroupCreateMkStream(ctx, w.keys.Events(), eventGroup, "$").Err()
-	if err != nil && !strings.Contains(err.Error(), "BUSYGROUP") {
-		return errors.Join(errors.New("worker: create the event group"), err)
+	for _, stream := range w.keys.EventStreams() {
+		err := w.cfg.Store.Client().XGroupCreateMkStream(ctx, stream, eventGroup, "$").Err()
+		if err != nil && !strings.Contains(err.Error(), "BUSYGROUP") {
+			return errors.Join(errors.New("worker: create the event group"), err)
+		}
 	}
 	if w.cfg.Webhooks != nil {
 		return w.cfg.Webhooks.EnsureGroup(ctx)
@@ -24,49 +30,108 @@ func (w *Worker) ensureGroups(ctx context.Context) error {
 	return nil
 }
 
-// eventLoop reads the event stream with the group, handles each event and acknowledges it; it
-// also takes over events another worker read and did not acknowledge within the visibility
-// timeout.
+// shardEntry is an entry read from one shard of the event stream.
+type shardEntry struct {
+	stream string
+	msg    redis.XMessage
+}
+
+// eventLoop reads every shard of the event stream with the group, handles each event and
+// acknowledges it; it also takes over events another worker read and did not acknowledge within
+// the visibility timeout. The shards lie in different Cluster slots, so one command cannot read
+// them all: each round reads them in one pipeline (one round trip per node), without blocking,
+// and the loop waits a little only when every shard was empty.
 func (w *Worker) eventLoop(ctx context.Context) {
-	c := w.cfg.Store.Client()
+	streams := w.keys.EventStreams()
+	idle := min(w.cfg.Poll, eventIdleWait)
 	lastClaim := time.Time{}
 	for ctx.Err() == nil {
-		var msgs []redis.XMessage
+		var entries []shardEntry
+		var err error
 		if time.Since(lastClaim) > w.cfg.VisibilityTimeout/2 {
 			lastClaim = time.Now()
-			msgs, _, _ = c.XAutoClaim(ctx, &redis.XAutoClaimArgs{Stream: w.keys.Events(), Group: eventGroup,
-				Consumer: w.cfg.Name, MinIdle: w.cfg.VisibilityTimeout, Start: "0-0", Count: 100}).Result()
+			entries, err = w.claimEvents(ctx, streams)
 		}
-		if len(msgs) == 0 {
-			res, err := c.XReadGroup(ctx, &redis.XReadGroupArgs{Group: eventGroup, Consumer: w.cfg.Name,
-				Streams: []string{w.keys.Events(), ">"}, Count: 100, Block: w.cfg.Poll}).Result()
-			if err != nil && !errors.Is(err, redis.Nil) {
-				if ctx.Err() == nil {
-					w.log.Warn("worker: read events", "error", err)
-					sleep(ctx, w.cfg.Poll)
-				}
-				continue
-			}
-			for _, s := range res {
-				msgs = append(msgs, s.Messages...)
-			}
+		if len(entries) == 0 && err == nil {
+			entries, err = w.readEvents(ctx, streams)
 		}
-		for _, m := range msgs {
-			w.handleEntry(context.WithoutCancel(ctx), m)
+		if err != nil && ctx.Err() == nil {
+			w.log.Warn("worker: read events", "error", err)
+		}
+		for _, e := range entries {
+			w.handleEntry(context.WithoutCancel(ctx), e)
+		}
+		switch {
+		case err != nil:
+			sleep(ctx, w.cfg.Poll)
+		case len(entries) == 0:
+			sleep(ctx, idle)
 		}
 	}
 }
 
-func (w *Worker) handleEntry(ctx context.Context, m redis.XMessage) {
-	fields := make(map[string]string, len(m.Values))
-	for k, v := range m.Values {
+// readEvents reads new entries from every shard, up to 100 per shard.
+func (w *Worker) readEvents(ctx context.Context, streams []string) ([]shardEntry, error) {
+	cmds := make([]*redis.XStreamSliceCmd, len(streams))
+	_, _ = w.cfg.Store.Client().Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, s := range streams {
+			cmds[i] = p.XReadGroup(ctx, &redis.XReadGroupArgs{Group: eventGroup, Consumer: w.cfg.Name,
+				Streams: []string{s, ">"}, Count: 100, Block: -1})
+		}
+		return nil
+	})
+	var out []shardEntry
+	var errs []error
+	for i, cmd := range cmds {
+		res, err := cmd.Result()
+		if err != nil && !errors.Is(err, redis.Nil) {
+			errs = append(errs, err)
+			continue
+		}
+		for _, r := range res {
+			for _, m := range r.Messages {
+				out = append(out, shardEntry{stream: streams[i], msg: m})
+			}
+		}
+	}
+	return out, errors.Join(errs...)
+}
+
+// claimEvents takes over, from every shard, entries left pending past the visibility timeout.
+func (w *Worker) claimEvents(ctx context.Context, streams []string) ([]shardEntry, error) {
+	cmds := make([]*redis.XAutoClaimCmd, len(streams))
+	_, _ = w.cfg.Store.Client().Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, s := range streams {
+			cmds[i] = p.XAutoClaim(ctx, &redis.XAutoClaimArgs{Stream: s, Group: eventGroup,
+				Consumer: w.cfg.Name, MinIdle: w.cfg.VisibilityTimeout, Start: "0-0", Count: 100})
+		}
+		return nil
+	})
+	var out []shardEntry
+	var errs []error
+	for i, cmd := range cmds {
+		msgs, _, err := cmd.Result()
+		if err != nil && !errors.Is(err, redis.Nil) {
+			errs = append(errs, err)
+			continue
+		}
+		for _, m := range msgs {
+			out = append(out, shardEntry{stream: streams[i], msg: m})
+		}
+	}
+	return out, errors.Join(errs...)
+}
+
+func (w *Worker) handleEntry(ctx context.Context, e shardEntry) {
+	fields := make(map[string]string, len(e.msg.Values))
+	for k, v := range e.msg.Values {
 		s, _ := v.(string)
 		fields[k] = s
 	}
 	if ev, err := events.Decode(fields); err == nil {
 		w.handle(ctx, ev)
 	}
-	if err := w.cfg.Store.Client().XAck(ctx, w.keys.Events(), eventGroup, m.ID).Err(); err != nil {
+	if err := w.cfg.Store.Client().XAck(ctx, e.stream, eventGroup, e.msg.ID).Err(); err != nil {
 		w.log.Warn("worker: acknowledge event", "error", err)
 	}
 }

@@ -28,7 +28,7 @@ func TestAppChangesArePublishedWithTheirActorAndNoSetting(t *testing.T) {
 	if err := f.apps.Delete(context.Background(), "crm"); err != nil { // no actor
 		t.Fatal(err)
 	}
-	entries, err := f.store.ReadStream(context.Background(), f.store.Keys().Events(), "", 0)
+	entries, err := events.Entries(context.Background(), f.store)
 	if err != nil {
 		t.Fatal(err)
 	}

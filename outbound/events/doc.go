@@ -3,10 +3,12 @@
 // owner (user or tenant) where there is one, the app, and the connection or execution it is
 // about. No event ever carries a secret.
 //
-// Producers (the token vault, the API-key store, the app registry, the engine) append events to
-// one Redis stream, Keys.Events(), with Publish. The worker reads that stream with a consumer
-// group, so each event is handled once across every instance: it is handed to the host's OnEvent
-// callbacks and fanned out to webhook endpoints.
+// Producers (the token vault, the API-key store, the app registry, the engine) append events with
+// Publish to a Redis stream split in store.EventShards shards (Keys.EventStream), each in its own
+// Cluster slot, so that no single key or node takes every event. An event goes to the shard of its
+// owner (else its app), so one owner's events keep their order. The worker reads every shard with
+// one consumer group, so each event is handled once across every instance: it is handed to the
+// host's OnEvent callbacks and fanned out to webhook endpoints.
 //
 // The catalog:
 //

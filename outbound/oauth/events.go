@@ -9,7 +9,7 @@ import (
 )
 
 // Connection event types handed to the event recorder of the context (see WithEventRecorder)
-// and kept in an execution's event log. The Redis event stream Keys.Events() gets the same
+// and kept in an execution's event log. The Redis event stream (events.Publish) gets the same
 // events under their catalog types (package events): created is connection.connected, revoked
 // is not published (the deletion that follows is), deleted is connection.disconnected.
 const (

@@ -44,7 +44,7 @@ func TestConnectionLifecycleEvents(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	entries, err := f.s.ReadStream(ctx, f.s.Keys().Events(), "", 0)
+	entries, err := events.Entries(ctx, f.s)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -71,7 +71,7 @@ func TestGoogleContactsFromTheLibraryWithReadOnlyDefaultsAndAWriteOnlySecret(t *
 		t.Error("the secret was not replaced")
 	}
 	all := page.body + b.get("/apps/google-contacts").body + b.get("/apps").body + e.logs.String()
-	entries, _ := e.store.ReadStream(ctx, e.store.Keys().Events(), "", 0)
+	entries, _ := events.Entries(ctx, e.store)
 	for _, en := range entries {
 		for _, v := range en.Fields {
 			all += v

@@ -92,7 +92,7 @@ func TestConnectionsShowHealthAndDisconnectRevokesAtTheProvider(t *testing.T) {
 	if _, err := e.vault.Connection(ctx, conn.ID); err == nil {
 		t.Error("the connection is still there")
 	}
-	entries, _ := e.store.ReadStream(ctx, e.store.Keys().Events(), "", 0)
+	entries, _ := events.Entries(ctx, e.store)
 	var actor string
 	for _, en := range entries {
 		if ev, _ := events.Decode(en.Fields); ev.Type == events.ConnectionDisconnected {

@@ -248,7 +248,7 @@ func TestAnAuthorizerSignsInTheHostsPrincipal(t *testing.T) {
 	if p := b.post("/library/custom-apikey", url.Values{"_csrf": {token}, "id": {"k1"}, "name": {"K1"}, "apiKey.label": {"Key"}}); p.status != http.StatusSeeOther {
 		t.Fatalf("create: %d", p.status)
 	}
-	entries, err := e.store.ReadStream(context.Background(), e.store.Keys().Events(), "", 0)
+	entries, err := events.Entries(context.Background(), e.store)
 	if err != nil || len(entries) != 1 {
 		t.Fatalf("events %+v, %v", entries, err)
 	}

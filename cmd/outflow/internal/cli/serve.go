@@ -23,6 +23,7 @@ type serveConfig struct {
 	addr, flowsDir, appsFile, logFormat string
 	managementKeys, allowedRedirects    string
 	demo, console, worker               bool
+	shutdownTimeout                     time.Duration
 	backend                             backendConfig
 	brand                               server.Brand
 }
@@ -52,12 +53,17 @@ func runServe(ctx context.Context, args []string, env Env) int {
 	fs.BoolVar(&cfg.demo, "demo", false, "serve the demo: a landing page, example apps and a sandbox OAuth provider, offline")
 	fs.BoolVar(&cfg.worker, "worker", true, "run the background worker in this process: webhook deliveries, keep-alive refresh, key re-checks (false: run `outflow worker` apart)")
 	fs.DurationVar(&cfg.backend.finishedRetention, "finished-retention", 10*time.Minute, "how long a completed or failed execution stays in Redis after it finishes; a flow's finishedRetention overrides it")
+	fs.DurationVar(&cfg.shutdownTimeout, "shutdown-timeout", DefaultShutdownTimeout, "on SIGTERM or Ctrl-C, how long requests in flight may take to finish before they are cut")
 	egress := egressFlags(fs)
 	if ok, code := parseNoArgs(fs, args); !ok {
 		return code
 	}
 	if cfg.backend.finishedRetention <= 0 {
 		fmt.Fprintln(env.Stderr, "outflow serve: --finished-retention must be a positive duration such as 10m or 1h")
+		return 2
+	}
+	if cfg.shutdownTimeout <= 0 {
+		fmt.Fprintln(env.Stderr, "outflow serve: --shutdown-timeout must be positive, such as 15s")
 		return 2
 	}
 	cfg.backend.redisURL = envOr(cfg.backend.redisURL, "REDIS_URL", env)
@@ -220,13 +226,33 @@ func serve(ctx context.Context, cfg serveConfig, env Env, log *slog.Logger) erro
 		return err
 	case <-ctx.Done():
 	}
-	log.Info("shutting down: finishing requests in flight")
-	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+	return drain(srv, stopWorker, cfg.shutdownTimeout, log)
+}
+
+// DefaultShutdownTimeout is how long serve lets requests in flight finish after SIGTERM.
+const DefaultShutdownTimeout = 15 * time.Second
+
+// drain stops serving: the listener closes at once (new connections are refused), requests in
+// flight get up to timeout to finish, idle connections are closed, and meanwhile the worker
+// finishes the work in hand and gives back its leases (ctx has ended, which stops it). Requests
+// still running at the timeout are cut, and drain says how many; the whole stop takes at most
+// timeout, plus the worker's delivery timeout (10s) when a webhook delivery is under way.
+func drain(srv *http.Server, stopWorker func(), timeout time.Duration, log *slog.Logger) error {
+	log.Info("shutting down: finishing requests in flight", "timeout", timeout.String())
+	workerDone := make(chan struct{})
+	go func() { defer close(workerDone); stopWorker() }()
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+	err := srv.Shutdown(shutdownCtx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		_ = srv.Close()
+		err = fmt.Errorf("shutdown: requests still in flight after %s were cut (raise --shutdown-timeout to let them finish)", timeout)
 	}
-	return nil
+	<-workerDone
+	if err == nil {
+		log.Info("stopped: every request in flight finished")
+	}
+	return err
 }
 
 // managementKeys returns the management keys to serve with: the configured ones; without any,

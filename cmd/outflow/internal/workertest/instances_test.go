@@ -187,9 +187,13 @@ func TestThreeInstancesDeliverEveryEventDespiteAKillAndAnOutage(t *testing.T) {
 		t.Fatal(err)
 	}
 	first := c.start(t, "a")
-	eventually(t, 30*time.Second, "the first worker joins the event stream", func() bool {
-		groups, err := c.st.Client().XInfoGroups(ctx, c.st.Keys().Events()).Result()
-		return err == nil && len(groups) > 0
+	eventually(t, 30*time.Second, "the first worker joins every shard of the event stream", func() bool {
+		for _, stream := range c.st.Keys().EventStreams() {
+			if groups, err := c.st.Client().XInfoGroups(ctx, stream).Result(); err != nil || len(groups) == 0 {
+				return false
+			}
+		}
+		return true
 	})
 	const n = 20
 	for i := range n {
