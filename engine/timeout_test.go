@@ -45,17 +45,13 @@ func scheduledWaits(t *testing.T, s *store.Store) int64 {
 // published counts the events of typ on the event stream for execution id.
 func published(t *testing.T, s *store.Store, typ events.Type, id string) int {
 	t.Helper()
-	msgs, err := s.Client().XRange(context.Background(), s.Keys().Events(), "-", "+").Result()
+	entries, err := events.Entries(context.Background(), s)
 	if err != nil {
 		t.Fatal(err)
 	}
 	n := 0
-	for _, m := range msgs {
-		fields := map[string]string{}
-		for k, v := range m.Values {
-			fields[k], _ = v.(string)
-		}
-		if ev, err := events.Decode(fields); err == nil && ev.Type == typ && ev.ExecutionID == id {
+	for _, m := range entries {
+		if ev, err := events.Decode(m.Fields); err == nil && ev.Type == typ && ev.ExecutionID == id {
 			n++
 		}
 	}

@@ -152,7 +152,7 @@ func (a *reconnectAPI) consent(body string) url.Values {
 // events lists the types and connections of the events published so far.
 func (a *reconnectAPI) events() []events.Event {
 	a.t.Helper()
-	entries, err := a.s.ReadStream(context.Background(), a.s.Keys().Events(), "0", 1000)
+	entries, err := events.Entries(context.Background(), a.s)
 	if err != nil {
 		a.t.Fatal(err)
 	}
