@@ -84,11 +84,16 @@ topology_start_cluster() {
 
 topology_cluster_ok() { redis-cli -h 127.0.0.1 -p "$1" cluster info 2>/dev/null | grep -q '^cluster_state:ok'; }
 
-# Every master reports one replica online.
+# Every master has its replica online and caught up: WAIT 1 answers 1 at once. A replica still in
+# its first full sync already counts in connected_slaves, and a write then waits for it.
 topology_cluster_replicas_synced() {
-  local base=$1 masters=0 i
+  local base=$1 masters=0 i p info
   for i in 0 1 2 3 4 5; do
-    if redis-cli -h 127.0.0.1 -p $((base + i)) info replication | grep -q '^connected_slaves:1'; then masters=$((masters + 1)); fi
+    p=$((base + i))
+    info=$(redis-cli -h 127.0.0.1 -p "$p" info replication)
+    grep -q '^role:master' <<<"$info" || continue
+    grep -q '^slave0:.*state=online' <<<"$info" || continue
+    [ "$(redis-cli -h 127.0.0.1 -p "$p" wait 1 200)" = 1 ] && masters=$((masters + 1))
   done
   [ "$masters" = 3 ]
 }
@@ -102,6 +107,7 @@ topology_start_sentinel() {
   topology_server "sentinel-replica" "$replica" --save '' --appendonly no --replicaof 127.0.0.1 "$master"
   topology_wait 10 "sentinel master" topology_ping "$master" || return 1
   topology_wait 20 "sentinel replica" topology_replica_synced "$replica" || return 1
+  topology_wait 20 "sentinel replica caught up" topology_caught_up "$master" || return 1
   local sentinels=()
   for s in $((base + 2)) $((base + 3)) $((base + 4)); do
     mkdir -p "$topology_dir/sentinel-$s"
@@ -121,6 +127,9 @@ EOF
 }
 
 topology_replica_synced() { redis-cli -h 127.0.0.1 -p "$1" info replication | grep -q '^master_link_status:up'; }
+
+# The master's replica has everything it wrote: WAIT 1 answers 1 at once.
+topology_caught_up() { [ "$(redis-cli -h 127.0.0.1 -p "$1" wait 1 200)" = 1 ]; }
 
 # The sentinel knows the master, its replica and the two other sentinels.
 topology_sentinel_sees() {
