@@ -7,11 +7,12 @@ import (
 	"strings"
 	"time"
 
-	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	semconv "go.opentelemetry.io/otel/semconv/v1.26.0"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/outflowhq/outflow/cmd/outflow/internal/otlpjson"
 )
 
 // tracingVars are the standard OpenTelemetry variables that turn tracing on.
@@ -20,8 +21,8 @@ var tracingVars = []string{"OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TR
 // openTracing reads the standard OTEL_* variables and returns the tracer provider serve and
 // worker pass to the store, the apps, the engine and the server, or nil when tracing is off
 // (the default). It is on when OTEL_TRACES_EXPORTER is "otlp", or unset while an OTLP endpoint is
-// set; spans then go by OTLP over HTTP (http/protobuf) in batches. The exporter reads the other
-// OTEL_EXPORTER_OTLP_* variables (endpoint, headers, timeout, compression, certificates), the SDK
+// set; spans then go by OTLP over HTTP in its JSON encoding (http/json) in batches. The exporter
+// reads the other OTEL_EXPORTER_OTLP_* variables (endpoint, headers, timeout, compression), the SDK
 // reads OTEL_TRACES_SAMPLER and OTEL_TRACES_SAMPLER_ARG, and the resource takes
 // OTEL_SERVICE_NAME (default "outflow") and OTEL_RESOURCE_ATTRIBUTES. shutdown flushes the
 // spans still queued.
@@ -42,18 +43,11 @@ func openTracing(ctx context.Context, env Env) (tp trace.TracerProvider, shutdow
 	default:
 		return nil, none, fmt.Errorf("OTEL_TRACES_EXPORTER=%q: outflow exports traces by otlp only (or none)", exporter)
 	}
-	for _, name := range []string{"OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL"} {
-		if p := get(name); p != "" {
-			if p != "http/protobuf" {
-				return nil, none, fmt.Errorf("%s=%q: outflow sends OTLP over HTTP only (http/protobuf)", name, p)
-			}
-			break
-		}
-	}
-	exp, err := otlptracehttp.New(ctx)
+	cfg, err := otlpjson.FromEnv(env.Getenv)
 	if err != nil {
-		return nil, none, fmt.Errorf("OTLP trace exporter: %w", err)
+		return nil, none, err
 	}
+	exp := otlpjson.New(cfg)
 	res, err := resource.Merge(
 		resource.NewSchemaless(semconv.ServiceName("outflow")),
 		resource.Environment(),

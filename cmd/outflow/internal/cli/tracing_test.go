@@ -312,7 +312,8 @@ func TestTracingFollowsTheStandardVariables(t *testing.T) {
 		{env: map[string]string{"OTEL_TRACES_EXPORTER": "none", "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318"}},
 		{env: map[string]string{"OTEL_SDK_DISABLED": "true", "OTEL_TRACES_EXPORTER": "otlp"}},
 		{env: map[string]string{"OTEL_TRACES_EXPORTER": "zipkin"}, problem: "otlp only"},
-		{env: map[string]string{"OTEL_TRACES_EXPORTER": "otlp", "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"}, problem: "http/protobuf"},
+		{env: map[string]string{"OTEL_TRACES_EXPORTER": "otlp", "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"}, problem: "http/json"},
+		{env: map[string]string{"OTEL_TRACES_EXPORTER": "otlp", "OTEL_EXPORTER_OTLP_PROTOCOL": "http/json"}, on: true},
 	} {
 		env := Env{Getenv: func(k string) string { return c.env[k] }}
 		tp, shutdown, err := openTracing(context.Background(), env)
