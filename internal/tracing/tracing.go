@@ -56,17 +56,6 @@ func Transport(base http.RoundTripper, tracer trace.Tracer) http.RoundTripper {
 	return &transport{base: base, tracer: tracer}
 }
 
-// Client is a copy of c whose transport is Transport(c.Transport, tracer); c itself when the
-// tracer is nil.
-func Client(c *http.Client, tracer trace.Tracer) *http.Client {
-	if tracer == nil {
-		return c
-	}
-	cc := *c
-	cc.Transport = Transport(c.Transport, tracer)
-	return &cc
-}
-
 type transport struct {
 	base   http.RoundTripper
 	tracer trace.Tracer
