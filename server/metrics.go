@@ -287,7 +287,15 @@ func (f *family[T]) writeTo(b *bytes.Buffer) {
 	}
 	b.WriteString("# HELP " + f.name + " " + escapeHelp(f.help) + "\n")
 	b.WriteString("# TYPE " + f.name + " " + f.typ + "\n")
-	f.set.WritePrometheus(b)
+	// The set writes HELP and TYPE lines of its own (without the help text) when a host turned
+	// them on process-wide with metrics.ExposeMetadata: leave them out, a family has one of each.
+	var series bytes.Buffer
+	f.set.WritePrometheus(&series)
+	for line := range bytes.Lines(series.Bytes()) {
+		if !bytes.HasPrefix(line, []byte("#")) {
+			b.Write(line)
+		}
+	}
 }
 
 // escapeLabelValue escapes a label value for the Prometheus text format: a backslash, a double

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/VictoriaMetrics/metrics"
 )
 
 // scrapeText reads the metrics Handler's answer.
@@ -208,6 +210,27 @@ func TestMetricsExposition(t *testing.T) {
 	zipped, w := scrapeText(t, m, "deflate, gzip;q=1.0")
 	if w.Header().Get("Content-Encoding") != "gzip" || !strings.Contains(zipped, `outflow_token_fetches_total{app="crm",result="ok"} 1`) {
 		t.Errorf("gzip: %q, %d bytes", w.Header().Get("Content-Encoding"), len(zipped))
+	}
+}
+
+// A host that turns on the metrics library's HELP and TYPE lines process-wide still gets one
+// HELP and one TYPE line per family, with the help text.
+func TestMetricsWithTheLibrarysMetadataOn(t *testing.T) {
+	metrics.ExposeMetadata(true)
+	defer metrics.ExposeMetadata(false)
+	m := NewMetrics()
+	m.TokenFetched("crm", "ok", time.Millisecond)
+	text, _ := scrapeText(t, m, "")
+	for _, family := range []string{"outflow_token_fetches_total", "outflow_token_fetch_duration_seconds"} {
+		if n := strings.Count(text, "# HELP "+family+" "); n != 1 || strings.Count(text, "# HELP "+family+"\n") != 0 {
+			t.Errorf("%s: %d HELP lines with text, or one without", family, n)
+		}
+		if n := strings.Count(text, "# TYPE "+family+" "); n != 1 {
+			t.Errorf("%s: %d TYPE lines", family, n)
+		}
+	}
+	if !strings.Contains(text, `outflow_token_fetches_total{app="crm",result="ok"} 1`) {
+		t.Error("the series is missing")
 	}
 }
 
