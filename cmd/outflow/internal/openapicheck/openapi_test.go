@@ -64,8 +64,8 @@ func TestTheCheckCatchesABrokenDocument(t *testing.T) {
 		edit func(doc map[string]any)
 		want string
 	}{
-		"a version that is not 3.1": {func(d map[string]any) { d["openapi"] = "3.0.3" }, "openapi"},
-		"info without a title": {func(d map[string]any) { delete(d["info"].(map[string]any), "title") }, "title"},
+		"a version that is not 3.1":   {func(d map[string]any) { d["openapi"] = "3.0.3" }, "openapi"},
+		"info without a title":        {func(d map[string]any) { delete(d["info"].(map[string]any), "title") }, "title"},
 		"an unknown field at the top": {func(d map[string]any) { d["pathz"] = map[string]any{} }, "pathz"},
 		"an operation without responses": {func(d map[string]any) {
 			delete(firstOperation(d), "responses")
