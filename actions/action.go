@@ -3,6 +3,12 @@
 //
 // The Registry is a value: hosts create one, wire the built-in kinds with one explicit call (see
 // package builtin) and add their own with Registry.Add. Nothing registers itself.
+//
+// The package needs more than 120 exported identifiers (about 130, methods included) for a
+// reason: it is the SDK a host writes its own actions against. Each name is one a host's action
+// uses: the Kind with its capability flags, the Context a Run receives with its request and
+// result types, the field and value types of `with:` blocks and screens, and the one field-error
+// type of the library. Splitting it would make a host import several packages to write one action.
 package actions
 
 import (

@@ -63,10 +63,13 @@ func find(rel string) (layer, bool) {
 	return layer{}, false
 }
 
-// pkg is one package of go list -json: its path and its direct imports (of its non-test files).
+// pkg is one package of go list -json: its path, its direct imports (of its non-test files),
+// its folder and its non-test files.
 type pkg struct {
 	ImportPath string
 	Imports    []string
+	Dir        string
+	GoFiles    []string
 }
 
 // check returns one message per import against the direction, and per package with no layer.
@@ -103,7 +106,7 @@ func check(pkgs []pkg) []string {
 // list runs go list over both modules from the repository root.
 func list(t *testing.T) []pkg {
 	t.Helper()
-	cmd := exec.Command("go", "list", "-json=ImportPath,Imports", "./...", "./cmd/outflow/...")
+	cmd := exec.Command("go", "list", "-json=ImportPath,Imports,Dir,GoFiles", "./...", "./cmd/outflow/...")
 	cmd.Dir = "../.."
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr

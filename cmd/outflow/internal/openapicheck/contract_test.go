@@ -91,6 +91,12 @@ func newContract(t *testing.T) *contract {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return contractOf(t, doc)
+}
+
+// contractOf is the contract of a document already read.
+func contractOf(t *testing.T, doc any) *contract {
+	t.Helper()
 	c := jsonschema.NewCompiler()
 	c.DefaultDraft(jsonschema.Draft2020)
 	if err := c.AddResource(docURL, doc); err != nil {
