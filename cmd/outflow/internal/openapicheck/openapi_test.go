@@ -162,34 +162,40 @@ func validateOAS31(doc any) []error {
 	return nil
 }
 
-// unresolvedRefs walks the document, outside examples, and names each $ref that does not
-// point at a value of the document.
-func (c *contract) unresolvedRefs() []error {
-	var errs []error
-	var walk func(v any, at string)
-	walk = func(v any, at string) {
-		switch v := v.(type) {
-		case map[string]any:
-			for k, child := range v {
-				switch {
-				case k == "$ref":
-					ref, _ := child.(string)
-					if _, ok := c.lookup(ref); !ok {
-						errs = append(errs, fmt.Errorf("%s: $ref %q resolves to nothing", at, ref))
-					}
-				case (k == "example" || k == "examples") && !strings.HasSuffix(at, "/properties"):
-					// Examples are values, not parts of the document.
-				default:
-					walk(child, at+"/"+escape(k))
-				}
+// walk visits every member of every object of the document below v, outside examples (they are
+// values, not parts of the document), with the pointer of the object holding it; it descends into
+// a member's value only where visit says so.
+func walk(v any, at string, visit func(at, key string, value any) (descend bool)) {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, child := range v {
+			if (k == "example" || k == "examples") && !strings.HasSuffix(at, "/properties") {
+				continue
 			}
-		case []any:
-			for i, child := range v {
-				walk(child, at+"/"+strconv.Itoa(i))
+			if visit(at, k, child) {
+				walk(child, at+"/"+escape(k), visit)
 			}
 		}
+	case []any:
+		for i, child := range v {
+			walk(child, at+"/"+strconv.Itoa(i), visit)
+		}
 	}
-	walk(c.doc, "#")
+}
+
+// unresolvedRefs names each $ref of the document that does not point at a value of it.
+func (c *contract) unresolvedRefs() []error {
+	var errs []error
+	walk(c.doc, "#", func(at, k string, v any) bool {
+		if k != "$ref" {
+			return true
+		}
+		ref, _ := v.(string)
+		if _, ok := c.lookup(ref); !ok {
+			errs = append(errs, fmt.Errorf("%s: $ref %q resolves to nothing", at, ref))
+		}
+		return false
+	})
 	return errs
 }
 
@@ -234,26 +240,16 @@ func (c *contract) schemaPointers() []string {
 			}
 		}
 	}
-	var walk func(v any, at string)
-	walk = func(v any, at string) {
-		switch v := v.(type) {
-		case map[string]any:
-			for k, child := range v {
-				switch {
-				case k == "schema":
-					out = append(out, at+"/schema")
-				case (k == "example" || k == "examples") && !strings.HasSuffix(at, "/properties"), at == "#/components" && k == "schemas":
-				default:
-					walk(child, at+"/"+escape(k))
-				}
-			}
-		case []any:
-			for i, child := range v {
-				walk(child, at+"/"+strconv.Itoa(i))
-			}
+	walk(c.doc, "#", func(at, k string, _ any) bool {
+		switch {
+		case k == "schema":
+			out = append(out, at+"/schema")
+			return false
+		case at == "#/components" && k == "schemas":
+			return false // listed above
 		}
-	}
-	walk(c.doc, "#")
+		return true
+	})
 	slices.Sort(out)
 	return out
 }
