@@ -331,29 +331,22 @@ func value(v attribute.Value) anyValue {
 		f := v.AsFloat64()
 		return anyValue{DoubleValue: &f}
 	case attribute.BOOLSLICE:
-		var vals []anyValue
-		for _, b := range v.AsBoolSlice() {
-			vals = append(vals, anyValue{BoolValue: &b})
-		}
-		return anyValue{ArrayValue: &arrayValue{Values: vals}}
+		return array(v.AsBoolSlice(), func(b bool) anyValue { return anyValue{BoolValue: &b} })
 	case attribute.INT64SLICE:
-		var vals []anyValue
-		for _, i := range v.AsInt64Slice() {
-			vals = append(vals, integer(i))
-		}
-		return anyValue{ArrayValue: &arrayValue{Values: vals}}
+		return array(v.AsInt64Slice(), integer)
 	case attribute.FLOAT64SLICE:
-		var vals []anyValue
-		for _, f := range v.AsFloat64Slice() {
-			vals = append(vals, anyValue{DoubleValue: &f})
-		}
-		return anyValue{ArrayValue: &arrayValue{Values: vals}}
+		return array(v.AsFloat64Slice(), func(f float64) anyValue { return anyValue{DoubleValue: &f} })
 	case attribute.STRINGSLICE:
-		var vals []anyValue
-		for _, s := range v.AsStringSlice() {
-			vals = append(vals, str(s))
-		}
-		return anyValue{ArrayValue: &arrayValue{Values: vals}}
+		return array(v.AsStringSlice(), str)
 	}
 	return str(v.Emit())
+}
+
+// array is an OTLP array value holding each of xs as conv makes it.
+func array[T any](xs []T, conv func(T) anyValue) anyValue {
+	vals := make([]anyValue, 0, len(xs))
+	for _, x := range xs {
+		vals = append(vals, conv(x))
+	}
+	return anyValue{ArrayValue: &arrayValue{Values: vals}}
 }
