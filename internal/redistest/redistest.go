@@ -1,7 +1,8 @@
 // Package redistest starts redis-server processes for tests that need more than one Redis: a
 // master with replicas, Sentinels, a Cluster. Each listens on a free port of 127.0.0.1 and is
-// killed when the test ends. Tests that use it are skipped where redis-server is not installed,
-// and fail there instead when OUTFLOW_REQUIRE_REDIS=1.
+// killed when the test ends. Tests that use it run when a real Redis is asked for
+// (OUTFLOW_TEST_REDIS_URL set, or OUTFLOW_REQUIRE_REDIS=1); they skip where redis-server is not
+// installed, and fail there instead when OUTFLOW_REQUIRE_REDIS=1.
 package redistest
 
 import (
@@ -70,12 +71,20 @@ func (p *Proc) Client() *redis.Client {
 	return c
 }
 
-// binary returns the redis-server path, skipping (or failing) the test without one.
+// binary returns the redis-server path. Like every test against a real Redis, the ones that
+// start their own processes run only when one is asked for: OUTFLOW_TEST_REDIS_URL set, or
+// OUTFLOW_REQUIRE_REDIS=1. Otherwise they skip, whatever is installed, so the README's test
+// command runs on the embedded Redis alone on every machine. Asked for and missing, redis-server
+// skips the test, or fails it under OUTFLOW_REQUIRE_REDIS=1.
 func binary(t testing.TB) string {
 	t.Helper()
+	required := os.Getenv("OUTFLOW_REQUIRE_REDIS") == "1"
+	if !required && os.Getenv("OUTFLOW_TEST_REDIS_URL") == "" {
+		t.Skip("redistest: starts its own redis-server processes; runs when OUTFLOW_TEST_REDIS_URL is set or OUTFLOW_REQUIRE_REDIS=1")
+	}
 	path, err := exec.LookPath("redis-server")
 	if err != nil {
-		if os.Getenv("OUTFLOW_REQUIRE_REDIS") == "1" {
+		if required {
 			t.Fatalf("redistest: OUTFLOW_REQUIRE_REDIS=1 but redis-server is not installed (apt-get install redis-server)")
 		}
 		t.Skip("redistest: redis-server is not installed; install it (apt-get install redis-server) to run this test")
