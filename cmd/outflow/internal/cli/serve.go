@@ -13,8 +13,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/outflowhq/outflow/server"
 	"github.com/outflowhq/outflow/server/console"
 )
@@ -83,7 +81,7 @@ func runServe(ctx context.Context, args []string, env Env) int {
 		fmt.Fprintln(env.Stderr, "outflow serve:", err)
 		return 2
 	}
-	redis.SetLogger(redisLogger{log}) // go-redis's own notices join the log, in its format
+	logRedisNoticesTo(log)
 	tp, stopTracing, err := openTracing(ctx, env)
 	if err != nil {
 		fmt.Fprintln(env.Stderr, "outflow serve:", err)

@@ -8,8 +8,6 @@ import (
 	"net/netip"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/outflowhq/outflow/outbound/webhooks"
 	"github.com/outflowhq/outflow/worker"
 )
@@ -98,7 +96,7 @@ func runWorker(ctx context.Context, args []string, env Env) int {
 		return 2
 	}
 	cfg.log = log
-	redis.SetLogger(redisLogger{log})
+	logRedisNoticesTo(log)
 	tp, stopTracing, err := openTracing(ctx, env)
 	if err != nil {
 		fmt.Fprintln(env.Stderr, "outflow worker:", err)
