@@ -158,6 +158,7 @@ func examplesDir(t *testing.T) string {
 }
 
 func TestServeRunsAnExampleFlowToCompletionOverHTTP(t *testing.T) {
+	t.Parallel()
 	s := startServe(t, nil, "--flows", examplesDir(t))
 	r := start(t, s, "choose-plan", map[string]any{"greeting": "Hello"})
 	if r["status"] != "waiting" || r["action"] != "screen" || r["stepId"] != "pick" {
@@ -177,6 +178,7 @@ func TestServeRunsAnExampleFlowToCompletionOverHTTP(t *testing.T) {
 }
 
 func TestServeErrorsAreJSONWithTheRightStatus(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	src, err := os.ReadFile(filepath.Join(examplesDir(t), "choose-plan.yaml"))
 	if err != nil {

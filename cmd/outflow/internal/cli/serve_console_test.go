@@ -21,6 +21,7 @@ func status(t *testing.T, url string) (int, string) {
 // serve mounts the console under the public URL's path and says where it is; --console=false
 // leaves it out.
 func TestServeMountsTheConsoleUnlessTurnedOff(t *testing.T) {
+	t.Parallel()
 	addr := freeAddr(t)
 	logs, base := serveLog(t, "--addr", addr, "--public-url", "http://"+addr+"/outflow/", "--management-keys", testManagementKey)
 	if code, loc := status(t, base+"/console/apps"); code != http.StatusSeeOther || !strings.HasPrefix(loc, "/outflow/console/sign-in") {

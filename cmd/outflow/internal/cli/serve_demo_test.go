@@ -17,6 +17,7 @@ import (
 // with the demo's public management key: it needs keys of its own, and says where to set them.
 // With keys it serves, and "demo" is not one of them.
 func TestServeDemoOnARealRedisNeedsManagementKeys(t *testing.T) {
+	t.Parallel()
 	redis := miniredis.RunT(t) // a Redis server that is not the embedded one
 	keys, err := store.GenerateKey("k1")
 	if err != nil {
@@ -47,6 +48,7 @@ func TestServeDemoOnARealRedisNeedsManagementKeys(t *testing.T) {
 // Without --addr, the demo (which has a well-known management key) listens on this machine only,
 // with its links on localhost; serve without --demo listens on every interface.
 func TestTheDemoListensOnThisMachineOnlyByDefault(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		addr          string
 		demo          bool
@@ -83,6 +85,7 @@ func (a fakeAddr) String() string  { return string(a) }
 // page that rebinds a domain of its own to this machine gets nothing; loopback names are one
 // host for a local URL, and the probes answer whatever the Host.
 func TestServeAnswers421ToAnotherHost(t *testing.T) {
+	t.Parallel()
 	addr := freeAddr(t)
 	_, base := serveLog(t, "--demo", "--addr", addr)
 	port := addr[strings.LastIndex(addr, ":")+1:]
@@ -109,6 +112,7 @@ func TestServeAnswers421ToAnotherHost(t *testing.T) {
 // A server whose public URL is elsewhere sits behind proxies that may set the Host header their own
 // way: it takes any Host.
 func TestServeBehindAPublicURLTakesAnyHost(t *testing.T) {
+	t.Parallel()
 	addr := freeAddr(t)
 	serveLog(t, "--demo", "--addr", addr, "--public-url", "https://auth.example.com")
 	req, _ := http.NewRequest("GET", "http://"+addr+"/v1/openapi.json", nil)
@@ -127,6 +131,7 @@ func TestServeBehindAPublicURLTakesAnyHost(t *testing.T) {
 // A server told to listen on every interface, with no public URL, is reached by whatever names
 // its callers use (another container, a LAN address): it takes any Host.
 func TestServeOnEveryInterfaceTakesAnyHost(t *testing.T) {
+	t.Parallel()
 	addr := freeAddr(t)
 	port := addr[strings.LastIndex(addr, ":")+1:]
 	serveLog(t, "--demo", "--addr", "0.0.0.0:"+port)

@@ -118,6 +118,7 @@ func TestServeRefusesANonPositiveFinishedRetention(t *testing.T) {
 
 // A Redis that does not answer stops serve with how to go on without one: the embedded Redis.
 func TestServeSaysHowToRunWithoutARedis(t *testing.T) {
+	t.Parallel()
 	closed := freeAddr(t) // nothing listens there
 	for _, env := range []Env{{RedisPingTimeout: startupPingTimeout}, {RedisPingTimeout: startupPingTimeout, Getenv: func(name string) string {
 		if name == "REDIS_URL" {

@@ -80,6 +80,7 @@ func freeAddr(t *testing.T) string {
 // stderr, as a plain line that says how to set one: never in the structured log. The README's
 // curl commands work with it.
 func TestServePrintsAGeneratedManagementKeyOnceOutsideTheLog(t *testing.T) {
+	t.Parallel()
 	stderr, base := serveLog(t, "--addr", "127.0.0.1:0")
 	m := regexp.MustCompile(`(?m)^Management key of this process \(generated: OUTFLOW_MANAGEMENT_KEYS is not set\): (\S+)$`).FindStringSubmatch(stderr.String())
 	if m == nil {
@@ -105,6 +106,7 @@ func TestServePrintsAGeneratedManagementKeyOnceOutsideTheLog(t *testing.T) {
 
 // On a real Redis with no --public-url, links would point at this machine: serve says so.
 func TestServeWarnsWhenLinksWouldPointAtThisMachine(t *testing.T) {
+	t.Parallel()
 	redis := miniredis.RunT(t) // a Redis server that is not the embedded one
 	keys, err := store.GenerateKey("k1")
 	if err != nil {
@@ -124,6 +126,7 @@ func TestServeWarnsWhenLinksWouldPointAtThisMachine(t *testing.T) {
 // A public URL with a path (https://auth.example.com/outflow) is where serve serves everything,
 // and the links it makes point there.
 func TestServeServesUnderThePublicURLsPath(t *testing.T) {
+	t.Parallel()
 	addr := freeAddr(t)
 	_, base := serveLog(t, "--addr", addr, "--public-url", "http://"+addr+"/outflow/", "--management-keys", testManagementKey)
 	if base != "http://"+addr+"/outflow" {
