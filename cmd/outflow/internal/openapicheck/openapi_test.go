@@ -7,6 +7,7 @@ package openapicheck
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strconv"
@@ -40,19 +41,10 @@ func TestTheOpenAPIDocumentIsValid31(t *testing.T) {
 		return
 	}
 	c := newContract(t)
-	for _, err := range c.unresolvedRefs() {
+	for _, err := range c.documentErrors() {
 		t.Error(err)
 	}
-	for _, pointer := range c.schemaPointers() {
-		if _, err := c.compiler.Compile(docURL + pointer); err != nil {
-			t.Errorf("schema %s: %v", pointer, err)
-		}
-	}
-	ops := c.operations()
-	for _, err := range c.operationErrors(ops) {
-		t.Error(err)
-	}
-	if len(ops) < 35 {
+	if ops := c.operations(); len(ops) < 35 {
 		t.Errorf("openapi.json describes %d operations; the server serves more", len(ops))
 	}
 }
@@ -103,14 +95,7 @@ func TestTheCheckCatchesABrokenDocument(t *testing.T) {
 			tc.edit(doc.(map[string]any))
 			errs := validateOAS31(doc)
 			if len(errs) == 0 {
-				c := contractOf(t, doc)
-				errs = append(errs, c.unresolvedRefs()...)
-				for _, pointer := range c.schemaPointers() {
-					if _, err := c.compiler.Compile(docURL + pointer); err != nil {
-						errs = append(errs, fmt.Errorf("schema %s: %v", pointer, err))
-					}
-				}
-				errs = append(errs, c.operationErrors(c.operations())...)
+				errs = contractOf(t, doc).documentErrors()
 			}
 			if !slices.ContainsFunc(errs, func(err error) bool { return strings.Contains(err.Error(), tc.want) }) {
 				t.Errorf("the check did not name %q: %v", tc.want, errs)
@@ -121,13 +106,7 @@ func TestTheCheckCatchesABrokenDocument(t *testing.T) {
 
 func firstOperation(d map[string]any) map[string]any {
 	paths := d["paths"].(map[string]any)
-	first := slices.Sorted(func(yield func(string) bool) {
-		for p := range paths {
-			if !yield(p) {
-				return
-			}
-		}
-	})[0]
+	first := slices.Sorted(maps.Keys(paths))[0]
 	for method, op := range paths[first].(map[string]any) {
 		if slices.Contains(httpMethods, method) {
 			return op.(map[string]any)
@@ -160,6 +139,19 @@ func validateOAS31(doc any) []error {
 		return []error{fmt.Errorf("openapi.json is not a valid OpenAPI 3.1 document: %v", err)}
 	}
 	return nil
+}
+
+// documentErrors is what the OpenAPI 3.1 schema leaves to tools: each $ref that resolves to
+// nothing, each schema that does not compile, and each operation's missing or repeated id,
+// summary, responses and undeclared path parameters.
+func (c *contract) documentErrors() []error {
+	errs := c.unresolvedRefs()
+	for _, pointer := range c.schemaPointers() {
+		if _, err := c.compiler.Compile(docURL + pointer); err != nil {
+			errs = append(errs, fmt.Errorf("schema %s: %v", pointer, err))
+		}
+	}
+	return append(errs, c.operationErrors(c.operations())...)
 }
 
 // walk visits every member of every object of the document below v, outside examples (they are
@@ -206,11 +198,11 @@ func (c *contract) lookup(ref string) (any, bool) {
 		return nil, false
 	}
 	var v any = c.doc
+	if pointer == "" {
+		return v, true
+	}
 	for _, tok := range strings.Split(strings.TrimPrefix(pointer, "/"), "/") {
-		if pointer == "" {
-			break
-		}
-		tok = strings.NewReplacer("~1", "/", "~0", "~").Replace(tok)
+		tok = unescapeToken.Replace(tok)
 		switch cur := v.(type) {
 		case map[string]any:
 			if v, ok = cur[tok]; !ok {
@@ -228,6 +220,9 @@ func (c *contract) lookup(ref string) (any, bool) {
 	}
 	return v, true
 }
+
+// unescapeToken undoes escape in one token of a JSON pointer.
+var unescapeToken = strings.NewReplacer("~1", "/", "~0", "~")
 
 // schemaPointers lists every Schema Object of the document: the components' schemas and each
 // schema of a parameter, header or media type, wherever it sits.
