@@ -8,6 +8,11 @@ import (
 	"github.com/outflowhq/outflow/outbound/webhooks"
 )
 
+// deliveryBlock is how long one read of the delivery queue waits for a job, at most. go-redis
+// cannot abandon a blocking read when its context ends, so this is also how long a stopping
+// worker can take to notice; an idle worker reads ten times a second, as its event loop does.
+const deliveryBlock = 100 * time.Millisecond
+
 // deliveryLoop reads queued deliveries (new ones, and ones a stopped worker left pending past
 // the visibility timeout) and attempts them, Concurrency at a time. When ctx ends it finishes
 // the attempts in hand and stops reading.
@@ -25,7 +30,7 @@ func (w *Worker) deliveryLoop(ctx context.Context) {
 			jobs, err = wh.Reclaim(ctx, w.cfg.Name, w.cfg.VisibilityTimeout, w.cfg.Concurrency)
 		}
 		if len(jobs) == 0 && err == nil {
-			jobs, err = wh.Next(ctx, w.cfg.Name, w.cfg.Concurrency, min(w.cfg.Poll, w.cfg.VisibilityTimeout/4))
+			jobs, err = wh.Next(ctx, w.cfg.Name, w.cfg.Concurrency, min(deliveryBlock, w.cfg.VisibilityTimeout/4))
 		}
 		if err != nil {
 			if ctx.Err() == nil {

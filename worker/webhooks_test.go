@@ -134,3 +134,18 @@ func TestAStoppedWorkerHoldsNoLease(t *testing.T) {
 		}
 	}
 }
+
+// A stopping worker does not wait out its poll: it stops within a fraction of a second even when
+// it looks at its schedules only every ten seconds, and though go-redis cannot abandon its
+// blocking read of the delivery queue.
+func TestAWorkerStopsPromptlyWhateverItsPoll(t *testing.T) {
+	t.Parallel()
+	f := setup(t, storetest.New(t))
+	stop := run(t, f.worker(t, worker.Config{Webhooks: f.hooks, Vault: f.vault, APIKeys: f.keys, Poll: 10 * time.Second}))
+	time.Sleep(300 * time.Millisecond) // every loop is waiting now
+	start := time.Now()
+	stop()
+	if took := time.Since(start); took > time.Second {
+		t.Errorf("the worker took %s to stop, want well under its 10s poll", took)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"sync"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -30,9 +31,15 @@ type Catalog struct {
 // LoadCatalog parses the embedded templates strictly (an unknown key, a second YAML document
 // or a file named differently from its id is an error), gives each its logo (logos/<id>.svg, as
 // a data:image/svg+xml;base64 URI in Logo, which apps created from it copy) and validates each.
+// The templates are parsed once per process: the Catalog is read-only, so every caller shares
+// it.
 func LoadCatalog() (*Catalog, error) {
-	return loadCatalog(catalogFS, "catalog")
+	return embeddedCatalog()
 }
+
+var embeddedCatalog = sync.OnceValues(func() (*Catalog, error) {
+	return loadCatalog(catalogFS, "catalog")
+})
 
 func loadCatalog(fsys fs.FS, dir string) (*Catalog, error) {
 	names, err := fs.Glob(fsys, path.Join(dir, "*.yaml"))
