@@ -119,7 +119,9 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		}
 	}
 	if err := s.openPing(ctx, orDefault(opts.PingTimeout, DefaultPingTimeout)); err != nil {
-		_ = s.Close()
+		// The client waits, as it closes, for the dial the PING started (a Sentinel client
+		// asks every Sentinel, with retries): Open's caller does not.
+		go s.Close()
 		return nil, err
 	}
 	s.loadScripts(ctx)
