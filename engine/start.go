@@ -131,7 +131,15 @@ func (e *Engine) keep(rec *record) time.Duration {
 	return rec.ExpiresAt.Sub(e.clock.Now()) + e.opts.Retention
 }
 
-func newID() string { return randomString(16) }
+// newID returns a new execution id: 128 random bits, URL-safe base64. It never begins with "-",
+// so a command line (outflow explain ID) does not take it for a flag.
+func newID() string {
+	for {
+		if id := randomString(16); id[0] != '-' {
+			return id
+		}
+	}
+}
 
 func randomString(n int) string {
 	b := make([]byte, n)
