@@ -7,8 +7,8 @@
 // out of a plain `go test ./...`; without it, setting either variable below fails the package's
 // one untagged test. They run when OUTFLOW_TEST_CHROMIUM names a Chromium binary
 // (/usr/bin/chromium from Debian's chromium package) and skip otherwise, unless
-// OUTFLOW_REQUIRE_CHROMIUM=1, which makes them fail. With OUTFLOW_TEST_REDIS_URL set the server runs on that Redis instead of the
-// embedded one. Every page state they reach is audited with axe-core (OUTFLOW_TEST_AXE names
+// OUTFLOW_REQUIRE_CHROMIUM=1, which makes them fail. With OUTFLOW_TEST_REDIS_URL set the server
+// runs on that Redis instead of the embedded one. Every page state they reach is audited with axe-core (OUTFLOW_TEST_AXE names
 // axe.min.js) in the light and the dark color scheme, and any violation fails the test. When a
 // test fails it saves a screenshot of every step under OUTFLOW_SCREENSHOTS
 // (default: a new temporary folder, named in the log); OUTFLOW_UPDATE_SCREENSHOTS=1 writes the
