@@ -1,3 +1,5 @@
+//go:build fosite
+
 package vaulttest
 
 import (
