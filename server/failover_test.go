@@ -184,6 +184,9 @@ func (d *failoverDrill) run(replica, master *redistest.Proc, promoted func() err
 			time.Sleep(50 * time.Millisecond)
 			x, err = d.store.GetExecution(context.Background(), id)
 		}
+		if errors.Is(err, store.ErrUnavailable) {
+			t.Fatalf("acknowledged execution %s still unreadable 30 s after the failover: %v", id, err)
+		}
 		if err != nil || x.Nonce != nonce {
 			lost++
 			if lost <= 5 {

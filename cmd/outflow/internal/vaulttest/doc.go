@@ -9,8 +9,8 @@
 // fosite, and it is the only package whose tests link fosite (one test binary, not two).
 //
 // The tests build only with the fosite build tag: go test -tags fosite ./cmd/outflow/internal/vaulttest.
-// fosite pulls in gRPC, protobuf and OpenTelemetry's exporters, about 45 of the 400 slot-seconds
-// a first `go test ./... ./cmd/outflow/...` would take, so the plain command leaves them out.
+// fosite pulls in gRPC, protobuf and OpenTelemetry's exporters, about 45 slot-seconds, an eighth
+// of a first `go test ./... ./cmd/outflow/...` with them, so the plain command leaves them out.
 // Without the tag, OUTFLOW_REQUIRE_FOSITE=1 (set by CI) fails the package's one untagged test, so
 // a run that asks for them cannot pass with none run.
 package vaulttest
