@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/outflowhq/outflow/store"
 )
 
@@ -75,6 +77,42 @@ func ForEachBackend(t *testing.T, fn func(t *testing.T, s *store.Store)) {
 	t.Helper()
 	t.Run("embedded", func(t *testing.T) { fn(t, New(t)) })
 	t.Run("redis", func(t *testing.T) { fn(t, Real(t)) })
+}
+
+// Another returns a second store on its own connections to the Redis of s, under the same key
+// prefix: what another process of the same deployment would have. s comes from New or Real, on
+// any topology (a single node, a Cluster or a Sentinel group). The second store is closed when the
+// test ends; the keys are left to s's clean-up.
+func Another(t testing.TB, s *store.Store) *store.Store {
+	t.Helper()
+	opts := store.Options{Prefix: s.Keys().Prefix(), Logger: quiet()}
+	var other *store.Store
+	if s.Embedded() {
+		c, ok := s.Client().(*redis.Client)
+		if !ok {
+			t.Fatalf("storetest: Another: an embedded store with a %T client", s.Client())
+		}
+		o := *c.Options()
+		other = store.NewFromClient(redis.NewClient(&o), opts)
+	} else {
+		opts.URL = os.Getenv(EnvRedisURL)
+		if opts.URL == "" {
+			t.Fatalf("storetest: Another needs a store from New, or from Real with %s set", EnvRedisURL)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		var err error
+		if other, err = store.Open(ctx, opts); err != nil {
+			t.Fatalf("storetest: Another: open a second store on %s: %v", EnvRedisURL, err)
+		}
+	}
+	t.Cleanup(func() { _ = other.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := other.Ping(ctx); err != nil {
+		t.Fatalf("storetest: Another: the second store does not answer: %v", err)
+	}
+	return other
 }
 
 // DeleteAll deletes every key under the store's prefix. It is for cleaning up after tests; never

@@ -189,3 +189,39 @@ func TestForEachBackend(t *testing.T) {
 		t.Fatalf("ran %q; want the embedded subtest only", ran)
 	}
 }
+
+func TestAnotherSharesTheDataNotTheClient(t *testing.T) {
+	storetest.ForEachBackend(t, func(t *testing.T, s *store.Store) {
+		other := storetest.Another(t, s)
+		if other.Client() == s.Client() || other.Keys().Prefix() != s.Keys().Prefix() {
+			t.Fatalf("Another: client shared %v, prefix %q; want its own client under %q",
+				other.Client() == s.Client(), other.Keys().Prefix(), s.Keys().Prefix())
+		}
+		ctx := context.Background()
+		key := s.Keys().Execution("shared")
+		if err := s.SetValue(ctx, key, []byte("x"), 0); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := other.GetValue(ctx, key); err != nil || string(got) != "x" {
+			t.Fatalf("the second store reads %q, %v; want what the first wrote", got, err)
+		}
+	})
+}
+
+func TestAnotherOfAnUnknownStoreFails(t *testing.T) {
+	t.Setenv(storetest.EnvRedisURL, "")
+	mr := miniredis.RunT(t)
+	s := store.NewFromClient(redis.NewClient(&redis.Options{Addr: mr.Addr()}), store.Options{})
+	t.Cleanup(func() { _ = s.Close() })
+	f := &fakeTB{TB: t}
+	done := make(chan struct{})
+	go func() { // Fatalf ends the goroutine, as it ends a test
+		defer close(done)
+		storetest.Another(f, s)
+	}()
+	<-done
+	f.cleanup()
+	if !strings.Contains(f.fatal, "needs a store from New, or from Real") {
+		t.Fatalf("Another of a store from elsewhere: %q", f.fatal)
+	}
+}

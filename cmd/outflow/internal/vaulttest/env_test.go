@@ -16,8 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/outflowhq/outflow/clock"
 	"github.com/outflowhq/outflow/cmd/outflow/internal/fositepeer"
 	"github.com/outflowhq/outflow/outbound"
@@ -135,18 +133,15 @@ func (e *env) instance(s *store.Store) (*apps.Apps, *oauth.Vault) {
 // second instance of the server would have.
 func (e *env) otherProcess() *oauth.Vault {
 	e.t.Helper()
-	c, ok := e.s.Client().(*redis.Client)
-	if !ok {
-		e.t.Fatalf("the store's client is a %T; this test needs a single-node client", e.s.Client())
-	}
-	opts := *c.Options()
-	s := store.NewFromClient(redis.NewClient(&opts), store.Options{Prefix: e.s.Keys().Prefix(), Logger: slog.New(slog.DiscardHandler)})
-	e.t.Cleanup(func() { _ = s.Close() })
-	if err := s.Ping(context.Background()); err != nil {
-		e.t.Fatal(err)
-	}
-	_, v := e.instance(s)
+	_, v := e.instance(e.otherStore())
 	return v
+}
+
+// otherStore is a store on its own Redis client to the same Redis and key prefix: what another
+// instance would have, on whatever topology the test runs.
+func (e *env) otherStore() *store.Store {
+	e.t.Helper()
+	return storetest.Another(e.t, e.s)
 }
 
 // consent starts a consent, lets the browser visit the provider's authorization endpoint (the

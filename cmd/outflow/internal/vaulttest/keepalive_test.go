@@ -10,11 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/outflowhq/outflow/outbound"
 	"github.com/outflowhq/outflow/outbound/oauth"
-	"github.com/outflowhq/outflow/store"
 	"github.com/outflowhq/outflow/store/storetest"
 	"github.com/outflowhq/outflow/worker"
 )
@@ -78,20 +75,6 @@ func TestThreeInstancesRefreshAThousandDueConnectionsOnceEach(t *testing.T) {
 			t.Fatalf("connection %s after the keep-alive: %+v, %v", c.ID, got, err)
 		}
 	}
-}
-
-// otherStore is a store on its own Redis client to the same Redis and key prefix: what another
-// instance would have.
-func (e *env) otherStore() *store.Store {
-	e.t.Helper()
-	c, ok := e.s.Client().(*redis.Client)
-	if !ok {
-		e.t.Fatalf("the store's client is a %T; this test needs a single-node client", e.s.Client())
-	}
-	opts := *c.Options()
-	s := store.NewFromClient(redis.NewClient(&opts), store.Options{Prefix: e.s.Keys().Prefix(), Logger: slog.New(slog.DiscardHandler)})
-	e.t.Cleanup(func() { _ = s.Close() })
-	return s
 }
 
 // thousand is how many connections the keep-alive test makes.
