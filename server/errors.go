@@ -82,6 +82,9 @@ var (
 	// errNotReady: Redis did not answer the readiness check.
 	errNotReady = &httpError{status: http.StatusServiceUnavailable, body: apiError{Code: "unavailable",
 		Message: "storage is unavailable; try again shortly"}}
+	// errDraining: the readiness check of a server that is stopping (Server.Drain).
+	errDraining = &httpError{status: http.StatusServiceUnavailable, body: apiError{Code: "unavailable",
+		Message: "this instance is shutting down; send requests to another"}}
 )
 
 // storageRetryAfter is the Retry-After, in seconds, of a 503 unavailable: about how long a

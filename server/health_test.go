@@ -116,3 +116,28 @@ func TestBudgetsHoldWhenRedisHangs(t *testing.T) {
 		})
 	}
 }
+
+// Once the server drains, /readyz answers 503 even though Redis answers, so load balancers take
+// the instance out of rotation; every other route goes on serving.
+func TestReadyzAnswers503OnceTheServerDrains(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t, server.Options{Store: storetest.New(t), Logger: slog.New(slog.DiscardHandler)})
+	ts := httptest.NewServer(srv)
+	t.Cleanup(ts.Close)
+	get := func(path string) response {
+		req, _ := http.NewRequestWithContext(t.Context(), "GET", ts.URL+path, nil)
+		return do(t, http.DefaultClient, req)
+	}
+	if r := get("/readyz"); r.status != http.StatusOK {
+		t.Fatalf("readyz before Drain: %d %s", r.status, r.body)
+	}
+	srv.Drain()
+	srv.Drain() // again: no change
+	if r := get("/readyz"); r.status != http.StatusServiceUnavailable || r.errorBody(t)["code"] != "unavailable" ||
+		!strings.Contains(string(r.body), "shutting down") {
+		t.Errorf("readyz while draining: %d %s, want 503 unavailable saying the instance is shutting down", r.status, r.body)
+	}
+	if r := get("/healthz"); r.status != http.StatusOK {
+		t.Errorf("healthz while draining: %d %s, want 200", r.status, r.body)
+	}
+}

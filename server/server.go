@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"go.opentelemetry.io/otel/trace"
@@ -138,6 +139,8 @@ type Server struct {
 	tracer       trace.Tracer // nil: tracing off
 	handler      http.Handler
 	consoleErr   error
+	// draining is set by Drain: /readyz answers 503 from then on.
+	draining atomic.Bool
 }
 
 // New returns the handler, or an *OptionsError (wrapping ErrInvalidOptions) naming the first

@@ -31,28 +31,28 @@ var demoFlows = []string{"demo-tour", "connect-contacts", "contacts-or-connect",
 
 // startDemo mounts the sandbox OAuth provider under /sandbox/, creates (or updates) the demo apps
 // that point at it, and turns on the landing page, so the example flows run end to end offline.
-// It returns the handler to serve.
-func startDemo(ctx context.Context, b *backend, opts *server.Options, log *slog.Logger) (http.Handler, error) {
+// It returns the handler to serve, and the API server within it.
+func startDemo(ctx context.Context, b *backend, opts *server.Options, log *slog.Logger) (http.Handler, *server.Server, error) {
 	issuer := opts.PublicURL + "/sandbox"
 	secret := make([]byte, 16)
 	_, _ = rand.Read(secret)
 	clientSecret := hex.EncodeToString(secret)
 	provider, err := sandbox.New(sandbox.Config{Issuer: issuer, Logger: log})
 	if err != nil {
-		return nil, fmt.Errorf("demo: start the sandbox provider: %w", err)
+		return nil, nil, fmt.Errorf("demo: start the sandbox provider: %w", err)
 	}
 	app, err := putApp(ctx, b.apps, demoOAuthPatch(provider, clientSecret))
 	if err != nil {
-		return nil, fmt.Errorf("demo: create app %s: %w", demoOAuthApp, err)
+		return nil, nil, fmt.Errorf("demo: create app %s: %w", demoOAuthApp, err)
 	}
 	if err := provider.AddClient(sandbox.Client{
 		ID: app.ClientID, Name: "Outflow demo", Secret: clientSecret,
 		RedirectURIs: []string{app.CallbackURL(opts.PublicURL)},
 	}); err != nil {
-		return nil, fmt.Errorf("demo: register the demo client: %w", err)
+		return nil, nil, fmt.Errorf("demo: register the demo client: %w", err)
 	}
 	if _, err := putApp(ctx, b.apps, demoAPIKeyPatch(issuer)); err != nil {
-		return nil, fmt.Errorf("demo: create app %s: %w", demoAPIKeyApp, err)
+		return nil, nil, fmt.Errorf("demo: create app %s: %w", demoAPIKeyApp, err)
 	}
 	opts.Demo = &server.Demo{
 		UserID: demoUser,
@@ -64,14 +64,14 @@ func startDemo(ctx context.Context, b *backend, opts *server.Options, log *slog.
 	}
 	srv, err := server.New(*opts)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/sandbox/", srv.HostChecked(http.StripPrefix("/sandbox", provider.Handler())))
 	mux.Handle("/", srv)
 	log.Info("demo mode: a SANDBOX OAuth provider is mounted at /sandbox (not a real service); demo apps created",
 		"oauthApp", demoOAuthApp, "apiKeyApp", demoAPIKeyApp, "sandbox", issuer)
-	return mux, nil
+	return mux, srv, nil
 }
 
 // putApp creates an app, or updates it when it exists (a demo restarted on a real Redis).

@@ -21,7 +21,7 @@ type serveConfig struct {
 	addr, flowsDir, appsFile, logFormat string
 	managementKeys, allowedRedirects    string
 	demo, console, worker               bool
-	shutdownTimeout                     time.Duration
+	shutdownTimeout, drainDelay         time.Duration
 	backend                             backendConfig
 	brand                               server.Brand
 }
@@ -52,6 +52,7 @@ func runServe(ctx context.Context, args []string, env Env) int {
 	fs.BoolVar(&cfg.worker, "worker", true, "run the background worker in this process: webhook deliveries, keep-alive refresh, key re-checks (false: run `outflow worker` apart)")
 	fs.DurationVar(&cfg.backend.finishedRetention, "finished-retention", 10*time.Minute, "how long a completed or failed execution stays in Redis after it finishes; a flow's finishedRetention overrides it")
 	fs.DurationVar(&cfg.shutdownTimeout, "shutdown-timeout", DefaultShutdownTimeout, "on SIGTERM or Ctrl-C, how long requests in flight may take to finish before they are cut")
+	fs.DurationVar(&cfg.drainDelay, "drain-delay", 0, "on SIGTERM or Ctrl-C, how long to go on serving with /readyz answering 503 before the listener closes, so load balancers stop sending requests first (such as 5s behind Kubernetes; default 0: close at once)")
 	egress := egressFlags(fs)
 	if ok, code := parseNoArgs(fs, args); !ok {
 		return code
@@ -62,6 +63,10 @@ func runServe(ctx context.Context, args []string, env Env) int {
 	}
 	if cfg.shutdownTimeout <= 0 {
 		fmt.Fprintln(env.Stderr, "outflow serve: --shutdown-timeout must be positive, such as 15s")
+		return 2
+	}
+	if cfg.drainDelay < 0 {
+		fmt.Fprintln(env.Stderr, "outflow serve: --drain-delay must be 0 or a positive duration, such as 5s")
 		return 2
 	}
 	cfg.backend.redisURL = envOr(cfg.backend.redisURL, "REDIS_URL", env)
@@ -177,19 +182,19 @@ func serve(ctx context.Context, cfg serveConfig, env Env, log *slog.Logger) erro
 	if cfg.console {
 		opts.Console = &console.Options{Coverage: flowCoverage(ctx, cfg.flowsDir, log)}
 	}
-	var handler http.Handler
+	var (
+		handler http.Handler
+		api     *server.Server
+	)
 	if cfg.demo {
-		d, err := startDemo(ctx, b, &opts, log)
-		if err != nil {
+		if handler, api, err = startDemo(ctx, b, &opts, log); err != nil {
 			return err
 		}
-		handler = d
 	} else {
-		srv, err := server.New(opts)
-		if err != nil {
+		if api, err = server.New(opts); err != nil {
 			return err
 		}
-		handler = srv
+		handler = api
 	}
 	srv := &http.Server{
 		Handler:           mountAt(mount, handler),
@@ -224,7 +229,30 @@ func serve(ctx context.Context, cfg serveConfig, env Env, log *slog.Logger) erro
 		return err
 	case <-ctx.Done():
 	}
+	if err := waitForBalancers(api, cfg.drainDelay, errc, log); err != nil {
+		return err
+	}
 	return drain(srv, stopWorker, cfg.shutdownTimeout, log)
+}
+
+// waitForBalancers, when told to stop with a drain delay, makes /readyz answer 503 and goes on
+// serving for that long, so that load balancers take this instance out of rotation before its
+// listener closes (behind Kubernetes, a pod is removed from its Service's endpoints while it is
+// already being stopped). It returns early with the server's error if serving fails meanwhile.
+func waitForBalancers(api *server.Server, delay time.Duration, errc <-chan error, log *slog.Logger) error {
+	if delay <= 0 {
+		return nil
+	}
+	api.Drain()
+	log.Info("draining: /readyz answers 503 and every request is still served until the listener closes", "drainDelay", delay.String())
+	t := time.NewTimer(delay)
+	defer t.Stop()
+	select {
+	case err := <-errc:
+		return err
+	case <-t.C:
+		return nil
+	}
 }
 
 // DefaultShutdownTimeout is how long serve lets requests in flight finish after SIGTERM.

@@ -48,7 +48,7 @@ func tracedDemo(t *testing.T) (base string, exp *tracetest.InMemoryExporter) {
 	}
 	opts := server.Options{Engine: b.engine, Store: b.store, Apps: b.apps, Vault: b.vault, APIKeys: b.apikeys, Proxy: b.proxy,
 		ManagementKeys: []string{demoManagementKey}, PublicURL: base, Logger: log, TracerProvider: tp}
-	h, err := startDemo(ctx, b, &opts, log)
+	h, _, err := startDemo(ctx, b, &opts, log)
 	if err != nil {
 		t.Fatal(err)
 	}
