@@ -35,6 +35,7 @@ func drainGet(t *testing.T, url string, withKey bool) (status int, retryAfter, c
 // every other request for the delay, so that load balancers stop sending it requests before its
 // listener closes; then it stops as without one, and exits 0.
 func TestServeDrainsForItsDelayBeforeItStops(t *testing.T) {
+	t.Parallel()
 	const delay = 2 * time.Second
 	s := startServe(t, nil, "--flows", examplesDir(t), "--drain-delay", delay.String())
 	url := s.base
@@ -81,6 +82,7 @@ func TestServeDrainsForItsDelayBeforeItStops(t *testing.T) {
 
 // A negative --drain-delay is refused before anything starts.
 func TestServeRefusesANegativeDrainDelay(t *testing.T) {
+	t.Parallel()
 	var stderr lockedBuffer
 	code := Main(t.Context(), []string{"serve", "--drain-delay", "-1s"}, Env{Stdout: io.Discard, Stderr: &stderr, Getenv: func(string) string { return "" }})
 	if code != 2 || !strings.Contains(stderr.String(), "--drain-delay must be 0 or a positive duration") {
