@@ -9,23 +9,13 @@ import (
 
 	"github.com/ory/fosite"
 	"github.com/ory/fosite/handler/openid"
+
+	"github.com/outflowhq/outflow/cmd/outflow/internal/sandbox"
 )
 
-// Stats counts what the token and revocation endpoints did since New.
-type Stats struct {
-	// AuthorizationCodeGrants is the number of codes successfully exchanged for tokens.
-	AuthorizationCodeGrants uint64
-	// RefreshGrants is the number of successful refresh token grants.
-	RefreshGrants uint64
-	// RefreshFailures is the number of refresh token grants fosite refused: expired, revoked or
-	// reused tokens, a wrong client, and so on. Requests refused while down count as Unavailable.
-	RefreshFailures uint64
-	// Revocations is the number of revocation requests accepted; as RFC 7009 requires, that
-	// includes requests for tokens that were unknown or already revoked.
-	Revocations uint64
-	// Unavailable is the number of token requests answered 503 because of SetDown(true).
-	Unavailable uint64
-}
+// Stats counts what the token and revocation endpoints did since New, as for the sandbox
+// provider; RefreshFailures counts the refresh token grants fosite refused.
+type Stats = sandbox.Stats
 
 type counters struct {
 	codeGrants, refreshGrants, refreshFailures, revocations, unavailable atomic.Uint64

@@ -24,7 +24,7 @@ type Client struct {
 	// Name is shown on the consent page; empty means ID.
 	Name string
 	// Secret authenticates a confidential client (client_secret_basic or client_secret_post).
-	// It must be empty for a public client. Only its SHA-256 digest is kept.
+	// It must be empty for a public client. Only a digest of it is kept.
 	Secret string
 	// RedirectURIs are the callback URLs the client may use, http or https, matched exactly.
 	RedirectURIs []string
@@ -50,7 +50,7 @@ func (c Client) LogValue() slog.Value {
 
 // AddClient registers one more client; it can be called while the provider serves requests.
 func (p *Provider) AddClient(c Client) error {
-	if err := c.validate(); err != nil {
+	if err := c.Validate(); err != nil {
 		return fmt.Errorf("sandbox client %q: %w", c.ID, err)
 	}
 	rc := &registeredClient{
@@ -70,7 +70,9 @@ func (p *Provider) AddClient(c Client) error {
 	return nil
 }
 
-func (c Client) validate() error {
+// Validate reports the first thing wrong with c as a client registration, in words that say how
+// to fix it.
+func (c Client) Validate() error {
 	if c.ID == "" || strings.ContainsAny(c.ID, " \t\r\n") {
 		return errors.New("ID must be non-empty and contain no spaces")
 	}
