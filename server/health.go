@@ -25,7 +25,10 @@ func (s *Server) Drain() { s.draining.Store(true) }
 // its deadline). A server without a Store has no Redis to wait for, and is ready.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	if s.draining.Load() {
-		s.fail(w, r, errDraining)
+		// Not logged as a failed request: load balancers probe a draining server on every
+		// deploy, and that is no error.
+		retryLater(w, errDraining.body)
+		writeJSON(w, errDraining.status, errorBody{Error: errDraining.body})
 		return
 	}
 	if s.opts.Store == nil {

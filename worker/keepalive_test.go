@@ -100,3 +100,15 @@ func TestKeepAliveLeavesOptedOutAndIdleConnections(t *testing.T) {
 		t.Errorf("%d refreshes, want none", n)
 	}
 }
+
+// A worker told to stop while it starts (a server stopped at once) stops without an error.
+func TestWorkerStoppedWhileStartingReturnsNil(t *testing.T) {
+	t.Parallel()
+	f := setup(t, storetest.New(t))
+	w := f.worker(t, worker.Config{})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := w.Run(ctx); err != nil {
+		t.Fatalf("Run with its context already ended: %v; want nil", err)
+	}
+}

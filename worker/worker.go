@@ -118,9 +118,14 @@ func New(cfg Config) (*Worker, error) {
 func (w *Worker) Name() string { return w.cfg.Name }
 
 // Run runs every job the config turns on until ctx ends, then finishes the work in hand, gives
-// back every lease it holds and returns nil. It returns an error only when it cannot start.
+// back every lease it holds and returns nil. It returns an error only when it cannot start; told
+// to stop while it starts, it returns nil.
 func (w *Worker) Run(ctx context.Context) error {
 	if err := w.ensureGroups(ctx); err != nil {
+		if ctx.Err() != nil {
+			w.log.InfoContext(ctx, "worker stopped before it started")
+			return nil
+		}
 		return err
 	}
 	w.log.InfoContext(ctx, "worker started")

@@ -107,10 +107,19 @@ func Another(t testing.TB, s *store.Store) *store.Store {
 		}
 	}
 	t.Cleanup(func() { _ = other.Close() })
+	// The second store must see what the first writes: a store from elsewhere on another Redis
+	// than OUTFLOW_TEST_REDIS_URL fails here rather than in the test.
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := other.Ping(ctx); err != nil {
-		t.Fatalf("storetest: Another: the second store does not answer: %v", err)
+	probe := s.Keys().Execution("storetest-another-" + randomPrefix(t))
+	if err := s.SetValue(ctx, probe, []byte("seen"), time.Minute); err != nil {
+		t.Fatalf("storetest: Another: write a probe with the first store: %v", err)
+	}
+	got, err := other.GetValue(ctx, probe)
+	_ = s.Delete(ctx, probe)
+	if err != nil || string(got) != "seen" {
+		t.Fatalf("storetest: Another: the second store does not see what the first writes (%q, %v); "+
+			"give it a store from New, or from Real", got, err)
 	}
 	return other
 }

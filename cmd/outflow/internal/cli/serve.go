@@ -229,7 +229,7 @@ func serve(ctx context.Context, cfg serveConfig, env Env, log *slog.Logger) erro
 		return err
 	case <-ctx.Done():
 	}
-	if err := waitForBalancers(api, cfg.drainDelay, errc, log); err != nil {
+	if err := waitForBalancers(srv, api, cfg.drainDelay, errc, log); err != nil {
 		return err
 	}
 	return drain(srv, stopWorker, cfg.shutdownTimeout, log)
@@ -238,13 +238,17 @@ func serve(ctx context.Context, cfg serveConfig, env Env, log *slog.Logger) erro
 // waitForBalancers, when told to stop with a drain delay, makes /readyz answer 503 and goes on
 // serving for that long, so that load balancers take this instance out of rotation before its
 // listener closes (behind Kubernetes, a pod is removed from its Service's endpoints while it is
-// already being stopped). It returns early with the server's error if serving fails meanwhile.
-func waitForBalancers(api *server.Server, delay time.Duration, errc <-chan error, log *slog.Logger) error {
+// already being stopped). Meanwhile every answer closes its connection, so clients that keep
+// connections open reconnect, through the balancer, to another instance. It returns early with
+// the server's error if serving fails meanwhile.
+func waitForBalancers(srv *http.Server, api *server.Server, delay time.Duration, errc <-chan error, log *slog.Logger) error {
 	if delay <= 0 {
 		return nil
 	}
 	api.Drain()
-	log.Info("draining: /readyz answers 503 and every request is still served until the listener closes", "drainDelay", delay.String())
+	srv.SetKeepAlivesEnabled(false)
+	log.Info("draining: /readyz answers 503 and every request is still served until the listener closes "+
+		"(a second Ctrl-C or SIGTERM stops at once)", "drainDelay", delay.String())
 	t := time.NewTimer(delay)
 	defer t.Stop()
 	select {

@@ -117,3 +117,35 @@ func TestSIGTERMCutsARequestPastTheShutdownTimeout(t *testing.T) {
 		t.Errorf("the log does not say requests were cut:\n%s", a.log())
 	}
 }
+
+// With --drain-delay, SIGTERM first turns /readyz to 503 while the instance keeps serving; a
+// second SIGTERM (an impatient operator, or Ctrl-C twice) ends the process at once, without
+// waiting out the delay.
+func TestSIGTERMWithADrainDelayDrainsAndASecondSIGTERMEndsAtOnce(t *testing.T) {
+	f := newFleet(t)
+	a := f.start("a", "--drain-delay", "2m")
+	ready := func() int {
+		r, err := (&http.Client{Timeout: 5 * time.Second}).Get("http://" + a.addr + "/readyz")
+		if err != nil {
+			return 0
+		}
+		_ = r.Body.Close()
+		return r.StatusCode
+	}
+	if got := ready(); got != http.StatusOK {
+		t.Fatalf("/readyz before SIGTERM: %d", got)
+	}
+	a.signal(t, syscall.SIGTERM)
+	eventually(t, 10*time.Second, "/readyz answers 503", func() bool { return ready() == http.StatusServiceUnavailable })
+	if !listening(a.addr) {
+		t.Fatal("the instance stopped taking connections during its drain delay")
+	}
+	a.signal(t, syscall.SIGTERM)
+	a.wait(t, 30*time.Second) // far within the 2-minute delay
+	if a.cmd.ProcessState.Success() {
+		t.Error("the process exited 0 on a second SIGTERM; want it ended by the signal")
+	}
+	if !strings.Contains(a.log(), "a second Ctrl-C or SIGTERM stops at once") {
+		t.Errorf("the log does not say how to stop at once:\n%s", a.log())
+	}
+}

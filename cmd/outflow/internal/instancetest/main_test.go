@@ -1,11 +1,8 @@
 package instancetest
 
 import (
-	"context"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/outflowhq/outflow/cmd/outflow/internal/cli"
@@ -20,7 +17,7 @@ const (
 
 func TestMain(m *testing.M) {
 	if os.Getenv(childEnv) == "1" {
-		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		ctx, stop := cli.StopContext() // as main does
 		args := strings.Split(os.Getenv(childArgsEnv), "\x1f")
 		code := cli.Main(ctx, args, cli.Env{Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv, Environ: os.Environ})
 		stop()
