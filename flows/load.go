@@ -75,7 +75,7 @@ func (l *Loader) Load(file string, src []byte) (*Flow, error) {
 		var te *yaml.TypeError
 		msg := err.Error()
 		if !errors.As(err, &te) {
-			line, msg = yamlErrorLine(msg)
+			line, msg = decode.SyntaxLine(err)
 		}
 		c.add(line, 1, "invalid YAML: %s", msg)
 		return nil, c.diags
@@ -134,17 +134,6 @@ func (l *Loader) limits() Limits {
 		lim.MaxSourceBytes = 1 << 20
 	}
 	return lim
-}
-
-// yamlErrorLine pulls the line out of a yaml.v3 syntax error ("yaml: line 3: ...").
-func yamlErrorLine(msg string) (int, string) {
-	msg = strings.TrimPrefix(msg, "yaml: ")
-	var line int
-	if n, _ := fmt.Sscanf(msg, "line %d:", &line); n == 1 {
-		_, rest, _ := strings.Cut(msg, ":")
-		return line, strings.TrimSpace(rest)
-	}
-	return 1, msg
 }
 
 // LoadFile loads one flow file.

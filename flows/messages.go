@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/outflowhq/outflow/internal/decode"
 )
 
 // DefaultLocale is the language every message key of a flow must have; the others fall back to it.
@@ -79,7 +81,7 @@ func LoadMessages(fsys fs.FS, name func(string) string) (*Messages, error) {
 func catalog(c *collector, src []byte) map[string]string {
 	var doc yaml.Node
 	if err := yaml.NewDecoder(bytes.NewReader(src)).Decode(&doc); err != nil {
-		line, msg := yamlErrorLine(err.Error())
+		line, msg := decode.SyntaxLine(err)
 		c.add(line, 1, "invalid YAML: %s", msg)
 		return nil
 	}

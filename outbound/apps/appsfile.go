@@ -202,7 +202,7 @@ func (p *appsFileParser) parse(src []byte) []AppSpec {
 			p.add(1, 1, "the file is empty; list the apps under apps:")
 			return nil
 		}
-		line, msg := yamlErrorLine(err.Error())
+		line, msg := decode.SyntaxLine(err)
 		p.add(line, 1, "invalid YAML: %s", msg)
 		return nil
 	}
@@ -279,15 +279,4 @@ func describeNode(n *yaml.Node) string {
 		return "list"
 	}
 	return "single value"
-}
-
-// yamlErrorLine splits "yaml: line 3: msg" into 3 and "msg".
-func yamlErrorLine(msg string) (int, string) {
-	msg = strings.TrimPrefix(msg, "yaml: ")
-	var line int
-	if n, _ := fmt.Sscanf(msg, "line %d:", &line); n == 1 {
-		_, rest, _ := strings.Cut(msg, ":")
-		return line, strings.TrimSpace(rest)
-	}
-	return 1, msg
 }

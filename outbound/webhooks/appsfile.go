@@ -8,7 +8,6 @@ import (
 	"os"
 	"regexp"
 	"slices"
-	"strings"
 
 	"go.yaml.in/yaml/v3"
 
@@ -113,7 +112,7 @@ func (p *fileParser) parse(src []byte) []EndpointSpec {
 	var doc yaml.Node
 	if err := yaml.NewDecoder(bytes.NewReader(src)).Decode(&doc); err != nil {
 		if !errors.Is(err, io.EOF) {
-			line, msg := yamlErrorLine(err.Error())
+			line, msg := decode.SyntaxLine(err)
 			p.problems = append(p.problems, apps.AppsFileProblem{File: p.file, Line: line, Col: 1, Message: "invalid YAML: " + msg})
 		}
 		return nil
@@ -228,17 +227,6 @@ func (p *fileParser) secret(envName string, at [2]int, where string) outbound.Se
 		return outbound.Secret{}
 	}
 	return outbound.NewSecret(v)
-}
-
-// yamlErrorLine splits "yaml: line 3: msg" into 3 and "msg".
-func yamlErrorLine(msg string) (int, string) {
-	msg = strings.TrimPrefix(msg, "yaml: ")
-	var line int
-	if n, _ := fmt.Sscanf(msg, "line %d:", &line); n == 1 {
-		_, rest, _ := strings.Cut(msg, ":")
-		return line, strings.TrimSpace(rest)
-	}
-	return 1, msg
 }
 
 func resolve(n *yaml.Node) *yaml.Node {
