@@ -41,7 +41,8 @@ func runCatalog(ctx context.Context, args []string, env Env) int {
 	online := fs.Bool("online", false, "also fetch discovery documents and probe endpoints (needs the network)")
 	only := fs.String("template", "", "check only the template with this id")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
-	timeout := fs.Duration("timeout", 10*time.Second, "bound on each HTTP request")
+	var timeout time.Duration
+	durationVar(fs, &timeout, "timeout", 10*time.Second, "bound (a `duration`) on each HTTP request")
 	if ok, code := parseNoArgs(fs, args[1:]); !ok {
 		return code
 	}
@@ -59,7 +60,7 @@ func runCatalog(ctx context.Context, args []string, env Env) int {
 		}
 		list = []apps.Template{t}
 	}
-	checker := &catalogChecker{online: *online, timeout: *timeout, client: noRedirectClient()}
+	checker := &catalogChecker{online: *online, timeout: timeout, client: noRedirectClient()}
 	reports := checker.checkAll(ctx, list)
 	if *asJSON {
 		writeCatalogJSON(env.Stdout, reports, *online)

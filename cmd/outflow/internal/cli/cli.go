@@ -4,6 +4,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -93,6 +94,33 @@ func newFlags(name, args string, env Env) *flag.FlagSet {
 		fmt.Fprintln(env.Stderr, "  -h, --help\n    \tprint this help")
 	}
 	return fs
+}
+
+// durationVar defines a time.Duration flag like FlagSet.DurationVar, whose refusal of a value
+// says what a duration looks like (the flag package says only "parse error"). Its usage names the
+// value, in back quotes, as flag.PrintDefaults expects.
+func durationVar(fs *flag.FlagSet, p *time.Duration, name string, value time.Duration, usage string) {
+	*p = value
+	fs.Var(durationFlag{p}, name, usage)
+}
+
+// durationFlag is the flag.Value of durationVar.
+type durationFlag struct{ p *time.Duration }
+
+func (d durationFlag) String() string {
+	if d.p == nil {
+		return time.Duration(0).String()
+	}
+	return d.p.String()
+}
+
+func (d durationFlag) Set(s string) error {
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return errors.New("not a duration: write a number with its unit, such as 500ms, 5s, 10m or 1h")
+	}
+	*d.p = v
+	return nil
 }
 
 // capitalize starts s with a capital letter.

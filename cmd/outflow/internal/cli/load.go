@@ -29,7 +29,7 @@ func runLoad(ctx context.Context, args []string, env Env) int {
 	fs.StringVar(&cfg.key, "key", "", "management key (default: the first of OUTFLOW_MANAGEMENT_KEYS)")
 	fs.StringVar(&cfg.flow, "flow", "choose-plan", "flow to run; its screens are answered with the first option of each choice and its primary button")
 	fs.IntVar(&cfg.users, "users", 8, "concurrent users, each running the flow from start to end again and again")
-	fs.DurationVar(&cfg.duration, "duration", 10*time.Second, "how long to run")
+	durationVar(fs, &cfg.duration, "duration", 10*time.Second, "how long to run, a `duration` such as 30s")
 	if ok, code := parseNoArgs(fs, args); !ok {
 		return code
 	}

@@ -50,9 +50,9 @@ func runServe(ctx context.Context, args []string, env Env) int {
 	fs.StringVar(&cfg.brand.SupportURL, "brand-support", "", "https: or mailto: help link the hosted pages offer")
 	fs.BoolVar(&cfg.demo, "demo", false, "serve the demo: a landing page, example apps and a sandbox OAuth provider, offline")
 	fs.BoolVar(&cfg.worker, "worker", true, "run the background worker in this process: webhook deliveries, keep-alive refresh, key re-checks (false: run `outflow worker` apart)")
-	fs.DurationVar(&cfg.backend.finishedRetention, "finished-retention", 10*time.Minute, "how long a completed or failed execution stays in Redis after it finishes; a flow's finishedRetention overrides it")
-	fs.DurationVar(&cfg.shutdownTimeout, "shutdown-timeout", DefaultShutdownTimeout, "on SIGTERM or Ctrl-C, how long requests in flight may take to finish before they are cut")
-	fs.DurationVar(&cfg.drainDelay, "drain-delay", 0, "on SIGTERM or Ctrl-C, how long to go on serving with /readyz answering 503 before the listener closes, so load balancers stop sending requests first (such as 5s behind Kubernetes; default 0: close at once)")
+	durationVar(fs, &cfg.backend.finishedRetention, "finished-retention", 10*time.Minute, "how long (a `duration`) a completed or failed execution stays in Redis after it finishes; a flow's finishedRetention overrides it")
+	durationVar(fs, &cfg.shutdownTimeout, "shutdown-timeout", DefaultShutdownTimeout, "on SIGTERM or Ctrl-C, how long (a `duration`) requests in flight may take to finish before they are cut")
+	durationVar(fs, &cfg.drainDelay, "drain-delay", 0, "on SIGTERM or Ctrl-C, how long (a `duration`) to go on serving with /readyz answering 503 before the listener closes, so load balancers stop sending requests first (such as 5s behind Kubernetes; default 0: close at once)")
 	egress := egressFlags(fs)
 	if ok, code := parseNoArgs(fs, args); !ok {
 		return code

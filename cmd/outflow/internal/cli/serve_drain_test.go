@@ -108,3 +108,21 @@ func TestServeRefusesANegativeDrainDelay(t *testing.T) {
 		t.Errorf("--drain-delay -1s: exit %d:\n%s", code, stderr.String())
 	}
 }
+
+// A duration without its unit is refused with a message that says what a duration looks like,
+// for every command's duration flags.
+func TestDurationFlagsSayWhatADurationLooksLike(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{
+		{"serve", "--drain-delay", "5"},
+		{"serve", "--shutdown-timeout", "15"},
+		{"worker", "--visibility-timeout", "soon"},
+		{"catalog", "check", "--timeout", "10"},
+	} {
+		var stderr lockedBuffer
+		code := Main(t.Context(), args, Env{Stdout: io.Discard, Stderr: &stderr, Getenv: func(string) string { return "" }})
+		if code != 2 || !strings.Contains(stderr.String(), "not a duration: write a number with its unit, such as 500ms, 5s") {
+			t.Errorf("%q: exit %d:\n%s", args, code, stderr.String())
+		}
+	}
+}

@@ -75,7 +75,7 @@ func runWorker(ctx context.Context, args []string, env Env) int {
 	fs.StringVar(&cfg.publicURL, "public-url", "", "the servers' public URL (env OUTFLOW_PUBLIC_URL)")
 	fs.StringVar(&logFormat, "log-format", "text", "log format: text or json")
 	fs.IntVar(&concurrency, "concurrency", 64, "webhook deliveries made at once")
-	fs.DurationVar(&visibility, "visibility-timeout", 30*time.Second, "how long a delivery a stopped worker left unfinished waits before another worker takes it over")
+	durationVar(fs, &visibility, "visibility-timeout", 30*time.Second, "how long (a `duration`) a delivery a stopped worker left unfinished waits before another worker takes it over")
 	egress := egressFlags(fs)
 	if ok, code := parseNoArgs(fs, args); !ok {
 		return code
