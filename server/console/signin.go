@@ -96,14 +96,27 @@ func (c *Console) signIn(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
-// safeNext is where to go after signing in: a path under base, else base's apps page.
+// safeNext is where to go after signing in: a path under base, else base's apps page. A path
+// with a "." or ".." segment (also percent-encoded, as browsers read %2e%2e) is refused: the
+// redirect, or the browser, would resolve it to a path outside base.
 func safeNext(base, next string) string {
 	u, err := url.Parse(next)
 	if err != nil || u.Scheme != "" || u.Host != "" || strings.HasPrefix(next, "//") || strings.Contains(next, `\`) ||
-		!(u.Path == base || strings.HasPrefix(u.Path, base+"/")) || strings.HasPrefix(u.Path, base+"/sign-") {
+		!(u.Path == base || strings.HasPrefix(u.Path, base+"/")) || strings.HasPrefix(u.Path, base+"/sign-") ||
+		hasDotSegment(u.Path) {
 		return base + "/apps"
 	}
 	return next
+}
+
+// hasDotSegment reports whether p has a "." or ".." segment.
+func hasDotSegment(p string) bool {
+	for seg := range strings.SplitSeq(p, "/") {
+		if seg == "." || seg == ".." {
+			return true
+		}
+	}
+	return false
 }
 
 // sameOrigin refuses a POST another site made the browser send: Sec-Fetch-Site other than
