@@ -188,11 +188,7 @@ func (req *ConnectRequest) validate() error {
 	}
 	p.addAll(outbound.IDChecks{Owner: &req.Owner, MissingOwner: "set userId or tenantId: the connection belongs to a user or a tenant",
 		AppID: req.AppID, ExternalID: req.ExternalID}.Problems(""))
-	for i, s := range req.Scopes {
-		if s == "" || strings.ContainsFunc(s, apps.IsSpaceOrControl) || strings.Contains(s, ",") {
-			p.add(fmt.Sprintf("scopes[%d]", i), "a scope is one non-empty word without spaces or commas")
-		}
-	}
+	p.checkScopes("", req.Scopes, true)
 	if x := req.Execution; x != nil && (x.ExecutionID == "" || x.Nonce == "") {
 		p.add("execution", "needs the execution id and the nonce of its pause")
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/outflowhq/outflow/outbound"
@@ -109,11 +108,9 @@ func (v *Vault) checkImport(ctx context.Context, req *ImportRequest, prefix stri
 	if req.Verify && req.RefreshToken == "" {
 		p.add(f("verify"), "needs a refresh token to verify with")
 	}
-	for i, s := range req.Scopes {
-		if s == "" || strings.ContainsFunc(s, apps.IsSpaceOrControl) {
-			p.add(fmt.Sprintf("%sscopes[%d]", prefix, i), "a scope is one non-empty word without spaces")
-		}
-	}
+	p.checkToken(f("accessToken"), req.AccessToken)
+	p.checkToken(f("refreshToken"), req.RefreshToken)
+	p.checkScopes(prefix, req.Scopes, false)
 	var app apps.App
 	if req.AppID != "" {
 		a, err := v.oauthApp(ctx, req.AppID)

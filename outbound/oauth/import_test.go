@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/url"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -130,4 +131,49 @@ func TestImportRejectsBadRequests(t *testing.T) {
 		t.Errorf("err = %v, want accessToken, verify and scopes[0] problems", err)
 	}
 	f.p.setRespond(func(url.Values) (int, any) { t.Error("the provider was called for an invalid import"); return 500, nil })
+}
+
+// A token no HTTP request could carry (a line break, a control character, or a length no header
+// takes) is refused at import, naming the field and never the token; so are odd scopes.
+func TestImportRefusesTokensNoRequestCouldCarry(t *testing.T) {
+	t.Parallel()
+	f := setupVault(t)
+	for name, tc := range map[string]struct {
+		req   ImportRequest
+		field string
+	}{
+		"a line break":       {ImportRequest{AccessToken: "SEKRET\r\nX-Injected: 1"}, "accessToken"},
+		"a NUL":              {ImportRequest{AccessToken: "ok", RefreshToken: "RSEKRET\x00"}, "refreshToken"},
+		"non-ASCII":          {ImportRequest{AccessToken: "SEKRÉT"}, "accessToken"},
+		"too long":           {ImportRequest{AccessToken: strings.Repeat("S", maxTokenLen+1)}, "accessToken"},
+		"a scope with a NUL": {ImportRequest{AccessToken: "ok", Scopes: []string{"read\x00"}}, "scopes[0]"},
+		"a scope too long":   {ImportRequest{AccessToken: "ok", Scopes: []string{strings.Repeat("s", maxScopeLen+1)}}, "scopes[0]"},
+	} {
+		tc.req.AppID, tc.req.Owner = "crm", alice
+		_, err := f.v.Import(context.Background(), tc.req)
+		var re *outbound.InvalidError
+		if !errors.As(err, &re) || len(re.Fields) != 1 || re.Fields[0].Field != tc.field {
+			t.Errorf("%s: err = %v, want one problem with %s", name, err, tc.field)
+			continue
+		}
+		if strings.Contains(err.Error(), "SEKR") {
+			t.Errorf("%s: the error quotes the token: %v", name, err)
+		}
+	}
+	if _, err := f.v.Import(context.Background(), ImportRequest{AppID: "crm", Owner: alice, AccessToken: "a b~!"}); err != nil {
+		t.Errorf("a token of printable ASCII, a space included (RFC 6749 VSCHAR): %v", err)
+	}
+}
+
+// A fetch asks only for scopes a provider could have granted.
+func TestFetchRefusesOddScopes(t *testing.T) {
+	t.Parallel()
+	f := setupVault(t)
+	for _, s := range []string{"", "read\x00", "a b", strings.Repeat("s", maxScopeLen+1)} {
+		_, _, err := f.v.Fetch(context.Background(), FetchRequest{AppID: "crm", Owner: alice, Scopes: []string{s}})
+		var re *outbound.InvalidError
+		if !errors.As(err, &re) || len(re.Fields) != 1 || re.Fields[0].Field != "scopes[0]" {
+			t.Errorf("scope %.20q: err = %v, want a scopes[0] problem", s, err)
+		}
+	}
 }

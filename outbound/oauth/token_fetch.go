@@ -114,11 +114,7 @@ func (r *FetchRequest) validate() error {
 	}
 	p.addAll(outbound.IDChecks{Owner: &r.Owner, MissingOwner: "set userId or tenantId",
 		AppID: r.AppID, ConnID: r.ConnectionID, ExternalID: r.ExternalID}.Problems(""))
-	for i, s := range r.Scopes {
-		if s == "" {
-			p.add(fmt.Sprintf("scopes[%d]", i), "is empty")
-		}
-	}
+	p.checkScopes("", r.Scopes, false)
 	return p.err()
 }
 
