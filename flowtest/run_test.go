@@ -77,6 +77,24 @@ scenarios:
 	}
 }
 
+// A step that needs a service the test does not provide fails its scenario even when a catch
+// routes its error on as the scenario expected: the run proves nothing about the flow.
+func TestUnmockedActionFailsItsScenarioEvenWhenCaught(t *testing.T) {
+	t.Parallel()
+	dir := writeFiles(t, map[string]string{"caught.test.yaml": `
+flow: lookup
+scenarios:
+  - name: caught without the mock
+    expect:
+      path: [find, broken]
+`})
+	rep := run(t, flowtest.Options{Paths: []string{"testdata/lookup/lookup.yaml", filepath.Join(dir, "caught.test.yaml")}})
+	s := scenario(t, rep, "caught without the mock")
+	if !s.Failed() || !strings.Contains(strings.Join(s.Failures, "\n"), `step "find" (test.lookup) failed with an internal error and is not mocked`) {
+		t.Fatalf("the scenario passed, or failed for another reason: %q", s.Failures)
+	}
+}
+
 func TestMockedResultsFollowEachOther(t *testing.T) {
 	t.Parallel()
 	rep := run(t, flowtest.Options{Paths: []string{"testdata/lookup"}})

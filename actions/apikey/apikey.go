@@ -30,6 +30,9 @@ const (
 
 var errorCodes = []string{CodeAppNotFound, CodeNotAPIKeyApp, CodeNoOwner, CodeUnavailable}
 
+// errNoKeys is the error of a kind registered without an API-key store.
+var errNoKeys = errors.New("apikey: the API-key actions are registered without an API-key store; the host must pass one to apikey.Kinds")
+
 // Kinds returns apikey.collect and apikey.check, working on keys.
 func Kinds(keys *apikeys.APIKeys) []actions.Kind {
 	return []actions.Kind{Collect(keys), Check(keys)}
@@ -66,6 +69,11 @@ func owner(call *actions.Call, tenant bool) (outbound.Owner, error) {
 
 // app loads the apikey app a step names, mapping lookup failures to flow errors.
 func app(ctx context.Context, keys *apikeys.APIKeys, id string) (apps.App, error) {
+	if keys == nil {
+		// A host's mistake, not a flow's: an internal error, which a scenario test reports as a
+		// step to mock.
+		return apps.App{}, errNoKeys
+	}
 	a, err := keys.App(ctx, id)
 	switch {
 	case errors.Is(err, apps.ErrAppNotFound):
