@@ -218,7 +218,7 @@ func (l *Loader) loadEach(paths []string, read func(string) ([]byte, error)) ([]
 		byID[f.ID] = p
 		out = append(out, f)
 	}
-	all = append(all, checkCalls(out)...)
+	all = append(all, CheckCalls(out)...)
 	if len(all) > 0 {
 		return nil, all
 	}

@@ -141,9 +141,10 @@ func listOrNone(names []string) string {
 	return strings.Join(names, ", ")
 }
 
-// checkCalls checks the sub-flow calls across a set of loaded flows: no flow may reach itself,
-// and no chain may nest deeper than MaxDepth.
-func checkCalls(loaded []*Flow) Diagnostics {
+// CheckCalls checks the sub-flow calls across a set of loaded flows: no flow may reach itself,
+// and no chain may nest deeper than MaxDepth. LoadFiles, LoadDir and LoadFS run it on what they
+// load; a host that loads flows one by one runs it on them together.
+func CheckCalls(loaded []*Flow) Diagnostics {
 	byID := map[string]*Flow{}
 	for _, f := range loaded {
 		byID[f.ID] = f

@@ -184,3 +184,19 @@ func TestRunRefusesBadOptions(t *testing.T) {
 		t.Errorf("empty folder: err = %v", err)
 	}
 }
+
+// Flows that run each other in a circle are refused before any scenario runs, as validate
+// refuses them, naming the call.
+func TestSubflowsThatRunEachOtherAreRefusedBeforeRunning(t *testing.T) {
+	t.Parallel()
+	dir := writeFiles(t, map[string]string{
+		"a.yaml": "id: a\nsteps:\n  call:\n    action: flow\n    with: {flow: b}\n    next: done\n  done:\n    end: {}\n",
+		"b.yaml": "id: b\nsteps:\n  call:\n    action: flow\n    with: {flow: a}\n    next: done\n  done:\n    end: {}\n",
+		"a.test.yaml": "flow: a\nscenarios:\n  - name: runs\n    expect: {status: completed}\n",
+	})
+	_, err := flowtest.Run(context.Background(), flowtest.Options{Registry: registry(t), Paths: []string{dir}})
+	var ds flows.Diagnostics
+	if !errors.As(err, &ds) || !strings.Contains(ds.Error(), `a.yaml:5:`) || !strings.Contains(ds.Error(), `which leads back to "a"`) {
+		t.Fatalf("err = %v, want the cycle reported at a.yaml's call", err)
+	}
+}

@@ -4,8 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -72,6 +74,7 @@ func load(opts Options) (*suite, error) {
 		}
 		s.scenarios = append(s.scenarios, scs...)
 	}
+	s.diags = append(s.diags, s.checkCalls()...)
 	if diags := s.diags; len(diags) > 0 {
 		sort.SliceStable(diags, func(i, j int) bool {
 			a, b := diags[i], diags[j]
@@ -83,6 +86,14 @@ func load(opts Options) (*suite, error) {
 		return nil, diags
 	}
 	return s, nil
+}
+
+// checkCalls checks, as validate does, the sub-flow calls of the flows under test and of the
+// flows beside them they may run: no flow reaches itself, no chain nests too deep.
+func (s *suite) checkCalls() flows.Diagnostics {
+	byID := maps.Clone(s.loader.Flows)
+	maps.Copy(byID, s.byID)
+	return flows.CheckCalls(slices.Collect(maps.Values(byID)))
 }
 
 // loadFlow loads one flow file once, recording it by file and id.
