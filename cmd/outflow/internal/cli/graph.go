@@ -20,6 +20,10 @@ func runGraph(ctx context.Context, args []string, env Env) int {
 		fs.Usage()
 		return 2
 	}
+	if *expand && *format == "dot" {
+		fmt.Fprintln(env.Stderr, "outflow graph: --expand draws Mermaid only; leave out --format dot, or --expand")
+		return 2
+	}
 	reg, err := registry(nil)
 	if err != nil {
 		fmt.Fprintln(env.Stderr, "outflow graph:", err)

@@ -60,6 +60,11 @@ func TestGraphAndSchemaCommands(t *testing.T) {
 	if code != 0 || !strings.HasPrefix(out, "digraph") {
 		t.Fatalf("graph dot: %d\n%s", code, out)
 	}
+	// An expanded graph is Mermaid only: asked for DOT, graph says so instead of printing Mermaid.
+	code, out, errOut := runCLI(t, nil, "graph", "--expand", "--format", "dot", filepath.Join(examplesDir(t), "connect-contacts.yaml"))
+	if code != 2 || out != "" || !strings.Contains(errOut, "--expand draws Mermaid only") {
+		t.Fatalf("graph --expand --format dot: %d\n%s\n%s", code, out, errOut)
+	}
 	code, out, _ = runCLI(t, nil, "schema")
 	if code != 0 || !strings.Contains(out, `"outbound.connect"`) || !strings.Contains(out, `"apikey.collect"`) {
 		t.Fatalf("schema: %d", code)
