@@ -159,6 +159,10 @@ func (r *runner) press(ctx context.Context, it interaction, where string) bool {
 		r.fail("%s: cannot press %q: the execution is %s at step %q%s", where, it.press, cur.Status, cur.StepID, r.why(ctx))
 		return false
 	}
+	if cur.Wait != nil {
+		r.fail("%s: cannot press %q: step %q waits for a signal, not for a screen; answer it with `signal:`", where, it.press, cur.StepID)
+		return false
+	}
 	next, err := r.eng.Next(ctx, cur.ExecutionID, engine.NextRequest{
 		StepID: cur.StepID, Interaction: it.press, Input: it.with, Nonce: cur.Nonce,
 	})

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/outflowhq/outflow/actions"
+	"github.com/outflowhq/outflow/actions/builtin"
 	"github.com/outflowhq/outflow/flows"
 	"github.com/outflowhq/outflow/flowtest"
 )
@@ -198,5 +200,34 @@ func TestSubflowsThatRunEachOtherAreRefusedBeforeRunning(t *testing.T) {
 	var ds flows.Diagnostics
 	if !errors.As(err, &ds) || !strings.Contains(ds.Error(), `a.yaml:5:`) || !strings.Contains(ds.Error(), `which leads back to "a"`) {
 		t.Fatalf("err = %v, want the cycle reported at a.yaml's call", err)
+	}
+}
+
+// Pressing a button while the flow waits for a signal says what to do instead.
+func TestPressingAtAWaitSaysToSignal(t *testing.T) {
+	t.Parallel()
+	dir := writeFiles(t, map[string]string{"press.test.yaml": `
+flow: approve-tenant-key
+scenarios:
+  - name: presses at the wait
+    tenant: acme
+    user: u1
+    interactions:
+      - press: ask
+        with: {reason: experiments}
+      - press: continue
+`})
+	reg := actions.NewRegistry()
+	if err := builtin.Register(reg, builtin.Deps{}); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := flowtest.Run(context.Background(), flowtest.Options{Registry: reg,
+		Paths: []string{"../examples/flows/approve-tenant-key.yaml", filepath.Join(dir, "press.test.yaml")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := scenario(t, rep, "presses at the wait")
+	if !strings.Contains(strings.Join(s.Failures, "\n"), `step "approval" waits for a signal, not for a screen; answer it with `+"`signal:`") {
+		t.Fatalf("failures: %q", s.Failures)
 	}
 }
