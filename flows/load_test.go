@@ -144,3 +144,14 @@ func FuzzLoad(f *testing.F) {
 }
 
 func epoch() time.Time { return time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC) }
+
+// A problem with a key the step does not have (a select field's missing options) is reported at
+// the nearest thing it does have (the field), not at the start of the step's settings.
+func TestAMissingKeyIsReportedAtItsParent(t *testing.T) {
+	src := "id: sel\nsteps:\n  ask:\n    screen:\n      title: T\n      fields:\n        - {name: a, label: A}\n        - {name: sel, type: select, label: S}\n      buttons:\n        - {id: continue, label: Continue}\n    next: done\n  done:\n    end: {}\n"
+	_, err := coreLoader(t).Load("sel.yaml", []byte(src))
+	var ds Diagnostics
+	if !errors.As(err, &ds) || len(ds) != 1 || ds[0].Line != 8 || ds[0].Col != 11 || !strings.Contains(ds[0].Message, "fields[1].options") {
+		t.Fatalf("err = %v, want one problem at sel.yaml:8:11 (the select field)", err)
+	}
+}

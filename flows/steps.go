@@ -213,7 +213,7 @@ func (b *builder) validation(rs *rawStep, with *yaml.Node, where string, err err
 	for _, e := range errs {
 		var fe *actions.FieldError
 		if errors.As(e, &fe) {
-			pos, ok := rs.paths[fe.Field]
+			pos, ok := closestPath(rs.paths, fe.Field)
 			if !ok {
 				pos = [2]int{with.Line, with.Column}
 			}
@@ -222,6 +222,18 @@ func (b *builder) validation(rs *rawStep, with *yaml.Node, where string, err err
 		}
 		b.c.add(with.Line, with.Column, "%s: %v", where, e)
 	}
+}
+
+// closestPath returns the position of field, or of the nearest enclosing path that has one
+// ("fields[5]" for a missing "fields[5].options").
+func closestPath(paths map[string][2]int, field string) ([2]int, bool) {
+	for field != "" {
+		if pos, ok := paths[field]; ok {
+			return pos, true
+		}
+		field = field[:max(strings.LastIndexByte(field, '.'), strings.LastIndexByte(field, '['), 0)]
+	}
+	return [2]int{}, false
 }
 
 // transitions parses on, next, catch, timeout and retry.
