@@ -172,7 +172,7 @@ func (b *builder) config(rs *rawStep, with *yaml.Node) {
 		rs.paths = res.Paths
 		if b.problems(res) {
 			rs.broken = true
-			if !res.OnlyUnknownKeys() {
+			if !res.Contained() {
 				return
 			}
 		}

@@ -23,8 +23,9 @@ import (
 type Problem struct {
 	Line, Col int
 	Msg       string
-	// UnknownKey marks a key the target does not have; the rest of the value decoded normally.
-	UnknownKey bool
+	// Contained marks a problem that stays where it is, the rest of the value decoded normally: a
+	// key the target does not have, or text mixed with an expression (kept as the text).
+	Contained bool
 }
 
 // TreeSetter is implemented by fields that accept expressions (actions.Value).
@@ -45,11 +46,11 @@ type ValueRef struct {
 	Secret bool
 }
 
-// OnlyUnknownKeys reports whether every problem is an unknown key, so the decoded value is otherwise
-// complete and worth validating.
-func (r Result) OnlyUnknownKeys() bool {
+// Contained reports whether every problem is contained, so the decoded value is otherwise
+// complete and worth validating, and its expressions worth checking.
+func (r Result) Contained() bool {
 	for _, p := range r.Problems {
-		if !p.UnknownKey {
+		if !p.Contained {
 			return false
 		}
 	}
@@ -297,7 +298,7 @@ func (d *decoder) structure(n *yaml.Node, v reflect.Value, path, where string, s
 		f, ok := fieldNamed(fields, k.Value)
 		if !ok {
 			d.fail(k, "unknown field %q in %s%s", k.Value, describe(path, where), suggest.Hint(k.Value, names))
-			d.res.Problems[len(d.res.Problems)-1].UnknownKey = true
+			d.res.Problems[len(d.res.Problems)-1].Contained = true
 			continue
 		}
 		d.value(val, v.FieldByIndex(f.Index), join(path, f.Name), where, secret || f.Secret)

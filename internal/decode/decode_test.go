@@ -176,7 +176,7 @@ extra: 1
 	if got := problems(res); got != want {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}
-	if res.OnlyUnknownKeys() {
+	if res.Contained() {
 		t.Error("OnlyUnknownKeys with type errors")
 	}
 }
@@ -189,7 +189,7 @@ func TestMissingRequiredFieldsAndUnknownKeys(t *testing.T) {
 		t.Errorf("got %s", got)
 	}
 	res = Into(parse(t, "required: a\ntetx: a\n"), &c, "thing")
-	if !res.OnlyUnknownKeys() || len(res.Problems) != 1 || !res.Problems[0].UnknownKey {
+	if !res.Contained() || len(res.Problems) != 1 || !res.Problems[0].Contained {
 		t.Errorf("got %+v", res.Problems)
 	}
 	var empty config

@@ -47,7 +47,10 @@ func (d *decoder) tree(n *yaml.Node) *tree.Node {
 		}
 		if n.Tag == "!!str" && strings.Contains(n.Value, open) {
 			d.fail(n, "an expression must be the whole value: write ${{ ... }} alone, and build text inside it, e.g. ${{ \"Hello \" + input.name }}")
-			return nil
+			// Contained: decoding goes on with the text as written, so the problems of the
+			// other values are reported with this one.
+			d.res.Problems[len(d.res.Problems)-1].Contained = true
+			return &tree.Node{Kind: tree.Literal, Lit: n.Value, Line: n.Line, Col: n.Column}
 		}
 		var lit any
 		if err := n.Decode(&lit); err != nil {
