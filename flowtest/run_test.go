@@ -192,8 +192,8 @@ func TestRunRefusesBadOptions(t *testing.T) {
 func TestSubflowsThatRunEachOtherAreRefusedBeforeRunning(t *testing.T) {
 	t.Parallel()
 	dir := writeFiles(t, map[string]string{
-		"a.yaml": "id: a\nsteps:\n  call:\n    action: flow\n    with: {flow: b}\n    next: done\n  done:\n    end: {}\n",
-		"b.yaml": "id: b\nsteps:\n  call:\n    action: flow\n    with: {flow: a}\n    next: done\n  done:\n    end: {}\n",
+		"a.yaml":      "id: a\nsteps:\n  call:\n    action: flow\n    with: {flow: b}\n    next: done\n  done:\n    end: {}\n",
+		"b.yaml":      "id: b\nsteps:\n  call:\n    action: flow\n    with: {flow: a}\n    next: done\n  done:\n    end: {}\n",
 		"a.test.yaml": "flow: a\nscenarios:\n  - name: runs\n    expect: {status: completed}\n",
 	})
 	_, err := flowtest.Run(context.Background(), flowtest.Options{Registry: registry(t), Paths: []string{dir}})
