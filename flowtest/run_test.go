@@ -89,6 +89,7 @@ scenarios:
   - name: caught without the mock
     expect:
       path: [find, broken]
+      status: failed
 `})
 	rep := run(t, flowtest.Options{Paths: []string{"testdata/lookup/lookup.yaml", filepath.Join(dir, "caught.test.yaml")}})
 	s := scenario(t, rep, "caught without the mock")
