@@ -44,29 +44,27 @@ func (b *builder) inputs(n *yaml.Node) {
 		if v.Kind == yaml.ScalarNode && v.Tag == "!!str" {
 			// Short form: `name: string`.
 			doc.Type = v.Value
-		} else {
-			res := decode.IntoFile(b.flow.Source, v, &doc, "input "+name)
-			if b.problems(res) {
-				continue
-			}
+		} else if res := decode.IntoFile(b.flow.Source, v, &doc, "input "+name); b.problems(res) {
+			// The input is still declared, so the expressions that read it are not reported too.
+			b.flow.Inputs = append(b.flow.Inputs, Input{Name: name, Type: actions.Any()})
+			continue
 		}
 		t, ok := inputTypes[doc.Type]
 		if !ok {
 			b.c.add(v.Line, v.Column, "input %q has unknown type %q; use string, number, bool, list or object", name, doc.Type)
-			continue
+			t = actions.Any()
 		}
 		in := Input{Name: name, Type: t, Required: doc.Required, Description: doc.Description}
-		if doc.Default != nil {
+		if ok && doc.Default != nil {
 			def, err := t.Coerce(doc.Default)
-			if err != nil {
+			switch {
+			case err != nil:
 				b.c.add(v.Line, v.Column, "default of input %q: %v", name, err)
-				continue
-			}
-			if doc.Required {
+			case doc.Required:
 				b.c.add(v.Line, v.Column, "input %q is required and has a default; keep one of the two", name)
-				continue
+			default:
+				in.Default = def
 			}
-			in.Default = def
 		}
 		b.flow.Inputs = append(b.flow.Inputs, in)
 	}
