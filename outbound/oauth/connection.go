@@ -1,6 +1,8 @@
 package oauth
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -114,7 +116,8 @@ func (c *Connection) clone() Connection {
 
 // Token is a usable access token for a connection. It is the only value that carries
 // credentials out of the vault: printing it with fmt or slog shows REDACTED in place of each
-// token, so a stray log line cannot leak one.
+// token, so a stray log line cannot leak one, and marshalling it to JSON or YAML fails with
+// ErrTokenMarshal. To send a token on, copy the fields into a type of your own.
 type Token struct {
 	AccessToken string
 	TokenType   string
@@ -151,6 +154,16 @@ func (t Token) String() string {
 // GoString is String, so %#v cannot print a token either.
 func (t Token) GoString() string { return t.String() }
 
+// ErrTokenMarshal is returned when something tries to serialise a Token or an ImportRequest.
+var ErrTokenMarshal = errors.New("oauth: a token is never marshalled; copy the fields you send into a type of your own")
+
+// MarshalJSON always fails with ErrTokenMarshal, so a token cannot reach a response, a log or a
+// cache by way of encoding/json.
+func (t Token) MarshalJSON() ([]byte, error) { return nil, ErrTokenMarshal }
+
+// MarshalYAML always fails with ErrTokenMarshal.
+func (t Token) MarshalYAML() (any, error) { return nil, ErrTokenMarshal }
+
 func redactedOrEmpty(s string) string {
 	if s == "" {
 		return ""
@@ -161,6 +174,9 @@ func redactedOrEmpty(s string) string {
 var (
 	_ slog.LogValuer = Token{}
 	_ fmt.Formatter  = Token{}
+	_ json.Marshaler = Token{}
+	_ fmt.Formatter  = ImportRequest{}
+	_ json.Marshaler = ImportRequest{}
 	_ slog.LogValuer = Connection{}
 )
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"time"
 
@@ -44,6 +45,22 @@ func (r ImportRequest) LogValue() slog.Value {
 		slog.String("accessToken", redactedOrEmpty(r.AccessToken)), slog.String("refreshToken", redactedOrEmpty(r.RefreshToken)),
 	)
 }
+
+// String shows the request with its tokens redacted, so printing it with fmt cannot leak one.
+func (r ImportRequest) String() string {
+	return fmt.Sprintf("ImportRequest{AppID:%s Owner:%s/%s ExternalID:%s AccessToken:%s RefreshToken:%s IDToken:%s ExpiresAt:%s Scopes:%v}",
+		r.AppID, r.Owner.Kind(), r.Owner.ID(), r.ExternalID, redactedOrEmpty(r.AccessToken), redactedOrEmpty(r.RefreshToken),
+		redactedOrEmpty(r.IDToken), r.ExpiresAt.UTC().Format(time.RFC3339), r.Scopes)
+}
+
+// GoString is String.
+func (r ImportRequest) GoString() string { return r.String() }
+
+// Format prints the request with its tokens redacted, for every verb.
+func (r ImportRequest) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, r.String()) }
+
+// MarshalJSON always fails with ErrTokenMarshal.
+func (r ImportRequest) MarshalJSON() ([]byte, error) { return nil, ErrTokenMarshal }
 
 // ErrVerifyFailed matches a *VerifyError.
 var ErrVerifyFailed = errors.New("oauth: imported grant refused by the provider")

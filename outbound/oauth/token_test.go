@@ -2,6 +2,7 @@ package oauth
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -14,6 +15,7 @@ import (
 	"github.com/outflowhq/outflow/outbound/apps"
 	"github.com/outflowhq/outflow/store"
 	"github.com/outflowhq/outflow/store/storetest"
+	"go.yaml.in/yaml/v3"
 )
 
 func TestFetchOfAValidTokenIsOneRoundTrip(t *testing.T) {
@@ -199,11 +201,28 @@ func TestTokenAndConnectionNeverPrintSecrets(t *testing.T) {
 	if strings.Contains(out, "secret-value") || !strings.Contains(out, "REDACTED") {
 		t.Errorf("a token printed its secrets: %s", out)
 	}
-	imp := ImportRequest{AppID: "crm", Owner: alice, AccessToken: "AT-secret-value"}
+	imp := ImportRequest{AppID: "crm", Owner: alice, AccessToken: "AT-secret-value", RefreshToken: "RT-secret-value", IDToken: "ID-secret-value"}
 	logs.Reset()
 	slog.New(slog.NewJSONHandler(&logs, nil)).Info("t", "import", imp)
-	if strings.Contains(logs.String(), "secret-value") {
-		t.Errorf("an import request logged its token: %s", logs.String())
+	out = logs.String() + fmt.Sprintf("%v %+v %#v %s %q", imp, imp, imp, &imp, imp)
+	if strings.Contains(out, "secret-value") || !strings.Contains(out, "REDACTED") {
+		t.Errorf("an import request printed its tokens: %s", out)
+	}
+}
+
+func TestTokenAndImportRequestNeverMarshal(t *testing.T) {
+	t.Parallel()
+	tok := Token{AccessToken: "AT-secret-value", RefreshToken: "RT-secret-value"}
+	imp := ImportRequest{AppID: "crm", Owner: alice, AccessToken: "AT-secret-value"}
+	for _, v := range []any{tok, &tok, map[string]any{"t": tok}, imp, &imp} {
+		b, err := json.Marshal(v)
+		if !errors.Is(err, ErrTokenMarshal) || strings.Contains(string(b), "secret-value") {
+			t.Errorf("json.Marshal(%T) = %s, %v; want ErrTokenMarshal", v, b, err)
+		}
+	}
+	b, err := yaml.Marshal(map[string]any{"t": tok})
+	if err == nil || strings.Contains(string(b), "secret-value") {
+		t.Errorf("yaml.Marshal(token) = %s, %v; want an error", b, err)
 	}
 }
 
