@@ -3,6 +3,7 @@ package engine_test
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -215,19 +216,56 @@ steps:
 	}
 }
 
-// Without a redirect policy, an end step's redirect URL is dropped.
+// Without a redirect policy, an end step's redirect URL is dropped, and the host is told why: an
+// event and a warning that names the origin, never the query.
 func TestRedirectsNeedAPolicy(t *testing.T) {
 	t.Parallel()
-	b := setup(t, storetest.New(t))
-	b.add(t, b.engine, "bye.yaml", `
+	for _, tc := range []struct {
+		name, reason string
+		policy       func(string) bool
+	}{
+		{"no policy", "redirects are off: the host set no redirect policy", nil},
+		{"refused", "the redirect URL is not allowed", func(u string) bool { return strings.HasPrefix(u, "https://app.example/") }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := setup(t, storetest.New(t))
+			var logs strings.Builder
+			e, err := engine.New(engine.Options{Store: b.store, Registry: b.reg, Clock: b.clock, RedirectAllowed: tc.policy,
+				Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+			if err != nil {
+				t.Fatal(err)
+			}
+			b.add(t, e, "bye.yaml", `
 id: bye
 steps:
   done:
-    end: {redirectUrl: "https://evil.example/"}
+    end: {redirectUrl: "https://evil.example/x?code=secret-value"}
 `)
-	r := mustStart(t, b.engine, "bye", nil)
-	if r.Redirect != nil {
-		t.Fatalf("redirect without a policy: %+v", r.Redirect)
+			r := mustStart(t, e, "bye", nil)
+			if r.Redirect != nil {
+				t.Fatalf("redirect not allowed but kept: %+v", r.Redirect)
+			}
+			evs, err := e.Events(context.Background(), r.ExecutionID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got string
+			for _, ev := range evs {
+				if p, _ := ev.Payload(); p != nil {
+					if rr, ok := p.(engine.RedirectRefusedEvent); ok {
+						got = rr.Reason
+					}
+				}
+			}
+			if got != tc.reason {
+				t.Errorf("refusal event reason = %q, want %q", got, tc.reason)
+			}
+			out := logs.String()
+			if !strings.Contains(out, "redirect dropped") || !strings.Contains(out, "origin=https://evil.example") ||
+				!strings.Contains(out, tc.reason) || strings.Contains(out, "secret-value") {
+				t.Errorf("log: %s", out)
+			}
+		})
 	}
 }
 

@@ -49,9 +49,10 @@ type Options struct {
 	MaxStepsPerRequest int
 	// StepTimeout is the timeout of steps that set none (default 30s).
 	StepTimeout time.Duration
-	// RedirectAllowed vets the redirect URL of an end step; a refused URL is dropped and the refusal
-	// logged as an event. Nil refuses every redirect (the server passes a policy built from its
-	// public URL and allow-list).
+	// RedirectAllowed vets the redirect URL of an end step; a refused URL is dropped, and the
+	// refusal recorded as an event and logged as a warning. Nil refuses every redirect: a host that
+	// serves flows over HTTP passes server.RedirectPolicy(publicURL, allowed), as `outflow serve`
+	// does, so flows may send the browser to its own origin and the origins it allows.
 	RedirectAllowed func(url string) bool
 	// Observer receives metrics callbacks; nil means none.
 	Observer Observer

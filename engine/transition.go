@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"time"
 
 	"github.com/outflowhq/outflow/actions"
@@ -242,7 +243,14 @@ func (t *transition) complete(step *flows.Step, res actions.Result) {
 	}
 	fin := &finish{Screen: res.Screen, RedirectURL: res.FinishRedirect}
 	if fin.RedirectURL != "" && (t.e.opts.RedirectAllowed == nil || !t.e.opts.RedirectAllowed(fin.RedirectURL)) {
-		t.emit(step.ID, RedirectRefusedEvent{Reason: "the redirect URL is not allowed"})
+		reason := "the redirect URL is not allowed"
+		if t.e.opts.RedirectAllowed == nil {
+			reason = "redirects are off: the host set no redirect policy"
+		}
+		t.emit(step.ID, RedirectRefusedEvent{Reason: reason})
+		// The log names the origin only: a query string may carry what the flow put there.
+		t.e.log.Warn("engine: end-of-flow redirect dropped", "execution", rec.ID, "flow", rec.FlowID, "step", step.ID,
+			"origin", urlOrigin(fin.RedirectURL), "reason", reason)
 		fin.RedirectURL = ""
 	}
 	if fin.Screen != nil || fin.RedirectURL != "" {
@@ -332,3 +340,12 @@ func (t *transition) encode() ([]byte, [][]byte, error) {
 
 // response renders the execution as it now stands, with the nonce of its pause.
 func (t *transition) response() *Response { return t.rec.response(true) }
+
+// urlOrigin is the scheme and host of raw, or "" when it has none.
+func urlOrigin(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host
+}

@@ -6,7 +6,7 @@ import (
 )
 
 // RedirectPolicy returns the check a host gives engine.Options.RedirectAllowed (where a browser
-// may be sent when a flow ends) and outbound.VaultOptions.RedirectAllowed (where it may go after
+// may be sent when a flow ends) and oauth.VaultOptions.RedirectAllowed (where it may go after
 // a consent): absolute http(s) URLs on the origin of publicURL, or matching an entry of allowed.
 // An entry is an origin ("https://app.example.com", any path on it) or a URL prefix ending in
 // "/" ("https://app.example.com/settings/"). URLs with credentials or fragments are refused, and
