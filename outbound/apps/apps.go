@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -52,10 +54,17 @@ func NewApps(opts Options) (*Apps, error) {
 	if opts.Keyring == nil {
 		return nil, errors.New("apps: new apps: Options.Keyring is required")
 	}
+	if opts.PublicURL != "" {
+		u, err := url.Parse(opts.PublicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil ||
+			u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(opts.PublicURL, "?") || strings.HasSuffix(opts.PublicURL, "#") {
+			return nil, fmt.Errorf("apps: new apps: Options.PublicURL must be an absolute http(s) URL without credentials, query or fragment, got %q", opts.PublicURL)
+		}
+	}
 	if opts.Catalog == nil {
 		c, err := LoadCatalog()
 		if err != nil {
-			return nil, fmt.Errorf("outbound: new apps: %w", err)
+			return nil, fmt.Errorf("apps: new apps: %w", err)
 		}
 		opts.Catalog = c
 	}

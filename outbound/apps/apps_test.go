@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -71,6 +72,13 @@ func TestNewAppsNeedsStoreAndKeyring(t *testing.T) {
 	}
 	if _, err := NewApps(Options{Store: storetest.New(t)}); err == nil {
 		t.Error("NewApps without a keyring succeeded")
+	}
+	for _, bad := range []string{"/outflow", "auth.example.com", "ftp://auth.example.com", "https://", "https://u:p@auth.example.com",
+		"https://auth.example.com/?x=1", "https://auth.example.com/#top"} {
+		_, err := NewApps(Options{Store: storetest.New(t), Keyring: kr, PublicURL: bad})
+		if err == nil || !strings.Contains(err.Error(), "Options.PublicURL") {
+			t.Errorf("NewApps with PublicURL %q: %v, want an error naming the field", bad, err)
+		}
 	}
 	f := setupApps(t, nil)
 	if f.apps.Catalog() == nil || f.apps.Options().Catalog != f.apps.Catalog() {

@@ -20,7 +20,11 @@ type Options struct {
 	Keyring *store.Keyring
 	// Catalog is the provider catalog; nil loads the embedded one.
 	Catalog *Catalog
-	// PublicURL is the base of callback URLs, e.g. "https://auth.example.com".
+	// PublicURL is the base of callback URLs, e.g. "https://auth.example.com", or
+	// "https://auth.example.com/outflow" for a server mounted under a path: the same value as
+	// server.Options.PublicURL. An OAuth app's callback is <PublicURL>/v1/oauth/callback/<id>.
+	// Without it (and without the app's callbackDomain) a consent cannot start: Connect fails
+	// with oauth.ErrNoPublicURL. It must be an absolute http(s) URL.
 	PublicURL string
 	// HTTPClient makes provider calls (token exchange, refresh, revocation, user info, discovery,
 	// API-key probes); nil means a client with a 10s timeout. Each call also has its own shorter

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"net/url"
@@ -144,6 +145,11 @@ func (v *Vault) Connect(ctx context.Context, req ConnectRequest) (*ConnectResult
 	return &ConnectResult{URL: pc.conf.AuthCodeURL(state, opts...), ExpiresAt: st.ExpiresAt}, nil
 }
 
+// ErrNoPublicURL: a consent needs an absolute callback URL, and the apps registry was built
+// without apps.Options.PublicURL (and the app has no callbackDomain).
+var ErrNoPublicURL = errors.New("oauth: the apps registry has no PublicURL, so the provider could not send the browser back; " +
+	"set apps.Options.PublicURL to the server's public URL")
+
 // CheckConnect checks a connect without starting it: the request's fields, the app, the
 // redirect URL and the provider's endpoints. Connect would fail with the same error. Hosts use
 // it to refuse a bad request at once when the consent itself starts later (from a link the
@@ -166,6 +172,9 @@ func (v *Vault) checkConnect(ctx context.Context, req *ConnectRequest) (apps.App
 	app, err := v.oauthApp(ctx, req.AppID)
 	if err == nil {
 		app, tc, err = v.forOwner(ctx, app, req.Owner)
+	}
+	if err == nil && app.CallbackDomain == "" && v.opts.PublicURL == "" {
+		err = ErrNoPublicURL
 	}
 	if err != nil {
 		return apps.App{}, "", nil, tc, fmt.Errorf("connect app %q: %w", req.AppID, err)
