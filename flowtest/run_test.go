@@ -232,3 +232,34 @@ scenarios:
 		t.Fatalf("failures: %q", s.Failures)
 	}
 }
+
+// The built-in kinds that need a service (a token vault, an API-key store, a request proxy) fail
+// as the host's mistake when the registry has none, so a scenario that reaches one unmocked says
+// to mock it, even when the flow catches every error.
+func TestUnmockedBuiltinKindsPointAtTheMock(t *testing.T) {
+	t.Parallel()
+	reg := actions.NewRegistry()
+	if err := builtin.Register(reg, builtin.Deps{}); err != nil {
+		t.Fatal(err)
+	}
+	for kind, with := range map[string]string{
+		"outbound.token":   "{app: crm}",
+		"outbound.connect": "{app: crm}",
+		"apikey.check":     "{app: openai}",
+		"http.request":     "{app: crm, path: /contacts}",
+	} {
+		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
+			dir := writeFiles(t, map[string]string{
+				"f.yaml":      "id: f\nsteps:\n  use:\n    action: " + kind + "\n    with: " + with + "\n    next: done\n    catch: {any: done}\n  done:\n    end: {}\n",
+				"f.test.yaml": "scenarios:\n  - name: forgot the mock\n    user: u1\n    expect: {path: [use, done]}\n",
+			})
+			rep := run(t, flowtest.Options{Registry: reg, Paths: []string{dir}})
+			s := scenario(t, rep, "forgot the mock")
+			want := `step "use" (` + kind + `) failed with an internal error and is not mocked`
+			if !s.Failed() || !strings.Contains(strings.Join(s.Failures, "\n"), want) {
+				t.Fatalf("failures %q, want one saying %q", s.Failures, want)
+			}
+		})
+	}
+}

@@ -31,7 +31,8 @@ const (
 var errorCodes = []string{CodeAppNotFound, CodeNotAPIKeyApp, CodeNoOwner, CodeUnavailable}
 
 // errNoKeys is the error of a kind registered without an API-key store.
-var errNoKeys = errors.New("apikey: the API-key actions are registered without an API-key store; the host must pass one to apikey.Kinds")
+var errNoKeys = errors.New("apikey: apikey.collect and apikey.check are registered without an API-key store; " +
+	"the host passes one in builtin.Deps.APIKeys (or to this package's Kinds)")
 
 // Kinds returns apikey.collect and apikey.check, working on keys.
 func Kinds(keys *apikeys.APIKeys) []actions.Kind {

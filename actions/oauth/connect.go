@@ -106,11 +106,11 @@ func Connect(v *oauth.Vault) actions.Kind {
 			"Completes with connected, denied, error or (with chooseScopes) skipped. Never outputs a token.",
 		Outputs:  connectOutputs,
 		Outcomes: []string{OutcomeConnected, OutcomeDenied, OutcomeError, OutcomeSkipped},
-		Errors:   []string{CodeAppNotFound, CodeNoSubject, CodeInvalidRequest, CodeNoVault},
+		Errors:   []string{CodeAppNotFound, CodeNoSubject, CodeInvalidRequest},
 		Pauses:   true,
 	}, func(ctx context.Context, call *actions.Call, c *ConnectConfig) (actions.Result, error) {
 		if v == nil {
-			return actions.Result{}, noVault()
+			return actions.Result{}, errNoVault
 		}
 		return runConnect(ctx, v, call, c)
 	})

@@ -19,7 +19,8 @@ import (
 )
 
 // Kinds returns the OAuth action kinds, backed by v. With a nil v the kinds still load (for
-// validation and schemas), and a step of them fails with CodeNoVault when it runs.
+// validation and schemas), and a step of them fails with an internal error when it runs: a
+// missing vault is the host's mistake, which no flow should route around.
 func Kinds(v *oauth.Vault) []actions.Kind {
 	return []actions.Kind{Connect(v), Token(v)}
 }
@@ -33,16 +34,14 @@ const (
 	// CodeInvalidRequest: the step's settings, once evaluated, are not a valid request (a bad
 	// scope, a redirect URL the app does not allow).
 	CodeInvalidRequest = "invalid_request"
-	// CodeNoVault: the host registered the kinds without a token vault.
-	CodeNoVault = "no_vault"
 	// CodeProviderUnavailable: the token expired and the provider cannot refresh it for now
 	// (retryable).
 	CodeProviderUnavailable = "provider_unavailable"
 )
 
-func noVault() error {
-	return actions.Errorf(CodeNoVault, "the OAuth actions are registered without a token vault; the host must pass one to oauth.Kinds")
-}
+// errNoVault is the error of a kind registered without a token vault.
+var errNoVault = errors.New("oauth: outbound.connect and outbound.token are registered without a token vault; " +
+	"the host passes one in builtin.Deps.Vault (or to this package's Kinds)")
 
 // owner returns who the step acts for: the execution's user, or with tenant its tenant.
 func owner(call *actions.Call, tenant bool) (outbound.Owner, error) {

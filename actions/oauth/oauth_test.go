@@ -481,15 +481,21 @@ func TestKindsWithoutAVaultLoadAndFailWhenRun(t *testing.T) {
 		t.Fatalf("a flow using the kinds does not load without a vault: %v", err)
 	}
 	s := storetest.New(t)
-	eng, err := engine.New(engine.Options{Store: s, Registry: reg, Logger: slog.New(slog.DiscardHandler)})
+	var logs strings.Builder
+	eng, err := engine.New(engine.Options{Store: s, Registry: reg, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := eng.AddFlow(context.Background(), fl); err != nil {
 		t.Fatal(err)
 	}
+	// A missing vault is the host's mistake: an internal error no flow can catch by code, and a
+	// log line that says what to pass.
 	resp, err := eng.Start(context.Background(), "connect-crm", engine.StartRequest{Subject: alice})
-	if err != nil || resp.Status != engine.StatusFailed || resp.Error.Code != oauthaction.CodeNoVault {
+	if err != nil || resp.Status != engine.StatusFailed || resp.Error.Code != actions.CodeInternal {
 		t.Fatalf("run without a vault: %+v %v", resp, err)
+	}
+	if !strings.Contains(logs.String(), "builtin.Deps.Vault") {
+		t.Errorf("the log does not say what the host must pass: %s", logs.String())
 	}
 }

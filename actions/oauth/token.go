@@ -56,10 +56,10 @@ func Token(v *oauth.Vault) actions.Kind {
 			"Completes with connected, missing_scopes, not_connected or needs_reauth.",
 		Outputs:  tokenOutputs,
 		Outcomes: []string{OutcomeTokenConnected, OutcomeMissingScopes, OutcomeNotConnected, OutcomeNeedsReauth},
-		Errors:   []string{CodeAppNotFound, CodeNoSubject, CodeInvalidRequest, CodeProviderUnavailable, CodeNoVault},
+		Errors:   []string{CodeAppNotFound, CodeNoSubject, CodeInvalidRequest, CodeProviderUnavailable},
 	}, func(ctx context.Context, call *actions.Call, c *TokenConfig) (actions.Result, error) {
 		if v == nil {
-			return actions.Result{}, noVault()
+			return actions.Result{}, errNoVault
 		}
 		return runToken(ctx, v, call, c)
 	})

@@ -11,6 +11,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -44,7 +45,6 @@ const (
 	CodeUpstreamTimeout     = "upstream_timeout"
 	CodeUpstreamUnreachable = "upstream_unreachable"
 	CodeProviderUnavailable = "provider_unavailable"
-	CodeNoProxy             = "no_proxy"
 )
 
 // MaxBody is the largest response body the step parses into its output; a larger one leaves
@@ -110,8 +110,12 @@ var outputs = actions.Object(map[string]actions.Type{
 	"retryAfter":   actions.Number().Describe("seconds to wait, when rate_limited"),
 })
 
+// errNoProxy is the error of the kind registered without a request proxy.
+var errNoProxy = errors.New("request: http.request is registered without a request proxy; " +
+	"the host passes one in builtin.Deps.Proxy (or to this package's Kinds)")
+
 // Kinds returns the http.request kind, backed by p. With a nil p the kind still loads, and a step
-// fails with CodeNoProxy when it runs.
+// fails with an internal error when it runs (the host's mistake, which no flow should route around).
 func Kinds(p *proxy.Proxy) []actions.Kind { return []actions.Kind{Request(p)} }
 
 // Request is the http.request kind.
@@ -123,10 +127,10 @@ func Request(p *proxy.Proxy) actions.Kind {
 		Outputs:  outputs,
 		Outcomes: outcomes,
 		Errors: []string{CodeAppNotFound, CodeNoSubject, CodeInvalidRequest, CodeHostNotAllowed, CodeUpstreamTimeout,
-			CodeUpstreamUnreachable, CodeProviderUnavailable, CodeNoProxy},
+			CodeUpstreamUnreachable, CodeProviderUnavailable},
 	}, func(ctx context.Context, call *actions.Call, c *Config) (actions.Result, error) {
 		if p == nil {
-			return actions.Result{}, actions.Errorf(CodeNoProxy, "http.request is registered without a request proxy; the host must pass one to request.Kinds")
+			return actions.Result{}, errNoProxy
 		}
 		return run(ctx, p, call, c)
 	})
