@@ -14,6 +14,7 @@ package actions
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"time"
 )
@@ -133,6 +134,25 @@ type Result struct {
 // Done completes the step with an outcome and an output.
 func Done(outcome string, output map[string]any) Result {
 	return Result{Outcome: outcome, Output: output}
+}
+
+// DoneWith completes the step with an outcome and an output given as a Go value, typically the
+// struct whose TypeOf the kind declares as its Outputs, so the declaration and what the action
+// returns are one type. The value is converted to its JSON form (keys from its json tags, times in
+// RFC 3339); it must be an object. The engine still checks the result against the declaration.
+func DoneWith(outcome string, output any) (Result, error) {
+	if m, ok := output.(map[string]any); ok {
+		return Done(outcome, m), nil
+	}
+	b, err := json.Marshal(output)
+	if err != nil {
+		return Result{}, fmt.Errorf("actions: output of outcome %q: %w", outcome, err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil || m == nil {
+		return Result{}, fmt.Errorf("actions: output of outcome %q must be an object (a struct or a map), got %T", outcome, output)
+	}
+	return Done(outcome, m), nil
 }
 
 // ShowScreen pauses the step at a screen, keeping state until the user answers.

@@ -3,11 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 
 	"github.com/outflowhq/outflow/actions"
 	"github.com/outflowhq/outflow/engine"
-	"github.com/outflowhq/outflow/flows"
 	"github.com/outflowhq/outflow/store"
 )
 
@@ -19,18 +17,19 @@ func Example() {
 		panic(err)
 	}
 	defer st.Close()
-	eng, reg, err := newEngine(st)
+	keyring, err := openKeyring(st, "")
 	if err != nil {
 		panic(err)
 	}
-	src, _ := os.ReadFile("flows/signup.yaml")
-	f, err := flows.NewLoader(reg).Load("signup.yaml", src)
+	o, err := build(st, keyring, "http://localhost:8081/outflow", quiet())
 	if err != nil {
 		panic(err)
 	}
-	if err := eng.AddFlow(ctx, f); err != nil {
+	defer o.close()
+	if err := o.addFlows(ctx); err != nil {
 		panic(err)
 	}
+	eng := o.engine
 	for _, email := range []string{"ada@example.com", "bot@mailinator.com"} {
 		r, _ := eng.Start(ctx, "signup", engine.StartRequest{Subject: actions.Subject{UserID: "u1"}})
 		r, err = eng.Next(ctx, r.ExecutionID, engine.NextRequest{StepID: r.StepID, Interaction: "continue", Nonce: r.Nonce,

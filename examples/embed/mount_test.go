@@ -1,47 +1,28 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"regexp"
 	"strings"
 	"testing"
-
-	"github.com/outflowhq/outflow/flows"
-	"github.com/outflowhq/outflow/store"
 )
+
+// hostKey is the management key of the tests.
+const hostKey = "host-management-key-0123456789abcdef"
 
 // The host mounts Outflow under /outflow with its public URL saying so: a sign-up started over
 // the REST API runs in a browser through its one-time link, every page, form and redirect under
 // /outflow, beside the host's own routes.
 func TestTheEmbeddedServerRunsAFlowUnderItsPath(t *testing.T) {
-	ctx := context.Background()
-	st, err := store.Open(ctx, store.Options{Logger: quiet()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	eng, reg, err := newEngine(st)
-	if err != nil {
-		t.Fatal(err)
-	}
-	src, _ := os.ReadFile("flows/signup.yaml")
-	f, err := flows.NewLoader(reg).Load("signup.yaml", src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := eng.AddFlow(ctx, f); err != nil {
-		t.Fatal(err)
-	}
 	ts := httptest.NewServer(nil)
 	t.Cleanup(ts.Close)
-	mux, err := newMux(eng, st, ts.URL+"/outflow", "host-key")
+	o := newTestOutflow(t, ts.URL+"/outflow")
+	mux, err := o.mux(hostKey)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +45,7 @@ func TestTheEmbeddedServerRunsAFlowUnderItsPath(t *testing.T) {
 		case body != "":
 			req, _ = http.NewRequest(method, u, strings.NewReader(body))
 			req.Header.Set("Content-Type", "application/json")
-			req.Header.Set("Authorization", "Bearer host-key")
+			req.Header.Set("Authorization", "Bearer "+hostKey)
 		}
 		resp, err := browser.Do(req)
 		if err != nil {
@@ -113,6 +94,30 @@ func TestTheEmbeddedServerRunsAFlowUnderItsPath(t *testing.T) {
 	}
 	if _, page = send("GET", resp.Header.Get("Location"), nil, ""); !strings.Contains(page, "<h1>Welcome!</h1>") {
 		t.Errorf("the finished page:\n%s", page)
+	}
+	// The credential side is wired too: an app created over the mounted API gets its callback
+	// under /outflow, and a consent started for it sends the provider there.
+	resp, body = send("POST", "/outflow/v1/apps", nil, `{"templateId":"github","clientId":"Iv1.0123456789abcdef","clientSecret":"shh-client-secret"}`)
+	if resp.StatusCode != http.StatusCreated || !strings.Contains(body, `"callbackUrl":"`+ts.URL+`/outflow/v1/oauth/callback/github"`) ||
+		strings.Contains(body, "shh-client-secret") {
+		t.Fatalf("create app: %d %s", resp.StatusCode, body)
+	}
+	resp, body = send("POST", "/outflow/v1/connect", nil, `{"appId":"github","userId":"u1"}`)
+	var link struct {
+		URL string `json:"url"`
+	}
+	if err := json.Unmarshal([]byte(body), &link); err != nil || resp.StatusCode != http.StatusOK || !strings.HasPrefix(link.URL, ts.URL+"/outflow/") {
+		t.Fatalf("connect: %d %s", resp.StatusCode, body)
+	}
+	_, page = send("GET", link.URL, nil, "")
+	resp, _ = send("POST", action(page), url.Values{"_csrf": {hidden(page, "_csrf")}}, "")
+	consent, err := url.Parse(resp.Header.Get("Location"))
+	if err != nil || consent.Host != "github.com" || consent.Query().Get("redirect_uri") != ts.URL+"/outflow/v1/oauth/callback/github" {
+		t.Fatalf("consent redirect: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	resp, body = send("POST", "/outflow/v1/apikeys", nil, `{"appId":"nowhere","userId":"u1","apiKey":"sk-test-0123456789"}`)
+	if resp.StatusCode != http.StatusNotFound || strings.Contains(body, "sk-test") {
+		t.Errorf("an API key for an unknown app: %d %s", resp.StatusCode, body)
 	}
 	if _, page = send("GET", "/login", nil, ""); page != "the host's own login page\n" {
 		t.Errorf("the host's own route: %q", page)

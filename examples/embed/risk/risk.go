@@ -73,5 +73,5 @@ func score(_ context.Context, call *actions.Call, cfg *Config) (actions.Result, 
 	if out.Score >= 50 {
 		outcome = High
 	}
-	return actions.Done(outcome, map[string]any{"score": out.Score, "reason": out.Reason}), nil
+	return actions.DoneWith(outcome, out) // the declared Output, converted to the flow's JSON form
 }
