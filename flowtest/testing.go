@@ -11,7 +11,9 @@ import (
 //
 //	func TestFlows(t *testing.T) {
 //		reg := actions.NewRegistry()
-//		builtin.Register(reg, builtin.Deps{})
+//		if err := builtin.Register(reg, builtin.Deps{}); err != nil {
+//			t.Fatal(err)
+//		}
 //		flowtest.Test(t, flowtest.Options{Registry: reg, Paths: []string{"flows"}, RequireCoverage: true})
 //	}
 //

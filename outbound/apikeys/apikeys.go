@@ -66,7 +66,7 @@ type KeyInfo struct {
 func (k KeyInfo) LogValue() slog.Value {
 	return slog.GroupValue(
 		slog.String("app", k.AppID),
-		slog.String("owner", k.Owner.Kind()),
+		slog.String("ownerKind", k.Owner.Kind()), slog.String("owner", k.Owner.ID()),
 		slog.Int("version", k.Version),
 		slog.Bool("hasPrevious", k.HasPrevious),
 	)

@@ -68,7 +68,7 @@ func (k *APIKeys) Put(ctx context.Context, req PutRequest) (KeyInfo, error) {
 	for try := 1; ; try++ {
 		info, err := k.write(ctx, app, owner, req.APIKey, fields, req.NoOverlap)
 		if err == nil {
-			k.log.InfoContext(ctx, "API key stored", "app", app.ID, "owner", owner.Kind(), "version", info.Version, "rotated", info.HasPrevious, "noOverlap", req.NoOverlap)
+			k.log.InfoContext(ctx, "API key stored", "app", app.ID, "ownerKind", owner.Kind(), "owner", owner.ID(), "version", info.Version, "rotated", info.HasPrevious, "noOverlap", req.NoOverlap)
 			typ := events.APIKeyRotated
 			if info.Version == 1 {
 				typ = events.APIKeyStored
@@ -181,7 +181,7 @@ func (k *APIKeys) App(ctx context.Context, id string) (apps.App, error) {
 		return apps.App{}, err
 	}
 	if app.Kind != apps.KindAPIKey || app.APIKey == nil {
-		return apps.App{}, fmt.Errorf("app %q is a %s app; API keys are stored for apikey apps only: %w", app.ID, app.Kind, ErrNotAPIKeyApp)
+		return apps.App{}, fmt.Errorf("app %q is of kind %s; API keys are stored for apikey apps only: %w", app.ID, app.Kind, ErrNotAPIKeyApp)
 	}
 	return app, nil
 }
