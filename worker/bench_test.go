@@ -71,6 +71,9 @@ func BenchmarkDeliveries(b *testing.B) {
 		done := make(chan struct{})
 		go func() { _ = w.Run(wctx); close(done) }()
 		for got.Load() < int64(b.N) {
+			if time.Since(start) > time.Minute {
+				b.Fatalf("%d of %d handled after a minute", got.Load(), b.N)
+			}
 			time.Sleep(time.Millisecond)
 		}
 		elapsed := time.Since(start)

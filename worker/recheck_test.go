@@ -43,7 +43,7 @@ func TestARecheckMarksARevokedKeyInvalid(t *testing.T) {
 		return nil
 	}}})
 	stop := run(t, w)
-	time.Sleep(100 * time.Millisecond)
+	eventually(t, 10*time.Second, "the worker's consumer groups", func() bool { return groupsReady(ctx, f.st) })
 	ada := outbound.Owner{UserID: "ada"}
 	if _, err := f.keys.Put(ctx, apikeys.PutRequest{AppID: "ai", Owner: ada, APIKey: outbound.NewSecret(key), Validate: true}); err != nil {
 		t.Fatal(err)

@@ -31,7 +31,8 @@ func TestAnEventIsDeliveredSignedAfterARetry(t *testing.T) {
 			seen <- ev
 			return nil
 		}}}))
-		time.Sleep(50 * time.Millisecond) // the worker's group starts at the stream's end
+		// The worker's group starts at the stream's end: publish once it exists.
+		eventually(t, 10*time.Second, "the worker's consumer groups", func() bool { return groupsReady(context.Background(), f.st) })
 		f.oauthApp(t, "crm")
 		eventually(t, 10*time.Second, "app.created delivered", func() bool { return len(rc.ofType(events.AppCreated)) == 1 })
 		got := rc.ofType(events.AppCreated)[0]

@@ -81,7 +81,10 @@ func TestReconnectDuringARefreshWins(t *testing.T) {
 		done <- err
 	}()
 	deadline := time.Now().Add(5 * time.Second)
-	for f.p.refreshCalls.Load() == 0 && time.Now().Before(deadline) {
+	for f.p.refreshCalls.Load() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("no refresh reached the provider within 5s")
+		}
 		time.Sleep(time.Millisecond)
 	}
 	again := f.connect(t, alice, "work") // the user reconnects meanwhile

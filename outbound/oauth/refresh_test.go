@@ -43,7 +43,10 @@ func TestConcurrentFetchesRefreshOnce(t *testing.T) {
 		})
 	}
 	deadline := time.Now().Add(5 * time.Second)
-	for f.p.refreshCalls.Load() == 0 && time.Now().Before(deadline) {
+	for f.p.refreshCalls.Load() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("no refresh reached the provider within 5s")
+		}
 		time.Sleep(time.Millisecond)
 	}
 	close(release)
