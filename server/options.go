@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"time"
 )
 
 // ErrInvalidOptions is what New returns, wrapped, for Options it cannot serve with.
@@ -24,8 +25,14 @@ func (e *OptionsError) Error() string { return "server: " + e.Field + " " + e.Re
 // Unwrap returns ErrInvalidOptions.
 func (e *OptionsError) Unwrap() error { return ErrInvalidOptions }
 
+// Defaults of Options fields left at 0.
+const (
+	defaultMaxBodyBytes = 1 << 20
+	defaultLinkTTL      = 10 * time.Minute
+)
+
 // validate checks what New cannot serve with: a PublicURL that is not an absolute http(s) URL
-// (links would be built on nothing), and a management key that no request can ever present
+// (links would be built on nothing), a negative MaxBodyBytes or LinkTTL, and a management key that no request can ever present
 // (empty, or with spaces around it). It never quotes a key.
 func (o *Options) validate() error {
 	if raw := strings.TrimSpace(o.PublicURL); raw != "" {
@@ -41,6 +48,12 @@ func (o *Options) validate() error {
 		if err := b.validate(fmt.Sprintf("TenantBrands[%s]", id)); err != nil {
 			return err
 		}
+	}
+	if o.MaxBodyBytes < 0 {
+		return &OptionsError{Field: "MaxBodyBytes", Reason: fmt.Sprintf("is %d; use a positive number of bytes, or 0 for the default (%d)", o.MaxBodyBytes, defaultMaxBodyBytes)}
+	}
+	if o.LinkTTL < 0 {
+		return &OptionsError{Field: "LinkTTL", Reason: fmt.Sprintf("is %s; use a positive duration, or 0 for the default (%s)", o.LinkTTL, defaultLinkTTL)}
 	}
 	for i, k := range o.ManagementKeys {
 		switch {

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/outflowhq/outflow/server"
 )
@@ -31,6 +32,10 @@ func TestNewRefusesOptionsItCannotServeWith(t *testing.T) {
 			"server: ManagementKeys[1] is empty"},
 		{"management key with spaces around it", server.Options{ManagementKeys: []string{" " + key + "\n"}},
 			"server: ManagementKeys[0] has spaces around it, so no request can present it"},
+		{"negative body limit", server.Options{MaxBodyBytes: -1},
+			"server: MaxBodyBytes is -1; use a positive number of bytes, or 0 for the default (1048576)"},
+		{"negative link lifetime", server.Options{LinkTTL: -time.Minute},
+			"server: LinkTTL is -1m0s; use a positive duration, or 0 for the default (10m0s)"},
 	} {
 		tc.opts.Logger = slog.New(slog.DiscardHandler)
 		s, err := server.New(tc.opts)

@@ -59,6 +59,21 @@ func TestOpenRejectsBadOptions(t *testing.T) {
 	if err == nil || strings.Contains(err.Error(), "hunter2") {
 		t.Errorf("Open with a bad URL: err = %v; want an error without the password", err)
 	}
+	for _, c := range []struct {
+		opts store.Options
+		want string
+	}{
+		{store.Options{PingTimeout: -time.Second}, "store: Options.PingTimeout is -1s; use a positive duration, or 0 for the default (5s)"},
+		{store.Options{CommandTimeout: -1}, "store: Options.CommandTimeout is -1ns; use a positive duration, or 0 for the default (3s)"},
+	} {
+		s, err := store.Open(ctx, c.opts)
+		if err == nil {
+			s.Close()
+		}
+		if err == nil || err.Error() != c.want {
+			t.Errorf("Open(%+v): err = %v, want %q", c.opts, err, c.want)
+		}
+	}
 }
 
 func TestNewFromClient(t *testing.T) {

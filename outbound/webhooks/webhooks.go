@@ -2,6 +2,7 @@ package webhooks
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -20,7 +21,8 @@ type Options struct {
 	// RetrySchedule are the waits between attempts (default DefaultRetrySchedule: about 24
 	// hours in all); each wait gets up to ±20% jitter. After the last, a delivery is dead.
 	RetrySchedule []time.Duration
-	// Retention is how long delivery records are kept (default 7 days).
+	// Retention is how long delivery records are kept (0 means the default, 7 days; it must not
+	// be negative).
 	Retention time.Duration
 	// Client, when set, replaces the egress-checking HTTP client (tests of the library only).
 	Client *http.Client
@@ -32,6 +34,9 @@ type Options struct {
 var DefaultRetrySchedule = []time.Duration{
 	5 * time.Second, 5 * time.Minute, 30 * time.Minute, 2 * time.Hour, 5 * time.Hour, 10 * time.Hour, 6 * time.Hour,
 }
+
+// defaultRetention is Options.Retention when it is 0.
+const defaultRetention = 7 * 24 * time.Hour
 
 // Webhooks manages endpoints and delivers to them. It is safe for concurrent use.
 type Webhooks struct {
@@ -48,7 +53,8 @@ type Webhooks struct {
 // ErrInvalidOptions is wrapped by New's error.
 var ErrInvalidOptions = errors.New("webhooks: invalid options")
 
-// New returns the webhooks of opts.
+// New returns the webhooks of opts, or an error wrapping ErrInvalidOptions that names the first
+// option it cannot use.
 func New(opts Options) (*Webhooks, error) {
 	if opts.Store == nil || opts.Keyring == nil {
 		return nil, errors.Join(ErrInvalidOptions, errors.New("webhooks: Store and Keyring are required"))
@@ -56,8 +62,11 @@ func New(opts Options) (*Webhooks, error) {
 	if len(opts.RetrySchedule) == 0 {
 		opts.RetrySchedule = DefaultRetrySchedule
 	}
-	if opts.Retention <= 0 {
-		opts.Retention = 7 * 24 * time.Hour
+	switch {
+	case opts.Retention < 0:
+		return nil, errors.Join(ErrInvalidOptions, fmt.Errorf("webhooks: Options.Retention is %s; use a positive duration, or 0 for the default (%s)", opts.Retention, defaultRetention))
+	case opts.Retention == 0:
+		opts.Retention = defaultRetention
 	}
 	w := &Webhooks{opts: opts, st: opts.Store, keys: opts.Store.Keys(), log: opts.Logger, clock: clock.Or(opts.Clock),
 		client: opts.Client, retry: opts.Store.Schedule("whretry")}
