@@ -43,3 +43,26 @@ func TestNewRefusesNegativeRetention(t *testing.T) {
 		t.Fatalf("Retention 0 (the default): %v", err)
 	}
 }
+
+// DefaultRetrySchedule returns a new slice each time, so no caller can change another's.
+func TestDefaultRetryScheduleIsAFreshCopy(t *testing.T) {
+	t.Parallel()
+	a := webhooks.DefaultRetrySchedule()
+	want := slices.Clone(a)
+	a[0] = time.Nanosecond
+	if b := webhooks.DefaultRetrySchedule(); !slices.Equal(b, want) {
+		t.Fatalf("DefaultRetrySchedule() = %v after a caller changed its copy, want %v", b, want)
+	}
+}
+
+// A wait that is not positive is refused with an error naming its place in the schedule.
+func TestNewRefusesARetryScheduleWithoutPositiveWaits(t *testing.T) {
+	t.Parallel()
+	opts := newOptions(t)
+	opts.RetrySchedule = []time.Duration{time.Second, 0}
+	_, err := webhooks.New(opts)
+	wantInvalid(t, err, "webhooks: Options.RetrySchedule[1] is 0s; each wait must be a positive duration")
+	opts.RetrySchedule = []time.Duration{-time.Minute}
+	_, err = webhooks.New(opts)
+	wantInvalid(t, err, "webhooks: Options.RetrySchedule[0] is -1m0s; each wait must be a positive duration")
+}

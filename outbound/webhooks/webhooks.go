@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/outflowhq/outflow/clock"
@@ -18,8 +19,9 @@ type Options struct {
 	// Keyring seals the signing secrets. Required.
 	Keyring *store.Keyring
 	Egress  Egress
-	// RetrySchedule are the waits between attempts (default DefaultRetrySchedule: about 24
-	// hours in all); each wait gets up to ±20% jitter. After the last, a delivery is dead.
+	// RetrySchedule are the waits between attempts (empty means DefaultRetrySchedule(): about
+	// 24 hours in all); each wait must be positive and gets up to ±20% jitter. After the last, a
+	// delivery is dead. New keeps a copy, so changing the slice later has no effect.
 	RetrySchedule []time.Duration
 	// Retention is how long delivery records are kept (0 means the default, 7 days; it must not
 	// be negative).
@@ -30,9 +32,12 @@ type Options struct {
 	Clock  clock.Clock
 }
 
-// DefaultRetrySchedule: 5s, 5m, 30m, 2h, 5h, 10h, 6h — eight attempts over about 24 hours.
-var DefaultRetrySchedule = []time.Duration{
-	5 * time.Second, 5 * time.Minute, 30 * time.Minute, 2 * time.Hour, 5 * time.Hour, 10 * time.Hour, 6 * time.Hour,
+// DefaultRetrySchedule returns the waits used when Options.RetrySchedule is empty: 5s, 5m, 30m,
+// 2h, 5h, 10h, 6h — eight attempts over about 24 hours. Each call returns a new slice.
+func DefaultRetrySchedule() []time.Duration {
+	return []time.Duration{
+		5 * time.Second, 5 * time.Minute, 30 * time.Minute, 2 * time.Hour, 5 * time.Hour, 10 * time.Hour, 6 * time.Hour,
+	}
 }
 
 // defaultRetention is Options.Retention when it is 0.
@@ -60,7 +65,14 @@ func New(opts Options) (*Webhooks, error) {
 		return nil, errors.Join(ErrInvalidOptions, errors.New("webhooks: Store and Keyring are required"))
 	}
 	if len(opts.RetrySchedule) == 0 {
-		opts.RetrySchedule = DefaultRetrySchedule
+		opts.RetrySchedule = DefaultRetrySchedule()
+	} else {
+		for i, d := range opts.RetrySchedule {
+			if d <= 0 {
+				return nil, errors.Join(ErrInvalidOptions, fmt.Errorf("webhooks: Options.RetrySchedule[%d] is %s; each wait must be a positive duration", i, d))
+			}
+		}
+		opts.RetrySchedule = slices.Clone(opts.RetrySchedule)
 	}
 	switch {
 	case opts.Retention < 0:
