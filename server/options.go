@@ -25,6 +25,11 @@ func (e *OptionsError) Error() string { return "server: " + e.Field + " " + e.Re
 // Unwrap returns ErrInvalidOptions.
 func (e *OptionsError) Unwrap() error { return ErrInvalidOptions }
 
+// MinManagementKeyLen is the length every management key needs at least (Options.ManagementKeys):
+// 32 characters of a random string cannot be guessed. A demo server (Options.Demo set), which
+// only runs on a developer's machine, may use a shorter one.
+const MinManagementKeyLen = 32
+
 // Defaults of Options fields left at 0.
 const (
 	defaultMaxBodyBytes = 1 << 20
@@ -32,8 +37,9 @@ const (
 )
 
 // validate checks what New cannot serve with: a PublicURL that is not an absolute http(s) URL
-// (links would be built on nothing), a negative MaxBodyBytes or LinkTTL, and a management key that no request can ever present
-// (empty, or with spaces around it). It never quotes a key.
+// (links would be built on nothing), a negative MaxBodyBytes or LinkTTL, a management key that
+// no request can ever present (empty, or with spaces around it), and one shorter than
+// MinManagementKeyLen outside a demo. It never quotes a key.
 func (o *Options) validate() error {
 	if raw := strings.TrimSpace(o.PublicURL); raw != "" {
 		u, err := url.Parse(raw)
@@ -61,6 +67,8 @@ func (o *Options) validate() error {
 			return &OptionsError{Field: fmt.Sprintf("ManagementKeys[%d]", i), Reason: "is empty"}
 		case strings.TrimSpace(k) != k:
 			return &OptionsError{Field: fmt.Sprintf("ManagementKeys[%d]", i), Reason: "has spaces around it, so no request can present it"}
+		case len(k) < MinManagementKeyLen && o.Demo == nil:
+			return &OptionsError{Field: fmt.Sprintf("ManagementKeys[%d]", i), Reason: fmt.Sprintf("is %d characters long; management keys need at least %d characters, random ones", len(k), MinManagementKeyLen)}
 		}
 	}
 	return nil

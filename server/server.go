@@ -53,6 +53,8 @@ type Options struct {
 	Webhooks *webhooks.Webhooks
 	Logger   *slog.Logger
 	// ManagementKeys protect management and credential routes (Authorization: Bearer <key>).
+	// Each must be a random string of at least MinManagementKeyLen characters (a demo server,
+	// with Demo set, may use a shorter one).
 	ManagementKeys []string
 	// PublicURL is the externally visible base URL of the server, e.g. "https://auth.example.com",
 	// or "https://auth.example.com/outflow" for a server a host mounts under a path with

@@ -20,6 +20,9 @@ import (
 // The host mounts Outflow under /outflow with its public URL saying so: a sign-up started over
 // the REST API runs in a browser through its one-time link, every page, form and redirect under
 // /outflow, beside the host's own routes.
+// hostKey is the host's management key.
+const hostKey = "host-management-key-0123456789abcdef"
+
 func TestTheEmbeddedServerRunsAFlowUnderItsPath(t *testing.T) {
 	ctx := context.Background()
 	st, err := store.Open(ctx, store.Options{Logger: quiet()})
@@ -41,7 +44,7 @@ func TestTheEmbeddedServerRunsAFlowUnderItsPath(t *testing.T) {
 	}
 	ts := httptest.NewServer(nil)
 	t.Cleanup(ts.Close)
-	mux, err := newMux(eng, st, ts.URL+"/outflow", "host-key")
+	mux, err := newMux(eng, st, ts.URL+"/outflow", hostKey)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +67,7 @@ func TestTheEmbeddedServerRunsAFlowUnderItsPath(t *testing.T) {
 		case body != "":
 			req, _ = http.NewRequest(method, u, strings.NewReader(body))
 			req.Header.Set("Content-Type", "application/json")
-			req.Header.Set("Authorization", "Bearer host-key")
+			req.Header.Set("Authorization", "Bearer "+hostKey)
 		}
 		resp, err := browser.Do(req)
 		if err != nil {
