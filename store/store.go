@@ -168,21 +168,26 @@ func orDefault(d, def time.Duration) time.Duration {
 }
 
 // NewFromClient wraps a client the host already has (its own TLS, hooks, instrumentation). It
-// does not connect; call Ping to check. Close closes c. NewFromClient panics on an invalid
-// opts.Prefix, Durability or ReplicaTimeout, a programming error; opts.URL is ignored.
-func NewFromClient(c redis.UniversalClient, opts Options) *Store {
+// does not connect; call Ping to check. Close closes c. It returns an error, and leaves c open,
+// when opts has an invalid Prefix, Durability, ReplicaTimeout or CommandTimeout; opts.URL and
+// opts.PingTimeout are not used.
+func NewFromClient(c redis.UniversalClient, opts Options) (*Store, error) {
+	keys, err := NewKeys(opts.Prefix)
+	if err != nil {
+		return nil, err
+	}
+	if err := opts.checkTimeouts(); err != nil {
+		return nil, err
+	}
 	log := opts.Logger
 	if log == nil {
 		log = slog.Default()
 	}
-	if err := opts.checkTimeouts(); err != nil {
-		panic(err)
-	}
 	dur, err := newDurable(opts, urlDurability{}, log)
 	if err != nil {
-		panic(err)
+		return nil, err
 	}
-	return &Store{client: c, keys: NewKeys(opts.Prefix), log: log, durability: dur}
+	return &Store{client: c, keys: keys, log: log, durability: dur}, nil
 }
 
 // Close closes the client and, for the embedded Redis, the in-process server and its clock.
