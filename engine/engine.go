@@ -33,7 +33,8 @@ type Options struct {
 	Limits flows.Limits
 	Clock  clock.Clock
 	Logger *slog.Logger
-	// DefaultTTL is an execution's time to live when its flow sets none (default 30m).
+	// DefaultTTL is an execution's time to live when its flow sets none (0 means the default,
+	// 30m). The durations and limits below must not be negative; 0 means their default.
 	DefaultTTL time.Duration
 	// Retention is how long an expired execution stays to answer "expired" rather than "not found"
 	// (default 1h).
@@ -94,7 +95,8 @@ type Engine struct {
 	versions map[string]*flows.Flow // flow hash → any version seen
 }
 
-// New returns an engine.
+// New returns an engine, or an error naming the first option it cannot run with: a required one
+// missing, or a negative duration or limit (0 means the default).
 func New(opts Options) (*Engine, error) {
 	if opts.Store == nil {
 		return nil, errors.New("engine: Options.Store is required")
@@ -102,23 +104,37 @@ func New(opts Options) (*Engine, error) {
 	if opts.Registry == nil {
 		return nil, errors.New("engine: Options.Registry is required")
 	}
-	if opts.DefaultTTL <= 0 {
-		opts.DefaultTTL = 30 * time.Minute
+	for _, d := range []struct {
+		name  string
+		value *time.Duration
+		def   time.Duration
+	}{
+		{"DefaultTTL", &opts.DefaultTTL, 30 * time.Minute},
+		{"Retention", &opts.Retention, time.Hour},
+		{"FinishedRetention", &opts.FinishedRetention, 10 * time.Minute},
+		{"StepTimeout", &opts.StepTimeout, 30 * time.Second},
+	} {
+		switch {
+		case *d.value < 0:
+			return nil, fmt.Errorf("engine: Options.%s is %s; use a positive duration, or 0 for the default (%s)", d.name, *d.value, d.def)
+		case *d.value == 0:
+			*d.value = d.def
+		}
 	}
-	if opts.Retention <= 0 {
-		opts.Retention = time.Hour
-	}
-	if opts.FinishedRetention <= 0 {
-		opts.FinishedRetention = 10 * time.Minute
-	}
-	if opts.MaxEvents <= 0 {
-		opts.MaxEvents = 200
-	}
-	if opts.MaxStepsPerRequest <= 0 {
-		opts.MaxStepsPerRequest = 100
-	}
-	if opts.StepTimeout <= 0 {
-		opts.StepTimeout = 30 * time.Second
+	for _, n := range []struct {
+		name  string
+		value *int
+		def   int
+	}{
+		{"MaxEvents", &opts.MaxEvents, 200},
+		{"MaxStepsPerRequest", &opts.MaxStepsPerRequest, 100},
+	} {
+		switch {
+		case *n.value < 0:
+			return nil, fmt.Errorf("engine: Options.%s is %d; use a positive number, or 0 for the default (%d)", n.name, *n.value, n.def)
+		case *n.value == 0:
+			*n.value = n.def
+		}
 	}
 	log := opts.Logger
 	if log == nil {

@@ -97,7 +97,10 @@ func TestFinishedRetentionOption(t *testing.T) {
 func TestFinishedExecutionGoneAfterRetention(t *testing.T) {
 	t.Parallel()
 	mr := miniredis.RunT(t)
-	s := store.NewFromClient(redis.NewClient(&redis.Options{Addr: mr.Addr()}), store.Options{})
+	s, err := store.NewFromClient(redis.NewClient(&redis.Options{Addr: mr.Addr()}), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(func() { _ = s.Close() })
 	b := setup(t, s)
 	b.add(t, b.engine, "default.yaml", twoScreens("default", ""))

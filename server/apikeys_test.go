@@ -21,7 +21,7 @@ import (
 )
 
 const (
-	keysMgmtKey = "mgmt-key-for-apikey-tests"
+	keysMgmtKey = "mgmt-key-for-apikey-tests-0123456789"
 	liveKey     = "sk-live-0123456789abcdefWXYZ"
 	nextKey     = "sk-next-0123456789abcdefQRST"
 	refusedKey  = "sk-dead-0123456789abcdefDEAD"

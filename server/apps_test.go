@@ -13,7 +13,7 @@ import (
 	"github.com/outflowhq/outflow/store"
 )
 
-const testManagementKey = "mgmt-key-for-tests"
+const testManagementKey = "mgmt-key-for-tests-0123456789abcdef"
 
 // appAPI is a server with an app registry, and a client for it.
 type appAPI struct {

@@ -30,7 +30,7 @@ import (
 	"github.com/outflowhq/outflow/store/storetest"
 )
 
-const connMgmtKey = "mgmt-key-for-connection-tests"
+const connMgmtKey = "mgmt-key-for-connection-tests-0123456789"
 
 // connProvider is a minimal OAuth provider: it redeems the codes it issued and refreshes the
 // refresh tokens it issued, or answers 503 while down.

@@ -15,10 +15,13 @@ import (
 	"github.com/outflowhq/outflow/store"
 )
 
+// internalTestKey is the management key of the internal tests.
+const internalTestKey = "internal-test-key-0123456789abcdef"
+
 // The input of an expired execution goes to management-key callers only.
 func TestOnlyManagementCallersGetTheInputOfAnExpiredExecution(t *testing.T) {
 	t.Parallel()
-	s := mustNew(t, Options{ManagementKeys: []string{"k"}, Logger: slog.New(slog.DiscardHandler)})
+	s := mustNew(t, Options{ManagementKeys: []string{internalTestKey}, Logger: slog.New(slog.DiscardHandler)})
 	expired := fmt.Errorf("next: %w", &engine.ExpiredError{ExecutionID: "x", FlowID: "signup", Input: map[string]any{"plan": "pro"}})
 	for _, tc := range []struct {
 		name    string
@@ -29,7 +32,7 @@ func TestOnlyManagementCallersGetTheInputOfAnExpiredExecution(t *testing.T) {
 		{"a management route", s.management(func(w http.ResponseWriter, r *http.Request) { s.fail(w, r, expired) }), `{"flowId":"signup","input":{"plan":"pro"}}`},
 	} {
 		r := httptest.NewRequest("GET", "/v1/executions/x", nil)
-		r.Header.Set("Authorization", "Bearer k")
+		r.Header.Set("Authorization", "Bearer "+internalTestKey)
 		w := httptest.NewRecorder()
 		tc.handler(w, r)
 		var body struct {

@@ -52,7 +52,10 @@ func TestReadyzAnswers503WhenRedisDoesNotAnswer(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			st := store.NewFromClient(redis.NewClient(opts), store.Options{})
+			st, err := store.NewFromClient(redis.NewClient(opts), store.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
 			t.Cleanup(func() { st.Close() })
 			ts := httptest.NewServer(newServer(t, server.Options{Store: st, Logger: slog.New(slog.DiscardHandler)}))
 			t.Cleanup(ts.Close)

@@ -29,7 +29,7 @@ import (
 	"github.com/outflowhq/outflow/store/storetest"
 )
 
-const hostedKey = "mgmt-key-for-hosted-tests"
+const hostedKey = "mgmt-key-for-hosted-tests-0123456789"
 
 // signupFlow has a field of every kind, a secret one among them, and ends where its input says.
 const signupFlow = `

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"time"
 )
 
 // ErrInvalidOptions is what New returns, wrapped, for Options it cannot serve with.
@@ -24,9 +25,21 @@ func (e *OptionsError) Error() string { return "server: " + e.Field + " " + e.Re
 // Unwrap returns ErrInvalidOptions.
 func (e *OptionsError) Unwrap() error { return ErrInvalidOptions }
 
+// MinManagementKeyLen is the length every management key needs at least (Options.ManagementKeys):
+// 32 characters of a random string cannot be guessed. A demo server (Options.Demo set), which
+// only runs on a developer's machine, may use a shorter one.
+const MinManagementKeyLen = 32
+
+// Defaults of Options fields left at 0.
+const (
+	defaultMaxBodyBytes = 1 << 20
+	defaultLinkTTL      = 10 * time.Minute
+)
+
 // validate checks what New cannot serve with: a PublicURL that is not an absolute http(s) URL
-// (links would be built on nothing), and a management key that no request can ever present
-// (empty, or with spaces around it). It never quotes a key.
+// (links would be built on nothing), a negative MaxBodyBytes or LinkTTL, a management key that
+// no request can ever present (empty, or with spaces around it), and one shorter than
+// MinManagementKeyLen outside a demo. It never quotes a key.
 func (o *Options) validate() error {
 	if raw := strings.TrimSpace(o.PublicURL); raw != "" {
 		u, err := url.Parse(raw)
@@ -42,12 +55,20 @@ func (o *Options) validate() error {
 			return err
 		}
 	}
+	if o.MaxBodyBytes < 0 {
+		return &OptionsError{Field: "MaxBodyBytes", Reason: fmt.Sprintf("is %d; use a positive number of bytes, or 0 for the default (%d)", o.MaxBodyBytes, defaultMaxBodyBytes)}
+	}
+	if o.LinkTTL < 0 {
+		return &OptionsError{Field: "LinkTTL", Reason: fmt.Sprintf("is %s; use a positive duration, or 0 for the default (%s)", o.LinkTTL, defaultLinkTTL)}
+	}
 	for i, k := range o.ManagementKeys {
 		switch {
 		case k == "":
 			return &OptionsError{Field: fmt.Sprintf("ManagementKeys[%d]", i), Reason: "is empty"}
 		case strings.TrimSpace(k) != k:
 			return &OptionsError{Field: fmt.Sprintf("ManagementKeys[%d]", i), Reason: "has spaces around it, so no request can present it"}
+		case len(k) < MinManagementKeyLen && o.Demo == nil:
+			return &OptionsError{Field: fmt.Sprintf("ManagementKeys[%d]", i), Reason: fmt.Sprintf("is %d characters long; management keys need at least %d characters, random ones", len(k), MinManagementKeyLen)}
 		}
 	}
 	return nil

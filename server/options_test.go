@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/outflowhq/outflow/server"
 )
@@ -31,6 +32,12 @@ func TestNewRefusesOptionsItCannotServeWith(t *testing.T) {
 			"server: ManagementKeys[1] is empty"},
 		{"management key with spaces around it", server.Options{ManagementKeys: []string{" " + key + "\n"}},
 			"server: ManagementKeys[0] has spaces around it, so no request can present it"},
+		{"short management key", server.Options{ManagementKeys: []string{key, "short-key"}},
+			"server: ManagementKeys[1] is 9 characters long; management keys need at least 32 characters, random ones"},
+		{"negative body limit", server.Options{MaxBodyBytes: -1},
+			"server: MaxBodyBytes is -1; use a positive number of bytes, or 0 for the default (1048576)"},
+		{"negative link lifetime", server.Options{LinkTTL: -time.Minute},
+			"server: LinkTTL is -1m0s; use a positive duration, or 0 for the default (10m0s)"},
 	} {
 		tc.opts.Logger = slog.New(slog.DiscardHandler)
 		s, err := server.New(tc.opts)
@@ -52,5 +59,22 @@ func TestNewRefusesOptionsItCannotServeWith(t *testing.T) {
 		if _, err := server.New(server.Options{PublicURL: publicURL, ManagementKeys: []string{key}}); err != nil {
 			t.Errorf("PublicURL %q: %v", publicURL, err)
 		}
+	}
+}
+
+// A demo server, which only runs on a developer's machine, may have a short, well-known
+// management key; any other server needs MinManagementKeyLen characters.
+func TestShortManagementKeysAreForDemosOnly(t *testing.T) {
+	t.Parallel()
+	quiet := slog.New(slog.DiscardHandler)
+	if _, err := server.New(server.Options{ManagementKeys: []string{"demo"}, Demo: &server.Demo{}, Logger: quiet}); err != nil {
+		t.Fatalf("a demo with the key \"demo\": %v", err)
+	}
+	long := strings.Repeat("k", server.MinManagementKeyLen)
+	if _, err := server.New(server.Options{ManagementKeys: []string{long}, Logger: quiet}); err != nil {
+		t.Fatalf("a key of MinManagementKeyLen characters: %v", err)
+	}
+	if _, err := server.New(server.Options{ManagementKeys: []string{long[1:]}, Logger: quiet}); !errors.Is(err, server.ErrInvalidOptions) {
+		t.Fatalf("a key one character short: %v, want ErrInvalidOptions", err)
 	}
 }

@@ -23,7 +23,7 @@ import (
 	"github.com/outflowhq/outflow/store/storetest"
 )
 
-const proxyKey = "proxy-management-key"
+const proxyKey = "proxy-management-key-0123456789abcdef"
 
 // proxyHarness is a server with the request proxy, an OAuth app "crm" whose API is api, and a
 // token endpoint that refreshes.

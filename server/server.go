@@ -53,6 +53,8 @@ type Options struct {
 	Webhooks *webhooks.Webhooks
 	Logger   *slog.Logger
 	// ManagementKeys protect management and credential routes (Authorization: Bearer <key>).
+	// Each must be a random string of at least MinManagementKeyLen characters (a demo server,
+	// with Demo set, may use a shorter one).
 	ManagementKeys []string
 	// PublicURL is the externally visible base URL of the server, e.g. "https://auth.example.com",
 	// or "https://auth.example.com/outflow" for a server a host mounts under a path with
@@ -69,14 +71,14 @@ type Options struct {
 	// for probes and scrapers that address an instance by its IP. It has no effect without
 	// PublicURL; a proxy in front must pass the Host header through. `outflow serve` sets it.
 	CheckHost bool
-	// MaxBodyBytes limits request bodies (default 1 MiB).
+	// MaxBodyBytes limits request bodies (0 means the default, 1 MiB; it must not be negative).
 	MaxBodyBytes int64
 	// Metrics collects the metrics served at GET /metrics. Pass the same value to
 	// engine.Options.Observer and oauth.VaultOptions.Observer so that flows, steps, consents,
 	// fetches and refreshes are counted too; nil makes one that counts HTTP requests only.
 	Metrics *Metrics
-	// LinkTTL is how long a one-time browser link stays valid (default 10 minutes, and never
-	// past the execution's own expiry).
+	// LinkTTL is how long a one-time browser link stays valid (0 means the default, 10 minutes;
+	// it must not be negative), never past the execution's own expiry.
 	LinkTTL time.Duration
 	// PageSecret keys the CSRF tokens of hosted pages, together with each browser's own cookie.
 	// Instances that serve the same executions should share it; it may be empty, as a token
@@ -149,11 +151,11 @@ func New(opts Options) (*Server, error) {
 	if err := opts.validate(); err != nil {
 		return nil, err
 	}
-	if opts.MaxBodyBytes <= 0 {
-		opts.MaxBodyBytes = 1 << 20
+	if opts.MaxBodyBytes == 0 {
+		opts.MaxBodyBytes = defaultMaxBodyBytes
 	}
-	if opts.LinkTTL <= 0 {
-		opts.LinkTTL = 10 * time.Minute
+	if opts.LinkTTL == 0 {
+		opts.LinkTTL = defaultLinkTTL
 	}
 	if opts.Demo != nil && opts.Demo.UserID == "" {
 		d := *opts.Demo

@@ -67,7 +67,10 @@ func refusingStore(t *testing.T, reply string) *store.Store {
 			t.Fatal(err)
 		}
 		l.Close()
-		st := store.NewFromClient(redis.NewClient(&redis.Options{Addr: l.Addr().String()}), store.Options{})
+		st, err := store.NewFromClient(redis.NewClient(&redis.Options{Addr: l.Addr().String()}), store.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
 		t.Cleanup(func() { st.Close() })
 		return st
 	}

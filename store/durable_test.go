@@ -84,10 +84,14 @@ func TestWritesWithoutReplicasNeverWait(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { embedded.Close() })
+	byClient, err := store.NewFromClient(redis.NewClient(&redis.Options{Addr: mini.Addr()}), store.Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
 	for name, s := range map[string]*store.Store{
 		"a lone redis-server": openURL(t, "redis://"+lone.Addr()+"/0", store.Options{}),
 		"the embedded Redis":  embedded,
-		"miniredis by client": store.NewFromClient(redis.NewClient(&redis.Options{Addr: mini.Addr()}), store.Options{Logger: slog.New(slog.DiscardHandler)}),
+		"miniredis by client": byClient,
 	} {
 		w := countWaits(s)
 		for i := range 3 {

@@ -38,7 +38,10 @@ func ExampleStore_Put() {
 }
 
 func ExampleKeys() {
-	k := store.NewKeys("of")
+	k, err := store.NewKeys("of")
+	if err != nil {
+		panic(err)
+	}
 	fmt.Println(k.Execution("e1"))
 	fmt.Println(k.Tokens("user", "ann@example.com", "google"))
 	fmt.Println(k.RefreshLock("tenant", "acme:eu", "slack", "c1"))

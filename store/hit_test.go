@@ -32,7 +32,10 @@ func TestHitCountsWithinOneWindowThatStartsAtTheFirstHit(t *testing.T) {
 
 func TestExecutionIDReadsBackTheKeysOfExecutionsOnly(t *testing.T) {
 	t.Parallel()
-	k := store.NewKeys("p")
+	k, err := store.NewKeys("p")
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, id := range []string{"e1", "a:b{c}*"} {
 		if got, ok := k.ExecutionID(k.Execution(id)); !ok || got != id {
 			t.Errorf("ExecutionID(Execution(%q)) = %q, %v", id, got, ok)

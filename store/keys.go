@@ -18,16 +18,16 @@ type Keys struct {
 	prefix string
 }
 
-// NewKeys returns the key builder for prefix ("" means DefaultPrefix). The prefix must be valid
-// (see Options.Prefix); NewKeys panics otherwise, as that is a programming error.
-func NewKeys(prefix string) Keys {
+// NewKeys returns the key builder for prefix ("" means DefaultPrefix), or an error saying why
+// the prefix is invalid (see Options.Prefix).
+func NewKeys(prefix string) (Keys, error) {
 	if prefix == "" {
 		prefix = DefaultPrefix
 	}
 	if err := validatePrefix(prefix); err != nil {
-		panic(err)
+		return Keys{}, err
 	}
-	return Keys{prefix: prefix}
+	return Keys{prefix: prefix}, nil
 }
 
 // Prefix returns the key prefix.

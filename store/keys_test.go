@@ -7,7 +7,7 @@ import (
 
 func TestKeyNames(t *testing.T) {
 	t.Parallel()
-	k := NewKeys("of")
+	k := mustKeys(t, "of")
 	tests := []struct {
 		name, got, want string
 	}{
@@ -32,7 +32,7 @@ func TestKeyNames(t *testing.T) {
 		{"escaped id", k.Execution("a:b{c}%d"), "of:{exec:a%3Ab%7Bc%7D%25d}"},
 		{"escaped subject", k.Tokens("user", "x}:tok:y", "g"), "of:{sub:user:x%7D%3Atok%3Ay}:tok:g"},
 		{"email kept", k.Subject("user", "ann+1@example.com"), "of:{sub:user:ann+1@example.com}"},
-		{"other prefix", NewKeys("acme:of").Execution("e1"), "acme:of:{exec:e1}"},
+		{"other prefix", mustKeys(t, "acme:of").Execution("e1"), "acme:of:{exec:e1}"},
 		{"zero keys", Keys{}.Execution("e1"), "of:{exec:e1}"},
 	}
 	for _, tt := range tests {
@@ -145,7 +145,7 @@ func TestClusterSlot(t *testing.T) {
 
 func TestKeysOfOneEntityShareASlot(t *testing.T) {
 	t.Parallel()
-	k := NewKeys("of")
+	k := mustKeys(t, "of")
 	// Awkward ids: braces and separators must not split an entity across slots.
 	for _, id := range []string{"e1", "a}b", "{x}", "a:b:c", "%7B", "ünï"} {
 		groups := map[string][]string{
@@ -186,7 +186,7 @@ func TestKeysOfOneEntityShareASlot(t *testing.T) {
 // the slots split evenly (as redis-cli --cluster create does) has some on every master.
 func TestEventShardsSpreadOverTheCluster(t *testing.T) {
 	t.Parallel()
-	k := NewKeys("of")
+	k := mustKeys(t, "of")
 	streams := k.EventStreams()
 	if len(streams) != EventShards {
 		t.Fatalf("%d streams, want %d", len(streams), EventShards)
@@ -205,5 +205,27 @@ func TestEventShardsSpreadOverTheCluster(t *testing.T) {
 		if n == 0 {
 			t.Errorf("master %d of 3 holds no event shard", i+1)
 		}
+	}
+}
+
+func mustKeys(t testing.TB, prefix string) Keys {
+	t.Helper()
+	k, err := NewKeys(prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+// An invalid prefix is an error, not a panic, and "" means DefaultPrefix.
+func TestNewKeysRefusesAnInvalidPrefix(t *testing.T) {
+	t.Parallel()
+	for _, prefix := range []string{"a{b}", strings.Repeat("p", 65), "sp ace"} {
+		if _, err := NewKeys(prefix); err == nil || !strings.HasPrefix(err.Error(), "store: key prefix") {
+			t.Errorf("NewKeys(%q): %v, want an error about the key prefix", prefix, err)
+		}
+	}
+	if k := mustKeys(t, ""); k.Prefix() != DefaultPrefix {
+		t.Errorf(`NewKeys(""): prefix %q, want %q`, k.Prefix(), DefaultPrefix)
 	}
 }

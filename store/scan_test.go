@@ -27,7 +27,10 @@ func TestScan(t *testing.T) {
 			}
 		}
 		// A key under another prefix must not show up.
-		other := store.NewKeys(k.Prefix() + "x")
+		other, keysErr := store.NewKeys(k.Prefix() + "x")
+		if keysErr != nil {
+			t.Fatal(keysErr)
+		}
 		if err := s.SetValue(ctx, other.Execution("zz"), []byte("v"), 0); err != nil {
 			t.Fatal(err)
 		}

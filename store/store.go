@@ -30,7 +30,7 @@ type Options struct {
 	// Logger receives connection notices; nil means slog.Default().
 	Logger *slog.Logger
 	// PingTimeout bounds the PING with which Open checks the connection; 0 means
-	// DefaultPingTimeout (5s).
+	// DefaultPingTimeout (5s). It must not be negative, nor must CommandTimeout.
 	PingTimeout time.Duration
 	// CommandTimeout bounds every Redis call of a Store made by Open (waiting for a
 	// connection and retries included), whatever the caller's context allows; 0 means
@@ -75,6 +75,9 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		prefix = DefaultPrefix
 	}
 	if err := validatePrefix(prefix); err != nil {
+		return nil, err
+	}
+	if err := opts.checkTimeouts(); err != nil {
 		return nil, err
 	}
 	log := opts.Logger
@@ -140,26 +143,51 @@ func (s *Store) openPing(ctx context.Context, d time.Duration) error {
 	return wrapErr(ctx, err, "open: ping")
 }
 
+// checkTimeouts refuses a negative PingTimeout or CommandTimeout; 0 means the default.
+func (o Options) checkTimeouts() error {
+	for _, d := range []struct {
+		name       string
+		value, def time.Duration
+	}{
+		{"PingTimeout", o.PingTimeout, DefaultPingTimeout},
+		{"CommandTimeout", o.CommandTimeout, DefaultCommandTimeout},
+	} {
+		if d.value < 0 {
+			return fmt.Errorf("store: Options.%s is %s; use a positive duration, or 0 for the default (%s)", d.name, d.value, d.def)
+		}
+	}
+	return nil
+}
+
+// orDefault returns d, or def when d is 0 (checkTimeouts has refused negative ones).
 func orDefault(d, def time.Duration) time.Duration {
-	if d <= 0 {
+	if d == 0 {
 		return def
 	}
 	return d
 }
 
 // NewFromClient wraps a client the host already has (its own TLS, hooks, instrumentation). It
-// does not connect; call Ping to check. Close closes c. NewFromClient panics on an invalid
-// opts.Prefix, Durability or ReplicaTimeout, a programming error; opts.URL is ignored.
-func NewFromClient(c redis.UniversalClient, opts Options) *Store {
+// does not connect; call Ping to check. Close closes c. It returns an error, and leaves c open,
+// when opts has an invalid Prefix, Durability, ReplicaTimeout or CommandTimeout; opts.URL and
+// opts.PingTimeout are not used.
+func NewFromClient(c redis.UniversalClient, opts Options) (*Store, error) {
+	keys, err := NewKeys(opts.Prefix)
+	if err != nil {
+		return nil, err
+	}
+	if err := opts.checkTimeouts(); err != nil {
+		return nil, err
+	}
 	log := opts.Logger
 	if log == nil {
 		log = slog.Default()
 	}
 	dur, err := newDurable(opts, urlDurability{}, log)
 	if err != nil {
-		panic(err)
+		return nil, err
 	}
-	return &Store{client: c, keys: NewKeys(opts.Prefix), log: log, durability: dur}
+	return &Store{client: c, keys: keys, log: log, durability: dur}, nil
 }
 
 // Close closes the client and, for the embedded Redis, the in-process server and its clock.

@@ -59,13 +59,31 @@ func TestOpenRejectsBadOptions(t *testing.T) {
 	if err == nil || strings.Contains(err.Error(), "hunter2") {
 		t.Errorf("Open with a bad URL: err = %v; want an error without the password", err)
 	}
+	for _, c := range []struct {
+		opts store.Options
+		want string
+	}{
+		{store.Options{PingTimeout: -time.Second}, "store: Options.PingTimeout is -1s; use a positive duration, or 0 for the default (5s)"},
+		{store.Options{CommandTimeout: -1}, "store: Options.CommandTimeout is -1ns; use a positive duration, or 0 for the default (3s)"},
+	} {
+		s, err := store.Open(ctx, c.opts)
+		if err == nil {
+			s.Close()
+		}
+		if err == nil || err.Error() != c.want {
+			t.Errorf("Open(%+v): err = %v, want %q", c.opts, err, c.want)
+		}
+	}
 }
 
 func TestNewFromClient(t *testing.T) {
 	t.Parallel()
 	mr := miniredis.RunT(t)
 	c := redis.NewClient(&redis.Options{Addr: mr.Addr()})
-	s := store.NewFromClient(c, store.Options{Prefix: "host"})
+	s, err := store.NewFromClient(c, store.Options{Prefix: "host"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer s.Close()
 	if s.Embedded() || s.Client() != redis.UniversalClient(c) {
 		t.Fatal("NewFromClient does not wrap the given client")
@@ -76,6 +94,35 @@ func TestNewFromClient(t *testing.T) {
 	}
 	if !mr.Exists("host:{exec:e1}") {
 		t.Fatalf("record not written under the host's prefix; keys: %v", mr.Keys())
+	}
+}
+
+// Options NewFromClient cannot use are an error for the host to handle, not a panic.
+func TestNewFromClientRefusesBadOptions(t *testing.T) {
+	t.Parallel()
+	mr := miniredis.RunT(t)
+	for _, c := range []struct {
+		opts store.Options
+		want string
+	}{
+		{store.Options{Prefix: "bad{prefix}"}, "store: key prefix"},
+		{store.Options{Durability: "most"}, `store: unknown durability "most"`},
+		{store.Options{ReplicaTimeout: -time.Second}, "store: negative replica timeout"},
+		{store.Options{CommandTimeout: -time.Second}, "store: Options.CommandTimeout is -1s"},
+	} {
+		func() {
+			defer func() {
+				if p := recover(); p != nil {
+					t.Errorf("NewFromClient(%+v) panicked: %v", c.opts, p)
+				}
+			}()
+			client := redis.NewClient(&redis.Options{Addr: mr.Addr()})
+			defer client.Close()
+			s, err := store.NewFromClient(client, c.opts)
+			if s != nil || err == nil || !strings.HasPrefix(err.Error(), c.want) {
+				t.Errorf("NewFromClient(%+v) = %v, %v; want an error starting %q", c.opts, s, err, c.want)
+			}
+		}()
 	}
 }
 
@@ -114,7 +161,10 @@ func TestUnavailableWhenRedisGoesAway(t *testing.T) {
 	mr := miniredis.RunT(t)
 	// Fewer retries than the defaults (which ride out a failover) keep the test fast.
 	c := redis.NewClient(&redis.Options{Addr: mr.Addr(), MaxRetries: -1, DialerRetries: 1})
-	s := store.NewFromClient(c, store.Options{})
+	s, err := store.NewFromClient(c, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer s.Close()
 	k := s.Keys()
 	if _, err := s.Create(ctx, k.Execution("e1"), []byte("x"), 0); err != nil {

@@ -12,6 +12,7 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"strings"
@@ -31,7 +32,8 @@ import (
 // Handler is a host's callback for events. An error is logged; the event is not handed again.
 type Handler func(ctx context.Context, ev events.Event) error
 
-// Config wires a Worker. Store and Apps are required; each other part turns on its job.
+// Config wires a Worker. Store and Apps are required; each other part turns on its job. The
+// durations and numbers below must not be negative; 0 means their default.
 type Config struct {
 	Store *store.Store
 	Apps  *apps.Apps
@@ -81,7 +83,8 @@ type Worker struct {
 // ErrInvalidConfig is wrapped by New's error.
 var ErrInvalidConfig = errors.New("worker: invalid config")
 
-// New returns a worker for cfg.
+// New returns a worker for cfg, or an error wrapping ErrInvalidConfig that names the first field
+// it cannot run with.
 func New(cfg Config) (*Worker, error) {
 	if cfg.Store == nil || cfg.Apps == nil {
 		return nil, errors.Join(ErrInvalidConfig, errors.New("worker: Store and Apps are required"))
@@ -90,20 +93,37 @@ func New(cfg Config) (*Worker, error) {
 		host, _ := os.Hostname()
 		cfg.Name = host + "-" + strings.ToLower(rand.Text()[:8])
 	}
-	def := func(d *time.Duration, v time.Duration) {
-		if *d <= 0 {
-			*d = v
+	for _, d := range []struct {
+		name  string
+		value *time.Duration
+		def   time.Duration
+	}{
+		{"VisibilityTimeout", &cfg.VisibilityTimeout, 30 * time.Second},
+		{"Poll", &cfg.Poll, time.Second},
+		{"RefreshLead", &cfg.RefreshLead, time.Minute},
+		{"Lease", &cfg.Lease, time.Minute},
+	} {
+		switch {
+		case *d.value < 0:
+			return nil, errors.Join(ErrInvalidConfig, fmt.Errorf("worker: Config.%s is %s; use a positive duration, or 0 for the default (%s)", d.name, *d.value, d.def))
+		case *d.value == 0:
+			*d.value = d.def
 		}
 	}
-	def(&cfg.VisibilityTimeout, 30*time.Second)
-	def(&cfg.Poll, time.Second)
-	def(&cfg.RefreshLead, time.Minute)
-	def(&cfg.Lease, time.Minute)
-	if cfg.Concurrency <= 0 {
-		cfg.Concurrency = 64
-	}
-	if cfg.RecheckRate <= 0 {
-		cfg.RecheckRate = 5
+	for _, n := range []struct {
+		name  string
+		value *int
+		def   int
+	}{
+		{"Concurrency", &cfg.Concurrency, 64},
+		{"RecheckRate", &cfg.RecheckRate, 5},
+	} {
+		switch {
+		case *n.value < 0:
+			return nil, errors.Join(ErrInvalidConfig, fmt.Errorf("worker: Config.%s is %d; use a positive number, or 0 for the default (%d)", n.name, *n.value, n.def))
+		case *n.value == 0:
+			*n.value = n.def
+		}
 	}
 	w := &Worker{cfg: cfg, log: cfg.Logger, clock: clock.Or(cfg.Clock), keys: cfg.Store.Keys(),
 		refresh: cfg.Store.Schedule("refresh"), recheck: cfg.Store.Schedule("recheck")}

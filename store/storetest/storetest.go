@@ -93,7 +93,10 @@ func Another(t testing.TB, s *store.Store) *store.Store {
 			t.Fatalf("storetest: Another: an embedded store with a %T client", s.Client())
 		}
 		o := *c.Options()
-		other = store.NewFromClient(redis.NewClient(&o), opts)
+		var err error
+		if other, err = store.NewFromClient(redis.NewClient(&o), opts); err != nil {
+			t.Fatalf("storetest: Another: %v", err)
+		}
 	} else {
 		opts.URL = os.Getenv(EnvRedisURL)
 		if opts.URL == "" {

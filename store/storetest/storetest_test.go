@@ -211,7 +211,10 @@ func TestAnotherSharesTheDataNotTheClient(t *testing.T) {
 func TestAnotherOfAnUnknownStoreFails(t *testing.T) {
 	t.Setenv(storetest.EnvRedisURL, "")
 	mr := miniredis.RunT(t)
-	s := store.NewFromClient(redis.NewClient(&redis.Options{Addr: mr.Addr()}), store.Options{})
+	s, err := store.NewFromClient(redis.NewClient(&redis.Options{Addr: mr.Addr()}), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(func() { _ = s.Close() })
 	f := &fakeTB{TB: t}
 	done := make(chan struct{})

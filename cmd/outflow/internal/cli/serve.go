@@ -101,10 +101,6 @@ func runServe(ctx context.Context, args []string, env Env) int {
 	return 0
 }
 
-// minManagementKeyLen is the length a configured management key needs at least: 32 characters
-// of a random string cannot be guessed.
-const minManagementKeyLen = 32
-
 // demoManagementKey is the management key of `serve --demo` on the embedded Redis when none is
 // configured.
 const demoManagementKey = "demo"
@@ -311,14 +307,16 @@ func managementKeys(cfg serveConfig, embedded bool, log *slog.Logger) (keys []st
 	return keys, generated, nil
 }
 
-// checkManagementKeys refuses a configured key shorter than minManagementKeyLen. The error says
-// which key, by its place in the list, never the key itself.
+// checkManagementKeys refuses a configured key shorter than server.MinManagementKeyLen, with
+// --demo too (server.New lets a demo server use a short key, as serve does on the embedded
+// Redis), and says how to configure keys. The error says which key, by its place in the list,
+// never the key itself.
 func checkManagementKeys(keys []string) error {
 	for i, k := range keys {
-		if len(k) < minManagementKeyLen {
+		if len(k) < server.MinManagementKeyLen {
 			return fmt.Errorf("management key %d of %d is %d characters long: management keys need at least %d characters, "+
 				"random ones; set OUTFLOW_MANAGEMENT_KEYS (or --management-keys) to such keys, or leave it unset on the embedded Redis "+
-				"for serve to generate one", i+1, len(keys), len(k), minManagementKeyLen)
+				"for serve to generate one", i+1, len(keys), len(k), server.MinManagementKeyLen)
 		}
 	}
 	return nil

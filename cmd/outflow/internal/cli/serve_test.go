@@ -14,6 +14,7 @@ import (
 
 	"github.com/alicebob/miniredis/v2"
 
+	"github.com/outflowhq/outflow/server"
 	"github.com/outflowhq/outflow/store"
 )
 
@@ -157,7 +158,7 @@ func TestServeServesUnderThePublicURLsPath(t *testing.T) {
 // configured key needs 32 characters or more. The message says which key is short and how to
 // make one, never the key.
 func TestServeRefusesShortManagementKeys(t *testing.T) {
-	long := strings.Repeat("k", minManagementKeyLen)
+	long := strings.Repeat("k", server.MinManagementKeyLen)
 	for keys, which := range map[string]string{"k": "management key 1 of 1", long + ",short-key-9": "management key 2 of 2", "demo": "management key 1 of 1"} {
 		var stderr lockedBuffer
 		args := []string{"serve", "--addr", "127.0.0.1:0", "--flows", examplesDir(t), "--management-keys", keys}

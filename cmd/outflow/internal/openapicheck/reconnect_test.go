@@ -36,7 +36,7 @@ type reconnectAPI struct {
 
 const (
 	reconnectApp  = "sandbox-crm"
-	reconnectKey  = "reconnect-key"
+	reconnectKey  = "reconnect-management-key-0123456789"
 	reconnectDone = "https://app.example.com/done"
 )
 
