@@ -75,7 +75,7 @@ func Define[C any](k Kind, run func(ctx context.Context, call *Call, cfg *C) (Re
 	k.Build = func(config any) (Action, error) {
 		cfg, ok := config.(*C)
 		if !ok {
-			return nil, fmt.Errorf("action %q: config is %T, want *%T", k.Name, config, *new(C))
+			return nil, fmt.Errorf("actions: action %q: config is %T, want *%T", k.Name, config, *new(C))
 		}
 		return ActionFunc(func(ctx context.Context, call *Call) (Result, error) {
 			return run(ctx, call, cfg)

@@ -28,3 +28,19 @@ func TestAKindThatFailsMustBeTerminal(t *testing.T) {
 		t.Fatalf("a terminal kind that fails: %v", err)
 	}
 }
+
+// A Build given a config of another type than Define's says so, naming the package and the kind.
+func TestDefineRefusesAConfigOfAnotherType(t *testing.T) {
+	t.Parallel()
+	type cfg struct{ N int }
+	k := actions.Define(actions.Kind{Name: "test.typed"}, func(context.Context, *actions.Call, *cfg) (actions.Result, error) {
+		return actions.Result{}, nil
+	})
+	if _, err := k.Build(new(cfg)); err != nil {
+		t.Fatalf("Build(*cfg): %v", err)
+	}
+	_, err := k.Build("not a config")
+	if err == nil || !strings.HasPrefix(err.Error(), `actions: action "test.typed": config is string`) {
+		t.Errorf("Build(string) = %v, want an actions: error naming the kind", err)
+	}
+}

@@ -154,6 +154,6 @@ func benchCondition(b *testing.B) (*flows.Condition, map[string]any) {
 	}
 	step, _ := f.Step("compute")
 	results := map[string]map[string]any{"compute": {"output": map[string]any{"pro": true}, "outcome": "success"}}
-	scope := f.NewScope(map[string]any{}, results, map[string]any{"plan": "pro"}, "go", actions.Subject{UserID: "u1"}, epoch)
+	scope := f.NewScope(flows.ScopeValues{Input: map[string]any{}, Results: results, Form: map[string]any{"plan": "pro"}, Interaction: "go", Subject: actions.Subject{UserID: "u1"}, Now: epoch})
 	return step.Next[0].When, scope
 }

@@ -59,7 +59,8 @@ func (e *Engine) Start(ctx context.Context, flowID string, req StartRequest) (*R
 	}
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), writeBudget)
 	defer cancel()
-	if err := e.store.CreateExecution(wctx, rec.ID, data, rec.nonce, e.keep(rec), events, e.opts.MaxEvents); err != nil {
+	create := store.ExecutionCreate{ID: rec.ID, Data: data, Nonce: rec.nonce, TTL: e.keep(rec), Events: events, MaxEvents: e.opts.MaxEvents}
+	if err := e.store.CreateExecution(wctx, create); err != nil {
 		return nil, fmt.Errorf("start flow %q: %w", flowID, err)
 	}
 	e.announce(ctx, rec, true)

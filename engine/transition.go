@@ -211,7 +211,10 @@ func (t *transition) scope() map[string]any {
 	if t.form != nil {
 		form = t.form
 	}
-	return t.f.NewScope(t.rec.Input, t.rec.Results, form, t.rec.Interaction, t.rec.Subject, t.e.clock.Now())
+	return t.f.NewScope(flows.ScopeValues{
+		Input: t.rec.Input, Results: t.rec.Results, Form: form,
+		Interaction: t.rec.Interaction, Subject: t.rec.Subject, Now: t.e.clock.Now(),
+	})
 }
 
 // caught routes a step's error to its catch step, or fails the execution. It reports whether the

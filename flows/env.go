@@ -264,12 +264,27 @@ func (b *builder) exprError(err error, line, col int) {
 	b.c.add(line, col, "%v", err)
 }
 
+// ScopeValues are what an execution holds when a step's expressions run; NewScope makes their
+// environment from them.
+type ScopeValues struct {
+	// Input is the flow input.
+	Input map[string]any
+	// Results maps the ids of the steps that ran so far to {output, outcome}.
+	Results map[string]map[string]any
+	// Form is the latest form values, and Interaction the interaction.
+	Form        map[string]any
+	Interaction string
+	// Subject is whom the execution runs for, and Now the time.
+	Subject actions.Subject
+	Now     time.Time
+}
+
 // NewScope returns the expression environment for a step of an execution: the flow input, the
 // results of the steps that ran so far (steps that did not run read as zero values), the latest form
-// values, the interaction, the subject and the time. results maps step ids to {output, outcome}.
-func (f *Flow) NewScope(input map[string]any, results map[string]map[string]any, form map[string]any, interaction string, subject actions.Subject, now time.Time) map[string]any {
+// values, the interaction, the subject and the time.
+func (f *Flow) NewScope(v ScopeValues) map[string]any {
 	steps := maps.Clone(f.zeroSteps)
-	for id, r := range results {
+	for id, r := range v.Results {
 		zero, ok := f.zeroSteps[id].(map[string]any)
 		if !ok {
 			continue
@@ -288,15 +303,15 @@ func (f *Flow) NewScope(input map[string]any, results map[string]map[string]any,
 		steps[id] = out
 	}
 	fm := maps.Clone(f.zeroForm)
-	maps.Copy(fm, form)
+	maps.Copy(fm, v.Form)
 	return map[string]any{
-		ScopeInput:       input,
+		ScopeInput:       v.Input,
 		ScopeSteps:       steps,
 		ScopeForm:        fm,
-		ScopeInteraction: interaction,
-		ScopeUser:        map[string]any{"id": subject.UserID},
-		ScopeTenant:      map[string]any{"id": subject.TenantID},
-		ScopeNow:         now,
+		ScopeInteraction: v.Interaction,
+		ScopeUser:        map[string]any{"id": v.Subject.UserID},
+		ScopeTenant:      map[string]any{"id": v.Subject.TenantID},
+		ScopeNow:         v.Now,
 	}
 }
 

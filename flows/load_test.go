@@ -121,7 +121,7 @@ steps:
 		t.Fatalf("inputs %v %v", in, problems)
 	}
 	step, _ := f.Step("ask")
-	scope := f.NewScope(in, nil, map[string]any{"agree": true}, "ok", actions.Subject{}, epoch())
+	scope := f.NewScope(ScopeValues{Input: in, Form: map[string]any{"agree": true}, Interaction: "ok", Now: epoch()})
 	ok, err := step.Next[0].When.Eval(scope)
 	if err != nil || !ok {
 		t.Fatalf("condition = %v, %v", ok, err)

@@ -31,12 +31,21 @@ func (e *IDError) Is(target error) bool { return target == ErrInvalidID }
 
 var connectionIDRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 
-// AppIDPattern is the app id rule: a slug of 1 to 63 lowercase letters, digits and '-'.
-var AppIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+var appIDRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+
+// IsAppID reports whether id follows the app id rule: a slug of 1 to 63 lowercase letters,
+// digits and '-', starting with a letter or digit.
+func IsAppID(id string) bool { return appIDRE.MatchString(id) }
+
+// AppIDPattern is the app id rule as a regular expression.
+//
+// Deprecated: use IsAppID. It stays only until outbound/webhooks moves to IsAppID; nothing else
+// in the module reads it.
+var AppIDPattern = appIDRE
 
 // AppIDMessage says what is wrong with id as an app id named in a request, or returns "".
 func AppIDMessage(id string) string {
-	if AppIDPattern.MatchString(id) {
+	if IsAppID(id) {
 		return ""
 	}
 	return "is not an app id: 1 to 63 lowercase letters, digits or '-', starting with a letter or digit"

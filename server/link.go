@@ -172,8 +172,12 @@ func (s *Server) useLink(w http.ResponseWriter, r *http.Request, token, cookie s
 		return
 	}
 	var rec linkRecord
-	if err := json.Unmarshal(data, &rec); err != nil || rec.ExecutionID == "" {
-		s.failPage(w, r, fmt.Errorf("read link: %w", errors.Join(err, errors.New("no execution"))))
+	if err := json.Unmarshal(data, &rec); err != nil {
+		s.failPage(w, r, fmt.Errorf("server: read link: %w", err))
+		return
+	}
+	if rec.ExecutionID == "" {
+		s.failPage(w, r, errors.New("server: read link: it names no execution"))
 		return
 	}
 	resp, err := s.opts.Engine.Bind(r.Context(), rec.ExecutionID, bindingOf(cookie))

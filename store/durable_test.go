@@ -67,7 +67,7 @@ func writeAll(ctx context.Context, s *store.Store, prefix string) error {
 	if _, err := s.Create(ctx, prefix+"rec", []byte("v"), 0); err != nil {
 		return err
 	}
-	if err := s.CreateExecution(ctx, prefix+"x1", []byte("{}"), "n1", time.Minute, [][]byte{[]byte("e")}, 10); err != nil {
+	if err := s.CreateExecution(ctx, store.ExecutionCreate{ID: prefix + "x1", Data: []byte("{}"), Nonce: "n1", TTL: time.Minute, Events: [][]byte{[]byte("e")}, MaxEvents: 10}); err != nil {
 		return err
 	}
 	return s.SetValue(ctx, prefix+"val", []byte("v"), 0)
@@ -116,7 +116,7 @@ func TestAWriteIsAcknowledgedOnlyOnceAReplicaHasIt(t *testing.T) {
 	rc := replica.Client()
 	for i := range 20 {
 		key := s.Keys().Execution("ack" + string(rune('a'+i)))
-		if err := s.CreateExecution(t.Context(), "ack"+string(rune('a'+i)), []byte("{}"), "n", time.Minute, nil, 0); err != nil {
+		if err := s.CreateExecution(t.Context(), store.ExecutionCreate{ID: "ack" + string(rune('a'+i)), Data: []byte("{}"), Nonce: "n", TTL: time.Minute}); err != nil {
 			t.Fatal(err)
 		}
 		if n, err := rc.Exists(t.Context(), key).Result(); err != nil || n != 1 {
@@ -168,7 +168,7 @@ func TestTokensOnlyDurabilityStillWaitsForTokens(t *testing.T) {
 	s := openURL(t, "redis://"+master.Addr()+"/0?durability=tokens&replica_timeout=200ms", store.Options{})
 	replica.Stop()
 	defer replica.Cont()
-	if err := s.CreateExecution(t.Context(), "tok1", []byte("{}"), "n", time.Minute, nil, 0); err != nil {
+	if err := s.CreateExecution(t.Context(), store.ExecutionCreate{ID: "tok1", Data: []byte("{}"), Nonce: "n", TTL: time.Minute}); err != nil {
 		t.Fatalf("an execution with durability=tokens: %v", err)
 	}
 	_, err := s.Put(store.Durable(t.Context()), s.Keys().Connection("tok1"), 0, []byte("sealed"), 0)
@@ -208,7 +208,7 @@ func TestClusterWritesWaitOnTheirOwnMaster(t *testing.T) {
 	for i := range 30 {
 		id := "cl" + strconv.Itoa(i)
 		n.Reset()
-		if err := s.CreateExecution(t.Context(), id, []byte("{}"), "n", time.Minute, nil, 0); err != nil {
+		if err := s.CreateExecution(t.Context(), store.ExecutionCreate{ID: id, Data: []byte("{}"), Nonce: "n", TTL: time.Minute}); err != nil {
 			t.Fatal(err)
 		}
 		if n.Count() != 1 {
@@ -216,7 +216,7 @@ func TestClusterWritesWaitOnTheirOwnMaster(t *testing.T) {
 		}
 	}
 	r := storetest.RefuseWrites(s, s.Keys().Execution("refused"))
-	if err := s.CreateExecution(t.Context(), "refused", []byte("{}"), "n", time.Minute, nil, 0); !errors.Is(err, store.ErrUnavailable) || r.Refused() != 1 {
+	if err := s.CreateExecution(t.Context(), store.ExecutionCreate{ID: "refused", Data: []byte("{}"), Nonce: "n", TTL: time.Minute}); !errors.Is(err, store.ErrUnavailable) || r.Refused() != 1 {
 		t.Fatalf("a refused write: %v, %d refused", err, r.Refused())
 	}
 	master := c.Masters[0]

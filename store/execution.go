@@ -84,16 +84,29 @@ end
 return 0
 `)
 
+// ExecutionCreate is a new execution, written by CreateExecution.
+type ExecutionCreate struct {
+	// ID names the execution; Data is its first state and Nonce the nonce of its first pause.
+	ID    string
+	Data  []byte
+	Nonce string
+	// TTL is how long the execution and its events are kept; it must be positive.
+	TTL time.Duration
+	// Events are its first events; the log keeps the newest MaxEvents (0: all).
+	Events    [][]byte
+	MaxEvents int
+}
+
 // CreateExecution writes a new execution at revision 1 with its first events, in one round trip.
 // ErrConflict when the id exists.
-func (s *Store) CreateExecution(ctx context.Context, id string, data []byte, nonce string, ttl time.Duration, events [][]byte, maxEvents int) error {
-	if ttl <= 0 {
-		return fmt.Errorf("store: create execution %q: ttl must be positive", id)
+func (s *Store) CreateExecution(ctx context.Context, c ExecutionCreate) error {
+	if c.TTL <= 0 {
+		return fmt.Errorf("store: create execution %q: ttl must be positive", c.ID)
 	}
-	key, logKey := s.keys.Execution(id), s.keys.ExecutionEvents(id)
-	args := append([]any{data, nonce, ttl.Milliseconds(), maxEvents}, entryArgs(events)...)
+	key, logKey := s.keys.Execution(c.ID), s.keys.ExecutionEvents(c.ID)
+	args := append([]any{c.Data, c.Nonce, c.TTL.Milliseconds(), c.MaxEvents}, entryArgs(c.Events)...)
 	res, err := s.runWrite(ctx, scriptCreateExecution, []string{key, logKey}, args...).Int64()
-	_, err = casResult(ctx, res, err, "create execution %q", id)
+	_, err = casResult(ctx, res, err, "create execution %q", c.ID)
 	return err
 }
 

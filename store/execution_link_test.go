@@ -18,7 +18,7 @@ func TestExecutionLinkGoesWithTheFinishingWrite(t *testing.T) {
 		ctx := context.Background()
 		hash := strings.Repeat("ab", 32)
 		linkKey := s.Keys().BrowserLink(hash)
-		if err := s.CreateExecution(ctx, "x1", []byte(`{}`), "n1", time.Hour, nil, 0); err != nil {
+		if err := s.CreateExecution(ctx, store.ExecutionCreate{ID: "x1", Data: []byte(`{}`), Nonce: "n1", TTL: time.Hour}); err != nil {
 			t.Fatal(err)
 		}
 		if err := s.PutExecutionLink(ctx, "x1", hash, []byte(`{"executionId":"x1"}`), time.Minute); err != nil {

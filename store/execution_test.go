@@ -13,7 +13,7 @@ import (
 func TestExecutionClaims(t *testing.T) {
 	storetest.ForEachBackend(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		if err := s.CreateExecution(ctx, "x1", []byte(`{"v":1}`), "n1", time.Minute, [][]byte{[]byte("e1")}, 10); err != nil {
+		if err := s.CreateExecution(ctx, store.ExecutionCreate{ID: "x1", Data: []byte(`{"v":1}`), Nonce: "n1", TTL: time.Minute, Events: [][]byte{[]byte("e1")}, MaxEvents: 10}); err != nil {
 			t.Fatal(err)
 		}
 		if _, tok, err := s.ClaimExecution(ctx, "x1", "wrong", time.Minute); err != nil || tok != "" {

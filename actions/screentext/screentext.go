@@ -10,6 +10,7 @@ import (
 	"embed"
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -20,8 +21,12 @@ import (
 // Default is the language every other falls back to.
 const Default = "en"
 
-// Languages are the languages the texts ship in, the default first.
-var Languages = []string{"en", "de", "fr", "es"}
+// languages are the languages the texts ship in, the default first.
+var languages = []string{"en", "de", "fr", "es"}
+
+// Languages returns the languages the texts ship in, the default first; the slice is the
+// caller's own.
+func Languages() []string { return slices.Clone(languages) }
 
 //go:embed locales/*.yaml
 var files embed.FS
@@ -40,7 +45,7 @@ var catalogs = func() map[string]map[string]string {
 // load reads every language strictly: each must have exactly the default's keys.
 func load() (map[string]map[string]string, error) {
 	out := map[string]map[string]string{}
-	for _, lang := range Languages {
+	for _, lang := range languages {
 		name := path.Join("locales", lang+".yaml")
 		src, err := files.ReadFile(name)
 		if err != nil {

@@ -14,7 +14,7 @@ func TestCatalogsAreComplete(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, lang := range Languages {
+	for _, lang := range Languages() {
 		if len(c[lang]) != len(c[Default]) {
 			t.Errorf("%s has %d texts, %s %d", lang, len(c[lang]), Default, len(c[Default]))
 		}
@@ -70,5 +70,18 @@ func TestTextReadsReferences(t *testing.T) {
 		if got := Text(tc.lang, tc.s, own); got != tc.want {
 			t.Errorf("%s %q: %q, want %q", tc.lang, tc.s, got, tc.want)
 		}
+	}
+}
+
+// Languages hands out a copy: changing it does not change the languages the package reads.
+func TestLanguagesIsACopy(t *testing.T) {
+	t.Parallel()
+	got := Languages()
+	if len(got) == 0 || got[0] != Default {
+		t.Fatalf("Languages() = %v, want %s first", got, Default)
+	}
+	got[0] = "xx"
+	if again := Languages(); again[0] != Default {
+		t.Errorf("after changing a returned slice, Languages() = %v", again)
 	}
 }

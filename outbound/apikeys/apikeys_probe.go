@@ -131,12 +131,12 @@ func probeCause(err error, key string) error {
 		err = ue.Err
 	}
 	if err == nil {
-		return errors.New("request failed")
+		return errors.New("apikeys: request failed")
 	}
 	text := err.Error()
 	for _, form := range []string{key, url.QueryEscape(key), url.PathEscape(key)} {
 		if form != "" && strings.Contains(text, form) {
-			return errors.New("request failed")
+			return errors.New("apikeys: request failed")
 		}
 	}
 	return err

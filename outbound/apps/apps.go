@@ -84,7 +84,7 @@ func (a *Apps) Get(ctx context.Context, id string) (App, error) {
 	if app, ok := a.cache.get(id); ok {
 		return app.Clone(), nil
 	}
-	if !outbound.AppIDPattern.MatchString(id) {
+	if !outbound.IsAppID(id) {
 		return App{}, fmt.Errorf("get app %q: %w", id, ErrAppNotFound)
 	}
 	gen := a.cache.generation()

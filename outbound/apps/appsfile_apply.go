@@ -162,7 +162,7 @@ func (a *Apps) applyOne(ctx context.Context, pl plannedApp, write bool) (applyOu
 // planOne reads the stored app of a spec and builds the app the spec describes.
 func (a *Apps) planOne(ctx context.Context, spec AppSpec) (plannedApp, error) {
 	pl := plannedApp{spec: spec}
-	if id := spec.ID(); outbound.AppIDPattern.MatchString(id) {
+	if id := spec.ID(); outbound.IsAppID(id) {
 		rec, rev, err := a.loadRecord(ctx, id)
 		switch {
 		case errors.Is(err, ErrAppNotFound):

@@ -13,12 +13,16 @@ import (
 	"time"
 )
 
-// Categories are the template library's categories; a template has one or more of them.
-var Categories = []string{
+// categories are the template library's categories; a template has one or more of them.
+var categories = []string{
 	"crm", "sales", "support", "marketing", "email", "calendar", "storage", "chat", "video",
 	"dev-tools", "infrastructure", "productivity", "project-management", "design", "forms",
 	"accounting", "payments", "e-commerce", "e-signature", "hr", "analytics", "ai",
 }
+
+// Categories returns the template library's categories; a template has one or more of them. The
+// slice is the caller's own.
+func Categories() []string { return slices.Clone(categories) }
 
 // Sources are the documentation a template's facts come from, and when they were checked.
 type Sources struct {
@@ -71,8 +75,8 @@ func (t *Template) validateMeta(p *Problems) {
 	for i, c := range t.Categories {
 		at := fmt.Sprintf("categories[%d]", i)
 		switch {
-		case !slices.Contains(Categories, c):
-			p.Add(at, "%q is not a category; use one of %s", c, strings.Join(Categories, ", "))
+		case !slices.Contains(categories, c):
+			p.Add(at, "%q is not a category; use one of %s", c, strings.Join(categories, ", "))
 		case slices.Index(t.Categories, c) != i:
 			p.Add(at, "is listed twice")
 		}
@@ -116,7 +120,7 @@ func (t Template) CheckComplete() error {
 		p.Add("logo", "required: draw catalog/logos/%s.svg", t.ID)
 	}
 	if len(t.Categories) == 0 {
-		p.Add("categories", "required: one or more of %s", strings.Join(Categories, ", "))
+		p.Add("categories", "required: one or more of %s", strings.Join(categories, ", "))
 	}
 	if len(t.Keywords) == 0 {
 		p.Add("keywords", "required: at least one lower-case search word besides the name")

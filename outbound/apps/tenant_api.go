@@ -231,7 +231,7 @@ func (a *Apps) ForTenantRevision(ctx context.Context, app App, tenantID string, 
 
 // oauthApp reads an app fresh from Redis and refuses apps of other kinds.
 func (a *Apps) oauthApp(ctx context.Context, appID string) (App, error) {
-	if !outbound.AppIDPattern.MatchString(appID) {
+	if !outbound.IsAppID(appID) {
 		return App{}, ErrAppNotFound
 	}
 	app, _, err := a.load(ctx, appID)

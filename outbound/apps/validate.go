@@ -97,7 +97,7 @@ func (a *App) validateCommon(p *Problems) {
 	switch {
 	case a.ID == "":
 		p.Add("id", "required: a slug such as google-contacts")
-	case !outbound.AppIDPattern.MatchString(a.ID):
+	case !outbound.IsAppID(a.ID):
 		p.Add("id", "must be 1 to 63 lowercase letters, digits or '-', starting with a letter or digit (for example google-contacts)")
 	}
 	switch a.Kind {
@@ -123,7 +123,7 @@ func (a *App) validateCommon(p *Problems) {
 			p.Add("logo", "%s", msg)
 		}
 	}
-	if a.TemplateID != "" && !outbound.AppIDPattern.MatchString(a.TemplateID) {
+	if a.TemplateID != "" && !outbound.IsAppID(a.TemplateID) {
 		p.Add("templateId", "is not a template id (lowercase letters, digits and '-')")
 	}
 	checkDocLinkField(p, "docsUrl", a.DocsURL)

@@ -186,7 +186,7 @@ func (v *Vault) refreshLocked(ctx context.Context, lr *lockedRefresh, a refreshA
 		if held != nil {
 			v.unwritten.drop(held)
 		}
-		res, err := v.markNeedsReauth(ctx, lr.lock, a.app, a.owner, &stored, "the access token expired and the provider issued no refresh token")
+		res, err := v.markNeedsReauth(ctx, lr.lock, a, &stored, "the access token expired and the provider issued no refresh token")
 		return res, v.lockLost(a.app, &stored, err)
 	}
 	rt, err := v.open(&c, fieldRefresh, c.Refresh)
@@ -203,7 +203,7 @@ func (v *Vault) refreshLocked(ctx context.Context, lr *lockedRefresh, a refreshA
 	v.observeRefresh(a.app.ID, called, err)
 	if err == nil {
 		// Issued tokens are kept even when the lock was lost meanwhile: written, or held.
-		u, err := v.refreshedSet(a.app, a.owner, &c, stored.Gen, tr, rt)
+		u, err := v.refreshedSet(a, &c, stored.Gen, tr, rt)
 		if err != nil {
 			return storedConn{}, err
 		}
@@ -215,7 +215,7 @@ func (v *Vault) refreshLocked(ctx context.Context, lr *lockedRefresh, a refreshA
 	at, _ := v.open(&c, fieldAccess, c.Access)
 	reason := providerError(err, rt, at, a.app.ClientSecret.Reveal())
 	if refusedGrant(err) {
-		return v.refused(ctx, lr.lock, a.app, a.owner, &stored, held, reason)
+		return v.refused(ctx, lr.lock, a, &stored, held, reason)
 	}
 	if held != nil {
 		return v.backOffHeld(ctx, a, held, reason, now)
@@ -227,21 +227,21 @@ func (v *Vault) refreshLocked(ctx context.Context, lr *lockedRefresh, a refreshA
 // refused handles the provider's refusal of the refresh token of stored (or of held, the set
 // held for it, when there is one): the grant is gone, unless a newer token pair exists — held
 // by this process, or stored by another one — which is then the connection's.
-func (v *Vault) refused(ctx context.Context, lock *store.Lock, app *apps.App, owner outbound.Owner, stored *storedConn, held *unwrittenSet, reason string) (storedConn, error) {
+func (v *Vault) refused(ctx context.Context, lock *store.Lock, a refreshAsk, stored *storedConn, held *unwrittenSet, reason string) (storedConn, error) {
 	if held != nil {
 		v.unwritten.drop(held) // its refresh token is the one refused
 	}
-	if u := v.unwritten.get(v.tokensKey(app.ID, owner), stored); u != nil {
+	if u := v.unwritten.get(v.tokensKey(a.app.ID, a.owner), stored); u != nil {
 		return v.unwritten.current(u), nil
 	}
 	// Another process may have rotated the token just before ours was refused (its lock
 	// expired, or it refreshed without one): if the stored token moved on, use it.
-	if cur, rerr := v.reread(ctx, app, owner, stored.ID); rerr == nil && cur.Gen != stored.Gen && cur.Status == StatusActive {
+	if cur, rerr := v.reread(ctx, a.app, a.owner, stored.ID); rerr == nil && cur.Gen != stored.Gen && cur.Status == StatusActive {
 		return cur, nil
 	}
 	v.emit(ctx, EventConnectionRefreshFailed, &stored.Connection, reason)
-	res, err := v.markNeedsReauth(ctx, lock, app, owner, stored, reason)
-	return res, v.lockLost(app, stored, err)
+	res, err := v.markNeedsReauth(ctx, lock, a, stored, reason)
+	return res, v.lockLost(a.app, stored, err)
 }
 
 // lockLost passes on the error of a locked step, turning the loss of the lock into a

@@ -9,8 +9,6 @@ import (
 
 	"golang.org/x/oauth2"
 
-	"github.com/outflowhq/outflow/outbound"
-	"github.com/outflowhq/outflow/outbound/apps"
 	"github.com/outflowhq/outflow/store"
 )
 
@@ -53,14 +51,14 @@ const errUnrotated = "the app says its provider rotates refresh tokens, but the 
 // markNeedsReauth records that the connection's grant is gone and returns the error fetches of
 // it get from now on, without calling the provider. When the connection's tokens changed
 // meanwhile (a reconnect or an import landed), it is healthy again: that connection is returned
-// instead, with no error.
-func (v *Vault) markNeedsReauth(ctx context.Context, lock *store.Lock, app *apps.App, owner outbound.Owner, c *storedConn, reason string) (storedConn, error) {
+// instead, with no error. Of a, only the app and the owner are read.
+func (v *Vault) markNeedsReauth(ctx context.Context, lock *store.Lock, a refreshAsk, c *storedConn, reason string) (storedConn, error) {
 	now := v.now()
 	var (
 		out     storedConn
 		written bool
 	)
-	_, err := v.updateIn(ctx, lock, app.ID, owner, func(g *grantRecord) error {
+	_, err := v.updateIn(ctx, lock, a.app.ID, a.owner, func(g *grantRecord) error {
 		i := g.find(c.ID)
 		if i < 0 {
 			return &ConnectionNotFoundError{ConnectionID: c.ID}
@@ -82,11 +80,11 @@ func (v *Vault) markNeedsReauth(ctx context.Context, lock *store.Lock, app *apps
 		if out.Status == StatusActive {
 			return out, nil
 		}
-		return storedConn{}, reauthError(app, &out)
+		return storedConn{}, reauthError(a.app, &out)
 	}
 	v.log.WarnContext(ctx, "outbound: connection needs its owner to connect again", "connection", out.Connection, "reason", reason)
 	v.emit(ctx, EventConnectionNeedsReauth, &out.Connection, reason)
-	return storedConn{}, reauthError(app, &out)
+	return storedConn{}, reauthError(a.app, &out)
 }
 
 // backOff records a transient refresh failure and when to try again. The still-valid token is

@@ -113,7 +113,7 @@ func TestMarkNeedsReauthKeepsAConnectionRenewedMeanwhile(t *testing.T) {
 	}
 	stale := g.Conns[0] // what the refusing refresh had read
 	f.connect(t, alice, "work")
-	c, err := f.v.markNeedsReauth(ctx, nil, &app, alice, &stale, "invalid_grant")
+	c, err := f.v.markNeedsReauth(ctx, nil, refreshAsk{app: &app, owner: alice, connID: stale.ID}, &stale, "invalid_grant")
 	if err != nil || c.Status != StatusActive || c.Gen <= stale.Gen {
 		t.Fatalf("markNeedsReauth of a renewed connection: %+v, %v; want the renewed connection and no error", c.Connection, err)
 	}

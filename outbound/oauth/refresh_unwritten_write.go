@@ -19,11 +19,11 @@ const (
 	refreshWriteRetry    = 20 * time.Millisecond
 )
 
-// refreshedSet seals a token pair the provider issued when refreshed from c into the
+// refreshedSet seals a token pair the provider issued to the refresh a of c into the
 // connection as it is to be stored. base is the token generation Redis holds for the
 // connection: c's own, or the one a held set c stands for was refreshed from. A response
 // without a refresh token keeps c's; a new one replaces it.
-func (v *Vault) refreshedSet(app *apps.App, owner outbound.Owner, c *storedConn, base int64, tr tokenResult, usedRT string) (*unwrittenSet, error) {
+func (v *Vault) refreshedSet(a refreshAsk, c *storedConn, base int64, tr tokenResult, usedRT string) (*unwrittenSet, error) {
 	now := v.now()
 	next := *c
 	next.Scopes = slices.Clone(c.Scopes)
@@ -43,12 +43,12 @@ func (v *Vault) refreshedSet(app *apps.App, owner outbound.Owner, c *storedConn,
 		next.Scopes = tr.scopes
 	}
 	next.LastRefreshAt, next.LastRefreshError, next.NextRefreshAt, next.RefreshFailures = now, "", time.Time{}, 0
-	unrotated := app.Refresh.RotatesRefreshToken && newRT == ""
+	unrotated := a.app.Refresh.RotatesRefreshToken && newRT == ""
 	if unrotated {
 		next.LastRefreshError = errUnrotated
 	}
 	next.UpdatedAt = now
-	return &unwrittenSet{key: v.tokensKey(app.ID, owner), owner: owner, base: base, next: next, unrotated: unrotated}, nil
+	return &unwrittenSet{key: v.tokensKey(a.app.ID, a.owner), owner: a.owner, base: base, next: next, unrotated: unrotated}, nil
 }
 
 // keepRefreshed stores a token pair the provider has just issued; it is never lost to a failed

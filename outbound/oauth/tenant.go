@@ -39,7 +39,8 @@ func (v *Vault) mintedOrReauth(ctx context.Context, app *apps.App, owner outboun
 	if !errors.Is(err, apps.ErrTenantRevisionGone) {
 		return m, err
 	}
-	if _, err := v.markNeedsReauth(ctx, nil, app, owner, c, reasonTenantSettingsRemoved); err != nil {
+	a := refreshAsk{app: app, owner: owner, connID: c.ID, seenGen: c.Gen}
+	if _, err := v.markNeedsReauth(ctx, nil, a, c, reasonTenantSettingsRemoved); err != nil {
 		return apps.App{}, err
 	}
 	e := reauthError(app, c)

@@ -68,7 +68,7 @@ func upstreamError(ctx context.Context, appID string, err error, secrets ...stri
 	text := err.Error()
 	for _, s := range secrets {
 		if s != "" && (strings.Contains(text, s) || strings.Contains(text, url.QueryEscape(s))) {
-			err = errors.New("request failed")
+			err = errors.New("proxy: request failed")
 			break
 		}
 	}
