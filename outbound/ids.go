@@ -37,12 +37,6 @@ var appIDRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
 // digits and '-', starting with a letter or digit.
 func IsAppID(id string) bool { return appIDRE.MatchString(id) }
 
-// AppIDPattern is the app id rule as a regular expression.
-//
-// Deprecated: use IsAppID. It stays only until outbound/webhooks moves to IsAppID; nothing else
-// in the module reads it.
-var AppIDPattern = appIDRE
-
 // AppIDMessage says what is wrong with id as an app id named in a request, or returns "".
 func AppIDMessage(id string) string {
 	if IsAppID(id) {

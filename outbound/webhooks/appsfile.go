@@ -191,7 +191,7 @@ func (p *fileParser) entry(i int, n *yaml.Node) (EndpointSpec, bool) {
 		p.problems = append(p.problems, apps.AppsFileProblem{File: p.file, Line: pr.Line, Col: pr.Col, Message: pr.Msg})
 	}
 	spec := EndpointSpec{ID: fe.ID, file: p.file, line: n.Line, col: n.Column, fields: res.Paths}
-	if lc, ok := res.Paths["id"]; ok && fe.ID != "" && !outbound.AppIDPattern.MatchString(fe.ID) {
+	if lc, ok := res.Paths["id"]; ok && fe.ID != "" && !outbound.IsAppID(fe.ID) {
 		p.problems = append(p.problems, apps.AppsFileProblem{File: p.file, Line: lc[0], Col: lc[1], Message: fmt.Sprintf(
 			"the id of %s must be a slug: 1 to 63 lowercase letters, digits or '-', starting with a letter or digit", where)})
 	}
