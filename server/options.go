@@ -37,10 +37,13 @@ const (
 )
 
 // validate checks what New cannot serve with: a PublicURL that is not an absolute http(s) URL
-// (links would be built on nothing), a negative MaxBodyBytes or LinkTTL, a management key that
+// (links would be built on nothing) or that is not the apps registry's (see sameCallbackBase), a negative MaxBodyBytes or LinkTTL, a management key that
 // no request can ever present (empty, or with spaces around it), and one shorter than
 // MinManagementKeyLen outside a demo. It never quotes a key.
 func (o *Options) validate() error {
+	if err := o.sameCallbackBase(); err != nil {
+		return err
+	}
 	if raw := strings.TrimSpace(o.PublicURL); raw != "" {
 		u, err := url.Parse(raw)
 		if err != nil || (!strings.EqualFold(u.Scheme, "http") && !strings.EqualFold(u.Scheme, "https")) || u.Host == "" {
@@ -70,6 +73,25 @@ func (o *Options) validate() error {
 		case len(k) < MinManagementKeyLen && o.Demo == nil:
 			return &OptionsError{Field: fmt.Sprintf("ManagementKeys[%d]", i), Reason: fmt.Sprintf("is %d characters long; management keys need at least %d characters, random ones", len(k), MinManagementKeyLen)}
 		}
+	}
+	return nil
+}
+
+// sameCallbackBase checks that a server that serves OAuth callbacks (it has a Vault) and knows its
+// public URL agrees with the apps registry on it: the registry builds the redirect_uri providers
+// send the browser back to, and the server serves it under its own public URL's path, so two
+// different values would send every consent to a page that is not there.
+func (o *Options) sameCallbackBase() error {
+	if o.Vault == nil || o.Apps == nil || strings.TrimSpace(o.PublicURL) == "" {
+		return nil
+	}
+	server := strings.TrimRight(strings.TrimSpace(o.PublicURL), "/")
+	registry := strings.TrimRight(o.Apps.Options().PublicURL, "/")
+	switch {
+	case registry == "":
+		return &OptionsError{Field: "Apps", Reason: fmt.Sprintf("has no PublicURL, so OAuth callbacks would not be absolute; set apps.Options.PublicURL to %q", server)}
+	case !strings.EqualFold(registry, server):
+		return &OptionsError{Field: "PublicURL", Reason: fmt.Sprintf("is %q but the apps registry's PublicURL is %q: OAuth callbacks are built on the registry's and served under this one's path, so they must be the same", server, registry)}
 	}
 	return nil
 }

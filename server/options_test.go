@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/outflowhq/outflow/outbound/apps"
+	"github.com/outflowhq/outflow/outbound/oauth"
 	"github.com/outflowhq/outflow/server"
 )
 
@@ -76,5 +78,42 @@ func TestShortManagementKeysAreForDemosOnly(t *testing.T) {
 	}
 	if _, err := server.New(server.Options{ManagementKeys: []string{long[1:]}, Logger: quiet}); !errors.Is(err, server.ErrInvalidOptions) {
 		t.Fatalf("a key one character short: %v, want ErrInvalidOptions", err)
+	}
+}
+
+// A server that serves OAuth callbacks agrees with the apps registry on its public URL: the
+// registry builds the redirect_uri, the server serves it under its own path.
+func TestNewRefusesAPublicURLTheAppsRegistryDoesNotShare(t *testing.T) {
+	t.Parallel()
+	quiet := slog.New(slog.DiscardHandler)
+	newServer := func(serverURL, registryURL string) error {
+		_, registry := setup(t, apps.Options{PublicURL: registryURL})
+		vault, err := oauth.NewVault(registry, oauth.VaultOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = vault.Close() })
+		_, err = server.New(server.Options{Apps: registry, Vault: vault, PublicURL: serverURL, Logger: quiet})
+		return err
+	}
+	for _, tc := range []struct{ server, registry, want string }{
+		{"https://auth.example.com/outflow", "https://auth.example.com",
+			`server: PublicURL is "https://auth.example.com/outflow" but the apps registry's PublicURL is "https://auth.example.com": ` +
+				"OAuth callbacks are built on the registry's and served under this one's path, so they must be the same"},
+		{"https://auth.example.com", "",
+			`server: Apps has no PublicURL, so OAuth callbacks would not be absolute; set apps.Options.PublicURL to "https://auth.example.com"`},
+	} {
+		if err := newServer(tc.server, tc.registry); err == nil || err.Error() != tc.want || !errors.Is(err, server.ErrInvalidOptions) {
+			t.Errorf("server %q, registry %q: %v, want %q", tc.server, tc.registry, err, tc.want)
+		}
+	}
+	for _, tc := range []struct{ server, registry string }{
+		{"https://auth.example.com/outflow/", "https://auth.example.com/outflow"},
+		{"HTTPS://Auth.example.com", "https://auth.example.com"},
+		{"", "https://auth.example.com"}, // links on the request's host: nothing to compare
+	} {
+		if err := newServer(tc.server, tc.registry); err != nil {
+			t.Errorf("server %q, registry %q: %v", tc.server, tc.registry, err)
+		}
 	}
 }

@@ -50,7 +50,9 @@ steps:
 // pattern.
 func setupBuiltinScreens(t *testing.T) *hosted {
 	t.Helper()
-	st, registry := setup(t, apps.Options{})
+	ts := httptest.NewServer(nil)
+	t.Cleanup(ts.Close)
+	st, registry := setup(t, apps.Options{PublicURL: ts.URL})
 	refuse := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusUnauthorized) }))
 	t.Cleanup(refuse.Close)
 	str := func(s string) *string { return &s }
@@ -96,8 +98,6 @@ func setupBuiltinScreens(t *testing.T) *hosted {
 	if err := eng.AddFlow(context.Background(), f); err != nil {
 		t.Fatal(err)
 	}
-	ts := httptest.NewServer(nil)
-	t.Cleanup(ts.Close)
 	ts.Config.Handler = newServer(t, server.Options{
 		Engine: eng, Store: st, Apps: registry, Vault: vault, APIKeys: keys, ManagementKeys: []string{hostedKey},
 		PublicURL: ts.URL, PageSecret: []byte("page secret"),
