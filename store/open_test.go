@@ -60,3 +60,18 @@ func TestOpenEndsWithTheCallersContext(t *testing.T) {
 		t.Errorf("Open took %s to return after a 100ms deadline", took)
 	}
 }
+
+// A refused connection is retried until the PING's deadline, which would hide why: Open's error
+// says what the last attempt to connect met.
+func TestOpenSaysWhyItCouldNotConnect(t *testing.T) {
+	t.Parallel()
+	addr := closedPort(t)
+	_, err := store.Open(context.Background(), store.Options{URL: "redis://:pa55word@" + addr + "/0", PingTimeout: 300 * time.Millisecond})
+	if !errors.Is(err, store.ErrUnavailable) || !strings.Contains(err.Error(), "the last attempt to connect: dial tcp "+addr) ||
+		!strings.Contains(err.Error(), "connection refused") {
+		t.Errorf("err = %v, want ErrUnavailable naming the refused connection", err)
+	}
+	if err != nil && strings.Contains(err.Error(), "pa55word") {
+		t.Errorf("the error shows the password: %v", err)
+	}
+}

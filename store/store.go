@@ -59,6 +59,8 @@ type Store struct {
 	embedded *embedded
 	// durability is nil where writes never wait for a replica (the embedded Redis).
 	durability *durable
+	// dials is nil for a store on a host's own client (NewFromClient).
+	dials *dialErrors
 
 	closeOnce sync.Once
 	closeErr  error
@@ -112,8 +114,10 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		}
 		client = cfg.newClient()
 	}
+	dials := &dialErrors{}
+	client.AddHook(dials)
 	client.AddHook(deadlineHook{d: orDefault(opts.CommandTimeout, DefaultCommandTimeout)})
-	s := &Store{client: client, keys: Keys{prefix: prefix}, log: log, embedded: emb, durability: dur}
+	s := &Store{client: client, keys: Keys{prefix: prefix}, log: log, embedded: emb, durability: dur, dials: dials}
 	if opts.TracerProvider != nil {
 		if err := redisotel.InstrumentTracing(client, redisotel.WithTracerProvider(opts.TracerProvider),
 			redisotel.WithDBStatement(false), redisotel.WithCallerEnabled(false)); err != nil {
@@ -138,6 +142,9 @@ func (s *Store) openPing(ctx context.Context, d time.Duration) error {
 	defer cancel()
 	err := within(pingCtx, func(ctx context.Context) error { return s.client.Ping(ctx).Err() })
 	if err != nil && ctx.Err() == nil && pingCtx.Err() != nil {
+		if last := s.dials.lastError(); last != "" {
+			return wrapErr(ctx, err, "open: ping: no answer within %s (the last attempt to connect: %s); check the Redis URL and that Redis (or its Sentinels) is up and reachable", d, last)
+		}
 		return wrapErr(ctx, err, "open: ping: no answer within %s; check the Redis URL and that Redis (or its Sentinels) is up and reachable", d)
 	}
 	return wrapErr(ctx, err, "open: ping")
