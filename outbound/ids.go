@@ -14,20 +14,9 @@ import (
 // An id that breaks its rule is a request error naming the field, never a lookup: it could not
 // name a record anyway, and a record made with it could not be listed or deleted again.
 
-// ErrInvalidID matches every *IDError (errors.Is).
+// ErrInvalidID is the Kind of the *InvalidError of an id that breaks its rule; its FieldError
+// names the request field (userId, tenantId, ...) and never repeats the id.
 var ErrInvalidID = errors.New("outbound: invalid id")
-
-// IDError says which id of a request breaks its rule, and how. It never repeats the id.
-type IDError struct {
-	// Field is the request field: userId, tenantId, externalId, appId or connectionId.
-	Field   string
-	Message string
-}
-
-func (e *IDError) Error() string { return "outbound: invalid " + e.Field + ": " + e.Message }
-
-// Is reports whether target is ErrInvalidID.
-func (e *IDError) Is(target error) bool { return target == ErrInvalidID }
 
 var connectionIDRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 
@@ -57,12 +46,12 @@ func ConnectionIDMessage(id string) string {
 // when it names no one. ok is false for a valid owner.
 func OwnerProblem(o Owner, missing string) (fe FieldError, ok bool) {
 	err := o.Validate()
-	var ie *IDError
+	var ie *InvalidError
 	switch {
 	case err == nil:
 		return FieldError{}, false
-	case errors.As(err, &ie):
-		return FieldError{Field: ie.Field, Message: ie.Message}, true
+	case errors.As(err, &ie) && len(ie.Fields) > 0:
+		return ie.Fields[0], true
 	}
 	return FieldError{Field: "userId", Message: missing}, true
 }

@@ -1,6 +1,8 @@
 package outbound_test
 
 import (
+	"errors"
+	"strings"
 	"testing"
 
 	"github.com/outflowhq/outflow/outbound"
@@ -25,5 +27,26 @@ func TestIsAppID(t *testing.T) {
 	}
 	if outbound.IsAppID("a234567890123456789012345678901234567890123456789012345678901234") {
 		t.Error("64 characters accepted")
+	}
+}
+
+// An owner's bad id is refused with the library's one field-error type, of kind ErrInvalidID,
+// naming the field and never the id.
+func TestOwnerValidateNamesTheField(t *testing.T) {
+	t.Parallel()
+	err := outbound.Owner{UserID: "ada", TenantID: "acme\x00corp"}.Validate()
+	var ie *outbound.InvalidError
+	if !errors.Is(err, outbound.ErrInvalidID) || !errors.As(err, &ie) || len(ie.Fields) != 1 || ie.Fields[0].Field != "tenantId" ||
+		strings.Contains(err.Error(), "acme") {
+		t.Fatalf("Validate: %v", err)
+	}
+	if fe, ok := outbound.OwnerProblem(outbound.Owner{TenantID: "acme\x00corp"}, "name someone"); !ok || fe != ie.Fields[0] {
+		t.Errorf("OwnerProblem: %+v %v, want %+v", fe, ok, ie.Fields[0])
+	}
+	if fe, ok := outbound.OwnerProblem(outbound.Owner{}, "name someone"); !ok || fe != (outbound.FieldError{Field: "userId", Message: "name someone"}) {
+		t.Errorf("OwnerProblem of no one: %+v %v", fe, ok)
+	}
+	if !errors.Is(outbound.Owner{}.Validate(), outbound.ErrNoOwner) || (outbound.Owner{UserID: "ada"}).Validate() != nil {
+		t.Error("an empty owner is outbound.ErrNoOwner, a good one valid")
 	}
 }

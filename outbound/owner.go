@@ -41,8 +41,9 @@ func (o Owner) ID() string {
 // IsZero reports whether the owner names neither a user nor a tenant.
 func (o Owner) IsZero() bool { return o.UserID == "" && o.TenantID == "" }
 
-// Validate reports ErrNoOwner when neither id is set, and an *IDError (ErrInvalidID) when an
-// id is set that breaks the id rule (1 to 256 characters, no control characters).
+// Validate reports ErrNoOwner when neither id is set, and an *InvalidError of kind ErrInvalidID
+// naming the field when an id is set that breaks the id rule (1 to 256 characters, no control
+// characters).
 func (o Owner) Validate() error {
 	if o.IsZero() {
 		return ErrNoOwner
@@ -52,7 +53,7 @@ func (o Owner) Validate() error {
 			continue
 		}
 		if msg := ids.Check(f.id); msg != "" {
-			return &IDError{Field: f.field, Message: msg}
+			return Invalid(ErrInvalidID, FieldError{Field: f.field, Message: msg})
 		}
 	}
 	return nil

@@ -22,7 +22,7 @@ func TestLibraryErrorsNameTheirPackage(t *testing.T) {
 			engine.ErrBadInput, engine.ErrWrongBrowser, &engine.ConflictError{Reason: "stale nonce"},
 			&engine.ExpiredError{ExecutionID: "x", FlowID: "f"}},
 		"outbound": {outbound.ErrNoOwner, outbound.ErrInvalidID, outbound.ErrSecretMarshal, outbound.ErrSecretUnreadable,
-			&outbound.IDError{Field: "appId", Message: "is required"}},
+			outbound.Invalid(outbound.ErrInvalidID, outbound.FieldError{Field: "appId", Message: "is required"})},
 		"apps": {apps.ErrAppNotFound, apps.ErrAppExists, apps.ErrTemplateNotFound, apps.ErrInvalidApp, apps.ErrKeyFormat,
 			apps.ErrNoProbe, outbound.Invalid(apps.ErrInvalidApp, outbound.FieldError{Field: "name", Message: "is required"})},
 		"oauth": {oauth.ErrConnectionNotFound, oauth.ErrNotConnected, oauth.ErrMissingScopes, oauth.ErrReauthRequired,
