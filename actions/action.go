@@ -86,15 +86,43 @@ type Resume struct {
 // InteractionCallback is the interaction id of a resume that follows a redirect.
 const InteractionCallback = "callback"
 
-// Event is an entry an action adds to its execution's event log. Data must not hold secrets.
+// Event is an entry an action adds to its execution's event log: its type and its data in JSON
+// form. Data must not hold secrets.
 type Event struct {
 	Type string         `json:"type"`
 	Data map[string]any `json:"data,omitempty"`
 }
 
-// Emit adds an event to the execution's event log, written with the step's transition.
-func (c *Call) Emit(typ string, data map[string]any) {
-	c.events = append(c.events, Event{Type: typ, Data: data})
+// EventData is the data of one type of event an action adds: a struct whose json-tagged fields are
+// the event's data and whose EventType names it, so writers and readers share one declaration.
+type EventData interface{ EventType() string }
+
+// Emit adds an event of type d.EventType() to the execution's event log, written with the step's
+// transition; its data is d in JSON form. Data JSON cannot hold (a NaN, a channel) is left out:
+// the event keeps its place in the log without it.
+func (c *Call) Emit(d EventData) {
+	c.events = append(c.events, Event{Type: d.EventType(), Data: eventData(d)})
+}
+
+// eventData is d in JSON form, or nil when it has none.
+func eventData(d EventData) map[string]any {
+	b, err := json.Marshal(d)
+	if err != nil {
+		return nil
+	}
+	var m map[string]any
+	if json.Unmarshal(b, &m) != nil {
+		return nil
+	}
+	return m
+}
+
+// Keep adds to c the events that run, a copy of c from ForRun, emitted: the engine calls it for
+// the run whose result it keeps. A nil run adds none.
+func (c *Call) Keep(run *Call) {
+	if run != nil {
+		c.events = append(c.events, run.events...)
+	}
 }
 
 // Emitted returns the events added by Emit.

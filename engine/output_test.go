@@ -139,7 +139,7 @@ func TestAnEventJSONCannotHoldLosesItsData(t *testing.T) {
 	t.Parallel()
 	k := actions.Kind{Name: "host.noisy", Build: func(any) (actions.Action, error) {
 		return actions.ActionFunc(func(_ context.Context, call *actions.Call) (actions.Result, error) {
-			call.Emit("host.measured", map[string]any{"ratio": math.NaN()})
+			call.Emit(measured{Ratio: math.NaN()})
 			return actions.Done(actions.Success, map[string]any{"ok": true}), nil
 		}), nil
 	}}
@@ -197,3 +197,10 @@ steps:
 		}
 	}
 }
+
+// measured is the data of a host's event.
+type measured struct {
+	Ratio float64 `json:"ratio"`
+}
+
+func (measured) EventType() string { return "host.measured" }

@@ -64,9 +64,7 @@ func (t *transition) runOnce(ctx context.Context, step *flows.Step, call *action
 		return &actions.Error{Code: actions.CodeTimeout, Message: fmt.Sprintf("Step %s took longer than %s.", step.ID, timeout), Retryable: true, Err: cause}
 	}
 	settle := func(o runOutcome) (actions.Result, error) {
-		for _, ev := range o.events {
-			call.Emit(ev.Type, ev.Data)
-		}
+		call.Keep(o.run)
 		switch {
 		case o.err != nil && errors.Is(o.err, context.DeadlineExceeded) && ctx.Err() == nil:
 			return o.res, timedOut(o.err)
@@ -93,11 +91,12 @@ func (t *transition) runOnce(ctx context.Context, step *flows.Step, call *action
 	}
 }
 
-// runOutcome is what one run of an action returned, with the events it emitted.
+// runOutcome is what one run of an action returned, with the call it ran on (and the events it
+// emitted there).
 type runOutcome struct {
-	res    actions.Result
-	err    error
-	events []actions.Event
+	res actions.Result
+	err error
+	run *actions.Call
 }
 
 // runAttempt runs the action once on attempt, turning a panic into an internal error.
@@ -108,8 +107,8 @@ func (t *transition) runAttempt(ctx context.Context, step *flows.Step, attempt *
 			o = runOutcome{err: &actions.Error{Code: actions.CodeInternal, Message: "the step failed"}}
 		}
 	}()
+	o.run = attempt
 	o.res, o.err = step.Action.Run(ctx, attempt)
-	o.events = attempt.Emitted()
 	return o
 }
 

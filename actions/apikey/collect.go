@@ -28,9 +28,21 @@ const (
 // KeyField is the name of the secret key field on the collect screen.
 const KeyField = "apiKey"
 
-// EventStored is the event apikey.collect adds when it stores a key. Its data: appId, version,
-// owner ("user" or "tenant") and rotated (whether it replaced a key). Never the key.
+// EventStored is the event apikey.collect adds when it stores a key; its data is a StoredEvent.
 const EventStored = "apikey.stored"
+
+// StoredEvent is the data of EventStored. It never holds the key.
+type StoredEvent struct {
+	AppID   string `json:"appId"`
+	Version int    `json:"version"`
+	// Owner is "user" or "tenant".
+	Owner string `json:"owner"`
+	// Rotated reports whether the key replaced one.
+	Rotated bool `json:"rotated"`
+}
+
+// EventType implements actions.EventData.
+func (StoredEvent) EventType() string { return EventStored }
 
 // CollectConfig is the `with:` of apikey.collect.
 type CollectConfig struct {
@@ -131,9 +143,7 @@ func (r *collector) run(ctx context.Context) (actions.Result, error) {
 		AppID: a.ID, Owner: o, APIKey: outbound.NewSecret(key), Fields: fields, Validate: true,
 	})
 	if err == nil {
-		r.call.Emit(EventStored, map[string]any{
-			"appId": a.ID, "version": info.Version, "owner": o.Kind(), "rotated": info.HasPrevious,
-		})
+		r.call.Emit(StoredEvent{AppID: a.ID, Version: info.Version, Owner: o.Kind(), Rotated: info.HasPrevious})
 		return actions.Done(OutcomeStored, output(a.ID, &info)), nil
 	}
 	msgs, ok := messagesFor(err, a, key, fields)

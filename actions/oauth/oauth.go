@@ -92,7 +92,7 @@ func (r *recorder) emit(call *actions.Call) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, e := range r.events {
-		call.Emit(e.Type, e.Data())
+		call.Emit(VaultEvent{Type: e.Type, AppID: e.AppID, ConnectionID: e.ConnectionID, OwnerKind: e.OwnerKind, OwnerID: e.OwnerID, Reason: e.Reason})
 	}
 	r.events = nil
 }
@@ -120,3 +120,29 @@ func anyList(ss []string) []any {
 	}
 	return out
 }
+
+// ConnectedEvent is the data of the oauth.EventConnectionCreated event outbound.connect adds when
+// the consent it started has created the connection.
+type ConnectedEvent struct {
+	AppID        string   `json:"appId"`
+	ConnectionID string   `json:"connectionId"`
+	Scopes       []string `json:"scopes"`
+}
+
+// EventType implements actions.EventData.
+func (ConnectedEvent) EventType() string { return oauth.EventConnectionCreated }
+
+// VaultEvent is the data of a vault event (oauth.EventConnectionRefreshed, ...) a step caused,
+// copied into its execution's event log. It never holds a token.
+type VaultEvent struct {
+	// Type is the vault's event type; it is the event's type, not part of its data.
+	Type         string `json:"-"`
+	AppID        string `json:"appId"`
+	ConnectionID string `json:"connectionId"`
+	OwnerKind    string `json:"ownerKind"`
+	OwnerID      string `json:"ownerId"`
+	Reason       string `json:"reason,omitempty"`
+}
+
+// EventType implements actions.EventData.
+func (e VaultEvent) EventType() string { return e.Type }

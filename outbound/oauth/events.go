@@ -49,15 +49,6 @@ type Event struct {
 	Actor string `json:"actor,omitempty"`
 }
 
-// Data returns the event's fields for an execution's event log (without the type).
-func (e Event) Data() map[string]any {
-	d := map[string]any{"appId": e.AppID, "connectionId": e.ConnectionID, "ownerKind": e.OwnerKind, "ownerId": e.OwnerID}
-	if e.Reason != "" {
-		d["reason"] = e.Reason
-	}
-	return d
-}
-
 type recorderKey struct{}
 
 // WithEventRecorder returns a context under which the vault also hands every event it causes to
