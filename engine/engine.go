@@ -18,6 +18,7 @@ import (
 	"github.com/outflowhq/outflow/actions"
 	"github.com/outflowhq/outflow/clock"
 	"github.com/outflowhq/outflow/flows"
+	"github.com/outflowhq/outflow/internal/optdefault"
 	"github.com/outflowhq/outflow/internal/tracing"
 	"github.com/outflowhq/outflow/store"
 )
@@ -104,36 +105,19 @@ func New(opts Options) (*Engine, error) {
 	if opts.Registry == nil {
 		return nil, errors.New("engine: Options.Registry is required")
 	}
-	for _, d := range []struct {
-		name  string
-		value *time.Duration
-		def   time.Duration
+	for _, f := range []struct {
+		name string
+		fill func() string
 	}{
-		{"DefaultTTL", &opts.DefaultTTL, 30 * time.Minute},
-		{"Retention", &opts.Retention, time.Hour},
-		{"FinishedRetention", &opts.FinishedRetention, 10 * time.Minute},
-		{"StepTimeout", &opts.StepTimeout, 30 * time.Second},
+		{"DefaultTTL", func() string { return optdefault.Fill(&opts.DefaultTTL, 30*time.Minute) }},
+		{"Retention", func() string { return optdefault.Fill(&opts.Retention, time.Hour) }},
+		{"FinishedRetention", func() string { return optdefault.Fill(&opts.FinishedRetention, 10*time.Minute) }},
+		{"StepTimeout", func() string { return optdefault.Fill(&opts.StepTimeout, 30*time.Second) }},
+		{"MaxEvents", func() string { return optdefault.Fill(&opts.MaxEvents, 200) }},
+		{"MaxStepsPerRequest", func() string { return optdefault.Fill(&opts.MaxStepsPerRequest, 100) }},
 	} {
-		switch {
-		case *d.value < 0:
-			return nil, fmt.Errorf("engine: Options.%s is %s; use a positive duration, or 0 for the default (%s)", d.name, *d.value, d.def)
-		case *d.value == 0:
-			*d.value = d.def
-		}
-	}
-	for _, n := range []struct {
-		name  string
-		value *int
-		def   int
-	}{
-		{"MaxEvents", &opts.MaxEvents, 200},
-		{"MaxStepsPerRequest", &opts.MaxStepsPerRequest, 100},
-	} {
-		switch {
-		case *n.value < 0:
-			return nil, fmt.Errorf("engine: Options.%s is %d; use a positive number, or 0 for the default (%d)", n.name, *n.value, n.def)
-		case *n.value == 0:
-			*n.value = n.def
+		if problem := f.fill(); problem != "" {
+			return nil, fmt.Errorf("engine: Options.%s %s", f.name, problem)
 		}
 	}
 	log := opts.Logger

@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/outflowhq/outflow/internal/optdefault"
 )
 
 // ErrInvalidOptions is what New returns, wrapped, for Options it cannot serve with.
@@ -58,11 +60,13 @@ func (o *Options) validate() error {
 			return err
 		}
 	}
-	if o.MaxBodyBytes < 0 {
-		return &OptionsError{Field: "MaxBodyBytes", Reason: fmt.Sprintf("is %d; use a positive number of bytes, or 0 for the default (%d)", o.MaxBodyBytes, defaultMaxBodyBytes)}
+	// validate works on a copy: New fills the defaults in its own.
+	maxBody, linkTTL := o.MaxBodyBytes, o.LinkTTL
+	if problem := optdefault.Fill(&maxBody, defaultMaxBodyBytes); problem != "" {
+		return &OptionsError{Field: "MaxBodyBytes", Reason: problem}
 	}
-	if o.LinkTTL < 0 {
-		return &OptionsError{Field: "LinkTTL", Reason: fmt.Sprintf("is %s; use a positive duration, or 0 for the default (%s)", o.LinkTTL, defaultLinkTTL)}
+	if problem := optdefault.Fill(&linkTTL, defaultLinkTTL); problem != "" {
+		return &OptionsError{Field: "LinkTTL", Reason: problem}
 	}
 	for i, k := range o.ManagementKeys {
 		switch {

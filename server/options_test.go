@@ -37,7 +37,7 @@ func TestNewRefusesOptionsItCannotServeWith(t *testing.T) {
 		{"short management key", server.Options{ManagementKeys: []string{key, "short-key"}},
 			"server: ManagementKeys[1] is 9 characters long; management keys need at least 32 characters, random ones"},
 		{"negative body limit", server.Options{MaxBodyBytes: -1},
-			"server: MaxBodyBytes is -1; use a positive number of bytes, or 0 for the default (1048576)"},
+			"server: MaxBodyBytes is -1; use a positive number, or 0 for the default (1048576)"},
 		{"negative link lifetime", server.Options{LinkTTL: -time.Minute},
 			"server: LinkTTL is -1m0s; use a positive duration, or 0 for the default (10m0s)"},
 	} {

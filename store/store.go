@@ -11,6 +11,8 @@ import (
 	"github.com/redis/go-redis/extra/redisotel/v9"
 	"github.com/redis/go-redis/v9"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/outflowhq/outflow/internal/optdefault"
 )
 
 // Options configure a Store.
@@ -152,16 +154,12 @@ func (s *Store) openPing(ctx context.Context, d time.Duration) error {
 
 // checkTimeouts refuses a negative PingTimeout or CommandTimeout; 0 means the default.
 func (o Options) checkTimeouts() error {
-	for _, d := range []struct {
-		name       string
-		value, def time.Duration
-	}{
-		{"PingTimeout", o.PingTimeout, DefaultPingTimeout},
-		{"CommandTimeout", o.CommandTimeout, DefaultCommandTimeout},
-	} {
-		if d.value < 0 {
-			return fmt.Errorf("store: Options.%s is %s; use a positive duration, or 0 for the default (%s)", d.name, d.value, d.def)
-		}
+	ping, cmd := o.PingTimeout, o.CommandTimeout
+	if problem := optdefault.Fill(&ping, DefaultPingTimeout); problem != "" {
+		return fmt.Errorf("store: Options.PingTimeout %s", problem)
+	}
+	if problem := optdefault.Fill(&cmd, DefaultCommandTimeout); problem != "" {
+		return fmt.Errorf("store: Options.CommandTimeout %s", problem)
 	}
 	return nil
 }

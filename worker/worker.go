@@ -21,6 +21,7 @@ import (
 
 	"github.com/outflowhq/outflow/clock"
 	"github.com/outflowhq/outflow/engine"
+	"github.com/outflowhq/outflow/internal/optdefault"
 	"github.com/outflowhq/outflow/outbound/apikeys"
 	"github.com/outflowhq/outflow/outbound/apps"
 	"github.com/outflowhq/outflow/outbound/events"
@@ -93,36 +94,19 @@ func New(cfg Config) (*Worker, error) {
 		host, _ := os.Hostname()
 		cfg.Name = host + "-" + strings.ToLower(rand.Text()[:8])
 	}
-	for _, d := range []struct {
-		name  string
-		value *time.Duration
-		def   time.Duration
+	for _, f := range []struct {
+		name string
+		fill func() string
 	}{
-		{"VisibilityTimeout", &cfg.VisibilityTimeout, 30 * time.Second},
-		{"Poll", &cfg.Poll, time.Second},
-		{"RefreshLead", &cfg.RefreshLead, time.Minute},
-		{"Lease", &cfg.Lease, time.Minute},
+		{"VisibilityTimeout", func() string { return optdefault.Fill(&cfg.VisibilityTimeout, 30*time.Second) }},
+		{"Poll", func() string { return optdefault.Fill(&cfg.Poll, time.Second) }},
+		{"RefreshLead", func() string { return optdefault.Fill(&cfg.RefreshLead, time.Minute) }},
+		{"Lease", func() string { return optdefault.Fill(&cfg.Lease, time.Minute) }},
+		{"Concurrency", func() string { return optdefault.Fill(&cfg.Concurrency, 64) }},
+		{"RecheckRate", func() string { return optdefault.Fill(&cfg.RecheckRate, 5) }},
 	} {
-		switch {
-		case *d.value < 0:
-			return nil, errors.Join(ErrInvalidConfig, fmt.Errorf("worker: Config.%s is %s; use a positive duration, or 0 for the default (%s)", d.name, *d.value, d.def))
-		case *d.value == 0:
-			*d.value = d.def
-		}
-	}
-	for _, n := range []struct {
-		name  string
-		value *int
-		def   int
-	}{
-		{"Concurrency", &cfg.Concurrency, 64},
-		{"RecheckRate", &cfg.RecheckRate, 5},
-	} {
-		switch {
-		case *n.value < 0:
-			return nil, errors.Join(ErrInvalidConfig, fmt.Errorf("worker: Config.%s is %d; use a positive number, or 0 for the default (%d)", n.name, *n.value, n.def))
-		case *n.value == 0:
-			*n.value = n.def
+		if problem := f.fill(); problem != "" {
+			return nil, errors.Join(ErrInvalidConfig, fmt.Errorf("worker: Config.%s %s", f.name, problem))
 		}
 	}
 	w := &Worker{cfg: cfg, log: cfg.Logger, clock: clock.Or(cfg.Clock), keys: cfg.Store.Keys(),

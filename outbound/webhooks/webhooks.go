@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/outflowhq/outflow/clock"
+	"github.com/outflowhq/outflow/internal/optdefault"
 	"github.com/outflowhq/outflow/store"
 )
 
@@ -74,11 +75,8 @@ func New(opts Options) (*Webhooks, error) {
 		}
 		opts.RetrySchedule = slices.Clone(opts.RetrySchedule)
 	}
-	switch {
-	case opts.Retention < 0:
-		return nil, errors.Join(ErrInvalidOptions, fmt.Errorf("webhooks: Options.Retention is %s; use a positive duration, or 0 for the default (%s)", opts.Retention, defaultRetention))
-	case opts.Retention == 0:
-		opts.Retention = defaultRetention
+	if problem := optdefault.Fill(&opts.Retention, defaultRetention); problem != "" {
+		return nil, errors.Join(ErrInvalidOptions, fmt.Errorf("webhooks: Options.Retention %s", problem))
 	}
 	w := &Webhooks{opts: opts, st: opts.Store, keys: opts.Store.Keys(), log: opts.Logger, clock: clock.Or(opts.Clock),
 		client: opts.Client, retry: opts.Store.Schedule("whretry")}
