@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/outflowhq/outflow/internal/mgmtkey"
 	"github.com/outflowhq/outflow/internal/optdefault"
 )
 
@@ -30,7 +31,7 @@ func (e *OptionsError) Unwrap() error { return ErrInvalidOptions }
 // MinManagementKeyLen is the length every management key needs at least (Options.ManagementKeys):
 // 32 characters of a random string cannot be guessed. A demo server (Options.Demo set), which
 // only runs on a developer's machine, may use a shorter one.
-const MinManagementKeyLen = 32
+const MinManagementKeyLen = mgmtkey.MinLen
 
 // Defaults of Options fields left at 0.
 const (
@@ -69,13 +70,8 @@ func (o *Options) validate() error {
 		return &OptionsError{Field: "LinkTTL", Reason: problem}
 	}
 	for i, k := range o.ManagementKeys {
-		switch {
-		case k == "":
-			return &OptionsError{Field: fmt.Sprintf("ManagementKeys[%d]", i), Reason: "is empty"}
-		case strings.TrimSpace(k) != k:
-			return &OptionsError{Field: fmt.Sprintf("ManagementKeys[%d]", i), Reason: "has spaces around it, so no request can present it"}
-		case len(k) < MinManagementKeyLen && o.Demo == nil:
-			return &OptionsError{Field: fmt.Sprintf("ManagementKeys[%d]", i), Reason: fmt.Sprintf("is %d characters long; management keys need at least %d characters, random ones", len(k), MinManagementKeyLen)}
+		if problem := mgmtkey.Problem(k, o.Demo != nil); problem != "" {
+			return &OptionsError{Field: fmt.Sprintf("ManagementKeys[%d]", i), Reason: problem}
 		}
 	}
 	return nil

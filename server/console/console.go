@@ -3,6 +3,7 @@ package console
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -11,6 +12,8 @@ import (
 
 	"github.com/outflowhq/outflow/clock"
 	"github.com/outflowhq/outflow/engine"
+	"github.com/outflowhq/outflow/internal/mgmtkey"
+	"github.com/outflowhq/outflow/internal/optdefault"
 	"github.com/outflowhq/outflow/outbound"
 	"github.com/outflowhq/outflow/outbound/apikeys"
 	"github.com/outflowhq/outflow/outbound/apps"
@@ -91,22 +94,28 @@ func New(opts Options) (*Console, error) {
 		return nil, errors.Join(ErrInvalidOptions, errors.New("console: Options.Store is required: sessions are kept in Redis"))
 	case opts.Apps == nil:
 		return nil, errors.Join(ErrInvalidOptions, errors.New("console: Options.Apps is required"))
-	case opts.SessionTTL < 0 || opts.SignInWindow < 0 || opts.SignInLimit < 0:
-		return nil, errors.Join(ErrInvalidOptions, errors.New("console: SessionTTL, SignInWindow and SignInLimit must not be negative"))
+	}
+	for _, f := range []struct {
+		name string
+		fill func() string
+	}{
+		{"SessionTTL", func() string { return optdefault.Fill(&opts.SessionTTL, 8*time.Hour) }},
+		{"SignInLimit", func() string { return optdefault.Fill(&opts.SignInLimit, 10) }},
+		{"SignInWindow", func() string { return optdefault.Fill(&opts.SignInWindow, 15*time.Minute) }},
+	} {
+		if problem := f.fill(); problem != "" {
+			return nil, errors.Join(ErrInvalidOptions, fmt.Errorf("console: Options.%s %s", f.name, problem))
+		}
+	}
+	for i, k := range opts.ManagementKeys {
+		if problem := mgmtkey.Problem(k, opts.Demo); problem != "" {
+			return nil, errors.Join(ErrInvalidOptions, fmt.Errorf("console: Options.ManagementKeys[%d] %s", i, problem))
+		}
 	}
 	if opts.Base == "" {
 		opts.Base = "/console"
 	}
 	opts.Base = "/" + strings.Trim(opts.Base, "/")
-	if opts.SessionTTL == 0 {
-		opts.SessionTTL = 8 * time.Hour
-	}
-	if opts.SignInLimit == 0 {
-		opts.SignInLimit = 10
-	}
-	if opts.SignInWindow == 0 {
-		opts.SignInWindow = 15 * time.Minute
-	}
 	if opts.ClientAddr == nil {
 		opts.ClientAddr = remoteHost
 	}
