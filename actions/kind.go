@@ -21,6 +21,9 @@ type Kind struct {
 	// Outcomes lists the named outcomes besides Success. A config implementing OutcomesDeclarer
 	// refines it.
 	Outcomes []string
+	// NamedOutcomesOnly is true when every run completes with one of Outcomes, never with
+	// Success: a step of the kind then needs a way out for those outcomes only.
+	NamedOutcomesOnly bool
 	// Errors lists the error codes the kind may raise, for `catch:` documentation and lint.
 	Errors []string
 	// Pauses is true when a step of this kind can pause (screen or redirect). A loop through steps
@@ -97,6 +100,9 @@ func (k Kind) OutputsOf(cfg any) Type {
 func (k Kind) OutcomesOf(cfg any) []string {
 	if d, ok := cfg.(OutcomesDeclarer); ok {
 		return d.DeclareOutcomes()
+	}
+	if k.NamedOutcomesOnly {
+		return append([]string(nil), k.Outcomes...)
 	}
 	return append([]string{Success}, k.Outcomes...)
 }

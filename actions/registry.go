@@ -38,6 +38,8 @@ func (r *Registry) Add(kinds ...Kind) error {
 			return fmt.Errorf("%w: %q has no Build function", ErrInvalidKind, k.Name)
 		case k.Fails && !k.Terminal:
 			return fmt.Errorf("%w: %q fails every run, so it must be Terminal too", ErrInvalidKind, k.Name)
+		case k.NamedOutcomesOnly && len(k.Outcomes) == 0 && !k.Terminal:
+			return fmt.Errorf("%w: %q has NamedOutcomesOnly but no Outcomes, so no run could complete", ErrInvalidKind, k.Name)
 		case seen[k.Name]:
 			return fmt.Errorf("%w: %q", ErrDuplicateKind, k.Name)
 		}

@@ -46,6 +46,8 @@ func Kind() actions.Kind {
 		Doc:      "Rates a sign-up by its email domain: outcome low or high, with a score and a reason.",
 		Outputs:  actions.TypeOf(Output{}),
 		Outcomes: []string{Low, High},
+		// Every run is low or high: flows need no way out for success.
+		NamedOutcomesOnly: true,
 	}, score)
 }
 
