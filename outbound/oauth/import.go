@@ -62,6 +62,9 @@ func (r ImportRequest) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, r.
 // MarshalJSON always fails with ErrTokenMarshal.
 func (r ImportRequest) MarshalJSON() ([]byte, error) { return nil, ErrTokenMarshal }
 
+// MarshalYAML always fails with ErrTokenMarshal.
+func (r ImportRequest) MarshalYAML() (any, error) { return nil, ErrTokenMarshal }
+
 // ErrVerifyFailed matches a *VerifyError.
 var ErrVerifyFailed = errors.New("oauth: imported grant refused by the provider")
 

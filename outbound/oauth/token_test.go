@@ -220,9 +220,11 @@ func TestTokenAndImportRequestNeverMarshal(t *testing.T) {
 			t.Errorf("json.Marshal(%T) = %s, %v; want ErrTokenMarshal", v, b, err)
 		}
 	}
-	b, err := yaml.Marshal(map[string]any{"t": tok})
-	if err == nil || strings.Contains(string(b), "secret-value") {
-		t.Errorf("yaml.Marshal(token) = %s, %v; want an error", b, err)
+	for _, v := range []any{tok, imp} {
+		b, err := yaml.Marshal(map[string]any{"v": v})
+		if err == nil || strings.Contains(string(b), "secret-value") {
+			t.Errorf("yaml.Marshal(%T) = %s, %v; want an error", v, b, err)
+		}
 	}
 }
 
