@@ -91,30 +91,38 @@ const InteractionCallback = "callback"
 type Event struct {
 	Type string         `json:"type"`
 	Data map[string]any `json:"data,omitempty"`
+	// err is why the emitted value could not become Data.
+	err error
 }
+
+// Err reports why the data Emit was given could not be put in JSON form (Data is then nil), or
+// nil. The engine logs it and keeps the event with a note that its data was dropped.
+func (e Event) Err() error { return e.err }
 
 // EventData is the data of one type of event an action adds: a struct whose json-tagged fields are
 // the event's data and whose EventType names it, so writers and readers share one declaration.
 type EventData interface{ EventType() string }
 
 // Emit adds an event of type d.EventType() to the execution's event log, written with the step's
-// transition; its data is d in JSON form. Data JSON cannot hold (a NaN, a channel) is left out:
-// the event keeps its place in the log without it.
+// transition; its data is d in JSON form. Data JSON cannot hold (a NaN, a channel) is dropped: the
+// event keeps its place in the log without it (see Event.Err).
 func (c *Call) Emit(d EventData) {
-	c.events = append(c.events, Event{Type: d.EventType(), Data: eventData(d)})
+	ev := Event{Type: d.EventType()}
+	ev.Data, ev.err = eventData(d)
+	c.events = append(c.events, ev)
 }
 
-// eventData is d in JSON form, or nil when it has none.
-func eventData(d EventData) map[string]any {
+// eventData is d in JSON form.
+func eventData(d EventData) (map[string]any, error) {
 	b, err := json.Marshal(d)
 	if err != nil {
-		return nil
+		return nil, err
 	}
 	var m map[string]any
-	if json.Unmarshal(b, &m) != nil {
-		return nil
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("actions: the data of event %q is not a JSON object", d.EventType())
 	}
-	return m
+	return m, nil
 }
 
 // Keep adds to c the events that run, a copy of c from ForRun, emitted: the engine calls it for

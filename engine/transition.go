@@ -164,8 +164,12 @@ func (t *transition) completed(step *flows.Step, res actions.Result) bool {
 // dropped (the event stays), so an event never makes the execution impossible to write.
 func (t *transition) actionEvents(step *flows.Step, evs []actions.Event) {
 	for _, ev := range evs {
-		if _, err := json.Marshal(ev.Data); err != nil {
-			t.e.log.Warn("event data cannot be stored; dropped", "execution", t.rec.ID, "step", step.ID, "event", ev.Type)
+		err := ev.Err()
+		if err == nil {
+			_, err = json.Marshal(ev.Data)
+		}
+		if err != nil {
+			t.e.log.Warn("event data cannot be stored; dropped", "execution", t.rec.ID, "step", step.ID, "event", ev.Type, "error", err)
 			ev.Data = map[string]any{"dropped": "the event's data could not be stored"}
 		}
 		t.event(ev.Type, step.ID, ev.Data)
