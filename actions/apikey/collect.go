@@ -35,8 +35,9 @@ const EventStored = "apikey.stored"
 type StoredEvent struct {
 	AppID   string `json:"appId"`
 	Version int    `json:"version"`
-	// Owner is "user" or "tenant".
-	Owner string `json:"owner"`
+	// OwnerKind is "user" or "tenant", and OwnerID its id, as in the vault's events.
+	OwnerKind string `json:"ownerKind"`
+	OwnerID   string `json:"ownerId"`
 	// Rotated reports whether the key replaced one.
 	Rotated bool `json:"rotated"`
 }
@@ -143,7 +144,7 @@ func (r *collector) run(ctx context.Context) (actions.Result, error) {
 		AppID: a.ID, Owner: o, APIKey: outbound.NewSecret(key), Fields: fields, Validate: true,
 	})
 	if err == nil {
-		r.call.Emit(StoredEvent{AppID: a.ID, Version: info.Version, Owner: o.Kind(), Rotated: info.HasPrevious})
+		r.call.Emit(StoredEvent{AppID: a.ID, Version: info.Version, OwnerKind: o.Kind(), OwnerID: o.ID(), Rotated: info.HasPrevious})
 		return actions.Done(OutcomeStored, output(a.ID, &info)), nil
 	}
 	msgs, ok := messagesFor(err, a, key, fields)

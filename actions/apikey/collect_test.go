@@ -94,7 +94,7 @@ func TestTheExampleFlowCollectsAnOpenAIKey(t *testing.T) {
 				stored = ev.Data
 			}
 		}
-		if stored == nil || stored["appId"] != "openai" || stored["owner"] != "user" || stored["rotated"] != false {
+		if stored == nil || stored["appId"] != "openai" || stored["ownerKind"] != "user" || stored["ownerId"] != "ann" || stored["rotated"] != false {
 			t.Errorf("apikey.stored event = %+v", stored)
 		}
 		rn.noLeaks(t, goodKey, rejected, malformed)

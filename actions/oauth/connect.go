@@ -219,7 +219,7 @@ func finishConnect(ctx context.Context, v *oauth.Vault, call *actions.Call, c *C
 		if err != nil || oerr != nil || conn.AppID != st.AppID || conn.Owner.Kind() != o.Kind() || conn.Owner.ID() != o.ID() {
 			return actions.Done(OutcomeError, connectOutput(false, "", nil, "the consent could not be confirmed"))
 		}
-		call.Emit(ConnectedEvent{AppID: st.AppID, ConnectionID: id, Scopes: conn.Scopes})
+		call.Emit(ConnectedEvent{AppID: st.AppID, ConnectionID: id, Scopes: append([]string{}, conn.Scopes...)})
 		return actions.Done(OutcomeConnected, connectOutput(true, id, conn.Scopes, ""))
 	case OutcomeDenied:
 		return actions.Done(OutcomeDenied, connectOutput(false, "", nil, msg))
