@@ -40,9 +40,9 @@ const (
 )
 
 // validate checks what New cannot serve with: a PublicURL that is not an absolute http(s) URL
-// (links would be built on nothing) or that is not the apps registry's (see sameCallbackBase), a negative MaxBodyBytes or LinkTTL, a management key that
-// no request can ever present (empty, or with spaces around it), and one shorter than
-// MinManagementKeyLen outside a demo. It never quotes a key.
+// (links would be built on nothing) or that is not the apps registry's (see sameCallbackBase), a
+// negative MaxBodyBytes or LinkTTL, and a management key that breaks the rule of package
+// internal/mgmtkey. It never quotes a key.
 func (o *Options) validate() error {
 	if err := o.sameCallbackBase(); err != nil {
 		return err
@@ -90,8 +90,20 @@ func (o *Options) sameCallbackBase() error {
 	switch {
 	case registry == "":
 		return &OptionsError{Field: "Apps", Reason: fmt.Sprintf("has no PublicURL, so OAuth callbacks would not be absolute; set apps.Options.PublicURL to %q", server)}
-	case !strings.EqualFold(registry, server):
+	case !sameURL(registry, server):
 		return &OptionsError{Field: "PublicURL", Reason: fmt.Sprintf("is %q but the apps registry's PublicURL is %q: OAuth callbacks are built on the registry's and served under this one's path, so they must be the same", server, registry)}
 	}
 	return nil
+}
+
+// sameURL reports whether a and b are the same URL, their scheme and host compared without case
+// and their paths exactly, as a browser would tell them apart.
+func sameURL(a, b string) bool {
+	ua, errA := url.Parse(a)
+	ub, errB := url.Parse(b)
+	if errA != nil || errB != nil {
+		return a == b
+	}
+	return strings.EqualFold(ua.Scheme, ub.Scheme) && strings.EqualFold(ua.Host, ub.Host) &&
+		ua.EscapedPath() == ub.EscapedPath() && ua.RawQuery == ub.RawQuery
 }

@@ -100,6 +100,9 @@ func TestNewRefusesAPublicURLTheAppsRegistryDoesNotShare(t *testing.T) {
 		{"https://auth.example.com/outflow", "https://auth.example.com",
 			`server: PublicURL is "https://auth.example.com/outflow" but the apps registry's PublicURL is "https://auth.example.com": ` +
 				"OAuth callbacks are built on the registry's and served under this one's path, so they must be the same"},
+		{"https://auth.example.com/Outflow", "https://auth.example.com/outflow",
+			`server: PublicURL is "https://auth.example.com/Outflow" but the apps registry's PublicURL is "https://auth.example.com/outflow": ` +
+				"OAuth callbacks are built on the registry's and served under this one's path, so they must be the same"},
 		{"https://auth.example.com", "",
 			`server: Apps has no PublicURL, so OAuth callbacks would not be absolute; set apps.Options.PublicURL to "https://auth.example.com"`},
 	} {

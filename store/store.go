@@ -174,8 +174,8 @@ func orDefault(d, def time.Duration) time.Duration {
 
 // NewFromClient wraps a client the host already has (its own TLS, hooks, instrumentation). It
 // does not connect; call Ping to check. Close closes c. It returns an error, and leaves c open,
-// when opts has an invalid Prefix, Durability, ReplicaTimeout or CommandTimeout; opts.URL and
-// opts.PingTimeout are not used.
+// when opts has an invalid Prefix, Durability, ReplicaTimeout, CommandTimeout or PingTimeout
+// (negative); opts.URL is not used, nor opts.PingTimeout otherwise.
 func NewFromClient(c redis.UniversalClient, opts Options) (*Store, error) {
 	keys, err := NewKeys(opts.Prefix)
 	if err != nil {
