@@ -2,7 +2,6 @@ package server_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -13,7 +12,6 @@ import (
 	"time"
 
 	"github.com/outflowhq/outflow/clock"
-	"github.com/outflowhq/outflow/outbound/apikeys"
 	"github.com/outflowhq/outflow/outbound/apps"
 	"github.com/outflowhq/outflow/server"
 	"github.com/outflowhq/outflow/store"
@@ -40,8 +38,6 @@ func setupKeyAPI(t *testing.T) *keyAPI {
 	t.Helper()
 	a := &keyAPI{client: client{t: t, key: keysMgmtKey}, clock: clock.NewFake(time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)), logs: &keyLogBuffer{}}
 	log := slog.New(slog.NewTextHandler(a.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	s, registry := setup(t, apps.Options{Clock: a.clock, Logger: log})
-	a.store = s
 	provider := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.Header.Get("Authorization") {
 		case "Bearer " + liveKey, "Bearer " + nextKey:
@@ -51,9 +47,8 @@ func setupKeyAPI(t *testing.T) *keyAPI {
 		}
 	}))
 	t.Cleanup(provider.Close)
-	ctx := context.Background()
-	kind := apps.KindAPIKey
-	if _, err := registry.Create(ctx, apps.AppPatch{
+	kind, oauth := apps.KindAPIKey, apps.KindOAuth2
+	st := newStack(t, stackOptions{clock: a.clock, log: log, apps: []apps.AppPatch{{
 		ID: keyStr("openai"), Kind: &kind, Name: keyStr("OpenAI"),
 		APIKey: &apps.APIKeyPatch{
 			Label:      keyStr("OpenAI API key"),
@@ -61,20 +56,14 @@ func setupKeyAPI(t *testing.T) *keyAPI {
 			Fields:     &[]apps.ConnectionField{{Name: "org", Label: "Organization", Pattern: `org-[a-z0-9]+`}},
 			BaseURL:    keyStr(provider.URL), Probe: &apps.ProbePatch{Path: keyStr("/v1/models")},
 		},
-	}); err != nil {
-		t.Fatal(err)
-	}
-	oauth := apps.KindOAuth2
-	if _, err := registry.Create(ctx, apps.AppPatch{
+	}, {
 		ID: keyStr("google"), Kind: &oauth, Name: keyStr("Google"), ClientID: keyStr("cid"),
 		AuthorizationURL: keyStr("https://accounts.example.com/auth"), TokenURL: keyStr("https://accounts.example.com/token"),
-	}); err != nil {
-		t.Fatal(err)
-	}
-	keys := apikeys.NewAPIKeys(registry)
-	registry.OnDelete(keys.DeleteApp)
-	a.url = serve(t, server.Options{Store: s, Apps: registry, APIKeys: keys,
-		ManagementKeys: []string{keysMgmtKey}, Logger: log})
+	}}})
+	a.store = st.store
+	opts := st.options(keysMgmtKey)
+	opts.Logger = log
+	a.url = serve(t, opts)
 	return a
 }
 

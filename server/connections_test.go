@@ -16,18 +16,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/outflowhq/outflow/actions"
-	"github.com/outflowhq/outflow/actions/core"
-	oauthaction "github.com/outflowhq/outflow/actions/oauth"
 	"github.com/outflowhq/outflow/clock"
 	"github.com/outflowhq/outflow/engine"
-	"github.com/outflowhq/outflow/flows"
 	"github.com/outflowhq/outflow/outbound"
 	"github.com/outflowhq/outflow/outbound/apps"
 	"github.com/outflowhq/outflow/outbound/oauth"
-	"github.com/outflowhq/outflow/server"
 	"github.com/outflowhq/outflow/store"
-	"github.com/outflowhq/outflow/store/storetest"
 )
 
 const connMgmtKey = "mgmt-key-for-connection-tests-0123456789"
@@ -126,44 +120,22 @@ steps:
 
 func setupConnAPI(t *testing.T) *connAPI {
 	t.Helper()
-	a := &connAPI{client: client{t: t, key: connMgmtKey, http: noRedirects}, s: storetest.New(t), p: newConnProvider(t), clock: clock.NewFake(time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC))}
-	log := slog.New(slog.DiscardHandler)
-	_, registry := setup(t, apps.Options{Store: a.s, Clock: a.clock, PublicURL: "https://auth.example.com", Logger: log})
-	kind := apps.KindOAuth2
+	a := &connAPI{client: client{t: t, key: connMgmtKey, http: noRedirects}, p: newConnProvider(t), clock: clock.NewFake(time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC))}
 	str := func(s string) *string { return &s }
-	if _, err := registry.Create(context.Background(), apps.AppPatch{
-		ID: str("crm"), Kind: &kind, Name: str("Acme CRM"), ClientID: str("cid"), ClientSecret: &[]outbound.Secret{outbound.NewSecret("cs")}[0],
-		AuthorizationURL: str("https://crm.example.com/authorize"), TokenURL: str(a.p.srv.URL + "/token"), RevocationURL: str(a.p.srv.URL + "/revoke"),
-		DefaultScopes:       &[]string{"contacts.read"},
-		AllowedRedirectURLs: &[]string{"https://app.example.com/done"},
-	}); err != nil {
-		t.Fatal(err)
-	}
-	var err error
-	if a.vault, err = oauth.NewVault(registry, oauth.VaultOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	registry.OnDelete(a.vault.DeleteAppConnections)
-	reg := actions.NewRegistry()
-	if err := core.Register(reg); err != nil {
-		t.Fatal(err)
-	}
-	if err := reg.Add(oauthaction.Kinds(a.vault)...); err != nil {
-		t.Fatal(err)
-	}
-	a.eng, err = engine.New(engine.Options{Store: a.s, Registry: reg, Clock: a.clock, Logger: log,
-		RedirectAllowed: server.RedirectPolicy("https://auth.example.com", []string{"https://app.example.com"})})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := flows.NewLoader(reg).Load("link.yaml", []byte(serverConnectFlow))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := a.eng.AddFlow(context.Background(), f); err != nil {
-		t.Fatal(err)
-	}
-	a.url = serve(t, server.Options{Engine: a.eng, Store: a.s, Apps: registry, Vault: a.vault, ManagementKeys: []string{connMgmtKey}, Logger: log, Clock: a.clock})
+	kind := apps.KindOAuth2
+	st := newStack(t, stackOptions{clock: a.clock, publicURL: "https://auth.example.com", allowedRedirects: []string{"https://app.example.com"},
+		apps: []apps.AppPatch{{
+			ID: str("crm"), Kind: &kind, Name: str("Acme CRM"), ClientID: str("cid"), ClientSecret: &[]outbound.Secret{outbound.NewSecret("cs")}[0],
+			AuthorizationURL: str("https://crm.example.com/authorize"), TokenURL: str(a.p.srv.URL + "/token"), RevocationURL: str(a.p.srv.URL + "/revoke"),
+			DefaultScopes:       &[]string{"contacts.read"},
+			AllowedRedirectURLs: &[]string{"https://app.example.com/done"},
+		}},
+		flows: map[string]string{"link.yaml": serverConnectFlow},
+	})
+	a.s, a.eng, a.vault = st.store, st.engine, st.vault
+	opts := st.options(connMgmtKey)
+	opts.Clock, opts.Logger = a.clock, slog.New(slog.DiscardHandler)
+	a.url = serve(t, opts)
 	return a
 }
 

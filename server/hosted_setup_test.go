@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
@@ -12,17 +11,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/outflowhq/outflow/actions"
-	"github.com/outflowhq/outflow/actions/core"
-	oauthaction "github.com/outflowhq/outflow/actions/oauth"
 	"github.com/outflowhq/outflow/clock"
 	"github.com/outflowhq/outflow/engine"
-	"github.com/outflowhq/outflow/flows"
 	"github.com/outflowhq/outflow/outbound"
-	"github.com/outflowhq/outflow/outbound/apikeys"
 	"github.com/outflowhq/outflow/outbound/apps"
-	"github.com/outflowhq/outflow/outbound/oauth"
-	"github.com/outflowhq/outflow/outbound/proxy"
 	"github.com/outflowhq/outflow/outbound/webhooks"
 	"github.com/outflowhq/outflow/server"
 	"github.com/outflowhq/outflow/store"
@@ -167,49 +159,19 @@ func setupHostedWith(t *testing.T, cfg hostedConfig) *hosted {
 	h.tlsClient = ts.Client()
 	h.api = client{t: t, url: h.base, key: hostedKey, http: &http.Client{Transport: h.tlsClient.Transport, CheckRedirect: noRedirects.CheckRedirect}}
 	log := slog.New(slog.NewJSONHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	_, registry := setup(t, apps.Options{Store: h.store, Clock: h.clock, PublicURL: h.base, Logger: log})
 	kind := apps.KindOAuth2
 	str := func(s string) *string { return &s }
 	secret := outbound.NewSecret("cs")
-	if _, err := registry.Create(context.Background(), apps.AppPatch{
-		ID: str("crm"), Kind: &kind, Name: str("Acme CRM"), ClientID: str("cid"), ClientSecret: &secret,
-		AuthorizationURL: str("https://crm.example.com/authorize"), TokenURL: str(h.p.srv.URL + "/token"),
-		RevocationURL: str(h.p.srv.URL + "/revoke"), DefaultScopes: &[]string{"contacts.read"},
-	}); err != nil {
-		t.Fatal(err)
-	}
-	vault, err := oauth.NewVault(registry, oauth.VaultOptions{Observer: h.metrics})
-	if err != nil {
-		t.Fatal(err)
-	}
-	keys := apikeys.NewAPIKeys(registry)
-	requests, err := proxy.New(proxy.Options{Apps: registry, Vault: vault, APIKeys: keys, Observer: h.metrics})
-	if err != nil {
-		t.Fatal(err)
-	}
-	registry.OnDelete(vault.DeleteAppConnections)
-	registry.OnDelete(keys.DeleteApp)
-	reg := actions.NewRegistry()
-	if err := core.Register(reg); err != nil {
-		t.Fatal(err)
-	}
-	if err := reg.Add(oauthaction.Kinds(vault)...); err != nil {
-		t.Fatal(err)
-	}
-	policy := server.RedirectPolicy(h.base, []string{"https://app.example.com"})
-	h.eng, err = engine.New(engine.Options{Store: h.store, Registry: reg, Clock: h.clock, Logger: log, Observer: h.metrics, RedirectAllowed: policy})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for name, src := range map[string]string{"signup.yaml": signupFlow, "crm-tour.yaml": crmFlow, "approval.yaml": approvalFlow} {
-		f, err := flows.NewLoader(reg).Load(name, []byte(src))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := h.eng.AddFlow(context.Background(), f); err != nil {
-			t.Fatal(err)
-		}
-	}
+	st := newStack(t, stackOptions{store: h.store, clock: h.clock, log: log, publicURL: h.base,
+		allowedRedirects: []string{"https://app.example.com"}, metrics: h.metrics,
+		apps: []apps.AppPatch{{
+			ID: str("crm"), Kind: &kind, Name: str("Acme CRM"), ClientID: str("cid"), ClientSecret: &secret,
+			AuthorizationURL: str("https://crm.example.com/authorize"), TokenURL: str(h.p.srv.URL + "/token"),
+			RevocationURL: str(h.p.srv.URL + "/revoke"), DefaultScopes: &[]string{"contacts.read"},
+		}},
+		flows: map[string]string{"signup.yaml": signupFlow, "crm-tour.yaml": crmFlow, "approval.yaml": approvalFlow},
+	})
+	h.eng = st.engine
 	publicURL := h.base
 	if cfg.noPublicURL {
 		publicURL = ""
@@ -223,10 +185,10 @@ func setupHostedWith(t *testing.T, cfg hostedConfig) *hosted {
 		t.Fatal(err)
 	}
 	h.hooks = hooks
-	h.server = newServer(t, server.Options{
-		Engine: h.eng, Store: h.store, Apps: registry, Vault: vault, APIKeys: keys, Proxy: requests, Webhooks: hooks, ManagementKeys: []string{hostedKey},
-		PublicURL: publicURL, Logger: log, Metrics: h.metrics, Clock: h.clock, PageSecret: []byte("page secret"), Demo: cfg.demo,
-	})
+	opts := st.options(hostedKey)
+	opts.Webhooks, opts.PublicURL, opts.Logger, opts.Metrics, opts.Clock = hooks, publicURL, log, h.metrics, h.clock
+	opts.PageSecret, opts.Demo = []byte("page secret"), cfg.demo
+	h.server = newServer(t, opts)
 	ts.Config.Handler = h.server
 	if cfg.mount != "" {
 		mux := http.NewServeMux()

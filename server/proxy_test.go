@@ -15,10 +15,8 @@ import (
 	"time"
 
 	"github.com/outflowhq/outflow/outbound"
-	"github.com/outflowhq/outflow/outbound/apikeys"
 	"github.com/outflowhq/outflow/outbound/apps"
 	"github.com/outflowhq/outflow/outbound/oauth"
-	"github.com/outflowhq/outflow/outbound/proxy"
 	"github.com/outflowhq/outflow/server"
 	"github.com/outflowhq/outflow/store/storetest"
 )
@@ -47,34 +45,24 @@ func setupProxy(t *testing.T, api http.HandlerFunc) *proxyHarness {
 	}))
 	t.Cleanup(tokens.Close)
 	log := slog.New(slog.NewTextHandler(&h.logs, nil))
-	st, reg := setup(t, apps.Options{Logger: log})
-	vault, err := oauth.NewVault(reg, oauth.VaultOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = vault.Close() })
-	h.vault = vault
-	keys := apikeys.NewAPIKeys(reg)
-	p, err := proxy.New(proxy.Options{Apps: reg, Vault: vault, APIKeys: keys, Observer: h.metrics, Logger: log, MaxRetryWait: time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
 	str := func(s string) *string { return &s }
 	kind := apps.KindOAuth2
 	secret := outbound.NewSecret("crm-client-secret")
-	if _, err := reg.Create(ctx, apps.AppPatch{
+	stk := newStack(t, stackOptions{log: log, metrics: h.metrics, maxRetryWait: time.Second, apps: []apps.AppPatch{{
 		ID: str("crm"), Kind: &kind, Name: str("CRM"), ClientID: str("c"), ClientSecret: &secret,
 		AuthorizationURL: str("https://crm.example.com/authorize"), TokenURL: str(tokens.URL + "/token"),
 		APIBaseURLs: &[]string{h.api.URL + "/v1", h.api.URL + "/v2"},
-	}); err != nil {
-		t.Fatal(err)
-	}
+	}}})
+	st, vault := stk.store, stk.vault
+	h.vault = vault
+	ctx := context.Background()
 	if _, err := vault.Import(ctx, oauth.ImportRequest{AppID: "crm", Owner: outbound.Owner{UserID: "ann"},
 		AccessToken: "at-first-secret", RefreshToken: "rt-first", ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
-	url := serve(t, server.Options{Store: st, Apps: reg, Vault: vault, APIKeys: keys, Proxy: p, ManagementKeys: []string{proxyKey}, Logger: log, Metrics: h.metrics})
+	opts := stk.options(proxyKey)
+	opts.Logger, opts.Metrics = log, h.metrics
+	url := serve(t, opts)
 	h.c = client{t: t, url: url, key: proxyKey}
 	t.Cleanup(func() {
 		if strings.Contains(h.logs.String(), "at-first-secret") || strings.Contains(h.logs.String(), "at-refreshed") {

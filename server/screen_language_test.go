@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"context"
 	"html"
 	"net/http"
 	"net/http/httptest"
@@ -13,17 +12,8 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/outflowhq/outflow/actions"
-	apikeyaction "github.com/outflowhq/outflow/actions/apikey"
-	"github.com/outflowhq/outflow/actions/core"
-	oauthaction "github.com/outflowhq/outflow/actions/oauth"
-	"github.com/outflowhq/outflow/engine"
-	"github.com/outflowhq/outflow/flows"
 	"github.com/outflowhq/outflow/outbound"
-	"github.com/outflowhq/outflow/outbound/apikeys"
 	"github.com/outflowhq/outflow/outbound/apps"
-	"github.com/outflowhq/outflow/outbound/oauth"
-	"github.com/outflowhq/outflow/server"
 )
 
 // builtinScreensFlow shows the consent scope choice, then the API-key form, in the language its
@@ -52,14 +42,13 @@ func setupBuiltinScreens(t *testing.T) *hosted {
 	t.Helper()
 	ts := httptest.NewServer(nil)
 	t.Cleanup(ts.Close)
-	st, registry := setup(t, apps.Options{PublicURL: ts.URL})
 	refuse := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusUnauthorized) }))
 	t.Cleanup(refuse.Close)
 	str := func(s string) *string { return &s }
 	oauthKind, keyKind := apps.KindOAuth2, apps.KindAPIKey
 	secret := outbound.NewSecret("cs")
 	three := 3
-	for _, p := range []apps.AppPatch{{
+	st := newStack(t, stackOptions{publicURL: ts.URL, apps: []apps.AppPatch{{
 		ID: str("crm"), Kind: &oauthKind, Name: str("Acme CRM"), ClientID: str("cid"), ClientSecret: &secret,
 		AuthorizationURL: str("https://crm.example.com/authorize"), TokenURL: str("https://crm.example.com/token"),
 		Scopes: &[]apps.Scope{{Name: "contacts.read"}, {Name: "contacts.write", Optional: true}},
@@ -70,39 +59,11 @@ func setupBuiltinScreens(t *testing.T) *hosted {
 			BaseURL: str(refuse.URL), Probe: &apps.ProbePatch{Path: str("/me")}, MaxAttempts: &three,
 			Fields: &[]apps.ConnectionField{{Name: "ws", Label: "Workspace", Pattern: `ws_[0-9]+`, Placeholder: "ws_42"}},
 		},
-	}} {
-		if _, err := registry.Create(context.Background(), p); err != nil {
-			t.Fatal(err)
-		}
-	}
-	vault, err := oauth.NewVault(registry, oauth.VaultOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	keys := apikeys.NewAPIKeys(registry)
-	reg := actions.NewRegistry()
-	if err := core.Register(reg); err != nil {
-		t.Fatal(err)
-	}
-	if err := reg.Add(append(oauthaction.Kinds(vault), apikeyaction.Kinds(keys)...)...); err != nil {
-		t.Fatal(err)
-	}
-	eng, err := engine.New(engine.Options{Store: st, Registry: reg})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := flows.NewLoader(reg).Load("builtin-screens.yaml", []byte(builtinScreensFlow))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := eng.AddFlow(context.Background(), f); err != nil {
-		t.Fatal(err)
-	}
-	ts.Config.Handler = newServer(t, server.Options{
-		Engine: eng, Store: st, Apps: registry, Vault: vault, APIKeys: keys, ManagementKeys: []string{hostedKey},
-		PublicURL: ts.URL, PageSecret: []byte("page secret"),
-	})
-	return &hosted{t: t, origin: ts.URL, base: ts.URL, tlsClient: ts.Client(), store: st, eng: eng,
+	}}, flows: map[string]string{"builtin-screens.yaml": builtinScreensFlow}})
+	opts := st.options(hostedKey)
+	opts.PublicURL, opts.PageSecret = ts.URL, []byte("page secret")
+	ts.Config.Handler = newServer(t, opts)
+	return &hosted{t: t, origin: ts.URL, base: ts.URL, tlsClient: ts.Client(), store: st.store, eng: st.engine,
 		api: client{t: t, url: ts.URL, key: hostedKey, http: &http.Client{CheckRedirect: noRedirects.CheckRedirect}}}
 }
 
