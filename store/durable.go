@@ -91,7 +91,7 @@ func newDurable(opts Options, fromURL urlDurability, log *slog.Logger) (*durable
 	if opts.ReplicaTimeout < 0 {
 		return nil, fmt.Errorf("store: negative replica timeout %s", opts.ReplicaTimeout)
 	}
-	cmdTimeout := orDefault(opts.CommandTimeout, DefaultCommandTimeout)
+	cmdTimeout := opts.CommandTimeout // Open and NewFromClient have filled it in
 	timeout := min(DefaultReplicaTimeout, cmdTimeout/2)
 	if opts.ReplicaTimeout > 0 {
 		timeout = opts.ReplicaTimeout

@@ -81,7 +81,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	if err := validatePrefix(prefix); err != nil {
 		return nil, err
 	}
-	if err := opts.checkTimeouts(); err != nil {
+	if err := opts.fillTimeouts(); err != nil {
 		return nil, err
 	}
 	log := opts.Logger
@@ -118,7 +118,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	}
 	dials := &dialErrors{}
 	client.AddHook(dials)
-	client.AddHook(deadlineHook{d: orDefault(opts.CommandTimeout, DefaultCommandTimeout)})
+	client.AddHook(deadlineHook{d: opts.CommandTimeout})
 	s := &Store{client: client, keys: Keys{prefix: prefix}, log: log, embedded: emb, durability: dur, dials: dials}
 	if opts.TracerProvider != nil {
 		if err := redisotel.InstrumentTracing(client, redisotel.WithTracerProvider(opts.TracerProvider),
@@ -127,7 +127,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 			return nil, fmt.Errorf("store: trace Redis calls: %w", err)
 		}
 	}
-	if err := s.openPing(ctx, orDefault(opts.PingTimeout, DefaultPingTimeout)); err != nil {
+	if err := s.openPing(ctx, opts.PingTimeout); err != nil {
 		// The client waits, as it closes, for the dial the PING started (a Sentinel client
 		// asks every Sentinel, with retries): Open's caller does not.
 		go s.Close()
@@ -152,24 +152,16 @@ func (s *Store) openPing(ctx context.Context, d time.Duration) error {
 	return wrapErr(ctx, err, "open: ping")
 }
 
-// checkTimeouts refuses a negative PingTimeout or CommandTimeout; 0 means the default.
-func (o Options) checkTimeouts() error {
-	ping, cmd := o.PingTimeout, o.CommandTimeout
-	if problem := optdefault.Fill(&ping, DefaultPingTimeout); problem != "" {
+// fillTimeouts sets a PingTimeout or CommandTimeout left at 0 to its default, and refuses a
+// negative one.
+func (o *Options) fillTimeouts() error {
+	if problem := optdefault.Fill(&o.PingTimeout, DefaultPingTimeout); problem != "" {
 		return fmt.Errorf("store: Options.PingTimeout %s", problem)
 	}
-	if problem := optdefault.Fill(&cmd, DefaultCommandTimeout); problem != "" {
+	if problem := optdefault.Fill(&o.CommandTimeout, DefaultCommandTimeout); problem != "" {
 		return fmt.Errorf("store: Options.CommandTimeout %s", problem)
 	}
 	return nil
-}
-
-// orDefault returns d, or def when d is 0 (checkTimeouts has refused negative ones).
-func orDefault(d, def time.Duration) time.Duration {
-	if d == 0 {
-		return def
-	}
-	return d
 }
 
 // NewFromClient wraps a client the host already has (its own TLS, hooks, instrumentation). It
@@ -181,7 +173,7 @@ func NewFromClient(c redis.UniversalClient, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := opts.checkTimeouts(); err != nil {
+	if err := opts.fillTimeouts(); err != nil {
 		return nil, err
 	}
 	log := opts.Logger
