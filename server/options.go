@@ -39,7 +39,7 @@ const (
 	defaultLinkTTL      = 10 * time.Minute
 )
 
-// validate checks what New cannot serve with: a PublicURL that is not an absolute http(s) URL
+// validate checks what New cannot serve with, and fills in MaxBodyBytes and LinkTTL left at 0: a PublicURL that is not an absolute http(s) URL
 // (links would be built on nothing) or that is not the apps registry's (see sameCallbackBase), a
 // negative MaxBodyBytes or LinkTTL, and a management key that breaks the rule of package
 // internal/mgmtkey. It never quotes a key.
@@ -61,12 +61,10 @@ func (o *Options) validate() error {
 			return err
 		}
 	}
-	// validate works on a copy: New fills the defaults in its own.
-	maxBody, linkTTL := o.MaxBodyBytes, o.LinkTTL
-	if problem := optdefault.Fill(&maxBody, defaultMaxBodyBytes); problem != "" {
+	if problem := optdefault.Fill(&o.MaxBodyBytes, defaultMaxBodyBytes); problem != "" {
 		return &OptionsError{Field: "MaxBodyBytes", Reason: problem}
 	}
-	if problem := optdefault.Fill(&linkTTL, defaultLinkTTL); problem != "" {
+	if problem := optdefault.Fill(&o.LinkTTL, defaultLinkTTL); problem != "" {
 		return &OptionsError{Field: "LinkTTL", Reason: problem}
 	}
 	for i, k := range o.ManagementKeys {

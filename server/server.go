@@ -151,12 +151,6 @@ func New(opts Options) (*Server, error) {
 	if err := opts.validate(); err != nil {
 		return nil, err
 	}
-	if opts.MaxBodyBytes == 0 {
-		opts.MaxBodyBytes = defaultMaxBodyBytes
-	}
-	if opts.LinkTTL == 0 {
-		opts.LinkTTL = defaultLinkTTL
-	}
 	if opts.Demo != nil && opts.Demo.UserID == "" {
 		d := *opts.Demo
 		d.UserID = "demo-user"
