@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -232,4 +233,41 @@ func TestClusterWritesWaitOnTheirOwnMaster(t *testing.T) {
 	if _, err := s.Put(t.Context(), other, 0, []byte("v"), 0); err != nil {
 		t.Fatalf("a write on another master: %v", err)
 	}
+}
+
+// When a Cluster master dies and its replica takes over, nothing answers MOVED for its slots, and
+// the client would go on dialling the dead address until its slot map grows old (a minute). A
+// call that cannot reach its node makes the store reload the map, so the slots answer again
+// within seconds of the promotion.
+func TestClusterReadsFollowAPromotedReplica(t *testing.T) {
+	t.Parallel()
+	c := redistest.NewCluster(t, 3)
+	s := openURL(t, c.URL(""), store.Options{})
+	master := c.Masters[0]
+	replica := c.ReplicaOf(t, master)
+	key := "{" + master.KeyHere(t) + "}:promoted"
+	if _, err := s.Put(t.Context(), key, 0, []byte("v"), 0); err != nil {
+		t.Fatal(err)
+	}
+	master.Kill()
+	if err := redistest.Eventually(30*time.Second, func() error {
+		info, err := replica.Client().Info(t.Context(), "replication").Result()
+		if err != nil || !strings.Contains(info, "role:master") {
+			return fmt.Errorf("the replica is not promoted yet (%v)", err)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	promoted := time.Now()
+	if err := redistest.Eventually(15*time.Second, func() error {
+		rec, err := s.Get(t.Context(), key)
+		if err == nil && string(rec.Data) != "v" {
+			return fmt.Errorf("read %q", rec.Data)
+		}
+		return err
+	}); err != nil {
+		t.Fatalf("the promoted replica's slots still fail 15 s after the promotion: %v", err)
+	}
+	t.Logf("read again %s after the promotion", time.Since(promoted).Round(time.Millisecond))
 }

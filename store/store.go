@@ -118,6 +118,9 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	}
 	dials := &dialErrors{}
 	client.AddHook(dials)
+	if cc, ok := client.(*redis.ClusterClient); ok {
+		cc.AddHook(clusterReload{c: cc})
+	}
 	client.AddHook(deadlineHook{d: opts.CommandTimeout})
 	s := &Store{client: client, keys: Keys{prefix: prefix}, log: log, embedded: emb, durability: dur, dials: dials}
 	if opts.TracerProvider != nil {
